@@ -1,0 +1,73 @@
+/**
+ * Which address ranges belong to docker's bridges on this machine: docker0 and leftover br-*
+ * bridges (their addresses and connected routes), the default 172.17.0.0/16, and what the user
+ * configured (`--bip`, `--fixed-cidr`, `--default-address-pool`, and their daemon.json keys).
+ * Sources: dockerd docs ("Daemon configuration file", "Customize the docker0 bridge").
+ */
+import type { Link, MachineState } from '../model.js'
+import { type FlagUse, flagValues, lastFlagValue } from './dockerd-argv.js'
+import { type Prefix, formatPrefix, prefixesOverlap, tryParsePrefix } from './ip-prefix.js'
+
+/** dockerd's default bridge subnet when nothing else is configured. */
+export const DOCKER0_DEFAULT_SUBNET = '172.17.0.0/16'
+
+/** True for the bridges dockerd itself creates: docker0 and br-<network id>. */
+export function isDockerBridgeName(name: string): boolean {
+  return name === 'docker0' || /^br-[0-9a-f]{12}$/.test(name)
+}
+
+export interface DockerSubnets {
+  prefixes: Prefix[]
+  /** One line saying where each range came from. */
+  reason: string
+}
+
+/**
+ * The docker bridge subnets of this machine. A candidate that overlaps an address or route of a
+ * non-docker link is dropped: in a dind container on the outer docker0 (GitLab's runner), the
+ * pod's own eth0 may be 172.17.0.3/16, and its flows are not stale.
+ */
+export function dockerSubnets(state: MachineState, flags: FlagUse[], userBridge: string | null): DockerSubnets {
+  const candidates: { p: Prefix, from: string }[] = []
+  const add = (text: unknown, from: string) => {
+    const p = tryParsePrefix(text)
+    if (p) candidates.push({ p, from })
+  }
+  const dockerLinks = new Set(state.links.filter((l) => isDockerBridgeName(l.name) || l.name === userBridge).map((l) => l.name))
+  for (const l of state.links) if (dockerLinks.has(l.name)) for (const a of l.addrs ?? []) add(a, l.name)
+  for (const r of [...state.routes4, ...state.routes6]) if (r.dev && dockerLinks.has(r.dev) && r.dst !== 'default') add(r.dst, `route on ${r.dev}`)
+  add(DOCKER0_DEFAULT_SUBNET, 'dockerd default')
+  const dj = state.daemon_json ?? {}
+  add(lastFlagValue(flags, 'bip')?.value ?? dj.bip, '--bip')
+  add(lastFlagValue(flags, 'fixed-cidr')?.value ?? dj['fixed-cidr'], '--fixed-cidr')
+  add(lastFlagValue(flags, 'fixed-cidr-v6')?.value ?? dj['fixed-cidr-v6'], '--fixed-cidr-v6')
+  for (const pool of flagValues(flags, 'default-address-pool')) add(/base=([^,]+)/.exec(pool)?.[1], '--default-address-pool')
+  if (Array.isArray(dj['default-address-pools'])) {
+    for (const pool of dj['default-address-pools'] as { base?: unknown }[]) add(pool?.base, 'daemon.json default-address-pools')
+  }
+
+  const foreign = foreignPrefixes(state.links, dockerLinks)
+  const kept: { p: Prefix, from: string }[] = []
+  const dropped: string[] = []
+  for (const c of candidates) {
+    const clash = foreign.find((f) => prefixesOverlap(f.p, c.p))
+    if (clash) { dropped.push(`${formatPrefix(c.p)} (overlaps ${clash.from})`); continue }
+    if (!kept.some((k) => k.p.family === c.p.family && k.p.network === c.p.network && k.p.length === c.p.length)) kept.push(c)
+  }
+  const reason = `docker bridge subnets: ${kept.map((k) => `${formatPrefix(k.p)} (${k.from})`).join(', ') || 'none'}` +
+    (dropped.length ? `; not docker's: ${dropped.join(', ')}` : '')
+  return { prefixes: kept.map((k) => k.p), reason }
+}
+
+function foreignPrefixes(links: Link[], dockerLinks: Set<string>): { p: Prefix, from: string }[] {
+  const out: { p: Prefix, from: string }[] = []
+  for (const l of links) {
+    if (dockerLinks.has(l.name) || l.type === 'loopback') continue
+    for (const a of l.addrs ?? []) {
+      const p = tryParsePrefix(a)
+      // Link-local IPv6 is on every link and says nothing about docker's ranges.
+      if (p && !(p.family === 6 && a.toLowerCase().startsWith('fe80'))) out.push({ p, from: `${l.name} ${a}` })
+    }
+  }
+  return out
+}

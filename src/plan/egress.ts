@@ -1,0 +1,197 @@
+/**
+ * Which interface does an ordinary container packet to the internet leave by?
+ *
+ * Resolved the way the kernel's FIB does it (and `ip route get` shows it), not by grepping the
+ * main table: walk the policy rules in priority order (fib_rules.c: fib_rule_match), look up each
+ * rule's table, skip what `suppress_prefixlength` suppresses, stop at `unreachable`/`blackhole`/
+ * `prohibit`, and in the table take the longest-prefix default-like route with the lowest metric.
+ * References: ip-rule(8), ip-route(8), Documentation/networking/ip-sysctl.rst.
+ */
+import type { Link, NextHop, Route, Rule } from '../model.js'
+import { type Family, type Prefix, prefixContains, tryParsePrefix } from './ip-prefix.js'
+
+/** One device a packet may leave by, with the MTU that applies to it on that route. */
+export interface EgressHop {
+  dev: string
+  /** MTU in bytes: the route's own `mtu` attribute when set, else the device MTU. */
+  mtuBytes: number
+  /** Where mtuBytes came from, for the reason line. */
+  mtuSource: 'route' | 'link'
+  gw: string | null
+}
+
+/** The egress of one address family, or why there is none. */
+export type EgressResult =
+  | { found: true, family: Family, hops: EgressHop[], table: string, route: Route, reason: string }
+  | { found: false, family: Family, reason: string }
+
+/** What we know about the packets we route: their source, mark and incoming interface. */
+export interface ContainerPacket {
+  /** A container source address (before masquerading), e.g. the first host of docker0's subnet. */
+  src: string | null
+  /** Firewall mark: container traffic carries none (0). */
+  fwmark: number
+  /** Interface the packet arrives on: the bridge containers are attached to. */
+  iif: string | null
+}
+
+/** The rules the kernel has when nobody added any (ip-rule(8), "At startup time..."). */
+export const DEFAULT_RULES: Rule[] = [
+  { priority: 0, src: 'all', table: 'local' },
+  { priority: 32766, src: 'all', table: 'main' },
+  { priority: 32767, src: 'all', table: 'default' },
+]
+
+const TERMINAL_ACTIONS = new Set(['unreachable', 'blackhole', 'prohibit'])
+const NON_UNICAST_ROUTES = new Set(['local', 'broadcast', 'anycast', 'multicast', 'nat'])
+
+/**
+ * Resolves the egress of `family` for a container packet to an internet address.
+ * Pure; never throws: a rule or route it cannot interpret is skipped and the reason says so.
+ * @param rules policy rules (`ip -j rule`); empty or absent means the kernel defaults.
+ * @param routes every route of the family, all tables (`ip -j route show table all`).
+ * @param links to find device MTUs and to ignore links that are down.
+ */
+export function resolveEgress(
+  family: Family,
+  rules: Rule[] | undefined,
+  routes: Route[],
+  links: Link[],
+  packet: ContainerPacket,
+): EgressResult {
+  const byName = new Map(links.map((l) => [l.name, l]))
+  const ordered = [...(rules && rules.length > 0 ? rules : DEFAULT_RULES)]
+    .sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0))
+  const skipped: string[] = []
+
+  for (let i = 0; i < ordered.length; i++) {
+    const rule = ordered[i]
+    if (!ruleMatches(rule, family, packet)) continue
+    const action = ruleAction(rule)
+    if (TERMINAL_ACTIONS.has(action)) {
+      return { found: false, family, reason: `IPv${family} rule ${rule.priority} (${action}) drops unmarked container traffic: no egress` }
+    }
+    if (action === 'nop') continue
+    if (action === 'goto') {
+      const target = Number(rule.goto ?? rule.target)
+      const j = ordered.findIndex((r) => (r.priority ?? 0) >= target)
+      if (j > i) i = j - 1
+      continue
+    }
+    const table = rule.table ?? 'main'
+    const hit = lookupDefault(family, routes.filter((r) => (r.table ?? 'main') === String(table)), byName)
+    if (hit.kind === 'none') { if (hit.note) skipped.push(hit.note); continue }
+    if (hit.kind === 'blocked') {
+      return { found: false, family, reason: `IPv${family} table ${table}: ${hit.note}` }
+    }
+    const prefixLen = tryParsePrefix(hit.route.dst, family)?.length ?? 0
+    if (rule.suppress_prefixlen != null && prefixLen <= Number(rule.suppress_prefixlen)) {
+      skipped.push(`table ${table}'s ${hit.route.dst} route suppressed by rule ${rule.priority} (suppress_prefixlength ${rule.suppress_prefixlen})`)
+      continue
+    }
+    const hops = hit.hops
+    const via = rule.priority === 32766 && (rules?.length ?? 0) === 0 ? '' : ` (rule ${rule.priority}, table ${table})`
+    const devs = hops.map((h) => `${h.dev} mtu ${h.mtuBytes}${h.mtuSource === 'route' ? ' (route mtu)' : ''}`).join(', ')
+    const multi = hops.length > 1 ? `multipath default over ${devs}` : `${devs}`
+    return {
+      found: true, family, hops, table: String(table), route: hit.route,
+      reason: `IPv${family} default route${via} leaves via ${multi}${skipped.length ? `; ${skipped.join('; ')}` : ''}`,
+    }
+  }
+  const why = skipped.length ? `: ${skipped.join('; ')}` : ''
+  return { found: false, family, reason: `no IPv${family} default route for container traffic${why}` }
+}
+
+/** fib_rule_match() for the packet we care about; selectors we cannot evaluate do not match. */
+function ruleMatches(rule: Rule, family: Family, packet: ContainerPacket): boolean {
+  let match = true
+  if (rule.src && rule.src !== 'all') {
+    const p = tryParsePrefix(rule.src, family)
+    match &&= p !== null && packet.src !== null && prefixContains(p, packet.src)
+  }
+  if (rule.dst && rule.dst !== 'all') {
+    // A destination selector names specific networks; "an address on the internet" is in none,
+    // unless the selector covers everything.
+    match &&= tryParsePrefix(rule.dst, family)?.length === 0
+  }
+  if (rule.fwmark != null) {
+    const mark = Number(rule.fwmark)
+    const maskBits = rule.fwmask != null ? Number(rule.fwmask) : 0xffffffff
+    match &&= ((packet.fwmark & maskBits) >>> 0) === ((mark & maskBits) >>> 0)
+  }
+  if (rule.iif) match &&= rule.iif === packet.iif
+  // Forwarded packets have no output interface at rule-lookup time.
+  if (rule.oif) match = false
+  return rule.not ? !match : match
+}
+
+function ruleAction(rule: Rule): string {
+  const a = rule.action
+  if (!a || a === 'lookup' || a === 'to_tbl') return 'lookup'
+  return String(a)
+}
+
+type Lookup =
+  | { kind: 'route', route: Route, hops: EgressHop[] }
+  | { kind: 'none', note?: string }
+  | { kind: 'blocked', note: string }
+
+/**
+ * Longest-prefix match for "any internet address" in one table: the default route (/0), unless
+ * the table splits the space into /1 halves (OpenVPN's def1), which then win. Lowest metric
+ * first; routes over links that are down are passed over (the kernel does not use them).
+ */
+function lookupDefault(family: Family, routes: Route[], links: Map<string, Link>): Lookup {
+  const candidates = routes
+    .map((r) => ({ r, p: defaultLike(r, family) }))
+    .filter((c): c is { r: Route, p: Prefix } => c.p !== null && !NON_UNICAST_ROUTES.has(String(c.r.type ?? 'unicast')))
+  if (candidates.length === 0) return { kind: 'none' }
+  const longest = Math.max(...candidates.map((c) => c.p.length))
+  const best = candidates.filter((c) => c.p.length === longest)
+    .sort((a, b) => (a.r.metric ?? 0) - (b.r.metric ?? 0))
+  const notes: string[] = []
+  for (const { r } of best) {
+    const type = String(r.type ?? 'unicast')
+    if (type === 'throw') return { kind: 'none', note: `throw route ${r.dst}` }
+    if (TERMINAL_ACTIONS.has(type)) return { kind: 'blocked', note: `${type} ${r.dst} route` }
+    const hops = routeHops(r, links)
+    if (hops.length === 0) {
+      notes.push(`${r.dst} via ${describeDevs(r)} skipped (link down or unknown)`)
+      continue
+    }
+    return { kind: 'route', route: r, hops }
+  }
+  return { kind: 'none', note: notes.join('; ') || undefined }
+}
+
+function defaultLike(r: Route, family: Family): Prefix | null {
+  const p = tryParsePrefix(r.dst, family)
+  return p !== null && p.family === family && p.length <= 1 ? p : null
+}
+
+function describeDevs(r: Route): string {
+  return r.nexthops?.length ? r.nexthops.map((h) => h.dev ?? '?').join('+') : (r.dev ?? '?')
+}
+
+/** The devices of a route with their effective MTU; hops over down or unknown links are dropped. */
+function routeHops(r: Route, links: Map<string, Link>): EgressHop[] {
+  const nexthops: NextHop[] = r.nexthops?.length ? r.nexthops : [{ dev: r.dev, gw: r.gw ?? null }]
+  const hops: EgressHop[] = []
+  for (const nh of nexthops) {
+    const link = nh.dev ? links.get(nh.dev) : undefined
+    if (!link || !link.up || !isUsableMtu(link.mtu)) continue
+    const routeMtu = typeof r.mtu === 'number' && isUsableMtu(r.mtu) ? r.mtu : null
+    hops.push({
+      dev: link.name,
+      mtuBytes: routeMtu !== null ? Math.min(routeMtu, link.mtu) : link.mtu,
+      mtuSource: routeMtu !== null && routeMtu <= link.mtu ? 'route' : 'link',
+      gw: nh.gw ?? null,
+    })
+  }
+  return hops
+}
+
+/** IPv4's minimum MTU is 68 (RFC 791); above 65536 no Linux device goes. */
+export function isUsableMtu(mtu: unknown): mtu is number {
+  return typeof mtu === 'number' && Number.isInteger(mtu) && mtu >= 68 && mtu <= 65536
+}

@@ -1,0 +1,100 @@
+/**
+ * Address and prefix arithmetic for both families, on BigInt so one code path serves IPv4 and
+ * IPv6 (flannel writes every query twice; we take the family as data instead).
+ */
+import { isIP } from 'node:net'
+
+export type Family = 4 | 6
+
+export interface Prefix {
+  family: Family
+  /** Network address as an integer (host bits cleared). */
+  network: bigint
+  /** Prefix length in bits. */
+  length: number
+}
+
+const BITS: Record<Family, number> = { 4: 32, 6: 128 }
+
+/** Integer value of an IPv4 or IPv6 address; throws on anything else, naming the input. */
+export function addressToBigInt(addr: string): { family: Family, value: bigint } {
+  const bare = addr.split('%')[0] // fe80::1%eth0: the zone does not change the address
+  const kind = isIP(bare)
+  if (kind === 4) {
+    const value = bare.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n)
+    return { family: 4, value }
+  }
+  if (kind === 6) return { family: 6, value: ipv6ToBigInt(bare) }
+  throw new Error(`not an IP address: "${addr}"`)
+}
+
+function ipv6ToBigInt(addr: string): bigint {
+  let text = addr
+  // An embedded IPv4 tail (::ffff:10.0.0.1) becomes two hextets.
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
+  if (v4) {
+    const n = addressToBigInt(v4[1]).value
+    text = text.slice(0, v4.index) + `${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, null]
+  const headParts = head ? head.split(':') : []
+  const tailParts = tail ? tail.split(':') : []
+  const fill = tail === null ? [] : new Array(8 - headParts.length - tailParts.length).fill('0')
+  return [...headParts, ...fill, ...tailParts].reduce((acc, h) => (acc << 16n) | BigInt(parseInt(h, 16)), 0n)
+}
+
+/**
+ * Parses "10.0.0.0/8", "10.0.0.7/24" (host bits are cleared), a bare address (a host prefix),
+ * or "default" (the whole family, which must then be given).
+ * @throws Error naming the text when it is not a prefix.
+ */
+export function parsePrefix(text: string, family?: Family): Prefix {
+  if (text === 'default' || text === 'all') {
+    if (!family) throw new Error(`"${text}" needs an address family`)
+    return { family, network: 0n, length: 0 }
+  }
+  const [addr, len] = text.split('/')
+  const { family: fam, value } = addressToBigInt(addr)
+  const bits = BITS[fam]
+  const length = len === undefined ? bits : Number(len)
+  if (!Number.isInteger(length) || length < 0 || length > bits) throw new Error(`bad prefix length in "${text}"`)
+  return { family: fam, network: value & mask(fam, length), length }
+}
+
+function mask(family: Family, length: number): bigint {
+  const bits = BITS[family]
+  return length === 0 ? 0n : ((1n << BigInt(length)) - 1n) << BigInt(bits - length)
+}
+
+/** True when `addr` (an address string) lies inside `prefix`. Different families never match. */
+export function prefixContains(prefix: Prefix, addr: string): boolean {
+  let parsed
+  try { parsed = addressToBigInt(addr) } catch { return false }
+  if (parsed.family !== prefix.family) return false
+  return (parsed.value & mask(prefix.family, prefix.length)) === prefix.network
+}
+
+/** True when two prefixes share at least one address. */
+export function prefixesOverlap(a: Prefix, b: Prefix): boolean {
+  if (a.family !== b.family) return false
+  const shorter = Math.min(a.length, b.length)
+  const m = mask(a.family, shorter)
+  return (a.network & m) === (b.network & m)
+}
+
+/** Canonical text of a prefix, for reasons and logs. */
+export function formatPrefix(p: Prefix): string {
+  if (p.family === 4) {
+    const n = p.network
+    return `${[24n, 16n, 8n, 0n].map((s) => String((n >> s) & 0xffn)).join('.')}/${p.length}`
+  }
+  const hextets: string[] = []
+  for (let i = 7; i >= 0; i--) hextets.push(((p.network >> BigInt(i * 16)) & 0xffffn).toString(16))
+  return `${hextets.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}/${p.length}`
+}
+
+/** Parses a prefix, returning null instead of throwing (for optional, user-supplied fields). */
+export function tryParsePrefix(text: unknown, family?: Family): Prefix | null {
+  if (typeof text !== 'string') return null
+  try { return parsePrefix(text, family) } catch { return null }
+}

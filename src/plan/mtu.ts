@@ -1,0 +1,97 @@
+/**
+ * Choosing the MTU containers get: the egress MTU, bounded, unless the user already chose.
+ *
+ * Bounds and why:
+ * - at most `maxMtu` (1500 by default): a 9001-byte AWS NIC says nothing about the path beyond it
+ *   (moby #7796, cloudfoundry/guardian#77), so jumbo frames are an opt-in;
+ * - at least 576: the minimum datagram every IPv4 host must accept (RFC 791, RFC 1122 3.3.3);
+ * - below 1280 IPv6 cannot work at all (RFC 8200 section 5), so we warn when IPv6 is on.
+ */
+import type { Decided, Link, PlanOptions, Route } from '../model.js'
+import type { EgressResult } from './egress.js'
+import { isUsableMtu } from './egress.js'
+
+export const IPV4_MIN_MTU = 576
+export const IPV6_MIN_MTU = 1280
+
+/** The MTU the egress can carry: the smallest over both families' hops, with its reason. */
+export function egressMtu(results: EgressResult[]): Decided<number> & { dev: string } | null {
+  let best: { value: number, dev: string, family: number } | null = null
+  for (const r of results) {
+    if (!r.found) continue
+    for (const h of r.hops) {
+      if (best === null || h.mtuBytes < best.value) best = { value: h.mtuBytes, dev: h.dev, family: r.family }
+    }
+  }
+  if (best === null) return null
+  const both = results.filter((r) => r.found).length > 1
+  const reason = `egress ${best.dev} via ${both ? `IPv${best.family} ` : ''}default route, mtu ${best.value}` +
+    (both ? ' (smaller of IPv4 and IPv6 egress)' : '')
+  return { value: best.value, dev: best.dev, reason }
+}
+
+/**
+ * "all-routes" scope: the smallest MTU over every up link that carries a route containers could
+ * use, loopback and docker's own bridges excluded (they are the containers' side, not the path).
+ */
+export function allRoutesMtu(links: Link[], routes: Route[], dockerBridges: Set<string>): Decided<number> & { dev: string } | null {
+  const byName = new Map(links.map((l) => [l.name, l]))
+  let best: Link | null = null
+  for (const r of routes) {
+    if ((r.table ?? 'main') === 'local' || ['local', 'broadcast', 'multicast', 'anycast', 'unreachable', 'blackhole', 'prohibit', 'throw'].includes(String(r.type ?? 'unicast'))) continue
+    const devs = r.nexthops?.length ? r.nexthops.map((h) => h.dev) : [r.dev]
+    for (const dev of devs) {
+      const link = dev ? byName.get(dev) : undefined
+      if (!link || !link.up || link.type === 'loopback' || dockerBridges.has(link.name) || !isUsableMtu(link.mtu)) continue
+      if (best === null || link.mtu < best.mtu) best = link
+    }
+  }
+  if (best === null) return null
+  return { value: best.mtu, dev: best.name, reason: `smallest MTU over all routed links (--autonet-mtu-scope=all-routes): ${best.name}, mtu ${best.mtu}` }
+}
+
+/** Bounds a detected MTU for planning; returns the value, the reason, and warnings. */
+export function boundMtu(detected: Decided<number>, opts: PlanOptions, ipv6On: boolean): { value: number, reason: string, warnings: string[] } {
+  const warnings: string[] = []
+  let value = detected.value
+  let reason = detected.reason
+  if (value > opts.maxMtu) {
+    reason += `, capped at ${opts.maxMtu} (raise with --autonet-max-mtu for jumbo frames)`
+    value = opts.maxMtu
+  }
+  if (value < IPV4_MIN_MTU) {
+    warnings.push(`egress MTU ${value} is below ${IPV4_MIN_MTU}, the IPv4 minimum datagram size; planning ${IPV4_MIN_MTU}: check the interface`)
+    value = IPV4_MIN_MTU
+    reason += `, raised to ${IPV4_MIN_MTU}`
+  }
+  if (ipv6On && value < IPV6_MIN_MTU) {
+    warnings.push(`MTU ${value} is below ${IPV6_MIN_MTU}, the IPv6 minimum (RFC 8200): containers with IPv6 will fail to start`)
+  }
+  return { value, reason, warnings }
+}
+
+/** An MTU the user set: its value (null when not an integer), as written, and where ("your --mtu=1400"). */
+export interface ExplicitMtu {
+  value: number | null
+  raw: string
+  source: string
+}
+
+/** Warnings for an MTU the user chose: larger than the egress, under IPv6's floor, or not a number. */
+export function checkExplicitMtu(explicit: ExplicitMtu, egress: (Decided<number> & { dev: string }) | null, ipv6On: boolean): string[] {
+  const warnings: string[] = []
+  if (explicit.value === null || !isUsableMtu(explicit.value)) {
+    warnings.push(`${explicit.source} is not a usable MTU (68..65536 bytes); dockerd will reject it`)
+    return warnings
+  }
+  if (egress && explicit.value > egress.value) {
+    warnings.push(`${explicit.source} is larger than the egress ${egress.dev} mtu ${egress.value}: ` +
+      `full-size packets will be lost (PMTU black hole); kept because you set it — lower it to ${egress.value} or remove it`)
+  }
+  if (ipv6On && explicit.value < IPV6_MIN_MTU) {
+    warnings.push(`${explicit.source} is below ${IPV6_MIN_MTU}, the IPv6 minimum MTU (RFC 8200), and IPv6 is enabled: ` +
+      'containers will fail to start ("error setting interface IPv6 ... invalid argument")')
+  }
+  return warnings
+}
+

@@ -1,0 +1,263 @@
+/**
+ * The planner: a pure function from a machine-state snapshot to the dockerd argv and the actions
+ * to apply before exec. No I/O, no clock, no environment: `plan --state FILE` replays any
+ * snapshot exactly, and most tests exercise this function.
+ *
+ * Rules (README, "How the egress and MTU are chosen"):
+ * - the user's explicit choice wins (argv or daemon.json); we warn when it looks wrong;
+ * - we never pass a flag whose daemon.json key is set (dockerd refuses to start on that:
+ *   "the following directives are specified both as a flag and in the configuration file");
+ * - planned flags use the --flag=value form and come after the user's flags, in a fixed order;
+ * - every decision adds one reason line.
+ */
+import type { Action, Link, MachineState, Plan, PlanOptions } from '../model.js'
+import { DEFAULT_PLAN_OPTIONS } from '../model.js'
+import { bridgePorts, NET_ADDR_SET, stableBridgeMac } from './bridge-mac.js'
+import { dockerSubnets, isDockerBridgeName } from './docker-subnets.js'
+import { configKeyOf, type FlagUse, isTrue, lastFlagValue, parseDockerdFlags } from './dockerd-argv.js'
+import { type ContainerPacket, type EgressResult, resolveEgress } from './egress.js'
+import { parseEngineVersion, supportsDefaultNetworkOpt } from './engine-features.js'
+import { formatPrefix, parsePrefix, prefixesOverlap, tryParsePrefix } from './ip-prefix.js'
+import { allRoutesMtu, boundMtu, checkExplicitMtu, egressMtu, type ExplicitMtu } from './mtu.js'
+import { describeStale, staleConntrackEntries } from './stale-conntrack.js'
+
+/** daemon.json / flag key of the per-network MTU option of the bridge driver. */
+export const BRIDGE_MTU_OPTION = 'com.docker.network.driver.mtu'
+
+/**
+ * Plans dockerd's flags and the actions to take for `state`.
+ * @param state a MachineState (snapshot contract, shared/cases/README.md); any field may be missing.
+ * @param opts our own options (--autonet-*); defaults: max MTU 1500, egress scope, all fixes on.
+ * @returns the Plan; `error` is set when something asked of us cannot be done (the run mode then
+ *   starts dockerd with the user's arguments unchanged). Throws only on a bug.
+ */
+export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_PLAN_OPTIONS): Plan {
+  const argv = state.argv ?? []
+  const links = state.links ?? []
+  const daemonJson = state.daemon_json ?? null
+  const flags = parseDockerdFlags(argv)
+  const warnings: string[] = [...(state.read_errors ?? [])]
+  const reasons: string[] = []
+  const planned: { name: string, value: string, reason: string }[] = []
+  const actions: Action[] = []
+  let error: string | null = null
+
+  warnings.push(...configConflicts(flags, daemonJson))
+
+  // Which bridge containers sit on decides the packet's source and incoming interface.
+  const userBridge = lastFlagValue(flags, 'bridge')?.value ?? (typeof daemonJson?.bridge === 'string' ? daemonJson.bridge : null)
+  const created = opts.createBridge ?? null
+  const bridgeInUse = userBridge ?? created?.name ?? 'docker0'
+  const ipv6On = isTrue(lastFlagValue(flags, 'ipv6')?.value) || daemonJson?.ipv6 === true
+
+  // --- egress -----------------------------------------------------------------------------
+  const e4 = resolveEgress(4, state.rules4, state.routes4 ?? [], links, containerPacket(4, flags, daemonJson, bridgeInUse, created?.cidr))
+  const e6 = resolveEgress(6, state.rules6, state.routes6 ?? [], links, containerPacket(6, flags, daemonJson, bridgeInUse, null))
+  const egressResults: EgressResult[] = [e4, e6]
+  reasons.push(e4.reason)
+  if (e6.found || (state.routes6 ?? []).length > 0) reasons.push(e6.reason)
+  const egress = firstHop(e4) ?? firstHop(e6)
+
+  // --- MTU ----------------------------------------------------------------------------------
+  const dockerBridges = new Set(links.filter((l) => isDockerBridgeName(l.name) || l.name === userBridge).map((l) => l.name))
+  const detected = opts.mtuScope === 'all-routes'
+    ? allRoutesMtu(links, [...(state.routes4 ?? []), ...(state.routes6 ?? [])], dockerBridges)
+    : egressMtu(egressResults)
+  const explicit = explicitMtu(flags, daemonJson)
+  let mtu: number | null = null
+  if (explicit) {
+    mtu = explicit.value
+    warnings.push(...checkExplicitMtu(explicit, detected, ipv6On))
+    reasons.push(`mtu: keeping ${explicit.source}` + (detected ? ` (${detected.reason})` : ''))
+  } else if (detected) {
+    const bounded = boundMtu(detected, opts, ipv6On)
+    warnings.push(...bounded.warnings)
+    mtu = bounded.value
+    planned.push({ name: 'mtu', value: String(mtu), reason: bounded.reason })
+  } else {
+    const why = [e4, e6].map((e) => e.reason).join('; ')
+    warnings.push(`no default route to take the egress MTU from (${why}): not setting --mtu, dockerd's default stands`)
+  }
+
+  // --- user-defined networks ------------------------------------------------------------
+  if (mtu !== null && Number.isInteger(mtu)) {
+    const netOpt = planDefaultNetworkMtu(mtu, flags, daemonJson, state.dockerd_version)
+    if (!netOpt.flag) reasons.push(netOpt.reason)
+    else planned.push({ name: 'default-network-opt', value: netOpt.flag, reason: netOpt.reason })
+    if (netOpt.clampNeeded && mtu < 1500) {
+      if (opts.clampMss) {
+        actions.push({ type: 'clamp-mss', mtu, reason: `clamp TCP MSS of forwarded SYNs to the path MTU, so containers on networks created with 'docker network create' or compose (still at 1500) fit mtu ${mtu}; UDP/QUIC on those networks is not covered` })
+      } else {
+        reasons.push('MSS clamping disabled (--autonet-no-clamp-mss)')
+      }
+    }
+  }
+  if (daemonJson && 'default-network-opt' in daemonJson) {
+    warnings.push('daemon.json has "default-network-opt"; dockerd reads the plural key "default-network-opts" and ignores this one')
+  }
+
+  // --- bridge to create (second daemon) and bridge MAC -------------------------------
+  if (created) {
+    const made = planCreateBridge(created, links, state)
+    if ('error' in made) error = made.error
+    else {
+      if (made.action) actions.push(made.action)
+      reasons.push(made.reason)
+      if (!userBridge) planned.push({ name: 'bridge', value: created.name, reason: `containers attach to ${created.name} (--autonet-bridge)` })
+      else if (userBridge !== created.name) warnings.push(`--autonet-bridge creates ${created.name} but dockerd is told to use ${userBridge}; not passing --bridge`)
+    }
+  }
+  if (userBridge && userBridge !== 'none' && !(created && created.name === userBridge && !links.some((l) => l.name === userBridge))) {
+    const pin = planBridgeMac(userBridge, links, opts.pinBridgeMac)
+    if (pin.action) actions.push(pin.action)
+    if (pin.warning) warnings.push(pin.warning)
+    else reasons.push(pin.reason)
+  }
+
+  // --- stale conntrack ----------------------------------------------------------------------
+  if (state.conntrack && state.conntrack.length > 0) {
+    if (!opts.conntrackCleanup) reasons.push('conntrack clean-up disabled (--autonet-no-conntrack)')
+    else {
+      const subnets = dockerSubnets(state, flags, userBridge)
+      const stale = staleConntrackEntries(state.conntrack, subnets.prefixes, links)
+      if (stale.length === 0) reasons.push(`conntrack: none of ${state.conntrack.length} entries is stale (${subnets.reason})`)
+      else {
+        const d = describeStale(stale, state.conntrack.length)
+        actions.push({ type: 'conntrack-delete', ids: d.value, entries: stale.map((s) => s.entry), reason: `${d.reason}; ${subnets.reason}` })
+      }
+    }
+  }
+
+  // --- never pass what daemon.json sets, never pass twice ------------------------------
+  const args = [...argv]
+  const ours: string[] = []
+  for (const p of planned) {
+    const key = configKeyOf(p.name)
+    if (daemonJson && key in daemonJson) {
+      reasons.push(`not passing --${p.name}: daemon.json sets "${key}" (dockerd refuses a setting given both ways)`)
+      continue
+    }
+    ours.push(`--${p.name}=${p.value}`)
+    reasons.push(`--${p.name}=${p.value}: ${p.reason}`)
+  }
+  const end = args.indexOf('--')
+  args.splice(end === -1 ? args.length : end, 0, ...ours)
+
+  return { egress, mtu, args, warnings, reasons, error, actions }
+}
+
+function firstHop(e: EgressResult): string | null {
+  if (!e.found) return null
+  // For multipath, the hop with the smallest MTU names the egress (it bounds the MTU).
+  return [...e.hops].sort((a, b) => a.mtuBytes - b.mtuBytes)[0].dev
+}
+
+/** The MTU the user set: the last --mtu in argv, else daemon.json "mtu". */
+function explicitMtu(flags: FlagUse[], daemonJson: Record<string, unknown> | null): ExplicitMtu | null {
+  const flag = lastFlagValue(flags, 'mtu')
+  if (flag) return { value: toInt(flag.value), raw: flag.value, source: `your ${flag.text}` }
+  if (daemonJson && daemonJson.mtu !== undefined) {
+    return { value: toInt(daemonJson.mtu), raw: String(daemonJson.mtu), source: `daemon.json "mtu": ${JSON.stringify(daemonJson.mtu)}` }
+  }
+  return null
+}
+
+function toInt(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
+  return Number.isInteger(n) ? n : null
+}
+
+/**
+ * Flags the user gave that daemon.json also sets: dockerd will refuse to start. We cannot fix it
+ * (both are the user's explicit choices), so we say it before dockerd does, naming both.
+ */
+function configConflicts(flags: FlagUse[], daemonJson: Record<string, unknown> | null): string[] {
+  if (!daemonJson) return []
+  const seen = new Set<string>()
+  const out: string[] = []
+  for (const f of flags) {
+    const key = configKeyOf(f.name)
+    if (key in daemonJson && !seen.has(key) && key !== 'config-file') {
+      seen.add(key)
+      out.push(`"${key}" is set both in daemon.json (${JSON.stringify(daemonJson[key])}) and as a flag (${f.text}): ` +
+        'dockerd will refuse to start ("the following directives are specified both as a flag and in the configuration file"); remove one')
+    }
+  }
+  return out
+}
+
+/** A source address containers on `bridge` would use, for matching `from` rules. */
+function containerPacket(family: 4 | 6, flags: FlagUse[], daemonJson: Record<string, unknown> | null, bridge: string, createdCidr: string | null | undefined): ContainerPacket {
+  const text = family === 4
+    ? lastFlagValue(flags, 'bip')?.value ?? daemonJson?.bip ?? createdCidr ?? '172.17.0.1/16'
+    : lastFlagValue(flags, 'fixed-cidr-v6')?.value ?? daemonJson?.['fixed-cidr-v6'] ?? null
+  const p = tryParsePrefix(text, family)
+  let src: string | null = null
+  if (p && p.family === family) {
+    const host = formatPrefix({ ...p, network: p.network + 2n, length: p.family === 4 ? 32 : 128 })
+    src = host.split('/')[0]
+  }
+  return { src, fwmark: 0, iif: bridge }
+}
+
+/** Whether and how user-defined networks get the MTU (Docker Engine >= 24), else MSS clamping. */
+function planDefaultNetworkMtu(mtu: number, flags: FlagUse[], daemonJson: Record<string, unknown> | null, version: string | null | undefined):
+  { flag: string | null, reason: string, clampNeeded: boolean } {
+  const already = flags.find((f) => f.name === 'default-network-opt' && f.value.includes(`${BRIDGE_MTU_OPTION}=`))
+  if (already) return { flag: null, reason: `user-defined networks: keeping your ${already.text}`, clampNeeded: false }
+  const fromFile = (daemonJson?.['default-network-opts'] as Record<string, Record<string, unknown>> | undefined)?.bridge?.[BRIDGE_MTU_OPTION]
+  if (fromFile !== undefined) return { flag: null, reason: `user-defined networks: daemon.json default-network-opts sets ${BRIDGE_MTU_OPTION}=${String(fromFile)}`, clampNeeded: false }
+  const supported = supportsDefaultNetworkOpt(version)
+  const flag = `bridge=${BRIDGE_MTU_OPTION}=${mtu}`
+  if (supported === true) {
+    return { flag, reason: `networks created by 'docker network create' and compose get mtu ${mtu} too (Docker Engine ${version} has --default-network-opt)`, clampNeeded: false }
+  }
+  const v = parseEngineVersion(version)
+  const why = supported === false
+    ? `Docker Engine ${v?.join('.')} predates --default-network-opt (24.0)`
+    : 'Docker Engine version unknown, so --default-network-opt (24.0+) is not risked'
+  return { flag: null, reason: `user-defined networks: ${why}; --mtu reaches only the default bridge`, clampNeeded: true }
+}
+
+/** Pin the MAC of a bridge dockerd did not create, unless it is pinned already or opted out. */
+function planBridgeMac(bridge: string, links: Link[], enabled: boolean): { action?: Action, reason: string, warning?: string } {
+  const link = links.find((l) => l.name === bridge)
+  if (!link) {
+    return { reason: '', warning: `bridge "${bridge}" named by --bridge/daemon.json does not exist: dockerd will fail to start; create it or use --autonet-bridge=${bridge}=CIDR` }
+  }
+  if (link.type !== 'bridge') return { reason: '', warning: `"${bridge}" named by --bridge is a ${link.type} link, not a bridge` }
+  if (link.addr_assign_type === NET_ADDR_SET) return { reason: `bridge ${bridge}: MAC ${link.mac} already set explicitly (addr_assign_type 3), kept` }
+  if (!enabled) return { reason: `bridge ${bridge}: MAC pinning disabled (--autonet-no-bridge-mac); it follows its lowest port's MAC` }
+  const ports = bridgePorts(links, bridge)
+  const mac = stableBridgeMac(bridge, links.map((l) => l.mac))
+  return {
+    action: { type: 'pin-bridge-mac', bridge, mac, reason: `bridge ${bridge} has no fixed MAC (now ${link.mac ?? 'unknown'}, follows the lowest of its ${ports.length} ports); pin ${mac}, derived from its name` },
+    reason: `bridge ${bridge}: pin MAC ${mac}`,
+  }
+}
+
+/** Create a second daemon's bridge: idempotent when it exists with that address; clash otherwise. */
+function planCreateBridge(req: { name: string, cidr: string }, links: Link[], state: MachineState):
+  { action?: Action, reason: string } | { error: string } {
+  let want
+  try { want = parsePrefix(req.cidr) } catch (e) { return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${(e as Error).message}` } }
+  const existing = links.find((l) => l.name === req.name)
+  if (existing) {
+    const has = (existing.addrs ?? []).includes(req.cidr)
+    if (existing.type !== 'bridge' || (existing.addrs && !has)) {
+      return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${req.name} exists as a ${existing.type} with ${(existing.addrs ?? []).join(', ') || 'no address'}; remove it or choose another name` }
+    }
+    return { reason: `bridge ${req.name} exists with ${req.cidr}: nothing to create` }
+  }
+  for (const r of [...(state.routes4 ?? []), ...(state.routes6 ?? [])]) {
+    const p = tryParsePrefix(r.dst)
+    if (p && p.length > 0 && prefixesOverlap(p, want) && (r.table ?? 'main') !== 'local') {
+      return { error: `--autonet-bridge=${req.name}=${req.cidr} overlaps the route ${r.dst} dev ${r.dev ?? '?'}; choose another range` }
+    }
+  }
+  const mac = stableBridgeMac(req.name, links.map((l) => l.mac))
+  return {
+    action: { type: 'create-bridge', bridge: req.name, cidr: req.cidr, mac, mtu: null, reason: `create bridge ${req.name} with ${req.cidr} and fixed MAC ${mac}` },
+    reason: `bridge ${req.name} missing: create it with ${req.cidr}, MAC ${mac}`,
+  }
+}
