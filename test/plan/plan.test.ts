@@ -1,0 +1,156 @@
+import t from 'tap'
+import { DEFAULT_PLAN_OPTIONS } from '../../src/model.js'
+import { planFromState } from '../../src/plan/plan.js'
+import { link, route, state } from '../helpers/state.js'
+
+const opts = DEFAULT_PLAN_OPTIONS
+
+t.test('user flags come first, in order; planned flags follow in --flag=value form', async (t) => {
+  const p = planFromState(state({ argv: ['-H', 'fd://', '--debug', '--storage-driver', 'vfs'] }))
+  t.same(p.args, ['-H', 'fd://', '--debug', '--storage-driver', 'vfs', '--mtu=1450'])
+  t.equal(p.egress, 'eth0')
+  t.equal(p.mtu, 1450)
+  t.ok(p.reasons.includes('--mtu=1450: egress eth0 via default route, mtu 1450'), p.reasons.join('\n'))
+})
+
+t.test('planned flags go before a "--" the user gave', async (t) => {
+  t.same(planFromState(state({ argv: ['--debug', '--', 'x'] })).args, ['--debug', '--mtu=1450', '--', 'x'])
+})
+
+t.test('jumbo frames are capped at 1500 unless the user opts in', async (t) => {
+  const s = state({ links: [link('eth0', 9001)] })
+  t.equal(planFromState(s).mtu, 1500)
+  t.match(planFromState(s).reasons.join('\n'), /capped at 1500/)
+  t.equal(planFromState(s, { ...opts, maxMtu: 9000 }).mtu, 9000)
+  t.equal(planFromState(s, { ...opts, maxMtu: 65536 }).mtu, 9001)
+})
+
+t.test('an absurdly small egress MTU is raised to 576 with a warning', async (t) => {
+  const p = planFromState(state({ links: [link('eth0', 500)] }))
+  t.equal(p.mtu, 576)
+  t.match(p.warnings.join('\n'), /below 576/)
+})
+
+t.test('an MTU below 1280 with IPv6 on warns', async (t) => {
+  const p = planFromState(state({ links: [link('eth0', 1200)], argv: ['--ipv6'] }))
+  t.equal(p.mtu, 1200)
+  t.match(p.warnings.join('\n'), /1280/)
+  t.same(planFromState(state({ links: [link('eth0', 1200)] })).warnings, [], 'no warning without IPv6')
+})
+
+t.test('a non-numeric user --mtu is kept and named in a warning', async (t) => {
+  const p = planFromState(state({ argv: ['--mtu', 'big'] }))
+  t.same(p.args, ['--mtu', 'big'])
+  t.equal(p.mtu, null)
+  t.match(p.warnings.join('\n'), /your --mtu big is not a usable MTU/)
+})
+
+t.test('all-routes scope takes the smallest MTU over links with routes, not docker bridges or lo', async (t) => {
+  const s = state({
+    links: [link('lo', 65536, { type: 'loopback' }), link('eth0', 1500), link('wg0', 1420, { type: 'wireguard' }),
+      link('docker0', 1300, { type: 'bridge' }), link('down0', 1000, { up: false })],
+    routes4: [route('default', 'eth0'), route('10.8.0.0/16', 'wg0'), route('172.17.0.0/16', 'docker0'), route('10.9.0.0/16', 'down0')],
+  })
+  t.equal(planFromState(s).mtu, 1500, 'default-route scope: the egress')
+  const p = planFromState(s, { ...opts, mtuScope: 'all-routes' })
+  t.equal(p.mtu, 1420)
+  t.match(p.reasons.join('\n'), /all-routes.*wg0/)
+})
+
+t.test('engine version gate: 24+ gets --default-network-opt, 20.10 gets an MSS clamp instead', async (t) => {
+  const newer = planFromState(state({ dockerd_version: '24.0.7' }))
+  t.ok(newer.args.includes('--default-network-opt=bridge=com.docker.network.driver.mtu=1450'))
+  t.notOk(newer.actions.some((a) => a.type === 'clamp-mss'))
+  const older = planFromState(state({ dockerd_version: '20.10.24+dfsg1' }))
+  t.notOk(older.args.some((a) => a.startsWith('--default-network-opt')))
+  t.same(older.actions.filter((a) => a.type === 'clamp-mss').map((a) => (a as { mtu: number }).mtu), [1450])
+  t.match(older.reasons.join('\n'), /20\.10 predates --default-network-opt/)
+  const optedOut = planFromState(state({ dockerd_version: '20.10.24' }), { ...opts, clampMss: false })
+  t.notOk(optedOut.actions.some((a) => a.type === 'clamp-mss'))
+  const at1500 = planFromState(state({ links: [link('eth0', 1500)], dockerd_version: '20.10.24' }))
+  t.notOk(at1500.actions.some((a) => a.type === 'clamp-mss'), 'nothing to clamp when the path carries 1500')
+})
+
+t.test('a user --default-network-opt for the MTU is kept, and not duplicated', async (t) => {
+  const p = planFromState(state({ dockerd_version: '27.3.1', argv: ['--default-network-opt', 'bridge=com.docker.network.driver.mtu=1400'] }))
+  t.equal(p.args.filter((a) => a.includes('com.docker.network.driver.mtu')).length, 1)
+})
+
+t.test('daemon.json "default-network-opt" (singular) is named as ignored', async (t) => {
+  const p = planFromState(state({ daemon_json: { 'default-network-opt': { bridge: {} } } }))
+  t.match(p.warnings.join('\n'), /plural key "default-network-opts"/)
+})
+
+t.test('a planned flag whose daemon.json key is set is never passed', async (t) => {
+  const p = planFromState(state({ dockerd_version: '27.3.1', daemon_json: { 'default-network-opts': { overlay: {} } } }))
+  t.notOk(p.args.some((a) => a.startsWith('--default-network-opt')))
+  t.match(p.reasons.join('\n'), /daemon\.json sets "default-network-opts"/)
+})
+
+t.test('a flag given twice (argv and daemon.json) is warned about, naming both', async (t) => {
+  const p = planFromState(state({ argv: ['-b', 'br0'], daemon_json: { bridge: 'br1' } }))
+  t.match(p.warnings.join('\n'), /"bridge" is set both in daemon\.json \("br1"\) and as a flag \(-b br0\)/)
+})
+
+t.test('bridge MAC: pinned when implicit, kept when explicit, skipped when opted out, warned when missing', async (t) => {
+  const ports = [link('veth1', 1500, { type: 'veth', master: 'br-ci', mac: '02:00:00:00:00:05' })]
+  const implicit = state({ argv: ['--bridge=br-ci'], links: [link('eth0', 1500), link('br-ci', 1500, { type: 'bridge', mac: '02:00:00:00:00:05', addr_assign_type: 0 }), ...ports] })
+  const pin = planFromState(implicit).actions.find((a) => a.type === 'pin-bridge-mac') as { mac: string } | undefined
+  t.ok(pin)
+  t.equal(pin?.mac, (planFromState(implicit).actions.find((a) => a.type === 'pin-bridge-mac') as { mac: string }).mac, 'same MAC every run')
+  t.equal(parseInt(pin!.mac.slice(0, 2), 16) & 3, 2, 'locally administered unicast')
+  const explicit = state({ argv: ['--bridge=br-ci'], links: [link('eth0', 1500), link('br-ci', 1500, { type: 'bridge', addr_assign_type: 3 })] })
+  t.notOk(planFromState(explicit).actions.some((a) => a.type === 'pin-bridge-mac'))
+  t.notOk(planFromState(implicit, { ...opts, pinBridgeMac: false }).actions.some((a) => a.type === 'pin-bridge-mac'))
+  const missing = planFromState(state({ argv: ['-b', 'br-gone'] }))
+  t.match(missing.warnings.join('\n'), /bridge "br-gone" .* does not exist/)
+  t.same(missing.args, ['-b', 'br-gone', '--mtu=1450'], 'still starts dockerd with the user flags')
+})
+
+t.test('create a second daemon bridge: planned when missing, idempotent when present, clash named', async (t) => {
+  const req = { ...opts, createBridge: { name: 'br-ci', cidr: '10.99.0.1/24' } }
+  const fresh = planFromState(state(), req)
+  const act = fresh.actions.find((a) => a.type === 'create-bridge') as { bridge: string, cidr: string, mac: string } | undefined
+  t.same([act?.bridge, act?.cidr], ['br-ci', '10.99.0.1/24'])
+  t.ok(fresh.args.includes('--bridge=br-ci'))
+  t.notOk(fresh.actions.some((a) => a.type === 'pin-bridge-mac'), 'created with its MAC from birth')
+  const present = planFromState(state({ links: [link('eth0', 1450), link('br-ci', 1500, { type: 'bridge', addrs: ['10.99.0.1/24'], addr_assign_type: 3 })] }), req)
+  t.notOk(present.actions.some((a) => a.type === 'create-bridge'))
+  t.equal(present.error, null)
+  const clash = planFromState(state({ links: [link('eth0', 1450), link('br-ci', 1500, { type: 'bridge', addrs: ['10.50.0.1/24'] })] }), req)
+  t.match(clash.error, /br-ci exists .* 10\.50\.0\.1\/24/)
+  const overlap = planFromState(state({ routes4: [route('default', 'eth0'), route('10.99.0.0/16', 'eth0')] }), req)
+  t.match(overlap.error, /overlaps the route 10\.99\.0\.0\/16 dev eth0/)
+  t.same(planFromState(state({ argv: ['-b', 'br-other'] }), req).args.filter((a) => a.startsWith('--bridge')), [], 'user bridge wins')
+})
+
+t.test('stale conntrack: the pod on the outer docker0 range keeps its own flows', async (t) => {
+  // GitLab runner: the dind container's eth0 is itself 172.17.0.3/16 on the outer docker0.
+  const s = state({
+    links: [link('eth0', 1500, { addrs: ['172.17.0.3/16'] })],
+    routes4: [route('default', 'eth0', { gw: '172.17.0.1' })],
+    conntrack: [
+      { id: 'own', proto: 'tcp', state: 'ESTABLISHED', flags: ['ASSURED'], orig: { src: '172.17.0.3', dst: '172.17.0.1', sport: 40000, dport: 443 }, reply: { src: '172.17.0.1', dst: '172.17.0.3', sport: 443, dport: 40000 } },
+    ],
+  })
+  const p = planFromState(s)
+  t.notOk(p.actions.some((a) => a.type === 'conntrack-delete'))
+  t.match(p.reasons.join('\n'), /not docker's: 172\.17\.0\.0\/16 \(overlaps eth0/)
+})
+
+t.test('stale conntrack: --bip adds its subnet; opting out plans nothing', async (t) => {
+  const entry = { id: 'X', proto: 'udp', flags: [], orig: { src: '10.0.0.9', dst: '10.0.0.5', sport: 1, dport: 2 }, reply: { src: '192.168.77.2', dst: '10.0.0.9', sport: 2, dport: 1 } }
+  const withBip = planFromState(state({ argv: ['--bip=192.168.77.1/24'], conntrack: [entry] }))
+  t.same(withBip.actions.filter((a) => a.type === 'conntrack-delete').map((a) => (a as { ids: string[] }).ids), [['X']])
+  t.notOk(planFromState(state({ conntrack: [entry] })).actions.some((a) => a.type === 'conntrack-delete'), 'not docker\'s without --bip')
+  t.notOk(planFromState(state({ argv: ['--bip=192.168.77.1/24'], conntrack: [entry] }), { ...opts, conntrackCleanup: false }).actions.some((a) => a.type === 'conntrack-delete'))
+})
+
+t.test('reader errors surface as warnings; a state with nothing in it plans nothing and does not throw', async (t) => {
+  const p = planFromState({ links: [], routes4: [], routes6: [], daemon_json: null, argv: ['--debug'], read_errors: ['/sys/class/net: EACCES'] })
+  t.same(p.args, ['--debug'])
+  t.equal(p.mtu, null)
+  t.match(p.warnings.join('\n'), /EACCES/)
+  const bare = planFromState({ argv: [] } as never)
+  t.same(bare.args, [])
+})
