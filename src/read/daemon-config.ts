@@ -1,0 +1,235 @@
+/**
+ * dockerd's config file (daemon.json): where it is and what it says, read the way dockerd
+ * reads it (moby daemon/config/config.go, getConflictFreeConfiguration): a UTF-8 or UTF-16 byte
+ * order mark is honoured, and an empty or whitespace-only file is an empty config.
+ */
+import { readFile } from 'node:fs/promises'
+
+/** Where dockerd looks when no --config-file is given (Linux). */
+export const DEFAULT_DAEMON_CONFIG_PATH = '/etc/docker/daemon.json'
+
+/** Result of reading a daemon config file. */
+export interface DaemonConfigRead {
+  /** Parsed top-level object; null when absent or unusable. */
+  config: Record<string, unknown> | null
+  path: string
+  /** Why the file could not be used, starting "daemon.json:" and naming the file; null if fine or absent. */
+  error: string | null
+}
+
+/**
+ * The config file named in dockerd's argv by `--config-file X` or `--config-file=X` (the last
+ * one wins, as with pflag; nothing after `--` is a flag), or null when none is named.
+ */
+export function configFileFromArgv(argv: string[]): string | null {
+  let found: string | null = null
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '--') break
+    if (a === '--config-file' && i + 1 < argv.length) found = argv[++i]
+    else if (a.startsWith('--config-file=')) found = a.slice('--config-file='.length)
+  }
+  return found
+}
+
+/** The config file dockerd will read for this argv: the one named by --config-file, else /etc/docker/daemon.json. */
+export function configFilePath(argv: string[]): string {
+  return configFileFromArgv(argv) ?? DEFAULT_DAEMON_CONFIG_PATH
+}
+
+/**
+ * Reads and parses dockerd's config file at `path`. Never throws.
+ *
+ * - absent → `{config: null, error: null}`, unless `explicit` (the path came from
+ *   --config-file): dockerd then refuses to start, so that is an error.
+ * - unreadable (EACCES, a directory…) → config null, error naming the file.
+ * - malformed JSON → config null, error naming the file and the line:column (1-based) of the
+ *   problem, e.g. "daemon.json: /etc/docker/daemon.json: invalid JSON at line 3, column 8: …".
+ * - top level not an object → config null, error.
+ * - empty or whitespace-only → `{}` (dockerd treats it as an empty config).
+ */
+export async function readDaemonConfig(path: string, opts: { explicit?: boolean } = {}): Promise<DaemonConfigRead> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException
+    if (err.code === 'ENOENT') {
+      const error = opts.explicit
+        ? `daemon.json: ${path} (named by --config-file) does not exist; dockerd will refuse to start`
+        : null
+      return { config: null, path, error }
+    }
+    return { config: null, path, error: `daemon.json: cannot read ${path}: ${err.message}` }
+  }
+  const text = decodeConfigBytes(bytes)
+  if (text === null) return { config: null, path, error: `daemon.json: ${path} is not valid UTF-8 or UTF-16 text` }
+  return { path, ...parseDaemonConfig(text, path) }
+}
+
+/**
+ * Parses daemon config text (BOM already removed). See readDaemonConfig for the cases;
+ * `path` is only used to name the file in the error.
+ */
+export function parseDaemonConfig(text: string, path: string): { config: Record<string, unknown> | null, error: string | null } {
+  if (text.trim() === '') return { config: {}, error: null }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (e) {
+    const offset = jsonErrorOffset(text, (e as Error).message)
+    const { line, column } = lineColumnAt(text, offset)
+    return { config: null, error: `daemon.json: ${path}: invalid JSON at line ${line}, column ${column}: ${jsonProblem(text, offset, (e as Error).message)}` }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`
+    return { config: null, error: `daemon.json: ${path}: top level is ${kind}, expected a JSON object` }
+  }
+  return { config: value as Record<string, unknown>, error: null }
+}
+
+/**
+ * Offset (UTF-16 code units) of a JSON syntax error in `text`. Taken from the "at position N"
+ * of V8's JSON.parse message when present; V8 (Node 20) omits it for "Unexpected token" and
+ * "Unexpected end" errors, so then the text is scanned for the first offending character.
+ */
+export function jsonErrorOffset(text: string, message: string): number {
+  const m = /at position (\d+)/.exec(message)
+  if (m) return Number(m[1])
+  return findJsonSyntaxError(text) ?? text.length
+}
+
+/** 1-based line and column of `offset` in `text` (column counts UTF-16 code units). */
+export function lineColumnAt(text: string, offset: number): { line: number, column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)))
+  const lines = before.split('\n')
+  return { line: lines.length, column: lines[lines.length - 1].length + 1 }
+}
+
+/**
+ * Offset of the first character that makes `text` invalid JSON (RFC 8259), or null when it is
+ * valid. Used only to place errors; the parse itself is JSON.parse's.
+ */
+export function findJsonSyntaxError(text: string): number | null {
+  let i = 0
+  const ws = () => { while (i < text.length && ' \t\n\r'.includes(text[i])) i++ }
+  const literal = (): boolean => {
+    for (const lit of ['true', 'false', 'null']) {
+      if (text.startsWith(lit, i)) { i += lit.length; return true }
+    }
+    for (const lit of ['true', 'false', 'null']) {
+      if (text[i] === lit[0]) {
+        let k = 0
+        while (text[i + k] === lit[k]) k++
+        i += k
+        return false
+      }
+    }
+    return false
+  }
+  const str = (): boolean => {
+    i++ // opening quote
+    while (i < text.length) {
+      const c = text[i]
+      if (c === '"') { i++; return true }
+      if (c < ' ') return false
+      if (c === '\\') {
+        const e = text[i + 1]
+        if (e === 'u') {
+          i += 2
+          for (let k = 0; k < 4; k++, i++) {
+            if (!/[0-9a-fA-F]/.test(text[i] ?? '')) return false
+          }
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) {
+          i += 2
+        } else {
+          i++
+          return false
+        }
+        continue
+      }
+      i++
+    }
+    return false
+  }
+  const num = (): boolean => {
+    const digits = (): boolean => {
+      if (!/[0-9]/.test(text[i] ?? '')) return false
+      while (/[0-9]/.test(text[i] ?? '')) i++
+      return true
+    }
+    if (text[i] === '-') i++
+    if (text[i] === '0') i++
+    else if (!digits()) return false
+    if (text[i] === '.') { i++; if (!digits()) return false }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++
+      if (text[i] === '+' || text[i] === '-') i++
+      if (!digits()) return false
+    }
+    return true
+  }
+  const container = (close: '}' | ']'): boolean => {
+    i++ // opening bracket
+    ws()
+    if (text[i] === close) { i++; return true }
+    for (;;) {
+      if (close === '}') {
+        ws()
+        if (text[i] !== '"' || !str()) return false
+        ws()
+        if (text[i] !== ':') return false
+        i++
+      }
+      if (!value()) return false
+      ws()
+      if (text[i] === ',') { i++; continue }
+      if (text[i] === close) { i++; return true }
+      return false
+    }
+  }
+  const value = (): boolean => {
+    ws()
+    const c = text[i]
+    if (c === '{') return container('}')
+    if (c === '[') return container(']')
+    if (c === '"') return str()
+    if (c === '-' || (c >= '0' && c <= '9')) return num()
+    return literal()
+  }
+  if (!value()) return i
+  ws()
+  return i < text.length ? i : null
+}
+
+/** A one-line description of the problem at `offset`, for the error message. */
+function jsonProblem(text: string, offset: number, v8Message: string): string {
+  // V8's "Expected ',' or '}' after property value" is a good hint; its "Unexpected token"
+  // form embeds a multi-line excerpt of the file, which would break the one-line log.
+  const hint = /^(.*?) in JSON at position \d+/.exec(v8Message)?.[1]
+  if (hint) return hint
+  return offset >= text.length ? 'unexpected end of file' : `unexpected ${JSON.stringify(text[offset])}`
+}
+
+/**
+ * Bytes of a config file as text, the way dockerd decodes them: a UTF-8 BOM is dropped, a
+ * UTF-16 BOM (LE or BE, as Windows PowerShell writes) selects UTF-16; otherwise UTF-8.
+ * Null when the bytes are not valid in that encoding.
+ */
+export function decodeConfigBytes(bytes: Buffer): string | null {
+  try {
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return utf8.decode(bytes.subarray(3))
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2))
+    if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+      // Swapped by hand: Node builds without full ICU have no 'utf-16be' decoder.
+      const le = Buffer.from(bytes.subarray(2))
+      if (le.length % 2 !== 0) return null
+      return new TextDecoder('utf-16le', { fatal: true }).decode(le.swap16())
+    }
+    return utf8.decode(bytes)
+  } catch {
+    return null
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })

@@ -1,0 +1,219 @@
+/**
+ * Routes and policy rules from iproute2's JSON output (`ip -j -4|-6 route show table all`,
+ * `ip -j -4|-6 rule show`), normalised to the snapshot contract (src/model.ts).
+ *
+ * Key names below were checked against iproute2 6.1 output recorded in a throwaway network
+ * namespace (test/fixtures/read/record.sh): route MTU is inside `"metrics": [{"mtu": 1400}]`,
+ * multipath routes carry `"nexthops": [{"gateway", "dev", "weight", "flags"}]` and no top-level
+ * dev, the rule key is `suppress_prefixlen` (the CLI keyword is `suppress_prefixlength`), and
+ * boolean rule selectors (`not`, `nop`, `unresolved`) are keys whose value is JSON null.
+ *
+ * One set of functions serves both families: the family is a parameter.
+ */
+import type { NextHop, Route, Rule } from '../model.js'
+import { defaultRunner, describeFailure, type Runner } from './runner.js'
+import { procRouteLimits, readProcRoutes } from './proc-routes.js'
+
+/** Address family as `ip -4` / `ip -6` selects it. */
+export type Family = 4 | 6
+
+/** The `ip` arguments that list every route of one family, in every table. */
+export function routeListArgs(family: Family): string[] {
+  // `-4` is needed: without a family `ip route show table all` dumps IPv6 routes as well
+  // (checked on iproute2 6.1), unlike plain `ip route show`.
+  return ['-j', `-${family}`, 'route', 'show', 'table', 'all']
+}
+
+/** The `ip` arguments that list the policy rules of one family. */
+export function ruleListArgs(family: Family): string[] {
+  return ['-j', `-${family}`, 'rule', 'show']
+}
+
+/**
+ * Converts `ip -j -4|-6 route show table all` output (already JSON.parse'd) to Routes.
+ *
+ * Mapping: `gateway` (or `via.host` for a gateway of the other family) → gw; `metric` absent
+ * → 0 (iproute2 omits a zero IPv4 priority; IPv6 routes always carry one); `table` absent →
+ * "main"; `type` absent → "unicast"; `scope` absent → "global" (iproute2 omits RT_SCOPE_UNIVERSE);
+ * `protocol` absent → "boot" (iproute2 omits RTPROT_BOOT); `metrics[].mtu` → mtu in bytes, null
+ * when the route has none; `flags` containing "linkdown" → linkdown; `nexthops[]` →
+ * nexthops {dev, gw, weight}. Host routes, which iproute2 prints without a prefix length, get
+ * /32 or /128 so dst is always "default" or a CIDR. `prefsrc` is kept as an extra field.
+ *
+ * Entries that clearly belong to the other family are dropped; entries without a dst are
+ * skipped with a note in `errors` (when given). Throws TypeError when `json` is not an array.
+ */
+export function parseIpRouteJson(json: unknown, family: Family, errors?: string[]): Route[] {
+  const routes: Route[] = []
+  asArray(json, 'ip route JSON').forEach((r, i) => {
+    if (typeof r?.dst !== 'string') {
+      errors?.push(`route entry ${i}: no dst in ${JSON.stringify(r)}; skipped`)
+      return
+    }
+    if (familyOfRoute(r) === otherFamily(family)) return
+    const route: Route = {
+      dst: normaliseDst(r.dst, family),
+      dev: str(r.dev),
+      gw: gatewayOf(r),
+      metric: typeof r.metric === 'number' ? r.metric : 0,
+      mtu: routeMtuOf(r.metrics),
+      table: str(r.table) ?? 'main',
+      type: str(r.type) ?? 'unicast',
+      scope: str(r.scope) ?? 'global',
+      linkdown: Array.isArray(r.flags) && r.flags.includes('linkdown'),
+      protocol: str(r.protocol) ?? 'boot',
+    }
+    if (typeof r.prefsrc === 'string') route.prefsrc = r.prefsrc
+    if (typeof r.nhid === 'number') route.nhid = r.nhid
+    if (Array.isArray(r.nexthops)) route.nexthops = r.nexthops.map(nextHopOf)
+    routes.push(route)
+  })
+  return routes
+}
+
+/**
+ * Converts `ip -j -4|-6 rule show` output (already JSON.parse'd) to Rules, in iproute2's order.
+ *
+ * Mapping: `src` + `srclen` → "10.0.0.0/24" (a single address stays as printed, "all" stays
+ * "all"), same for `dst` + `dstlen`; a `not` key → not: true; `fwmark`, `fwmask` (absent when
+ * the mask is full), `iif`, `oif`, `table`, `suppress_prefixlen` as given; `action` as given
+ * (unreachable, blackhole, prohibit), "goto" when a `goto` key is present (target kept in
+ * `goto`), "nop" for a `nop` key; no action means lookup. Other keys are passed through, with
+ * null-valued flag keys (e.g. `unresolved`) turned into true.
+ *
+ * Entries without a numeric priority are skipped with a note in `errors` (when given).
+ * Throws TypeError when `json` is not an array.
+ */
+export function parseIpRuleJson(json: unknown, errors?: string[]): Rule[] {
+  const consumed = new Set(['priority', 'src', 'srclen', 'dst', 'dstlen', 'not', 'fwmark', 'fwmask',
+    'iif', 'oif', 'table', 'suppress_prefixlen', 'action', 'goto', 'nop'])
+  const rules: Rule[] = []
+  asArray(json, 'ip rule JSON').forEach((r, i) => {
+    if (typeof r?.priority !== 'number') {
+      errors?.push(`rule entry ${i}: no priority in ${JSON.stringify(r)}; skipped`)
+      return
+    }
+    const rule: Rule = { priority: r.priority, src: prefixOf(r.src, r.srclen) ?? 'all' }
+    const dst = prefixOf(r.dst, r.dstlen)
+    if (dst !== null) rule.dst = dst
+    if ('not' in r) rule.not = true
+    for (const k of ['fwmark', 'fwmask', 'iif', 'oif', 'table'] as const) {
+      if (typeof r[k] === 'string') rule[k] = r[k]
+    }
+    if (typeof r.suppress_prefixlen === 'number') rule.suppress_prefixlen = r.suppress_prefixlen
+    if (typeof r.action === 'string') rule.action = r.action
+    else if ('goto' in r) rule.action = 'goto'
+    else if ('nop' in r) rule.action = 'nop'
+    if ('goto' in r) rule.goto = r.goto
+    for (const [k, v] of Object.entries(r)) {
+      if (!consumed.has(k)) rule[k] = v === null ? true : v
+    }
+    rules.push(rule)
+  })
+  return rules
+}
+
+/**
+ * Every route of one family in every table, via `ip -j -4|-6 route show table all`.
+ * Never throws. When `ip` is missing, fails, or prints no JSON (busybox `ip` has no `-j`),
+ * falls back to /proc (`procNet`, default /proc/net; see proc-routes.ts) and says so in
+ * `errors`, with what the fallback cannot see (other tables, route MTU attributes).
+ */
+export async function readRoutes(family: Family, run: Runner = defaultRunner, procNet = '/proc/net'): Promise<{ routes: Route[], errors: string[] }> {
+  const label = `routes${family}`
+  const args = routeListArgs(family)
+  const r = await run('ip', args)
+  let why: string
+  if (r.exitCode === 0) {
+    try {
+      const errors: string[] = []
+      const routes = parseIpRouteJson(JSON.parse(r.stdout.trim() || '[]'), family, errors)
+      return { routes, errors: errors.map((e) => `${label}: ${e}`) }
+    } catch (e) {
+      why = `output of \`ip ${args.join(' ')}\` is not route JSON (${(e as Error).message})`
+    }
+  } else {
+    why = describeFailure('ip', args, r)
+  }
+  const fallback = await readProcRoutes(family, procNet)
+  return {
+    routes: fallback.routes,
+    errors: [`${label}: ${why}; read ${procRouteLimits(family, procNet)}`, ...fallback.errors.map((e) => `${label}: ${e}`)],
+  }
+}
+
+/**
+ * The policy rules of one family, via `ip -j -4|-6 rule show`. Never throws. There is no
+ * /proc source for rules, so when `ip` cannot give JSON the result is `rules: null` (unknown,
+ * not "none") with the reason in `errors`.
+ */
+export async function readRules(family: Family, run: Runner = defaultRunner): Promise<{ rules: Rule[] | null, errors: string[] }> {
+  const label = `rules${family}`
+  const args = ruleListArgs(family)
+  const r = await run('ip', args)
+  if (r.exitCode !== 0) return { rules: null, errors: [`${label}: ${describeFailure('ip', args, r)}; policy rules unknown`] }
+  try {
+    const errors: string[] = []
+    const rules = parseIpRuleJson(JSON.parse(r.stdout.trim() || '[]'), errors)
+    return { rules, errors: errors.map((e) => `${label}: ${e}`) }
+  } catch (e) {
+    return { rules: null, errors: [`${label}: output of \`ip ${args.join(' ')}\` is not rule JSON (${(e as Error).message}); policy rules unknown`] }
+  }
+}
+
+// --- helpers ------------------------------------------------------------------------------
+
+/** Route MTU attribute in bytes: iproute2 prints RTA_METRICS as `"metrics": [{"mtu": N, …}]`. */
+function routeMtuOf(metrics: unknown): number | null {
+  for (const m of Array.isArray(metrics) ? metrics : [metrics]) {
+    if (m && typeof m === 'object' && typeof (m as any).mtu === 'number') return (m as any).mtu
+  }
+  return null
+}
+
+function gatewayOf(r: any): string | null {
+  if (typeof r?.gateway === 'string') return r.gateway
+  // RTA_VIA: an IPv4 route through an IPv6 next hop prints `"via": {"family": "inet6", "host": …}`.
+  if (typeof r?.via?.host === 'string') return r.via.host
+  return null
+}
+
+function nextHopOf(nh: any): NextHop {
+  return { dev: str(nh?.dev), gw: gatewayOf(nh), weight: typeof nh?.weight === 'number' ? nh.weight : 1 }
+}
+
+function normaliseDst(dst: string, family: Family): string {
+  if (dst === 'default' || dst.includes('/')) return dst
+  return `${dst}/${family === 4 ? 32 : 128}`
+}
+
+function prefixOf(addr: unknown, len: unknown): string | null {
+  if (typeof addr !== 'string') return null
+  return typeof len === 'number' && addr !== 'all' ? `${addr}/${len}` : addr
+}
+
+/** Family of a route judged by its addresses; null when it names none (e.g. `default dev tun0`). */
+function familyOfRoute(r: any): Family | null {
+  // `via` is left out on purpose: it is how iproute2 prints a gateway of the *other* family.
+  const addrs = [r.dst, r.prefsrc, r.gateway,
+    ...(Array.isArray(r.nexthops) ? r.nexthops.map((n: any) => n?.gateway) : [])]
+  for (const a of addrs) {
+    if (typeof a !== 'string' || a === 'default') continue
+    if (a.includes(':')) return 6
+    if (a.includes('.')) return 4
+  }
+  return null
+}
+
+function otherFamily(f: Family): Family {
+  return f === 4 ? 6 : 4
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null
+}
+
+function asArray(json: unknown, what: string): any[] {
+  if (!Array.isArray(json)) throw new TypeError(`${what}: expected an array, got ${json === null ? 'null' : typeof json}`)
+  return json
+}

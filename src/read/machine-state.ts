@@ -1,0 +1,152 @@
+/**
+ * The whole machine-state snapshot (shared/cases/README.md): everything the planner decides
+ * from, read in one place. Reading is best effort by design: the wrapper must still exec
+ * dockerd on a machine where half of these facts are out of reach, so a fact that cannot be
+ * read is left out (or null) and the reason goes to `read_errors`, which the planner surfaces
+ * as warnings.
+ */
+import type { Link, MachineState } from '../model.js'
+import { readConntrack } from './conntrack.js'
+import { configFileFromArgv, configFilePath, readDaemonConfig } from './daemon-config.js'
+import { readDockerdVersion } from './dockerd-version.js'
+import { readRoutes, readRules } from './ip-routes.js'
+import { defaultRunner, execaRunner, type Runner } from './runner.js'
+import { readIpAddrs, readLinks } from './sysfs-links.js'
+
+export type { Runner, RunResult } from './runner.js'
+export { defaultRunner, execaRunner } from './runner.js'
+
+export interface ReadMachineStateOptions {
+  /** dockerd arguments the wrapper was given, in order (recorded as is; --config-file is honoured). */
+  argv: string[]
+  /** Environment the wrapper saw (default process.env); filtered, see snapshotEnv. */
+  env?: Record<string, string | undefined>
+  /** Where interfaces are listed; default /sys/class/net. */
+  sysClassNet?: string
+  /** procfs net directory for the route fallback; default /proc/net. */
+  procNet?: string
+  /** Command runner for ip/conntrack/dockerd; default execa with bounded timeouts. */
+  run?: Runner
+  /** Config file to read instead of the one argv names (or /etc/docker/daemon.json). */
+  daemonConfigPath?: string
+  /** Read conntrack entries (needs conntrack-tools and CAP_NET_ADMIN); default false. */
+  withConntrack?: boolean
+  /** Run `dockerd --version`; default true. */
+  withVersion?: boolean
+  /** dockerd program for the version probe; default "dockerd". */
+  dockerdCommand?: string
+}
+
+/**
+ * Reads links (sysfs + `ip -j -d addr show`), routes and rules of both families (`ip -j`, with
+ * a /proc fallback for routes), dockerd's config file, and optionally conntrack entries and
+ * dockerd's version, concurrently.
+ *
+ * Never throws for a machine fact: each one that cannot be read is omitted or null and
+ * explained in `read_errors`, one line each, prefixed by the snapshot field concerned
+ * ("links:", "routes4:", "rules6:", "conntrack:", "dockerd_version:" …; a config-file problem
+ * starts "daemon.json:" and names the file and position). `read_errors` is always present.
+ *
+ * Besides the contract fields the snapshot carries `daemon_json_path`: the file daemon_json
+ * came from (or would have), so warnings can name it.
+ */
+export async function readMachineState(opts: ReadMachineStateOptions): Promise<MachineState> {
+  const run = opts.run ?? defaultRunner
+  const argv = [...opts.argv]
+  const configPath = opts.daemonConfigPath ?? configFilePath(argv)
+  const explicitConfig = opts.daemonConfigPath === undefined && configFileFromArgv(argv) !== null
+  const unexpected: string[] = []
+  const guard = guardInto(unexpected)
+
+  const [links, ipAddrs, routes4, routes6, rules4, rules6, daemon, conntrack, version] = await Promise.all([
+    guard('links', () => readLinks(opts.sysClassNet), { links: [], errors: [] }),
+    guard('addrs', () => readIpAddrs(run), { addrs: null, kinds: null, errors: [] }),
+    guard('routes4', () => readRoutes(4, run, opts.procNet), { routes: [], errors: [] }),
+    guard('routes6', () => readRoutes(6, run, opts.procNet), { routes: [], errors: [] }),
+    guard('rules4', () => readRules(4, run), { rules: null, errors: [] }),
+    guard('rules6', () => readRules(6, run), { rules: null, errors: [] }),
+    guard('daemon.json', () => readDaemonConfig(configPath, { explicit: explicitConfig }), { config: null, path: configPath, error: null }),
+    opts.withConntrack
+      ? guard('conntrack', () => readConntrack(run), { entries: null, errors: [] })
+      : Promise.resolve(null),
+    opts.withVersion === false
+      ? Promise.resolve(undefined)
+      : guard('dockerd_version', () => readDockerdVersion(opts.dockerdCommand ?? 'dockerd', 2000, opts.run ?? execaRunner(2000)), null),
+  ])
+
+  const readErrors = [
+    ...links.errors.map((e) => `links: ${e}`),
+    ...ipAddrs.errors,
+    ...routes4.errors,
+    ...routes6.errors,
+    ...rules4.errors,
+    ...rules6.errors,
+    ...(daemon.error ? [daemon.error] : []),
+    ...(conntrack?.errors ?? []),
+    ...unexpected,
+  ]
+  if (version === null) readErrors.push(`dockerd_version: no version from \`${opts.dockerdCommand ?? 'dockerd'} --version\`; dockerd version unknown`)
+
+  const state: MachineState = {
+    links: withIpFacts(links.links, ipAddrs.addrs, ipAddrs.kinds),
+    routes4: routes4.routes,
+    routes6: routes6.routes,
+    daemon_json: daemon.config,
+    daemon_json_path: daemon.path,
+    argv,
+    env: snapshotEnv(opts.env ?? process.env),
+    read_errors: readErrors,
+  }
+  if (rules4.rules) state.rules4 = rules4.rules
+  if (rules6.rules) state.rules6 = rules6.rules
+  if (conntrack?.entries) state.conntrack = conntrack.entries
+  if (version !== undefined) state.dockerd_version = version
+  return state
+}
+
+/**
+ * Adds what iproute2 knows and sysfs does not: `addrs` (CIDRs) per link, and the driver's kind
+ * (`info_kind`), which replaces the sysfs guess (it tells a veth from a macvlan). With null maps
+ * (no usable `ip`) links are returned unchanged, without `addrs`.
+ */
+export function withIpFacts(links: Link[], addrs: Map<string, string[]> | null, kinds: Map<string, string> | null): Link[] {
+  return links.map((l) => {
+    const out: Link = { ...l }
+    const kind = kinds?.get(l.name)
+    if (kind) out.type = kind
+    if (addrs) out.addrs = addrs.get(l.name) ?? []
+    return out
+  })
+}
+
+/**
+ * The part of the environment a snapshot records: variables named DOCKERD_* (ours,
+ * DOCKERD_AUTONET_*, and dockerd-rootless' DOCKERD_ROOTLESS_ROOTLESSKIT_MTU…) plus DOCKER_HOST
+ * and DOCKER_TLS_CERTDIR, which the docker:dind entrypoint turns into dockerd flags. Nothing
+ * else: snapshots get pasted into bug reports, and CI environments hold secrets
+ * (DOCKER_AUTH_CONFIG, tokens).
+ */
+export function snapshotEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue
+    if (k.startsWith('DOCKERD_') || k === 'DOCKER_HOST' || k === 'DOCKER_TLS_CERTDIR') out[k] = v
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)))
+}
+
+/**
+ * Wraps a reader so that an exception from it (a bug, not a machine fact: readers report those
+ * in their results) becomes a line in `sink` and the fallback value, and one broken reader
+ * cannot take the snapshot down with it.
+ */
+function guardInto(sink: string[]) {
+  return async <T>(label: string, read: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await read()
+    } catch (e) {
+      sink.push(`${label}: unexpected error while reading: ${(e as Error)?.message ?? String(e)}`)
+      return fallback
+    }
+  }
+}

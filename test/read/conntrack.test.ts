@@ -1,0 +1,95 @@
+import t from 'tap'
+import { parseConntrackLine, parseConntrackList, readConntrack } from '../../src/read/conntrack.js'
+import { fixtureText, ok, replayRunner } from '../fixtures/read/fake-machine.js'
+
+const v4 = parseConntrackList(fixtureText('conntrack-ipv4.txt'))
+const v6 = parseConntrackList(fixtureText('conntrack-ipv6.txt'))
+
+t.test('recorded IPv4 entries', async (t) => {
+  t.equal(v4.length, 4)
+  const tcp = v4.find((e) => e.proto === 'tcp')
+  t.same(tcp && { ...tcp, id: 'x' }, {
+    id: 'x', proto: 'tcp', state: 'ESTABLISHED', flags: ['ASSURED'], family: 'ipv4',
+    orig: { src: '10.0.0.2', dst: '10.1.0.1', sport: 50000, dport: 6443 },
+    reply: { src: '10.1.0.1', dst: '10.0.0.2', sport: 6443, dport: 50000 },
+  })
+  const dnat = v4.find((e) => e.orig.dport === 8888)
+  t.match(dnat, {
+    proto: 'udp', state: null, flags: ['UNREPLIED'],
+    orig: { src: '10.0.0.2', dst: '10.0.0.10', sport: 40000, dport: 8888 },
+    reply: { src: '10.1.0.1', dst: '10.0.0.2', sport: 9999, dport: 40000 },
+  }, 'a NATed flow: the reply comes from where the DNAT sent it')
+  const icmp = v4.find((e) => e.proto === 'icmp')
+  t.same(icmp?.orig, { src: '10.1.0.1', dst: '10.1.0.1' }, 'ICMP has no ports')
+  t.same(icmp?.flags, [])
+})
+
+t.test('recorded IPv6 entry', async (t) => {
+  t.match(v6, [{
+    proto: 'udp', family: 'ipv6', flags: ['UNREPLIED'],
+    orig: { src: 'fd00:1::2', dst: 'fd00:1::2', sport: 42000, dport: 5353 },
+  }])
+})
+
+t.test('ids: stable across listings and formats, unique', async (t) => {
+  const ids = [...v4, ...v6].map((e) => e.id)
+  t.equal(new Set(ids).size, ids.length, 'unique')
+  t.ok(ids.every((id) => /^ct-[0-9a-f]{12}$/.test(id)))
+  const extended = parseConntrackList(fixtureText('conntrack-extended.txt'))
+  t.same(extended.map((e) => e.id).sort(), [...ids].sort(), '-o extended gives the same ids')
+  const lines = fixtureText('conntrack-ipv4.txt').trim().split('\n')
+  const later = parseConntrackList([
+    'udp      17 30 src=10.0.0.9 dst=10.0.0.53 sport=1234 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.9 sport=53 dport=1234 mark=0 use=1',
+    ...lines.reverse(),
+  ].join('\n'))
+  for (const e of v4) t.equal(later.find((x) => x.orig.sport === e.orig.sport && x.proto === e.proto)?.id, e.id, `${e.proto} ${e.orig.sport}: same id in a later, reordered listing`)
+  const timerMoved = parseConntrackLine(lines[0].replace(/^(\w+\s+\d+\s+)\d+/, '$1 5'))
+  t.equal(timerMoved?.id, parseConntrackLine(lines[0])?.id, 'the timeout column does not change the id')
+})
+
+t.test('line details: -o id suffix, zones, flags, duplicates, junk', async (t) => {
+  const withId = parseConntrackLine('tcp      6 117 TIME_WAIT src=10.0.0.2 dst=10.1.0.1 sport=50000 dport=6443 src=10.1.0.1 dst=10.0.0.2 sport=6443 dport=50000 [ASSURED] mark=0 use=1 id=363425448')
+  t.same(withId?.reply, { src: '10.1.0.1', dst: '10.0.0.2', sport: 6443, dport: 50000 }, 'the trailing id= is not part of the reply tuple')
+  t.equal(withId?.state, 'TIME_WAIT')
+  const offload = parseConntrackLine('udp 17 120 src=10.0.0.5 dst=10.0.0.10 sport=1 dport=2 src=10.0.0.10 dst=10.0.0.5 sport=2 dport=1 [OFFLOAD] mark=0 zone=3 use=2')
+  t.same(offload?.flags, ['OFFLOAD'])
+  const zone0 = parseConntrackLine('udp 17 120 src=10.0.0.5 dst=10.0.0.10 sport=1 dport=2 src=10.0.0.10 dst=10.0.0.5 sport=2 dport=1 [OFFLOAD] mark=0 use=2')
+  t.not(offload?.id, zone0?.id, 'the same tuple in another zone is another flow')
+  const twice = parseConntrackList(`${fixtureText('conntrack-ipv6.txt')}\n${fixtureText('conntrack-ipv6.txt')}`)
+  t.equal(twice[1].id, `${twice[0].id}-2`)
+  t.same(parseConntrackList('conntrack v1.4.7 (conntrack-tools): 4 flow entries have been shown.\n\nnonsense here\n'), [])
+  t.equal(parseConntrackLine('udp 17 29 src=10.0.0.5 dst=10.0.0.10 sport=1 dport=2'), null, 'no reply tuple')
+})
+
+t.test('readConntrack lists each family explicitly', async (t) => {
+  const run = replayRunner({
+    'conntrack -L -f ipv4': ok(fixtureText('conntrack-ipv4.txt')),
+    'conntrack -L -f ipv6': ok(fixtureText('conntrack-ipv6.txt')),
+  })
+  const r = await readConntrack(run)
+  t.same(run.calls, ['conntrack -L -f ipv4', 'conntrack -L -f ipv6'])
+  t.same(r.errors, [])
+  t.equal(r.entries?.length, 5)
+})
+
+t.test('readConntrack: tool missing, no permission, one family failing', async (t) => {
+  const missing = replayRunner({})
+  const m = await readConntrack(missing)
+  t.equal(m.entries, null, 'unknown, not empty')
+  t.same(missing.calls, ['conntrack -L -f ipv4'], 'asked once')
+  t.match(m.errors, [/^conntrack: `conntrack -L -f ipv4` could not be run .*; conntrack-tools not installed, entries unknown$/])
+
+  // Recorded as uid 65534 with conntrack-tools 1.4.7.
+  const denied = { stdout: '', stderr: 'conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n', exitCode: 1 }
+  const p = await readConntrack(replayRunner({ 'conntrack -L -f ipv4': denied, 'conntrack -L -f ipv6': denied }))
+  t.equal(p.entries, null)
+  t.equal(p.errors.length, 1)
+  t.match(p.errors[0], /must be root or get CAP_NET_ADMIN.*; needs root or CAP_NET_ADMIN, entries unknown$/)
+
+  const half = await readConntrack(replayRunner({
+    'conntrack -L -f ipv4': ok(fixtureText('conntrack-ipv4.txt')),
+    'conntrack -L -f ipv6': { stdout: '', stderr: 'conntrack v1.4.7 (conntrack-tools): Operation failed: Protocol not supported\n', exitCode: 1 },
+  }))
+  t.equal(half.entries?.length, 4, 'IPv4 entries kept')
+  t.match(half.errors, [/^conntrack: `conntrack -L -f ipv6` failed \(exit 1: .*Protocol not supported\)$/])
+})

@@ -1,0 +1,118 @@
+import t from 'tap'
+import { join } from 'node:path'
+import {
+  configFileFromArgv, configFilePath, decodeConfigBytes, findJsonSyntaxError, jsonErrorOffset, lineColumnAt,
+  readDaemonConfig,
+} from '../../src/read/daemon-config.js'
+
+t.test('absent file: config null, no error', async (t) => {
+  const path = join(t.testdir({}), 'daemon.json')
+  t.same(await readDaemonConfig(path), { config: null, path, error: null })
+})
+
+t.test('absent file named by --config-file: dockerd will refuse to start', async (t) => {
+  const path = join(t.testdir({}), 'custom.json')
+  const r = await readDaemonConfig(path, { explicit: true })
+  t.equal(r.config, null)
+  t.equal(r.error, `daemon.json: ${path} (named by --config-file) does not exist; dockerd will refuse to start`)
+})
+
+t.test('valid object', async (t) => {
+  const dir = t.testdir({ 'daemon.json': '{\n  "mtu": 1400,\n  "bip": "10.99.0.1/24"\n}\n' })
+  const r = await readDaemonConfig(join(dir, 'daemon.json'))
+  t.same(r, { config: { mtu: 1400, bip: '10.99.0.1/24' }, path: join(dir, 'daemon.json'), error: null })
+})
+
+t.test('malformed JSON: error names the file and line:column', async (t) => {
+  const cases: Array<[string, string, number, number, RegExp]> = [
+    // V8 reports no position for "Unexpected token": located by our scanner.
+    ['value missing', '{\n  "mtu": 1400,\n  "bip": }\n', 3, 10, /unexpected "}"$/],
+    // V8 reports the position: taken from its message.
+    ['comma missing', '{\n  "mtu": 1400\n  "debug": true\n}\n', 3, 3, /Expected ',' or '}' after property value$/],
+    ['trailing comma', '{\n  "mtu": 1400,\n}\n', 3, 1, /Expected double-quoted property name$/],
+    ['typo in a literal', '{\n  "debug": tru\n}', 2, 15, /unexpected "\\n"$/],
+    ['truncated', '{\n  "mtu": 1400,\n  "bip": "10.', 3, 14, /Unterminated string$/],
+    ['letter O for zero', '{\n\n  "mtu": 14OO\n}', 3, 12, /Expected ',' or '}'/],
+  ]
+  for (const [what, text, line, column, detail] of cases) {
+    const dir = t.testdir({ 'daemon.json': text })
+    const path = join(dir, 'daemon.json')
+    const r = await readDaemonConfig(path)
+    t.equal(r.config, null, what)
+    t.ok(r.error?.startsWith(`daemon.json: ${path}: invalid JSON at line ${line}, column ${column}: `), `${what}: ${r.error}`)
+    t.match(r.error, detail, what)
+    t.notOk(r.error?.includes('\n'), `${what}: one line`)
+  }
+})
+
+t.test('top level not an object', async (t) => {
+  for (const [text, kind] of [['["--mtu=1400"]', 'an array'], ['"mtu"', 'a string'], ['null', 'null'], ['1400', 'a number']]) {
+    const dir = t.testdir({ 'daemon.json': text })
+    const r = await readDaemonConfig(join(dir, 'daemon.json'))
+    t.equal(r.config, null)
+    t.equal(r.error, `daemon.json: ${join(dir, 'daemon.json')}: top level is ${kind}, expected a JSON object`)
+  }
+})
+
+t.test('read like dockerd reads it: BOMs, empty file', async (t) => {
+  const body = '{"mtu": 1450}'
+  const dir = t.testdir({
+    'utf8-bom.json': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]),
+    'utf16le-bom.json': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(body, 'utf16le')]),
+    'utf16be-bom.json': Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(body, 'utf16le').swap16()]),
+    'empty.json': '',
+    'blank.json': ' \n\t\n',
+    'latin1.json': Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d]),
+  })
+  for (const f of ['utf8-bom.json', 'utf16le-bom.json', 'utf16be-bom.json']) {
+    t.same((await readDaemonConfig(join(dir, f))).config, { mtu: 1450 }, f)
+  }
+  t.same(await readDaemonConfig(join(dir, 'empty.json')), { config: {}, path: join(dir, 'empty.json'), error: null }, 'dockerd treats an empty file as an empty config')
+  t.same((await readDaemonConfig(join(dir, 'blank.json'))).config, {})
+  const latin1 = await readDaemonConfig(join(dir, 'latin1.json'))
+  t.equal(latin1.config, null)
+  t.match(latin1.error, /^daemon\.json: .*latin1\.json is not valid UTF-8/)
+  t.equal(decodeConfigBytes(Buffer.from([0xfe, 0xff, 0x00])), null, 'odd-length UTF-16')
+})
+
+t.test('unreadable path', async (t) => {
+  const dir = t.testdir({ 'daemon.json': {} })
+  const r = await readDaemonConfig(join(dir, 'daemon.json'))
+  t.equal(r.config, null)
+  t.match(r.error, `daemon.json: cannot read ${join(dir, 'daemon.json')}: EISDIR`)
+})
+
+t.test('configFilePath / configFileFromArgv', async (t) => {
+  t.equal(configFilePath([]), '/etc/docker/daemon.json')
+  t.equal(configFilePath(['--debug', '--config-file', '/etc/ci/d.json']), '/etc/ci/d.json')
+  t.equal(configFilePath(['--config-file=/etc/ci/d.json', '--mtu=1400']), '/etc/ci/d.json')
+  t.equal(configFilePath(['--config-file=/a.json', '--config-file', '/b.json']), '/b.json', 'the last one wins')
+  t.equal(configFilePath(['--', '--config-file=/x.json']), '/etc/docker/daemon.json', 'nothing after -- is a flag')
+  t.equal(configFileFromArgv(['--config-file']), null, 'a dangling flag names nothing')
+  t.equal(configFileFromArgv(['--config-filex=/y']), null)
+})
+
+t.test('the scanner agrees with JSON.parse', async (t) => {
+  const samples = [
+    '{}', '[]', '{"a":[1,-2.5e3,true,false,null,"x\\u00e9\\n"]}', ' {"a" : {"b": []}} ',
+    '{"a":1,}', '[1,2', '{"a" 1}', '{"a":01}', '{"a":-}', '{"a":"\t"}', '{"a":"\\x"}', '{"a":"\\u12"}', '{"a":"\\u12g4"}', '{"a":"\\u"}',
+    '{"a":1} x', '', '{', 'nul', '{"a":.5}', '{"a":1.}', '{"a":1e}', '{"a":1e+5}', '[1,,2]', '{"a":"b"', '{a:1}', '\u00a0{}',
+  ]
+  for (const s of samples) {
+    let valid = true
+    let message = ''
+    try { JSON.parse(s) } catch (e) { valid = false; message = (e as Error).message }
+    const found = findJsonSyntaxError(s)
+    t.equal(found === null, valid, `validity of ${JSON.stringify(s)}`)
+    const v8 = /at position (\d+)/.exec(message)
+    if (v8) t.equal(found, Number(v8[1]), `same offset as V8 for ${JSON.stringify(s)}`)
+  }
+})
+
+t.test('jsonErrorOffset and lineColumnAt', async (t) => {
+  t.equal(jsonErrorOffset('{"a" 1}', 'Expected \':\' after property name in JSON at position 5'), 5)
+  t.equal(jsonErrorOffset('{"a":', 'Unexpected end of JSON input'), 5)
+  t.same(lineColumnAt('ab\ncd\nef', 0), { line: 1, column: 1 })
+  t.same(lineColumnAt('ab\ncd\nef', 4), { line: 2, column: 2 })
+  t.same(lineColumnAt('ab\ncd\nef', 99), { line: 3, column: 3 })
+})

@@ -1,0 +1,145 @@
+import t from 'tap'
+import { join } from 'node:path'
+import {
+  ARPHRD, carrierOf, devtypeOf, linkTypeOf, macOf, parseIpAddrJson, parseIpLinkKinds, readIpAddrs, readLinks,
+} from '../../src/read/sysfs-links.js'
+import {
+  BUSYBOX_IP_NO_JSON, fixtureJson, fixtureText, ok, replayRunner, sysfsDump, sysfsSpec,
+} from '../fixtures/read/fake-machine.js'
+
+const dump = sysfsDump()
+
+t.test('readLinks on the recorded namespace', async (t) => {
+  const root = t.testdir(sysfsSpec(dump, t.fixture))
+  const { links, errors } = await readLinks(root)
+  t.same(errors, [])
+  t.same(links.map((l) => l.name), ['lo', 'veth1', 'veth0', 'br0', 'vx0', 'tun0'], 'sorted by ifindex')
+  const by = Object.fromEntries(links.map((l) => [l.name, l]))
+
+  t.match(by.lo, { type: 'loopback', mtu: 65536, mac: '00:00:00:00:00:00', up: true })
+  t.same(by.veth0, {
+    name: 'veth0', mtu: 1450, mac: dump.veth0.address, type: 'veth', up: true, carrier: true,
+    master: null, addr_assign_type: 1,
+  }, 'veth: no DEVTYPE, iflink (peer) != ifindex')
+  t.match(by.veth1, { type: 'veth', master: 'br0', mtu: 1500 }, 'bridge port: master from the symlink')
+  t.match(by.br0, { type: 'bridge', mac: dump.br0.address })
+  t.equal(by.br0.mac, by.veth1.mac, 'the bridge took its port\'s MAC (what pin-bridge-mac is about)')
+  t.match(by.vx0, { type: 'vxlan', up: false, mtu: 1200 }, 'the down link with a small MTU')
+  t.notOk('carrier' in by.vx0, 'carrier omitted: the kernel answers EINVAL for a down link')
+  t.same(by.tun0, {
+    name: 'tun0', mtu: 1280, mac: null, type: 'tun', up: true, carrier: false, master: null, addr_assign_type: 0,
+  }, 'L3 tunnel: no MAC, up without carrier')
+})
+
+t.test('an interface whose files vanish mid-read is skipped with a note', async (t) => {
+  const spec = sysfsSpec(dump, t.fixture)
+  delete spec.veth0.mtu
+  spec.ghost = t.fixture('symlink', '../devices/virtual/net/ghost')
+  const root = t.testdir(spec)
+  const { links, errors } = await readLinks(root)
+  t.notOk(links.some((l) => l.name === 'veth0' || l.name === 'ghost'))
+  t.equal(links.length, 5, 'the other links are still read')
+  t.equal(errors.length, 2)
+  t.match(errors.find((e) => e.includes('veth0')), /^link veth0: vanished while being read \(ENOENT on .*veth0\/mtu\); skipped$/)
+  t.match(errors.find((e) => e.includes('ghost')), /^link ghost: vanished/)
+})
+
+t.test('entries that are not interfaces are ignored', async (t) => {
+  const spec = sysfsSpec(dump, t.fixture)
+  spec.bonding_masters = '\n'
+  const { links, errors } = await readLinks(t.testdir(spec))
+  t.same(errors, [])
+  t.equal(links.length, 6)
+})
+
+t.test('an absurd MTU leaves the link out, naming it and the value', async (t) => {
+  for (const [value, what] of [['abc', 'not a number'], ['40', 'below 68'], ['70000', 'above 65536'], ['1500.5', 'fractional']]) {
+    const spec = sysfsSpec(dump, t.fixture)
+    spec.veth0.mtu = `${value}\n`
+    const root = t.testdir(spec)
+    const { links, errors } = await readLinks(root)
+    t.notOk(links.some((l) => l.name === 'veth0'), `${what}: link left out`)
+    t.equal(errors.length, 1)
+    t.equal(errors[0], `link veth0: mtu "${value}" in ${join(root, 'veth0', 'mtu')} is not an integer in 68..65536; link left out`)
+  }
+})
+
+t.test('boundary MTUs are kept', async (t) => {
+  const spec = sysfsSpec(dump, t.fixture)
+  spec.veth0.mtu = '68\n'
+  spec.veth1.mtu = '65536\n'
+  const { links, errors } = await readLinks(t.testdir(spec))
+  t.same(errors, [])
+  t.equal(links.find((l) => l.name === 'veth0')?.mtu, 68)
+  t.equal(links.find((l) => l.name === 'veth1')?.mtu, 65536)
+})
+
+t.test('unreadable sysfs root: no links, one error naming the path', async (t) => {
+  const root = join(t.testdir({}), 'no-such-dir')
+  const { links, errors } = await readLinks(root)
+  t.same(links, [])
+  t.equal(errors.length, 1)
+  t.match(errors[0], `cannot list network interfaces in ${root}: ENOENT`)
+})
+
+t.test('linkTypeOf', async (t) => {
+  const base = { arphrd: ARPHRD.ETHER, devtype: null, isBridge: false, isBond: false, isTun: false, ifindex: 4, iflink: 4 }
+  t.equal(linkTypeOf(base), 'ether', 'physical NIC: no DEVTYPE, iflink == ifindex')
+  t.equal(linkTypeOf({ ...base, iflink: 61 }), 'veth', 'eth0@if61 of a container')
+  t.equal(linkTypeOf({ ...base, arphrd: ARPHRD.IPIP }), 'ipip')
+  t.equal(linkTypeOf({ ...base, arphrd: ARPHRD.SIT }), 'sit')
+  t.equal(linkTypeOf({ ...base, arphrd: ARPHRD.IPGRE }), 'gre')
+  t.equal(linkTypeOf({ ...base, arphrd: ARPHRD.LOOPBACK }), 'loopback')
+  t.equal(linkTypeOf({ ...base, arphrd: ARPHRD.NONE, devtype: 'wireguard' }), 'wireguard')
+  t.equal(linkTypeOf({ ...base, arphrd: ARPHRD.NONE, isTun: true }), 'tun')
+  t.equal(linkTypeOf({ ...base, arphrd: ARPHRD.NONE }), 'other')
+  t.equal(linkTypeOf({ ...base, devtype: 'vlan', iflink: 2 }), 'vlan', 'DEVTYPE beats the veth guess')
+  t.equal(linkTypeOf({ ...base, isBridge: true }), 'bridge', 'bridge/ directory without uevent')
+  t.equal(linkTypeOf({ ...base, isBond: true }), 'bond')
+})
+
+t.test('macOf, carrierOf, devtypeOf', async (t) => {
+  t.equal(macOf(ARPHRD.ETHER, 'C2:74:40:C1:CD:92\n'), 'c2:74:40:c1:cd:92', 'lower-cased')
+  t.equal(macOf(ARPHRD.IPIP, '0a:00:00:02'), null, 'an ipip "address" is an IPv4, not a MAC')
+  t.equal(macOf(ARPHRD.NONE, ''), null, 'tun/wireguard have none')
+  t.equal(macOf(ARPHRD.ETHER, null), null)
+  t.equal(carrierOf('1'), true)
+  t.equal(carrierOf('0'), false)
+  t.equal(carrierOf(null), undefined)
+  t.equal(devtypeOf('DEVTYPE=bridge\nINTERFACE=br0\nIFINDEX=4\n'), 'bridge')
+  t.equal(devtypeOf('INTERFACE=veth0\nIFINDEX=3\n'), null)
+})
+
+t.test('parseIpAddrJson on recorded `ip -j -d addr show`', async (t) => {
+  const addrs = parseIpAddrJson(fixtureJson('ip-addr.json'))
+  t.same(addrs.get('lo'), ['127.0.0.1/8', '::1/128'])
+  t.same(addrs.get('veth0')?.slice(0, 2), ['10.0.0.2/24', 'fd00:1::2/64'])
+  t.match(addrs.get('veth0')?.[2], /^fe80::.*\/64$/)
+  t.same(addrs.get('tun0'), ['100.64.0.7/32', 'fd00:64::7/128'])
+  t.same(addrs.get('vx0'), ['10.2.0.1/24'], 'addresses of a down link are listed too')
+  t.throws(() => parseIpAddrJson({ not: 'an array' }), TypeError)
+})
+
+t.test('parseIpLinkKinds: linkinfo.info_kind per link', async (t) => {
+  const kinds = parseIpLinkKinds(fixtureJson('ip-addr.json'))
+  t.same(Object.fromEntries(kinds), { veth1: 'veth', veth0: 'veth', br0: 'bridge', vx0: 'vxlan', tun0: 'tun' })
+  t.notOk(kinds.has('lo'), 'loopback has no linkinfo')
+})
+
+t.test('readIpAddrs', async (t) => {
+  const good = await readIpAddrs(replayRunner({ 'ip -j -d addr show': ok(fixtureText('ip-addr.json')) }))
+  t.same(good.errors, [])
+  t.same(good.addrs?.get('br0'), ['10.1.0.1/24', good.addrs?.get('br0')?.[1]])
+  t.equal(good.kinds?.get('vx0'), 'vxlan')
+
+  const busybox = await readIpAddrs(replayRunner({ 'ip -j -d addr show': BUSYBOX_IP_NO_JSON }))
+  t.equal(busybox.addrs, null)
+  t.equal(busybox.kinds, null)
+  t.match(busybox.errors, [/^addrs: `ip -j -d addr show` failed \(exit 1: BusyBox .*\); link addresses unknown$/])
+
+  const missing = await readIpAddrs(replayRunner({}))
+  t.match(missing.errors, [/could not be run/])
+
+  const notJson = await readIpAddrs(replayRunner({ 'ip -j -d addr show': ok('1: lo: <LOOPBACK,UP>') }))
+  t.match(notJson.errors, [/is not JSON/])
+})
