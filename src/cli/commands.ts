@@ -1,0 +1,88 @@
+/**
+ * The yargs side of the CLI: `--help` text and the options of our subcommands (`plan`,
+ * `snapshot`). yargs never sees dockerd's arguments (it would reorder and reinterpret them),
+ * and this module is imported only for help, plan and snapshot, off the start-up path.
+ */
+import yargs, { type Argv } from 'yargs'
+import { envName, OPTIONS, UsageError } from './route.js'
+
+const USAGE = `Usage:
+  $0 [DOCKERD-FLAGS...]             detect, plan, then exec dockerd with your flags + ours
+  $0 dockerd [DOCKERD-FLAGS...]     the same, with this dockerd (a path works too)
+  $0 dockerd-entrypoint.sh [FLAGS]  the same, through the dind image's entrypoint
+  $0 COMMAND [ARGS...]              exec any other command exactly as given
+  $0 plan [--state FILE] [--json] [-- DOCKERD-FLAGS...]
+  $0 snapshot [-- DOCKERD-FLAGS...]
+  $0 help | --help
+  $0 version | --version
+
+Your dockerd flags reach dockerd untouched and in order (-H fd://, --mtu 1400, --);
+planned flags (--flag=value) are appended. --autonet-* options may stand anywhere among
+dockerd's flags and are taken out; the ones valued take VALUE after '=' only. Each has an
+environment default (DOCKERD_AUTONET_*, e.g. DOCKERD_AUTONET_MAX_MTU=9000,
+DOCKERD_AUTONET_DRY_RUN=1); a flag beats the environment, a switch takes =false to undo it.
+plan, snapshot, help and version count only as the first word (after --autonet-* options).
+If detection or planning fails, dockerd starts with your arguments unchanged.`
+
+const EPILOGUE = `Exit codes:
+  run      dockerd's own exit code; 128+N when a signal N killed it
+  0        help, version, snapshot, plan without an error, --autonet-dry-run
+  1        plan: the plan has an error (printed with the rest of the plan)
+  2        usage error or bad input: bad --autonet-* value, unreadable or malformed --state FILE
+  70       plan, snapshot: internal error (a bug; please report it)
+  126/127  the command to exec is not executable / not found
+
+Logs go to stderr, prefixed "dockerd-autonet:"; plan, snapshot and dry-run print to stdout.`
+
+/** The parser behind `--help` and the subcommands. */
+function parser(): Argv {
+  let y = yargs()
+    .scriptName('dockerd-autonet')
+    .usage(USAGE)
+    .command('plan', 'print what would be done for this machine (or a saved --state) and why', (c) => c
+      .option('state', { type: 'string', requiresArg: true, describe: 'plan for this snapshot file (snapshot output, or a case file) instead of this machine' })
+      .option('json', { type: 'boolean', describe: 'print {egress, mtu, args, warnings, reasons, error, actions} as JSON' }))
+    .command('snapshot', 'print this machine\'s network state as JSON (what plan --state reads)')
+    .command('help', 'show this help')
+    .command('version', 'print the version')
+    .strict()
+    .help(false)
+    .version(false)
+    .exitProcess(false)
+    .wrap(null)
+    .epilogue(EPILOGUE)
+  for (const spec of OPTIONS) {
+    const flag = `autonet-${spec.name}${spec.value ? `=${spec.value}` : ''}`
+    y = y.option(flag, { describe: `${spec.describe}\n  [env: ${envName(spec)}]` })
+  }
+  return y.group(OPTIONS.map((s) => `autonet-${s.name}${s.value ? `=${s.value}` : ''}`), 'Options of ours (anywhere among dockerd\'s flags):')
+}
+
+/** The full `--help` text, ending in a newline. */
+export async function helpText(): Promise<string> {
+  return (await parser().getHelp()) + '\n'
+}
+
+/** What `plan` / `snapshot` were asked: their options, or their help text when `--help` was given. */
+export type SubcommandArgs = { help: string } | { state?: string, json: boolean }
+
+/**
+ * Parse a subcommand's own arguments (ours and everything after `--` already taken out).
+ * @throws UsageError for an unknown option or a missing value, with yargs' message
+ */
+export async function parseSubcommandArgs(mode: 'plan' | 'snapshot', args: readonly string[]): Promise<SubcommandArgs> {
+  if (args.includes('--help') || args.includes('-h')) {
+    const help = await new Promise<string>((resolve) => {
+      parser().help().parse([mode, '--help'], {}, (_err, _argv, output) => resolve(output))
+    })
+    return { help: help + '\n' }
+  }
+  return new Promise((resolve, reject) => {
+    parser().parse([mode, ...args], {}, (err, argv) => {
+      if (err) return reject(new UsageError(`${mode}: ${err.message}`))
+      const extra = argv._.slice(1)
+      if (extra.length) return reject(new UsageError(`${mode}: unexpected argument ${String(extra[0])} (dockerd's flags go after --)`))
+      resolve({ state: argv.state as string | undefined, json: argv.json === true })
+    })
+  })
+}

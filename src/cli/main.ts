@@ -1,0 +1,187 @@
+/**
+ * The CLI: route the command line (route.ts), then run dockerd with a plan, exec a command
+ * untouched, or answer a subcommand (plan, snapshot, help, version).
+ *
+ * Fail open: in run mode any failure of reading, planning or applying is logged and dockerd
+ * starts with the user's arguments unchanged; our own trouble never keeps dockerd down.
+ *
+ * Start-up is benchmarked: only routing, the logger and formatting are imported up front; the
+ * reader, planner, appliers, exec and yargs are imported when a mode needs them.
+ */
+import { readFileSync } from 'node:fs'
+import { createLogger, type Logger } from '../log.js'
+import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
+import type { ReadMachineStateOptions } from '../read/machine-state.js'
+import { formatPlan, planJson, quoteCommand } from './format-plan.js'
+import { routeArgv, UsageError, type Env, type Route } from './route.js'
+
+/** What main needs from the rest of the program; tests replace any of them. */
+export interface MainDeps {
+  /** Read this machine (never throws for machine facts; they go to state.read_errors). */
+  readState(opts: ReadMachineStateOptions): Promise<MachineState>
+  /** The pure planner. */
+  plan(state: MachineState, opts: PlanOptions): Plan | Promise<Plan>
+  /** Apply a plan's actions; logs and swallows each action's failure. */
+  applyActions(actions: Action[], log: Logger): Promise<void>
+  /** Replace this process with `cmd` (or run it and return the code to exit with). */
+  exec(cmd: string, args: string[], opts: { env: Env, log: Logger }): Promise<number>
+  /** Where plan, snapshot, help, version and --autonet-dry-run print their result. */
+  stdout(text: string): void
+  /** Where log lines go when no `log` is given. */
+  stderr(text: string): void
+  /** The log; by default `dockerd-autonet:` lines on `stderr`, debug lines with --autonet-debug. */
+  log?: Logger
+}
+
+/** Exit code of plan/snapshot when our own code failed (sysexits EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70
+
+const DEFAULT_DEPS: MainDeps = {
+  readState: async (o) => (await import('../read/machine-state.js')).readMachineState(o),
+  plan: async (s, o) => (await import('../plan/plan.js')).planFromState(s, o),
+  applyActions: async (actions, log) => {
+    const [{ applyActions }, { defaultAppliers }] = await Promise.all([
+      import('../apply/apply-actions.js'), import('../apply/appliers.js')])
+    await applyActions(actions, { log, appliers: defaultAppliers(log) })
+  },
+  exec: async (cmd, args, o) => (await import('../apply/exec-dockerd.js')).execDockerd(cmd, args, o),
+  stdout: (t) => { process.stdout.write(t) },
+  stderr: (t) => { process.stderr.write(t) },
+}
+
+/**
+ * Run the CLI for one command line.
+ *
+ * @param argv  arguments without node and script (`process.argv.slice(2)`)
+ * @param env   the environment (`DOCKERD_AUTONET_*` defaults; handed on to dockerd as is)
+ * @param overrides replacements for the default dependencies (tests)
+ * @returns the code to exit with (see `dockerd-autonet --help`); in run mode with execve it
+ *   does not return at all. Never rejects for expected failures.
+ */
+export async function main(argv: readonly string[], env: Env, overrides: Partial<MainDeps> = {}): Promise<number> {
+  const given = Object.entries(overrides).filter(([, v]) => v !== undefined)
+  const deps: MainDeps = { ...DEFAULT_DEPS, ...Object.fromEntries(given) }
+  let route: Route
+  try {
+    route = routeArgv(argv, env)
+  } catch (err) {
+    (deps.log ?? createLogger(deps.stderr)).error(message(err))
+    if (err instanceof UsageError) return err.exitCode
+    throw err
+  }
+  const log = deps.log ?? createLogger(deps.stderr, route.ours.debug)
+  log.debug(`mode ${route.mode}: ${quoteCommand([...route.command, ...route.dockerdArgs])}`)
+  switch (route.mode) {
+    case 'run': return runWithPlan(route, env, deps, log)
+    case 'exec': return execUnchanged(route, env, deps, log)
+    case 'help': deps.stdout(await (await import('./commands.js')).helpText()); return 0
+    case 'version': deps.stdout(`dockerd-autonet ${packageVersion()}\n`); return 0
+    case 'plan': case 'snapshot': return subcommand(route, env, deps, log)
+  }
+}
+
+/** Read, plan, log each reason, apply, exec; on any failure exec with the user's arguments. */
+async function runWithPlan(route: Route, env: Env, deps: MainDeps, log: Logger): Promise<number> {
+  const [program = 'dockerd', ...lead] = route.command
+  const userArgs = route.dockerdArgs
+  let plan: Plan | null = null
+  try {
+    const state = await deps.readState(readOptions(route, env, { withConntrack: route.ours.plan.conntrackCleanup }))
+    plan = checked(await deps.plan(state, route.ours.plan))
+  } catch (err) {
+    log.error(`detection failed: ${message(err)}; starting ${program} with your arguments unchanged`)
+  }
+  if (route.ours.dryRun) {
+    deps.stdout(plan ? formatPlan(plan, userArgs, route.command) : `command:  ${quoteCommand([...route.command, ...userArgs])}\n`)
+    return 0
+  }
+  let args = userArgs
+  if (plan) {
+    for (const line of plan.reasons) log.info(line)
+    for (const line of plan.warnings) log.warn(line)
+    if (plan.error) {
+      // The planner's contract: an error means something asked of us cannot be done, so we
+      // step aside entirely rather than do half of it.
+      log.error(`${plan.error}; starting ${program} with your arguments unchanged`)
+    } else {
+      try {
+        await deps.applyActions(plan.actions, log)
+      } catch (err) {
+        log.warn(`applying actions failed: ${message(err)}; starting ${program} anyway`)
+      }
+      args = plan.args
+    }
+  }
+  log.info(`starting: ${quoteCommand([...route.command, ...args])}`)
+  return deps.exec(program, [...lead, ...args], { env, log })
+}
+
+/** A foreign command or --autonet-disable: exec exactly what was given. */
+async function execUnchanged(route: Route, env: Env, deps: MainDeps, log: Logger): Promise<number> {
+  const [program = 'dockerd', ...lead] = route.command
+  const command = quoteCommand([...route.command, ...route.dockerdArgs])
+  if (route.ours.dryRun) {
+    deps.stdout(`command:  ${command}\n`)
+    return 0
+  }
+  log.debug(route.ours.disable ? `disabled: starting ${command} unchanged` : `not dockerd: exec ${command} unchanged`)
+  return deps.exec(program, [...lead, ...route.dockerdArgs], { env, log })
+}
+
+/** `plan [--state FILE] [--json]` and `snapshot`: print, never exec. */
+async function subcommand(route: Route, env: Env, deps: MainDeps, log: Logger): Promise<number> {
+  try {
+    const { parseSubcommandArgs } = await import('./commands.js')
+    const sub = await parseSubcommandArgs(route.mode as 'plan' | 'snapshot', route.subcommandArgs)
+    if ('help' in sub) {
+      deps.stdout(sub.help)
+      return 0
+    }
+    if (route.mode === 'snapshot') {
+      const state = await deps.readState(readOptions(route, env, { withConntrack: true }))
+      deps.stdout(JSON.stringify(state, null, 2) + '\n')
+      return 0
+    }
+    let state: MachineState
+    if (sub.state !== undefined) {
+      state = await (await import('./state-file.js')).readStateFile(sub.state)
+      // `plan --state FILE -- ARGS`: what if dockerd were given ARGS on that machine.
+      if (route.dockerdArgs.length) state = { ...state, argv: route.dockerdArgs }
+    } else {
+      state = await deps.readState(readOptions(route, env, { withConntrack: route.ours.plan.conntrackCleanup }))
+    }
+    const plan = checked(await deps.plan(state, route.ours.plan))
+    deps.stdout(sub.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : formatPlan(plan, state.argv ?? [], route.command))
+    return plan.error ? 1 : 0
+  } catch (err) {
+    if (err instanceof UsageError) {
+      log.error(err.message)
+      return err.exitCode
+    }
+    log.error(`internal error: ${err instanceof Error && err.stack ? err.stack : message(err)}`)
+    return EXIT_INTERNAL
+  }
+}
+
+/** The reader's options for this route: dockerd's argv as the user gave it, and the program to ask its version. */
+function readOptions(route: Route, env: Env, o: { withConntrack: boolean }): ReadMachineStateOptions {
+  return { argv: [...route.dockerdArgs], env, withConntrack: o.withConntrack, withVersion: true, dockerdCommand: route.command[0] }
+}
+
+/** A plan whose argv we can exec; anything else is a planner bug, handled like any failure. */
+function checked(plan: Plan): Plan {
+  if (!plan || !Array.isArray(plan.args) || !plan.args.every((a) => typeof a === 'string')) {
+    throw new Error('planner returned no argument list')
+  }
+  return { ...plan, reasons: plan.reasons ?? [], warnings: plan.warnings ?? [], actions: plan.actions ?? [] }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+function packageVersion(): string {
+  // Two levels up from both src/cli (tests) and dist/cli (installed).
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}

@@ -1,0 +1,219 @@
+/**
+ * The argument contract of dockerd-autonet, decided in one place: `routeArgv`.
+ *
+ * Model: docker-library's dockerd-entrypoint.sh. No arguments, or a first argument starting
+ * with `-`, means "dockerd with these flags"; a first argument naming dockerd (or the dind
+ * image's entrypoint) means "exactly this dockerd"; any other command is exec'd untouched.
+ * Our own options are `--autonet-*` flags, each with a `DOCKERD_AUTONET_*` environment
+ * default; they are taken out of what reaches dockerd, and everything else keeps its order.
+ *
+ * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
+ */
+import { isIP } from 'node:net'
+import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../model.js'
+
+/** The process environment as Node gives it. */
+export type Env = Record<string, string | undefined>
+
+/**
+ * What the wrapper does:
+ * - `run`: read the machine, plan, apply actions, exec `command` with the planned argv;
+ * - `exec`: exec `command` with `dockerdArgs` untouched (a foreign command, or --autonet-disable);
+ * - `plan`, `snapshot`, `help`, `version`: our subcommands, nothing is exec'd.
+ */
+export type Mode = 'run' | 'exec' | 'plan' | 'snapshot' | 'help' | 'version'
+
+/** Our options, from `--autonet-*` flags over `DOCKERD_AUTONET_*` env over defaults. */
+export interface AutonetOptions {
+  /** Print the plan and the final command instead of exec'ing. */
+  dryRun: boolean
+  /** Program to exec in place of `dockerd` when the arguments are flags; null = `dockerd`. */
+  exec: string | null
+  /** Pass everything through untouched: no reading, no plan, no actions. */
+  disable: boolean
+  /** Log debug lines. */
+  debug: boolean
+  /** Options that change the decision, handed to the planner as they are. */
+  plan: PlanOptions
+}
+
+/** The routing decision for one command line. */
+export interface Route {
+  mode: Mode
+  /** Program to exec (one word, as the user wrote it or `dockerd`); for plan/snapshot the program the plan is for. */
+  command: string[]
+  /** Arguments for `command`, in the user's order, our flags taken out (foreign commands: untouched). */
+  dockerdArgs: string[]
+  /** Arguments of our subcommand (`plan --state FILE --json`), before any `--`. */
+  subcommandArgs: string[]
+  ours: AutonetOptions
+}
+
+/** A bad command line or bad input: the message names what is at fault; exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2
+}
+
+const SUBCOMMANDS: Record<string, Mode> = {
+  plan: 'plan', snapshot: 'snapshot', help: 'help', '--help': 'help', version: 'version', '--version': 'version',
+}
+
+/** Programs that take dockerd's flags, so planned flags may be appended to their arguments. */
+const DOCKERD_PROGRAMS = new Set(['dockerd', 'dockerd-entrypoint.sh'])
+
+/**
+ * Decide what a command line means (see the module comment and `dockerd-autonet --help`).
+ *
+ * @param argv the wrapper's arguments without node and script (`process.argv.slice(2)`)
+ * @param env  the environment; `DOCKERD_AUTONET_*` variables give our options' defaults
+ * @throws UsageError for an unknown `--autonet-*` flag or a bad value (flag or env), naming it
+ */
+export function routeArgv(argv: readonly string[], env: Env): Route {
+  // Our flags may come first, before whatever the rest turns out to be.
+  let i = 0
+  while (i < argv.length && isOurs(argv[i])) i++
+  const leading = argv.slice(0, i)
+  const first: string | undefined = argv[i]
+  const rest = argv.slice(i + 1)
+  const mode = first === undefined ? undefined : SUBCOMMANDS[first]
+
+  if (mode === 'help' || mode === 'version') {
+    return { mode, command: [], dockerdArgs: [], subcommandArgs: rest, ours: readOptions(leading, env) }
+  }
+  if (mode === 'plan' || mode === 'snapshot') {
+    // `plan [--state FILE] [--json] [-- DOCKERD-ARGS...]`: after `--` is what dockerd would get.
+    const end = rest.indexOf('--')
+    const own = end < 0 ? rest : rest.slice(0, end)
+    const ours = readOptions([...leading, ...own.filter(isOurs)], env)
+    return {
+      mode, command: [ours.exec ?? 'dockerd'], ours,
+      subcommandArgs: own.filter((a) => !isOurs(a)), dockerdArgs: end < 0 ? [] : rest.slice(end + 1),
+    }
+  }
+  if (first === undefined || first.startsWith('-') || DOCKERD_PROGRAMS.has(basename(first))) {
+    // dockerd's flags: ours are taken out wherever they stand, the rest keeps its order.
+    const named = first !== undefined && !first.startsWith('-')
+    const flags = named ? rest : argv.slice(i)
+    const ours = readOptions([...leading, ...flags.filter(isOurs)], env)
+    return {
+      mode: ours.disable ? 'exec' : 'run',
+      command: [named ? first : ours.exec ?? 'dockerd'],
+      dockerdArgs: flags.filter((a) => !isOurs(a)), subcommandArgs: [], ours,
+    }
+  }
+  // Any other program (sh, a script of yours): exec'd exactly, its arguments are its own.
+  return { mode: 'exec', command: [first], dockerdArgs: rest, subcommandArgs: [], ours: readOptions(leading, env) }
+}
+
+/** True for an argument in our namespace (`--autonet-…`). */
+export function isOurs(arg: string): boolean {
+  return arg.startsWith('--autonet-')
+}
+
+/** One of our options: its flag, the env variable it defaults from, and how its value is read. */
+export interface OptionSpec {
+  /** Name after `--autonet-` (`max-mtu`). */
+  name: string
+  /** Placeholder of the value in help (`N`); absent for a switch (`--autonet-debug[=false]`). */
+  value?: string
+  describe: string
+  /** Store a value given as `from` (the flag or the env variable, for messages). @throws UsageError */
+  set(o: AutonetOptions, raw: string, from: string): void
+}
+
+/** Every option of ours, in the order `--help` lists them. */
+export const OPTIONS: readonly OptionSpec[] = [
+  { name: 'dry-run', describe: 'print the plan, its reasons and the final command; do not exec',
+    set: (o, raw, from) => { o.dryRun = readSwitch(raw, from) } },
+  { name: 'exec', value: 'CMD', describe: 'program to exec instead of dockerd when the arguments are flags',
+    set: (o, raw) => { o.exec = raw } },
+  { name: 'max-mtu', value: 'N', describe: 'highest MTU in bytes we set on our own (jumbo frames are opt-in)',
+    set: (o, raw, from) => { o.plan.maxMtu = readMtu(raw, from) } },
+  { name: 'mtu-scope', value: 'default-route|all-routes',
+    describe: 'fit the MTU to the default route\'s link, or to every link with a usable route',
+    set: (o, raw, from) => { o.plan.mtuScope = readChoice(raw, from, ['default-route', 'all-routes'] as const) } },
+  { name: 'no-bridge-mac', describe: 'do not pin the bridge\'s MAC address',
+    set: (o, raw, from) => { o.plan.pinBridgeMac = !readSwitch(raw, from) } },
+  { name: 'no-conntrack', describe: 'do not delete stale conntrack entries of old containers',
+    set: (o, raw, from) => { o.plan.conntrackCleanup = !readSwitch(raw, from) } },
+  { name: 'no-clamp-mss', describe: 'do not clamp TCP MSS to the egress MTU',
+    set: (o, raw, from) => { o.plan.clampMss = !readSwitch(raw, from) } },
+  { name: 'bridge', value: 'NAME=CIDR', describe: 'create this bridge for a second daemon (br-ci=10.99.0.1/24)',
+    set: (o, raw, from) => { o.plan.createBridge = readBridge(raw, from) } },
+  { name: 'disable', describe: 'pass everything through untouched: no detection, no changes',
+    set: (o, raw, from) => { o.disable = readSwitch(raw, from) } },
+  { name: 'debug', describe: 'log debug lines',
+    set: (o, raw, from) => { o.debug = readSwitch(raw, from) } },
+]
+
+/** The environment variable that gives an option's default: `DOCKERD_AUTONET_MAX_MTU`. */
+export function envName(spec: OptionSpec): string {
+  return `DOCKERD_AUTONET_${spec.name.toUpperCase().replace(/-/g, '_')}`
+}
+
+/**
+ * Our options from defaults, then the environment, then `flags` in order (the last one wins).
+ * An empty env variable counts as unset, as in most shells' `${VAR:-default}`.
+ * @throws UsageError naming the flag or variable and the bad value
+ */
+export function readOptions(flags: readonly string[], env: Env): AutonetOptions {
+  const o: AutonetOptions = { dryRun: false, exec: null, disable: false, debug: false, plan: { ...DEFAULT_PLAN_OPTIONS } }
+  for (const spec of OPTIONS) {
+    const raw = env[envName(spec)]
+    if (raw !== undefined && raw !== '') spec.set(o, raw, envName(spec))
+  }
+  for (const flag of flags) {
+    const eq = flag.indexOf('=')
+    const name = flag.slice('--autonet-'.length, eq < 0 ? undefined : eq)
+    const spec = OPTIONS.find((s) => s.name === name)
+    if (!spec) throw new UsageError(`unknown option ${flag.slice(0, eq < 0 ? undefined : eq)} (see dockerd-autonet --help)`)
+    const from = `--autonet-${name}`
+    // Valued options take `=VALUE` only: a separate word could be one of dockerd's arguments.
+    if (spec.value !== undefined && eq < 0) throw new UsageError(`${from} needs a value: ${from}=${spec.value}`)
+    spec.set(o, eq < 0 ? 'true' : flag.slice(eq + 1), from)
+  }
+  return o
+}
+
+function readSwitch(raw: string, from: string): boolean {
+  const v = raw.toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true
+  if (['0', 'false', 'no', 'off'].includes(v)) return false
+  throw new UsageError(`invalid value for ${from}: "${raw}" (expected true or false, 1 or 0)`)
+}
+
+/** 68: the smallest IPv4 MTU (RFC 791, ETH_MIN_MTU); 65535: the largest IPv4 packet. */
+function readMtu(raw: string, from: string): number {
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN
+  if (!(n >= 68 && n <= 65535)) {
+    throw new UsageError(`invalid value for ${from}: "${raw}" (expected an MTU in bytes, an integer from 68 to 65535)`)
+  }
+  return n
+}
+
+function readChoice<T extends string>(raw: string, from: string, choices: readonly T[]): T {
+  const hit = choices.find((c) => c === raw)
+  if (!hit) throw new UsageError(`invalid value for ${from}: "${raw}" (expected ${choices.join(' or ')})`)
+  return hit
+}
+
+/** `NAME=CIDR`: a Linux interface name (1-15 bytes, no `/`, `:` or blanks) and the gateway address with its prefix. */
+function readBridge(raw: string, from: string): { name: string, cidr: string } {
+  const bad = (why: string) => new UsageError(`invalid value for ${from}: "${raw}" (${why}; e.g. br-ci=10.99.0.1/24)`)
+  const eq = raw.indexOf('=')
+  if (eq < 0) throw bad('expected NAME=CIDR')
+  const name = raw.slice(0, eq)
+  const cidr = raw.slice(eq + 1)
+  if (!/^[^\s/:=]{1,15}$/.test(name) || name === '.' || name === '..') throw bad(`"${name}" is not an interface name`)
+  const [addr = '', prefix, extra] = cidr.split('/')
+  const family = isIP(addr)
+  const bits = prefix !== undefined && /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN
+  if (!family || extra !== undefined || !(bits >= 1 && bits <= (family === 4 ? 32 : 128))) {
+    throw bad(`"${cidr}" is not an address with a prefix length`)
+  }
+  return { name, cidr }
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1)
+}

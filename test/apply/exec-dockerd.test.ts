@@ -1,0 +1,100 @@
+import t from 'tap'
+import { chmodSync } from 'node:fs'
+import { join } from 'node:path'
+import { memoryLogger } from '../../src/log.js'
+import { execDockerd, FORWARDED_SIGNALS, resolveCommand, type Execve } from '../../src/apply/exec-dockerd.js'
+import { makeStub } from '../fixtures/exec/stub-dockerd.js'
+
+// execve: null forces the spawn path: on Node >= 22.15 the default would replace the test runner.
+const spawnOnly = { execve: null }
+
+t.test('spawn path: argv kept in order, the stub\'s exit code comes back', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const log = memoryLogger()
+  const args = ['-H', 'fd://', '--mtu', '1400', '--', 'a b', '--mtu=1450']
+  const code = await execDockerd(stub.path, args, { env: { ...process.env, STUB_EXIT: '3' }, log, ...spawnOnly })
+  t.equal(code, 3)
+  t.same(stub.argv(), args)
+})
+
+t.test('a bare name is looked up on the PATH of the env given to dockerd', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const code = await execDockerd('dockerd', ['--debug'], { env: { ...process.env, PATH: `/nonexistent:${stub.dir}` }, log: memoryLogger(), ...spawnOnly })
+  t.equal(code, 0)
+  t.same(stub.argv(), ['--debug'])
+})
+
+t.test('killed by SIGKILL: 128 + 9', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const running = execDockerd(stub.path, [], { env: { ...process.env, STUB_WAIT: '1' }, log: memoryLogger(), ...spawnOnly })
+  process.kill(await stub.waitReady(), 'SIGKILL')
+  t.equal(await running, 137)
+})
+
+t.test('signals we receive are forwarded, and our handlers are gone afterwards', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const before = FORWARDED_SIGNALS.map((s) => process.listenerCount(s))
+  const running = execDockerd(stub.path, [], { env: { ...process.env, STUB_WAIT: '1', STUB_EXIT: '5' }, log: memoryLogger(), ...spawnOnly })
+  await stub.waitReady()
+  // emit, not kill: a real signal to the test runner would be fatal if forwarding were broken.
+  process.emit('SIGHUP', 'SIGHUP')
+  await stub.waitSignal('SIGHUP')
+  process.emit('SIGUSR2', 'SIGUSR2')
+  await stub.waitSignal('SIGUSR2')
+  process.emit('SIGTERM', 'SIGTERM')
+  t.equal(await running, 5)
+  t.same(stub.signals(), ['SIGHUP', 'SIGUSR2', 'SIGTERM'])
+  t.same(FORWARDED_SIGNALS.map((s) => process.listenerCount(s)), before)
+})
+
+t.test('command not found: 127 and a message naming it', async (t) => {
+  const log = memoryLogger()
+  const code = await execDockerd('no-such-dockerd', [], { env: { PATH: '/nonexistent' }, log, ...spawnOnly })
+  t.equal(code, 127)
+  t.match(log.lines.join('\n'), /error: no-such-dockerd: command not found/)
+})
+
+t.test('a path that is not executable: 126', async (t) => {
+  const dir = t.testdir({ dockerd: '#!/bin/sh\n' })
+  const log = memoryLogger()
+  t.equal(await execDockerd(join(dir, 'dockerd'), [], { env: {}, log, ...spawnOnly }), 126)
+  t.match(log.lines.join('\n'), /dockerd: permission denied/)
+})
+
+t.test('execve path: the resolved program, argv[0] as given, then the args, and the env', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const calls: Parameters<Execve>[] = []
+  const execve: Execve = (...a) => { calls.push(a) }
+  // A fake execve returns, so execDockerd falls through to spawning: the spawn proves nothing
+  // here; what matters is the call it made first.
+  await execDockerd('dockerd', ['--debug'], { env: { PATH: stub.dir, A: '1', B: undefined }, log: memoryLogger(), execve })
+  t.same(calls, [[join(stub.dir, 'dockerd'), ['dockerd', '--debug'], { PATH: stub.dir, A: '1' }]])
+})
+
+t.test('execve failing: 127 for ENOENT, 126 otherwise, logged with the command', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  for (const [errno, want] of [['ENOENT', 127], ['EACCES', 126]] as const) {
+    const log = memoryLogger()
+    const execve: Execve = () => { throw Object.assign(new Error(`${errno}: execve failed`), { code: errno }) }
+    t.equal(await execDockerd(stub.path, [], { env: {}, log, execve }), want, errno)
+    t.match(log.lines.join('\n'), new RegExp(`cannot exec ${stub.path}`))
+  }
+})
+
+t.test('resolveCommand', async (t) => {
+  const dir = t.testdir({ bin: { tool: '#!/bin/sh\n', sub: {} }, other: { tool: '#!/bin/sh\n' } })
+  chmodSync(join(dir, 'other', 'tool'), 0o755)
+  t.same(resolveCommand('tool', `${dir}/bin:${dir}/other`), { path: join(dir, 'other', 'tool') }, 'skips a non-executable match')
+  t.match(resolveCommand('tool', `${dir}/bin`), { code: 126 }, 'only a non-executable match')
+  t.match(resolveCommand('sub', `${dir}/bin`), { code: 126 }, 'a directory is not a program')
+  t.match(resolveCommand('nope', `${dir}/bin`), { code: 127, message: /nope: command not found/ })
+  t.match(resolveCommand(`${dir}/nope`, undefined), { code: 127, message: /no such file/ })
+  t.match(resolveCommand('', undefined), { code: 127 })
+  t.match(resolveCommand('sh', undefined), { path: /^\/(usr\/)?s?bin\/sh$/ }, 'default PATH when unset')
+})

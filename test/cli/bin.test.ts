@@ -1,0 +1,128 @@
+/**
+ * The real entry point against a stub dockerd: bin/dockerd-autonet.js (built from src/ in
+ * `before`), spawned as a user or a container runtime would, plus main() wired to the real
+ * execDockerd for what needs a controlled reader.
+ */
+import t from 'tap'
+import { execa } from 'execa'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { main } from '../../src/cli/main.js'
+import { execDockerd } from '../../src/apply/exec-dockerd.js'
+import { memoryLogger } from '../../src/log.js'
+import type { MachineState } from '../../src/model.js'
+import { makeStub } from '../fixtures/exec/stub-dockerd.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const BIN = `${ROOT}/bin/dockerd-autonet.js`
+const CASE01 = fileURLToPath(new URL('../../../shared/cases/01-arc-dind-pod-eth0-1450.json', import.meta.url))
+
+t.before(async () => {
+  await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT })
+})
+
+/**
+ * Run the built wrapper; never rejects, the result carries exitCode/stdout/stderr.
+ * It reads this machine for real, so every fix that would change the machine (iptables rule,
+ * conntrack entries, bridge MAC) is switched off: these tests are about arguments and signals.
+ */
+const NO_CHANGES = { DOCKERD_AUTONET_NO_CLAMP_MSS: '1', DOCKERD_AUTONET_NO_CONNTRACK: '1', DOCKERD_AUTONET_NO_BRIDGE_MAC: '1' }
+const wrapper = (args: string[], env: Record<string, string> = {}) =>
+  execa('node', [BIN, ...args], { cwd: ROOT, env: { ...NO_CHANGES, ...env }, reject: false, stdin: 'ignore' })
+
+t.test('bin: user argv first and in order, ours stripped, the stub\'s exit code is ours', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const user = ['-H', 'fd://', '--mtu', '1400', '--debug']
+  const r = await wrapper([`--autonet-exec=${stub.path}`, '-H', 'fd://', '--autonet-max-mtu=9000', '--mtu', '1400', '--debug'], { STUB_EXIT: '3' })
+  t.equal(r.exitCode, 3, r.stderr)
+  const argv = stub.argv() ?? []
+  t.same(argv.slice(0, user.length), user)
+  for (const extra of argv.slice(user.length)) t.match(extra, /^--[a-z-]+=/, 'planned flags use --flag=value')
+  t.notOk(argv.some((a) => a.startsWith('--autonet-')))
+  t.match(r.stderr, /^dockerd-autonet: starting: /m)
+})
+
+t.test('bin: SIGTERM to the wrapper reaches dockerd; dockerd\'s exit code comes back', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const run = wrapper([`--autonet-exec=${stub.path}`], { STUB_WAIT: '1', STUB_EXIT: '7' })
+  await stub.waitReady()
+  run.kill('SIGHUP')
+  await stub.waitSignal('SIGHUP')
+  run.kill('SIGTERM')
+  const r = await run
+  t.equal(r.exitCode, 7, r.stderr)
+  t.same(stub.signals(), ['SIGHUP', 'SIGTERM'])
+})
+
+t.test('bin: dockerd killed by SIGKILL gives 137', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const run = wrapper([`--autonet-exec=${stub.path}`], { STUB_WAIT: '1' })
+  process.kill(await stub.waitReady(), 'SIGKILL')
+  t.equal((await run).exitCode, 137)
+})
+
+t.test('bin: `dockerd ...` found on PATH; --autonet-disable passes argv through exactly', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const r = await wrapper(['dockerd', '--autonet-disable', '--debug', '--', 'x'], { PATH: `${stub.dir}:/usr/bin:/bin` })
+  t.equal(r.exitCode, 0, r.stderr)
+  t.same(stub.argv(), ['--debug', '--', 'x'])
+  t.equal(r.stderr, '', 'nothing of ours printed')
+})
+
+t.test('bin: command not found exits 127 naming it; a bad value exits 2 naming it', async (t) => {
+  const missing = await wrapper(['--autonet-exec=/nonexistent/dockerd', '--autonet-disable'])
+  t.equal(missing.exitCode, 127)
+  t.match(missing.stderr, /dockerd-autonet: error: \/nonexistent\/dockerd: no such file/)
+  const bad = await wrapper(['--autonet-max-mtu=9k'])
+  t.equal(bad.exitCode, 2)
+  t.match(bad.stderr, /invalid value for --autonet-max-mtu: "9k"/)
+})
+
+t.test('bin: plan --state CASE --json, help and version print on stdout', async (t) => {
+  const plan = await wrapper(['plan', '--state', CASE01, '--json'])
+  t.equal(plan.exitCode, 0, plan.stderr)
+  t.same(Object.keys(JSON.parse(plan.stdout)), ['egress', 'mtu', 'args', 'warnings', 'reasons', 'error', 'actions'])
+  const help = await wrapper(['--help'])
+  t.equal(help.exitCode, 0)
+  t.match(help.stdout, /Exit codes:/)
+  const version = await wrapper(['version'])
+  t.match(version.stdout, /^dockerd-autonet \d+\.\d+\.\d+$/)
+})
+
+/** main() with a given machine state and the real exec against the stub (spawn path). */
+async function runMain(argv: string[], stubPath: string, readState: () => Promise<MachineState>) {
+  const log = memoryLogger()
+  const code = await main(argv, { ...process.env, DOCKERD_AUTONET_EXEC: stubPath }, {
+    readState,
+    applyActions: async () => {},
+    // execve: null so the test runner is not replaced on Node >= 22.15.
+    exec: (cmd, args, o) => execDockerd(cmd, args, { ...o, execve: null }),
+    log,
+  })
+  return { code, log }
+}
+
+t.test('main + exec: planned flags are appended after the user\'s argv (case 01: --mtu=1450)', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const fixture = JSON.parse(readFileSync(CASE01, 'utf8')).fixture as MachineState
+  const user = ['-H', 'fd://', '--label', 'a b']
+  const { code } = await runMain(user, stub.path, async () => ({ ...fixture, argv: user }))
+  t.equal(code, 0)
+  const argv = stub.argv() ?? []
+  t.same(argv.slice(0, user.length), user)
+  t.ok(argv.slice(user.length).includes('--mtu=1450'), argv.join(' '))
+})
+
+t.test('main + exec: fail open, a reader that throws leaves the stub exactly the user\'s args', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const { code, log } = await runMain(['-H', 'fd://', '--autonet-debug', '--mtu', '1400', '--'], stub.path, async () => { throw new Error('netlink: EPERM') })
+  t.equal(code, 0)
+  t.same(stub.argv(), ['-H', 'fd://', '--mtu', '1400', '--'])
+  t.match(log.lines.join('\n'), /detection failed: netlink: EPERM; starting .*dockerd with your arguments unchanged/)
+})

@@ -1,0 +1,249 @@
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { memoryLogger } from '../../src/log.js'
+import type { Action, MachineState, Plan, PlanOptions } from '../../src/model.js'
+import { main, type MainDeps } from '../../src/cli/main.js'
+import { OPTIONS, envName } from '../../src/cli/route.js'
+
+const CASES = new URL('../../../shared/cases/', import.meta.url)
+const clamp: Action = { type: 'clamp-mss', mtu: 1450, reason: 'clamp MSS to 1450' }
+
+/** Fakes for every dependency, recording what main did with them, in order. */
+function fakes(over: Partial<MainDeps> = {}) {
+  const events: string[] = []
+  const out: string[] = []
+  const log = memoryLogger()
+  const reads: Parameters<MainDeps['readState']>[0][] = []
+  const plans: PlanOptions[] = []
+  const execs: string[][] = []
+  const deps: Partial<MainDeps> = {
+    readState: async (o) => {
+      reads.push(o)
+      events.push('read')
+      return { links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv }
+    },
+    plan: (state: MachineState, opts: PlanOptions): Plan => {
+      plans.push(opts)
+      events.push('plan')
+      return { egress: 'eth0', mtu: 1450, args: [...state.argv, '--mtu=1450'], warnings: ['w: careful'], reasons: ['r: egress eth0 mtu 1450'], error: null, actions: [clamp] }
+    },
+    applyActions: async (actions) => { events.push(`apply ${actions.map((a) => a.type).join(',')}`) },
+    exec: async (cmd, args) => { execs.push([cmd, ...args]); events.push('exec'); return 0 },
+    stdout: (s) => { out.push(s) },
+    log,
+    ...over,
+  }
+  return { deps, events, out, log, reads, plans, execs, stdout: () => out.join('') }
+}
+
+t.test('run: user argv in order, ours stripped, planned flags appended; reasons logged before apply and exec', async (t) => {
+  const f = fakes()
+  const code = await main(['-H', 'fd://', '--autonet-max-mtu=9000', '--mtu', '1400'], {}, f.deps)
+  t.equal(code, 0)
+  t.same(f.execs, [['dockerd', '-H', 'fd://', '--mtu', '1400', '--mtu=1450']])
+  t.same(f.reads.map((r) => r.argv), [['-H', 'fd://', '--mtu', '1400']], 'the reader sees dockerd\'s argv, not ours')
+  t.equal(f.plans[0].maxMtu, 9000)
+  t.same(f.events, ['read', 'plan', 'apply clamp-mss', 'exec'])
+  t.match(f.log.lines, [
+    'dockerd-autonet: debug: mode run: dockerd -H fd:// --mtu 1400',
+    'dockerd-autonet: r: egress eth0 mtu 1450',
+    'dockerd-autonet: warn: w: careful',
+    'dockerd-autonet: starting: dockerd -H fd:// --mtu 1400 --mtu=1450',
+  ])
+})
+
+t.test('run: dockerd and dockerd-entrypoint.sh named first get the plan too', async (t) => {
+  for (const program of ['dockerd', 'dockerd-entrypoint.sh', '/usr/local/bin/dockerd']) {
+    const f = fakes()
+    await main([program, '--registry-mirror=x'], {}, f.deps)
+    t.same(f.execs, [[program, '--registry-mirror=x', '--mtu=1450']], program)
+    t.equal(f.reads[0].dockerdCommand, program, 'the version probe asks that program')
+  }
+})
+
+t.test('run: dockerd\'s exit code is ours', async (t) => {
+  const f = fakes({ exec: async () => 3 })
+  t.equal(await main([], {}, f.deps), 3)
+})
+
+t.test('fail open: a failing reader or planner leaves the user\'s arguments exactly as given', async (t) => {
+  const failures: [string, Partial<MainDeps>][] = [
+    ['reader throws', { readState: async () => { throw new Error('netlink exploded') } }],
+    ['planner throws', { plan: () => { throw new Error('bug in plan') } }],
+    ['planner returns no args', { plan: () => ({ egress: null }) as unknown as Plan }],
+  ]
+  for (const [name, over] of failures) {
+    const f = fakes(over)
+    const code = await main(['-H', 'fd://', '--autonet-debug', '--mtu', '1400'], {}, f.deps)
+    t.equal(code, 0, name)
+    t.same(f.execs, [['dockerd', '-H', 'fd://', '--mtu', '1400']], name)
+    t.notOk(f.events.some((e) => e.startsWith('apply')), `${name}: nothing applied`)
+    t.match(f.log.lines.join('\n'), /error: detection failed: .+; starting dockerd with your arguments unchanged/, name)
+  }
+})
+
+t.test('fail open: applying actions that throws still starts dockerd with the plan', async (t) => {
+  const f = fakes({ applyActions: async () => { throw new Error('iptables missing') } })
+  await main([], {}, f.deps)
+  t.same(f.execs, [['dockerd', '--mtu=1450']])
+  t.match(f.log.lines.join('\n'), /warn: applying actions failed: iptables missing; starting dockerd anyway/)
+})
+
+t.test('a plan with an error: logged, nothing applied, the user\'s arguments unchanged', async (t) => {
+  const f = fakes({
+    plan: (s) => ({ egress: 'eth0', mtu: 1500, args: [...s.argv, '--bip=10.99.0.1/24'], warnings: [], reasons: [], error: '--autonet-bridge=br-ci=10.0.0.1/24 overlaps the route 10.0.0.0/8', actions: [clamp] }),
+  })
+  t.equal(await main(['--autonet-bridge=br-ci=10.0.0.1/24', '--debug'], {}, f.deps), 0)
+  t.same(f.execs, [['dockerd', '--debug']])
+  t.notOk(f.events.some((e) => e.startsWith('apply')))
+  t.match(f.log.lines.join('\n'), /error: --autonet-bridge=br-ci=10.0.0.1\/24 overlaps the route 10.0.0.0\/8; starting dockerd with your arguments unchanged/)
+})
+
+t.test('--autonet-dry-run: prints the plan and the final command; nothing applied or exec\'d', async (t) => {
+  const f = fakes()
+  t.equal(await main(['--autonet-dry-run', '-H', 'fd://', '--label', 'a b'], {}, f.deps), 0)
+  t.same(f.execs, [])
+  t.notOk(f.events.some((e) => e.startsWith('apply')))
+  t.equal(f.stdout(), [
+    'egress:   eth0',
+    'mtu:      1450',
+    'adds:     --mtu=1450',
+    'reasons:',
+    '  - r: egress eth0 mtu 1450',
+    'warnings:',
+    '  - w: careful',
+    'actions:',
+    '  - clamp-mss: clamp MSS to 1450',
+    'command:  dockerd -H fd:// --label \'a b\' --mtu=1450',
+    '',
+  ].join('\n'))
+
+  const env = fakes({ readState: async () => { throw new Error('no ip') } })
+  await main(['--debug'], { DOCKERD_AUTONET_DRY_RUN: '1' }, env.deps)
+  t.equal(env.stdout(), 'command:  dockerd --debug\n', 'from env; after a failure, the unchanged command')
+})
+
+t.test('exec mode: a foreign command, or --autonet-disable, is exec\'d untouched without reading', async (t) => {
+  const f = fakes()
+  await main(['sh', '-c', 'echo hi', '--autonet-debug'], {}, f.deps)
+  await main(['--autonet-disable', '-H', 'fd://', '--autonet-debug'], {}, f.deps)
+  await main(['dockerd', '--debug'], { DOCKERD_AUTONET_DISABLE: '1' }, f.deps)
+  t.same(f.execs, [['sh', '-c', 'echo hi', '--autonet-debug'], ['dockerd', '-H', 'fd://'], ['dockerd', '--debug']])
+  t.same(f.reads, [])
+})
+
+t.test('usage errors exit 2 with the message on the log, before anything runs', async (t) => {
+  const f = fakes()
+  t.equal(await main(['--autonet-max-mtu=huge'], {}, f.deps), 2)
+  t.equal(await main([], { DOCKERD_AUTONET_MTU_SCOPE: 'wide' }, f.deps), 2)
+  t.same(f.events, [])
+  t.match(f.log.lines, [/error: invalid value for --autonet-max-mtu: "huge"/, /error: invalid value for DOCKERD_AUTONET_MTU_SCOPE: "wide"/])
+})
+
+t.test('help lists every option with its env variable, the subcommands and the exit codes', async (t) => {
+  for (const argv of [['--help'], ['help']]) {
+    const f = fakes()
+    t.equal(await main(argv, {}, f.deps), 0)
+    const help = f.stdout()
+    for (const o of OPTIONS) {
+      t.match(help, `--autonet-${o.name}`)
+      t.match(help, envName(o))
+    }
+    t.match(help, /plan \[--state FILE\] \[--json\]/)
+    t.match(help, /snapshot/)
+    t.match(help, /Exit codes:[\s\S]*\b2\b.*usage error[\s\S]*127/)
+  }
+})
+
+t.test('version', async (t) => {
+  const f = fakes()
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+  t.equal(await main(['--version'], {}, f.deps), 0)
+  t.equal(f.stdout(), `dockerd-autonet ${pkg.version}\n`)
+})
+
+t.test('plan --state FILE --json: exactly {egress, mtu, args, warnings, reasons, error, actions}', async (t) => {
+  const f = fakes({ plan: (s) => ({ ...fakes().deps.plan!(s, {} as PlanOptions) as Plan, extra: 'not printed' }) as Plan })
+  const file = new URL('01-arc-dind-pod-eth0-1450.json', CASES).pathname
+  t.equal(await main(['plan', '--state', file, '--json'], {}, f.deps), 0)
+  const printed = JSON.parse(f.stdout())
+  t.same(Object.keys(printed), ['egress', 'mtu', 'args', 'warnings', 'reasons', 'error', 'actions'])
+  t.same(printed.actions, [clamp], 'actions as the planner returns them')
+  t.same(f.reads, [], 'a snapshot file, not this machine')
+})
+
+t.test('plan --state with the real planner on a case file', async (t) => {
+  const f = fakes({ plan: undefined })
+  const file = new URL('01-arc-dind-pod-eth0-1450.json', CASES).pathname
+  const expected = JSON.parse(readFileSync(file, 'utf8')).expected
+  t.equal(await main(['plan', `--state=${file}`, '--json'], {}, f.deps), 0)
+  const printed = JSON.parse(f.stdout())
+  t.equal(printed.egress, expected.egress)
+  t.equal(printed.mtu, expected.mtu)
+})
+
+t.test('plan: human summary; -- ARGS replace the snapshot\'s argv; exit 1 when the plan has an error', async (t) => {
+  const dir = t.testdir({ 'state.json': JSON.stringify({ links: [], routes4: [], routes6: [], daemon_json: null, argv: ['--debug'] }) })
+  const f = fakes()
+  t.equal(await main(['plan', '--state', `${dir}/state.json`, '--', '-H', 'fd://'], {}, f.deps), 0)
+  t.match(f.stdout(), /^egress: {3}eth0\n[\s\S]*\ncommand: {2}dockerd -H fd:\/\/ --mtu=1450\n$/)
+
+  const e = fakes({ plan: (s) => ({ egress: null, mtu: null, args: s.argv, warnings: [], reasons: [], error: 'cannot do it', actions: [] }) })
+  t.equal(await main(['plan', '--state', `${dir}/state.json`], {}, e.deps), 1)
+  t.match(e.stdout(), /error: {4}cannot do it/)
+
+  const x = fakes({ plan: (s) => ({ egress: null, mtu: null, args: [...s.argv, '--bip=10.0.0.1/24'], warnings: [], reasons: [], error: 'overlap', actions: [clamp] }) })
+  t.equal(await main(['--autonet-dry-run', '--debug'], {}, x.deps), 0)
+  t.match(x.stdout(), /adds: {5}nothing \(the plan has an error[\s\S]*actions: none\ncommand: {2}dockerd --debug\n$/, 'dry run shows what run mode would exec')
+})
+
+t.test('plan without --state reads this machine, with the args after --', async (t) => {
+  const f = fakes()
+  t.equal(await main(['plan', '--json', '--autonet-no-conntrack', '--', '--mtu', '1400'], {}, f.deps), 0)
+  t.match(f.reads, [{ argv: ['--mtu', '1400'], withConntrack: false, withVersion: true, dockerdCommand: 'dockerd' }])
+  t.same(JSON.parse(f.stdout()).args, ['--mtu', '1400', '--mtu=1450'])
+})
+
+t.test('plan --state: unreadable or malformed files exit 2 naming the file (and line:column)', async (t) => {
+  const dir = t.testdir({
+    'bad.json': '{\n  "links": [],\n  "routes4": [,]\n}\n',
+    'list.json': '[1, 2]',
+    'links.json': '{"links": {"eth0": {}}}',
+  })
+  const rows: [string, RegExp][] = [
+    [`${dir}/missing.json`, /error: cannot read state file .*missing\.json: ENOENT/],
+    [`${dir}/bad.json`, /error: state file .*bad\.json:3:15: not valid JSON/],
+    [`${dir}/list.json`, /error: state file .*list\.json: expected a JSON object \(a snapshot\), got a list/],
+    [`${dir}/links.json`, /error: state file .*links\.json: "links" must be a list, got object/],
+  ]
+  for (const [file, message] of rows) {
+    const f = fakes()
+    t.equal(await main(['plan', '--state', file], {}, f.deps), 2, file)
+    t.match(f.log.lines.join('\n'), message)
+    t.equal(f.stdout(), '')
+  }
+})
+
+t.test('plan and snapshot: bad own arguments exit 2; --help prints their help', async (t) => {
+  for (const argv of [['plan', '--bogus'], ['plan', '--state'], ['plan', 'extra'], ['snapshot', '--json']]) {
+    const f = fakes()
+    t.equal(await main(argv, {}, f.deps), 2, argv.join(' '))
+    t.match(f.log.lines.join('\n'), new RegExp(`error: ${argv[0]}: `))
+  }
+  const f = fakes()
+  t.equal(await main(['plan', '--help'], {}, f.deps), 0)
+  t.match(f.stdout(), /--state/)
+})
+
+t.test('snapshot prints this machine\'s state as JSON, conntrack and version included', async (t) => {
+  const f = fakes()
+  t.equal(await main(['snapshot', '--', '-H', 'fd://'], {}, f.deps), 0)
+  t.same(JSON.parse(f.stdout()), { links: [], routes4: [], routes6: [], daemon_json: null, argv: ['-H', 'fd://'] })
+  t.match(f.reads, [{ withConntrack: true, withVersion: true }])
+})
+
+t.test('plan or snapshot failing inside our code: exit 70 with the error logged', async (t) => {
+  const f = fakes({ readState: async () => { throw new Error('reader bug') } })
+  t.equal(await main(['snapshot'], {}, f.deps), 70)
+  t.match(f.log.lines.join('\n'), /error: internal error: Error: reader bug/)
+})

@@ -1,0 +1,112 @@
+import t from 'tap'
+import { DEFAULT_PLAN_OPTIONS } from '../../src/model.js'
+import { envName, OPTIONS, routeArgv, UsageError, type Route } from '../../src/cli/route.js'
+
+/** The parts of a route a table row states; `ours` is checked separately. */
+const shape = (r: Route) => ({ mode: r.mode, command: r.command, dockerdArgs: r.dockerdArgs, subcommandArgs: r.subcommandArgs })
+
+t.test('routing table: argv forms', async (t) => {
+  const rows: [string[], ReturnType<typeof shape>][] = [
+    [[], { mode: 'run', command: ['dockerd'], dockerdArgs: [], subcommandArgs: [] }],
+    [['--tls=false'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['--tls=false'], subcommandArgs: [] }],
+    [['dockerd', '--debug'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['--debug'], subcommandArgs: [] }],
+    [['/usr/local/bin/dockerd', '-D'], { mode: 'run', command: ['/usr/local/bin/dockerd'], dockerdArgs: ['-D'], subcommandArgs: [] }],
+    [['dockerd-entrypoint.sh', '--registry-mirror=x'],
+      { mode: 'run', command: ['dockerd-entrypoint.sh'], dockerdArgs: ['--registry-mirror=x'], subcommandArgs: [] }],
+    [['-H', 'fd://', '--autonet-max-mtu=9000', '--mtu', '1400'],
+      { mode: 'run', command: ['dockerd'], dockerdArgs: ['-H', 'fd://', '--mtu', '1400'], subcommandArgs: [] }],
+    [['--autonet-debug', '--', '--debug', '--autonet-dry-run'],
+      { mode: 'run', command: ['dockerd'], dockerdArgs: ['--', '--debug'], subcommandArgs: [] }],
+    [['--autonet-exec=/opt/dockerd', '--debug'], { mode: 'run', command: ['/opt/dockerd'], dockerdArgs: ['--debug'], subcommandArgs: [] }],
+    [['--autonet-disable', '-H', 'fd://'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['-H', 'fd://'], subcommandArgs: [] }],
+    [['sh', '-c', 'echo --autonet-debug', '--autonet-debug'],
+      { mode: 'exec', command: ['sh'], dockerdArgs: ['-c', 'echo --autonet-debug', '--autonet-debug'], subcommandArgs: [] }],
+    [['./my-script', '--mtu=1'], { mode: 'exec', command: ['./my-script'], dockerdArgs: ['--mtu=1'], subcommandArgs: [] }],
+    [['plan'], { mode: 'plan', command: ['dockerd'], dockerdArgs: [], subcommandArgs: [] }],
+    [['plan', '--state', 'f.json', '--json', '--autonet-max-mtu=9000', '--', '--mtu', '1400'],
+      { mode: 'plan', command: ['dockerd'], dockerdArgs: ['--mtu', '1400'], subcommandArgs: ['--state', 'f.json', '--json'] }],
+    [['--autonet-max-mtu=9000', 'plan', '--json'], { mode: 'plan', command: ['dockerd'], dockerdArgs: [], subcommandArgs: ['--json'] }],
+    [['snapshot', '--', '-H', 'fd://'], { mode: 'snapshot', command: ['dockerd'], dockerdArgs: ['-H', 'fd://'], subcommandArgs: [] }],
+    [['help'], { mode: 'help', command: [], dockerdArgs: [], subcommandArgs: [] }],
+    [['--help'], { mode: 'help', command: [], dockerdArgs: [], subcommandArgs: [] }],
+    [['version'], { mode: 'version', command: [], dockerdArgs: [], subcommandArgs: [] }],
+    [['--version'], { mode: 'version', command: [], dockerdArgs: [], subcommandArgs: [] }],
+    // dockerd's own -h/-v and a later --help stay dockerd's.
+    [['-v'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['-v'], subcommandArgs: [] }],
+    [['--debug', '--help'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['--debug', '--help'], subcommandArgs: [] }],
+    [['dockerd', 'plan'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['plan'], subcommandArgs: [] }],
+  ]
+  for (const [argv, want] of rows) t.same(shape(routeArgv(argv, {})), want, JSON.stringify(argv))
+})
+
+t.test('our options: defaults, env, flags, and the flag wins', async (t) => {
+  t.same(routeArgv([], {}).ours, { dryRun: false, exec: null, disable: false, debug: false, plan: DEFAULT_PLAN_OPTIONS })
+
+  const all = routeArgv([
+    '--autonet-dry-run', '--autonet-exec=/x/dockerd', '--autonet-max-mtu=9000', '--autonet-mtu-scope=all-routes',
+    '--autonet-no-bridge-mac', '--autonet-no-conntrack', '--autonet-no-clamp-mss', '--autonet-bridge=br-ci=10.99.0.1/24',
+    '--autonet-debug',
+  ], {}).ours
+  t.same(all, {
+    dryRun: true, exec: '/x/dockerd', disable: false, debug: true,
+    plan: { maxMtu: 9000, mtuScope: 'all-routes', pinBridgeMac: false, conntrackCleanup: false, clampMss: false,
+      createBridge: { name: 'br-ci', cidr: '10.99.0.1/24' } },
+  })
+
+  const env = { DOCKERD_AUTONET_MAX_MTU: '9000', DOCKERD_AUTONET_DRY_RUN: '1', DOCKERD_AUTONET_NO_CONNTRACK: 'yes', DOCKERD_AUTONET_EXEC: '' }
+  const fromEnv = routeArgv(['--debug'], env).ours
+  t.equal(fromEnv.plan.maxMtu, 9000)
+  t.equal(fromEnv.dryRun, true)
+  t.equal(fromEnv.plan.conntrackCleanup, false)
+  t.equal(fromEnv.exec, null, 'an empty variable counts as unset')
+
+  const flagWins = routeArgv(['--autonet-max-mtu=1400', '--autonet-dry-run=false', '--autonet-no-conntrack=0'], env).ours
+  t.equal(flagWins.plan.maxMtu, 1400)
+  t.equal(flagWins.dryRun, false)
+  t.equal(flagWins.plan.conntrackCleanup, true)
+
+  t.equal(routeArgv(['--autonet-max-mtu=1400', '--autonet-max-mtu=1300'], {}).ours.plan.maxMtu, 1300, 'the last flag wins')
+  t.equal(routeArgv([], { DOCKERD_AUTONET_DISABLE: 'true' }).mode, 'exec', 'disable from env')
+  t.same(routeArgv([], { DOCKERD_AUTONET_BRIDGE: 'br-v6=fd00:99::1/64' }).ours.plan.createBridge, { name: 'br-v6', cidr: 'fd00:99::1/64' })
+})
+
+t.test('every option has its env variable, DOCKERD_AUTONET_<UPPER_SNAKE>', async (t) => {
+  t.same(OPTIONS.map(envName), [
+    'DOCKERD_AUTONET_DRY_RUN', 'DOCKERD_AUTONET_EXEC', 'DOCKERD_AUTONET_MAX_MTU', 'DOCKERD_AUTONET_MTU_SCOPE',
+    'DOCKERD_AUTONET_NO_BRIDGE_MAC', 'DOCKERD_AUTONET_NO_CONNTRACK', 'DOCKERD_AUTONET_NO_CLAMP_MSS',
+    'DOCKERD_AUTONET_BRIDGE', 'DOCKERD_AUTONET_DISABLE', 'DOCKERD_AUTONET_DEBUG',
+  ])
+})
+
+t.test('bad values: a UsageError (exit 2) naming the flag or variable and the value', async (t) => {
+  const bad: [string[], Record<string, string>, RegExp][] = [
+    [['--autonet-max-mtu=abc'], {}, /--autonet-max-mtu: "abc" \(expected an MTU in bytes/],
+    [['--autonet-max-mtu=67'], {}, /--autonet-max-mtu: "67"/],
+    [['--autonet-max-mtu=65536'], {}, /--autonet-max-mtu: "65536"/],
+    [['--autonet-max-mtu=1e3'], {}, /--autonet-max-mtu: "1e3"/],
+    [['--autonet-max-mtu'], {}, /--autonet-max-mtu needs a value: --autonet-max-mtu=N/],
+    [['--autonet-max-mtu', '9000'], {}, /--autonet-max-mtu needs a value/],
+    [[], { DOCKERD_AUTONET_MAX_MTU: 'jumbo' }, /DOCKERD_AUTONET_MAX_MTU: "jumbo"/],
+    [['--autonet-mtu-scope=everything'], {}, /--autonet-mtu-scope: "everything" \(expected default-route or all-routes\)/],
+    [['--autonet-dry-run=maybe'], {}, /--autonet-dry-run: "maybe" \(expected true or false/],
+    [[], { DOCKERD_AUTONET_DEBUG: '2' }, /DOCKERD_AUTONET_DEBUG: "2"/],
+    [['--autonet-bridge=br-ci'], {}, /--autonet-bridge: "br-ci" \(expected NAME=CIDR/],
+    [['--autonet-bridge=br-ci=10.99.0.1'], {}, /"10.99.0.1" is not an address with a prefix length/],
+    [['--autonet-bridge=br-ci=10.99.0.1/33'], {}, /is not an address with a prefix length/],
+    [['--autonet-bridge=a-very-long-bridge-name=10.99.0.1/24'], {}, /"a-very-long-bridge-name" is not an interface name/],
+    [['--autonet-bridge=br/x=10.99.0.1/24'], {}, /is not an interface name/],
+    [['--autonet-mtu=1400'], {}, /unknown option --autonet-mtu \(see dockerd-autonet --help\)/],
+    [['--debug', '--autonet-dryrun'], {}, /unknown option --autonet-dryrun/],
+  ]
+  for (const [argv, env, message] of bad) {
+    t.throws(() => routeArgv(argv, env), message, JSON.stringify([argv, env]))
+    try { routeArgv(argv, env) } catch (err) {
+      t.ok(err instanceof UsageError && err.exitCode === 2, 'exit code 2')
+    }
+  }
+})
+
+t.test('a foreign command\'s arguments are its own, even --autonet-* ones', async (t) => {
+  t.same(routeArgv(['--autonet-debug', 'sh', '--autonet-bogus'], {}).dockerdArgs, ['--autonet-bogus'])
+  t.equal(routeArgv(['--autonet-debug', 'sh'], {}).ours.debug, true, 'ours before the command still count')
+})
