@@ -1,0 +1,44 @@
+/**
+ * Clamp the TCP MSS of forwarded SYNs to the path MTU, so TCP on every docker network fits the
+ * egress even where dockerd cannot be told a per-network MTU (Docker Engine < 24: networks from
+ * `docker network create` and compose keep 1500). The rule is the classic one from the
+ * iptables-extensions(8) TCPMSS section; it rewrites the MSS option only, so UDP and QUIC are not
+ * covered (said in the log).
+ *
+ * The rule must go into the same iptables flavour dockerd uses: dockerd runs the `iptables`
+ * binary found on PATH, so do we (legacy or nft, whatever the alternatives point at); the
+ * docker:dind entrypoint picks the flavour the same way before starting dockerd.
+ */
+import type { Logger } from '../log.js'
+import { describeFailure, type Runner } from '../read/runner.js'
+
+/** The rule, without the -A/-C/-D verb. */
+export const MSS_CLAMP_RULE = ['-t', 'mangle', 'FORWARD', '-p', 'tcp', '--tcp-flags', 'SYN,RST', 'SYN', '-j', 'TCPMSS', '--clamp-mss-to-pmtu']
+
+function withVerb(verb: '-A' | '-C' | '-D'): string[] {
+  return [MSS_CLAMP_RULE[0], MSS_CLAMP_RULE[1], verb, ...MSS_CLAMP_RULE.slice(2), '-m', 'comment', '--comment', 'dockerd-autonet']
+}
+
+/**
+ * Adds the clamp rule for IPv4 (and IPv6 when `ip6tables` works) unless it is there already.
+ * @returns the tools a rule was added with (empty when already present).
+ * @throws Error naming the command when iptables cannot add the rule.
+ */
+export async function ensureMssClamp(run: Runner, log: Logger, withIpv6 = false): Promise<string[]> {
+  const added: string[] = []
+  for (const tool of withIpv6 ? ['iptables', 'ip6tables'] : ['iptables']) {
+    const check = await run(tool, withVerb('-C'))
+    if (check.exitCode === 0) { log.debug(`${tool}: MSS clamp rule already present`); continue }
+    const args = withVerb('-A')
+    const r = await run(tool, args)
+    if (r.exitCode !== 0) throw new Error(`MSS clamp: ${describeFailure(tool, args, r)}`)
+    added.push(tool)
+  }
+  if (added.length) log.info(`MSS clamp: forwarded TCP SYNs now clamped to the path MTU (${added.join(', ')}, mangle FORWARD); UDP/QUIC on user-defined networks is not covered`)
+  return added
+}
+
+/** Removes the rule (tests and `--autonet-disable` clean-up); absent rule is not an error. */
+export async function removeMssClamp(run: Runner, tool = 'iptables'): Promise<void> {
+  while ((await run(tool, withVerb('-C'))).exitCode === 0) await run(tool, withVerb('-D'))
+}

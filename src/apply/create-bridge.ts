@@ -1,0 +1,36 @@
+/**
+ * Ensure a bridge for a second dockerd exists, with its gateway address and a fixed MAC from
+ * birth, and is up. dockerd only ever creates docker0 itself; `--bridge=NAME` expects the bridge
+ * to exist (dockerd docs, "Use a custom bridge").
+ */
+import type { Logger } from '../log.js'
+import { describeFailure, type Runner } from '../read/runner.js'
+
+/**
+ * Creates `name` as a bridge with `mac` and `cidr` (gateway address, e.g. 10.99.0.1/24) and sets
+ * it up; each step only when it is missing, so a restart repeats nothing.
+ * @returns the changes made, as log lines (empty when all was in place).
+ * @throws Error naming the bridge and the failing `ip` command.
+ */
+export async function ensureBridge(name: string, cidr: string, mac: string, run: Runner, log: Logger): Promise<string[]> {
+  const changes: string[] = []
+  const ip = async (args: string[]) => {
+    const r = await run('ip', args)
+    if (r.exitCode !== 0) throw new Error(`bridge ${name}: ${describeFailure('ip', args, r)}`)
+    return r.stdout
+  }
+  const exists = (await run('ip', ['link', 'show', 'dev', name])).exitCode === 0
+  if (!exists) {
+    await ip(['link', 'add', 'name', name, 'address', mac, 'type', 'bridge'])
+    changes.push(`created bridge ${name} with MAC ${mac}`)
+  }
+  const addrs = JSON.parse((await ip(['-j', 'addr', 'show', 'dev', name])) || '[]') as { addr_info?: { local: string, prefixlen: number }[] }[]
+  const has = (addrs[0]?.addr_info ?? []).some((a) => `${a.local}/${a.prefixlen}` === cidr)
+  if (!has) {
+    await ip(['addr', 'add', cidr, 'dev', name])
+    changes.push(`added ${cidr} to ${name}`)
+  }
+  await ip(['link', 'set', 'dev', name, 'up'])
+  for (const c of changes) log.info(c)
+  return changes
+}
