@@ -90,7 +90,8 @@ export function resolveEgress(
       continue
     }
     const hops = hit.hops
-    const via = rule.priority === 32766 && (rules?.length ?? 0) === 0 ? '' : ` (rule ${rule.priority}, table ${table})`
+    // Naming the rule only helps when policy routing took the packet somewhere unusual.
+    const via = String(table) === 'main' ? '' : ` (rule ${rule.priority}, table ${table})`
     const devs = hops.map((h) => `${h.dev} mtu ${h.mtuBytes}${h.mtuSource === 'route' ? ' (route mtu)' : ''}`).join(', ')
     const multi = hops.length > 1 ? `multipath default over ${devs}` : `${devs}`
     return {

@@ -64,3 +64,17 @@ export function shq(s: string): string {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+/**
+ * Resolves true if `p` settles within `ms`, false otherwise. Clears its timer either way, so a
+ * long bound does not keep the process alive after the thing it bounds has finished.
+ */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms) })
+  try {
+    return await Promise.race([p.then(() => true, () => true), expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}

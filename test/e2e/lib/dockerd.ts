@@ -1,0 +1,366 @@
+/**
+ * A real dockerd (or anything that execs one, like bin/dockerd-autonet.js) inside a network
+ * namespace of a Topology, fully private to one test.
+ *
+ * Launch chain (each step execs the next, so the spawned pid ends up being the command itself):
+ *
+ *   nsenter --net=/run/netns/NS -- unshare --mount --propagation slave -- sh -c SETUP ... COMMAND...
+ *
+ * SETUP, in the new mount namespace only:
+ *   - mounts a fresh sysfs on /sys: sysfs shows the links of the netns of whoever mounts it, and
+ *     the host's /sys would show the host's links to dockerd and to the wrapper;
+ *   - keeps the cgroup tree by rbind-ing /sys/fs/cgroup aside first and back on top of the new
+ *     sysfs afterwards (`ip netns exec` remounts /sys without it, and dockerd then fails with
+ *     "Devices cgroup isn't mounted"); securityfs and bpffs likewise when the host has them
+ *     (AppArmor hosts need /sys/kernel/security to load docker-default); the old /sys is
+ *     detached rather than shadowed so /proc/self/mountinfo stays unambiguous;
+ *   - detaches /run/netns, which `ip netns` makes a shared mount: the instance must not pin or
+ *     see other tests' namespaces;
+ *   - mounts a tmpfs on /run, so containerd's shim sockets (/run/containerd/s), /run/docker and
+ *     the xtables lock are per instance and vanish with it;
+ *   - bind-mounts TMP/etc-docker on /etc/docker, so dockerd writes key.json there and reads a
+ *     daemon.json the test controls instead of the host's.
+ *
+ * Per-instance flags added after the command: --data-root, --exec-root, -H unix://TMP/docker.sock,
+ * --pidfile and --cgroup-parent=/<basename TMP> (containers' cgroups are global; a private parent
+ * lets cleanup find and remove them). dockerd 20.10 starts its own containerd under --exec-root.
+ */
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { track, type Tracked } from './cleanup.js'
+import { run, settlesWithin, shq, sleep, type ExecResult } from './exec.js'
+import type { Teardownable, Topology } from './netns.js'
+
+/** The client matching the Debian daemon; /usr/local/bin/docker on PATH may be newer. */
+export const DOCKER_CLIENT = process.env.AUTONET_E2E_DOCKER_CLIENT ?? '/usr/bin/docker'
+export const DOCKERD = '/usr/sbin/dockerd'
+
+export interface StartDockerdOptions {
+  /** Real netns name (Topology.ns('pod')). */
+  netns: string
+  /** Program and its leading args; default ['/usr/sbin/dockerd']. */
+  command?: string[]
+  /** Appended after the per-instance flags, e.g. ['--mtu=1450']. */
+  extraArgs?: string[]
+  /** Overrides of the (tap-free) environment; undefined removes a variable. */
+  env?: Record<string, string | undefined>
+  /** Instance directory; created if missing, REMOVED by stop(). Default: a fresh one in os.tmpdir(). */
+  tmpDir?: string
+  /** Written to /etc/docker/daemon.json as the instance sees it. */
+  daemonJson?: Record<string, unknown>
+  /** Stop this instance when the topology is destroyed (before its namespaces go). */
+  topology?: Topology
+  /** Register stop() as a tap teardown. */
+  t?: Teardownable
+  /** Bound for `docker version` to answer; default 60 s. */
+  readyTimeoutMs?: number
+  /** Bound for the daemon to exit after SIGTERM before SIGKILL; default 20 s. */
+  stopTimeoutMs?: number
+}
+
+export interface DockerExecOptions {
+  input?: string | Uint8Array
+  /** Default 60 s. */
+  timeoutMs?: number
+}
+
+/** A running daemon instance. */
+export interface Dockerd {
+  readonly netns: string
+  readonly tmpDir: string
+  /** Path of the API socket. */
+  readonly socket: string
+  /** `unix://` + socket, for DOCKER_HOST. */
+  readonly host: string
+  readonly dataRoot: string
+  readonly execRoot: string
+  /** Host path bind-mounted on /etc/docker inside the instance. */
+  readonly etcDocker: string
+  readonly logFile: string
+  /** Pid of the spawned command (dockerd itself, or the wrapper). */
+  readonly pid: number
+  /** Full argv that was launched after the namespace setup. */
+  readonly argv: string[]
+  /** Settles when the spawned command exits. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** Runs the docker client against this daemon; never rejects on a non-zero exit. */
+  docker(args: string[], opts?: DockerExecOptions): Promise<ExecResult>
+  /**
+   * Runs argv in the instance's network and mount namespaces, i.e. seeing the same /sys/class/net
+   * and /etc/docker as dockerd (and the wrapper) do.
+   */
+  inside(argv: string[], opts?: DockerExecOptions): Promise<ExecResult>
+  /** Everything the command wrote to stdout/stderr so far (still available after stop()). */
+  log(): string
+  /** Stops the daemon and removes every trace of the instance. Idempotent. */
+  stop(): Promise<void>
+}
+
+/** Thrown when the command exits or times out before the API answers; carries the log. */
+export class DockerdStartError extends Error {
+  constructor(message: string, readonly log: string, readonly exitCode: number | null) {
+    super(message)
+    this.name = 'DockerdStartError'
+  }
+}
+
+const SETUP = `set -eu
+T=$1; shift
+mkdir -p "$T/etc-docker"
+keep=
+for p in fs/cgroup kernel/security fs/bpf; do
+  if mountpoint -q "/sys/$p"; then
+    mkdir -p "$T/mnt/$p"
+    mount --rbind "/sys/$p" "$T/mnt/$p"
+    keep="$keep $p"
+  fi
+done
+umount -l /sys
+mount -t sysfs sysfs /sys
+for p in $keep; do
+  mount --rbind "$T/mnt/$p" "/sys/$p"
+  umount -R -l "$T/mnt/$p"
+done
+umount -l /run/netns 2>/dev/null || true
+mount -t tmpfs -o mode=0755 tmpfs /run
+[ -d /etc/docker ] || mkdir -p /etc/docker
+mount --bind "$T/etc-docker" /etc/docker
+unset $(env | sed -n 's/^\\(_TAPJS_[A-Za-z0-9_]*\\)=.*/\\1/p')
+if [ -n "\${DAN_NODE_OPTIONS+x}" ]; then export NODE_OPTIONS="$DAN_NODE_OPTIONS"; else unset NODE_OPTIONS; fi
+unset DAN_NODE_OPTIONS
+exec "$@"
+`
+
+// Variables tap sets for its own children; the wrapper should run as it would in production
+// (NODE_OPTIONS carries tap's processinfo loader, which slows node and writes into .tap/).
+// tap's processinfo re-adds NODE_OPTIONS and _TAPJS_* to every spawn, so SETUP unsets them
+// again; a NODE_OPTIONS the caller asks for travels as DAN_NODE_OPTIONS.
+const ENV_DROP = /^(TAP|_TAPJS_|NODE_OPTIONS$|TS_NODE_|DOCKER_HOST$|DOCKER_CONTEXT$|DOCKER_TLS|DOCKER_CERT_PATH$)/
+
+function childEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !ENV_DROP.test(k)) env[k] = v
+  // dockerd finds iptables, containerd, runc and docker-proxy on PATH; keep the caller's PATH
+  // (it knows where node is) but make sure the sbin directories are on it.
+  const dirs = (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')
+  for (const d of ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/bin', '/bin']) if (!dirs.includes(d)) dirs.push(d)
+  env.PATH = dirs.join(':')
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === undefined) delete env[k]
+    else env[k] = v
+  }
+  if (overrides.NODE_OPTIONS !== undefined) env.DAN_NODE_OPTIONS = overrides.NODE_OPTIONS
+  return env
+}
+
+/**
+ * Forced removal of an instance: SIGKILL every process that is in its mount namespace, has
+ * TMP/ in its command line (nsenter, dockerd, containerd, shims, the wrapper) or sits in its
+ * cgroup parent (the containers); then remove the cgroups, unmount anything under TMP in the
+ * host namespace and delete TMP. Exits non-zero if anything is left.
+ */
+function instanceRemovalScript(tmpDir: string, cgroupName: string, mntNs: string | undefined): string {
+  return `T=${shq(tmpDir)}; CG=${shq(cgroupName)}; MNT=${shq(mntNs ?? '')}
+# An empty T or CG would match every process and cgroup on the machine.
+[ -n "$T" ] && [ "$T" != / ] && [ -n "$CG" ] || exit 2
+mine() {
+  for p in /proc/[0-9]*; do
+    pid=\${p#/proc/}
+    if [ -n "$MNT" ] && [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$MNT" ]; then echo "$pid"; continue; fi
+    cmd=$(tr '\\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
+    case "$cmd" in *"$T/"*) echo "$pid";; esac
+  done
+  for d in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/"$CG"; do
+    [ -d "$d" ] && find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null
+  done
+}
+i=0
+while [ $i -lt 50 ]; do
+  pids=$(mine | sort -u)
+  [ -z "$pids" ] && break
+  kill -9 $pids 2>/dev/null
+  i=$((i+1)); sleep 0.1
+done
+i=0
+while [ $i -lt 50 ]; do
+  left=0
+  for d in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/"$CG"; do
+    [ -d "$d" ] || continue
+    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || left=1
+    [ -d "$d" ] && left=1
+  done
+  [ $left = 0 ] && break
+  i=$((i+1)); sleep 0.1
+done
+awk -v t="$T" '$2 == t || index($2, t "/") == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r m; do
+  umount -l "$m" 2>/dev/null
+done
+rm -rf "$T" 2>/dev/null || { sleep 0.5; rm -rf "$T"; }
+status=0
+[ -e "$T" ] && { echo "left: $T"; status=1; }
+[ -n "$(mine)" ] && { echo "left: processes $(mine | tr '\\n' ' ')"; status=1; }
+for d in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/"$CG"; do [ -d "$d" ] && { echo "left: $d"; status=1; }; done
+exit $status`
+}
+
+function tail(text: string, lines = 40): string {
+  return text.split('\n').slice(-lines).join('\n')
+}
+
+/**
+ * Launches `command` (dockerd or a wrapper that execs it) in `netns` with per-instance
+ * data-root/exec-root/socket/pidfile/cgroup-parent, and waits until `docker version` answers.
+ * On failure the instance is removed and a {@link DockerdStartError} thrown.
+ */
+export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> {
+  const command = opts.command ?? [DOCKERD]
+  const tmpDir = path.resolve(opts.tmpDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `dan-${opts.topology?.id ?? 'x'}-d`)))
+  // The removal script kills by "TMP/" in command lines and deletes TMP: it must be specific.
+  if (path.dirname(tmpDir) === tmpDir || tmpDir === path.resolve(os.tmpdir())) throw new Error(`refusing tmpDir ${tmpDir}`)
+  fs.mkdirSync(tmpDir, { recursive: true })
+  const socket = path.join(tmpDir, 'docker.sock')
+  // sun_path is 108 bytes; containerd's sockets under exec-root are longer still.
+  if (socket.length > 90) throw new Error(`tmpDir too long for unix sockets: ${tmpDir}`)
+  const dataRoot = path.join(tmpDir, 'data')
+  const execRoot = path.join(tmpDir, 'exec')
+  const etcDocker = path.join(tmpDir, 'etc-docker')
+  const logFile = path.join(tmpDir, 'dockerd.log')
+  const cgroupName = path.basename(tmpDir)
+  fs.mkdirSync(etcDocker, { recursive: true })
+  if (opts.daemonJson) fs.writeFileSync(path.join(etcDocker, 'daemon.json'), JSON.stringify(opts.daemonJson, null, 2))
+
+  const argv = [
+    ...command,
+    `--data-root=${dataRoot}`,
+    `--exec-root=${execRoot}`,
+    `--host=unix://${socket}`,
+    `--pidfile=${path.join(tmpDir, 'docker.pid')}`,
+    `--cgroup-parent=/${cgroupName}`,
+    ...(opts.extraArgs ?? []),
+  ]
+  const tracked: Tracked = track(`dockerd ${tmpDir}`, instanceRemovalScript(tmpDir, cgroupName, undefined))
+
+  let pid = -1
+  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined
+  let onExit!: (info: { code: number | null; signal: NodeJS.Signals | null }) => void
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    onExit = (info) => { exitInfo ??= info; resolve(exitInfo) }
+  })
+
+  let cachedLog: string | undefined
+  const log = () => {
+    if (cachedLog !== undefined) return cachedLog
+    try { return fs.readFileSync(logFile, 'utf8') } catch { return '' }
+  }
+  const clientEnv = childEnv({ DOCKER_CONFIG: path.join(tmpDir, 'client') })
+  const docker = (args: string[], o: DockerExecOptions = {}) =>
+    run([DOCKER_CLIENT, '-H', `unix://${socket}`, ...args], {
+      input: o.input, timeoutMs: o.timeoutMs ?? 60_000, env: clientEnv, extendEnv: false,
+    })
+
+  const inside = (argv: string[], o: DockerExecOptions = {}) => {
+    // dockerd's own pid when a wrapper spawned it; the wrapper may have exited or be a plain parent.
+    let target = pid
+    try { target = Number(fs.readFileSync(path.join(tmpDir, 'docker.pid'), 'utf8').trim()) || pid } catch { /* not yet */ }
+    return run(['nsenter', '-t', String(target), '-m', '-n', '--', ...argv], { input: o.input, timeoutMs: o.timeoutMs ?? 30_000 })
+  }
+
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= (async () => {
+      if (!exitInfo && pid > 1) {
+        // Removing containers first skips dockerd's 10 s grace per container on SIGTERM.
+        const ps = await docker(['ps', '-aq'], { timeoutMs: 10_000 })
+        const ids = ps.exitCode === 0 ? ps.stdout.split('\n').filter(Boolean) : []
+        if (ids.length) await docker(['rm', '-f', ...ids], { timeoutMs: 20_000 })
+        signal(pid, 'SIGTERM')
+        if (!await settlesWithin(exited, opts.stopTimeoutMs ?? 20_000)) {
+          signal(-pid, 'SIGKILL')
+          signal(pid, 'SIGKILL')
+          await settlesWithin(exited, 5_000)
+        }
+      }
+      cachedLog = log()
+      const out = await tracked.force()
+      if (!out.ok) throw new Error(`dockerd instance ${tmpDir} not fully removed:\n${out.output}`)
+    })()
+    return stopping
+  }
+
+  // Registered before launching, so that no outcome of the launch escapes cleanup.
+  try {
+    opts.topology?.defer(`dockerd ${tmpDir}`, () => stop())
+  } catch (err) {
+    await tracked.force()
+    throw err
+  }
+  opts.t?.teardown(() => stop())
+
+  const logFd = fs.openSync(logFile, 'a')
+  try {
+    const child = spawn('nsenter', [`--net=/run/netns/${opts.netns}`, '--',
+      'unshare', '--mount', '--propagation', 'slave', '--',
+      'sh', '-c', SETUP, 'dan-dockerd', tmpDir, ...argv], {
+      // Own process group, so a stray signal to ours does not hit it and we can kill its group.
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+      env: childEnv(opts.env),
+    })
+    child.once('exit', (code, sig) => onExit({ code, signal: sig }))
+    child.once('error', (err) => {
+      fs.appendFileSync(logFile, `spawn failed: ${err.message}\n`)
+      onExit({ code: -1, signal: null })
+    })
+    // Never let a forgotten daemon keep the test process alive; exit handlers kill it.
+    child.unref()
+    pid = child.pid ?? -1
+  } catch (err) {
+    onExit({ code: -1, signal: null })
+    await stop().catch(() => {})
+    throw err
+  } finally {
+    fs.closeSync(logFd)
+  }
+
+  // Wait for the API, failing early if the command dies.
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000)
+  let last: ExecResult | undefined
+  for (;;) {
+    if (exitInfo) {
+      await stop().catch(() => {})
+      throw new DockerdStartError(
+        `${command.join(' ')} exited (code ${exitInfo.code}, signal ${exitInfo.signal}) before its API answered\n${tail(log())}`,
+        log(), exitInfo.code)
+    }
+    last = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 5_000 })
+    if (last.exitCode === 0) break
+    if (Date.now() > deadline) {
+      await stop().catch(() => {})
+      throw new DockerdStartError(
+        `${command.join(' ')} did not answer on ${socket} within ${opts.readyTimeoutMs ?? 60_000} ms: ${last.stderr}\n${tail(log())}`,
+        log(), null)
+    }
+    await sleep(200)
+  }
+
+  // The spawned pid is past unshare by now; its mount namespace identifies the whole instance
+  // (containerd and shims inherit it) even for processes whose command line does not name TMP.
+  try {
+    const mnt = fs.readlinkSync(`/proc/${pid}/ns/mnt`)
+    // Matching our own mount namespace would make the removal script kill the whole host.
+    if (mnt !== fs.readlinkSync('/proc/self/ns/mnt')) tracked.setScript(instanceRemovalScript(tmpDir, cgroupName, mnt))
+  } catch {
+    // Exited in the meantime; the command-line and cgroup matches still apply.
+  }
+
+  return {
+    netns: opts.netns, tmpDir, socket, host: `unix://${socket}`, dataRoot, execRoot, etcDocker, logFile,
+    pid, argv, exited, docker, inside, log, stop,
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try { process.kill(pid, sig) } catch { /* already gone */ }
+}
