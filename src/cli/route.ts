@@ -96,13 +96,20 @@ export function routeArgv(argv: readonly string[], env: Env): Route {
     const flags = named ? rest : argv.slice(i)
     const ours = readOptions([...leading, ...flags.filter(isOurs)], env)
     return {
-      mode: ours.disable ? 'exec' : 'run',
+      // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
+      mode: ours.disable || asksOnlyForInfo(flags) ? 'exec' : 'run',
       command: [named ? first : ours.exec ?? 'dockerd'],
       dockerdArgs: flags.filter((a) => !isOurs(a)), subcommandArgs: [], ours,
     }
   }
   // Any other program (sh, a script of yours): exec'd exactly, its arguments are its own.
   return { mode: 'exec', command: [first], dockerdArgs: rest, subcommandArgs: [], ours: readOptions(leading, env) }
+}
+
+/** True when dockerd is asked only to print its version or help (pflag: -v, --version, -h, --help). */
+function asksOnlyForInfo(flags: readonly string[]): boolean {
+  const end = flags.indexOf('--')
+  return (end < 0 ? flags : flags.slice(0, end)).some((a) => ['-v', '--version', '-h', '--help'].includes(a))
 }
 
 /** True for an argument in our namespace (`--autonet-…`). */

@@ -31,9 +31,11 @@ t.test('routing table: argv forms', async (t) => {
     [['--help'], { mode: 'help', command: [], dockerdArgs: [], subcommandArgs: [] }],
     [['version'], { mode: 'version', command: [], dockerdArgs: [], subcommandArgs: [] }],
     [['--version'], { mode: 'version', command: [], dockerdArgs: [], subcommandArgs: [] }],
-    // dockerd's own -h/-v and a later --help stay dockerd's.
-    [['-v'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['-v'], subcommandArgs: [] }],
-    [['--debug', '--help'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['--debug', '--help'], subcommandArgs: [] }],
+    // dockerd's own -h/-v and a later --help stay dockerd's, passed through untouched: no daemon
+    // starts, so nothing is planned or applied (the image's dockerd shim sees `dockerd --version`).
+    [['-v'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['-v'], subcommandArgs: [] }],
+    [['--debug', '--help'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['--debug', '--help'], subcommandArgs: [] }],
+    [['/usr/local/bin/dockerd', '--version'], { mode: 'exec', command: ['/usr/local/bin/dockerd'], dockerdArgs: ['--version'], subcommandArgs: [] }],
     [['dockerd', 'plan'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['plan'], subcommandArgs: [] }],
   ]
   for (const [argv, want] of rows) t.same(shape(routeArgv(argv, {})), want, JSON.stringify(argv))
