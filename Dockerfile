@@ -1,0 +1,32 @@
+# docker:dind with dockerd-autonet in front of dockerd. Everything else is the official image's:
+# its ENTRYPOINT (dockerd-entrypoint.sh) and CMD are inherited, so TLS certificates, the default
+# --host flags, the `dind` helper, docker-init, the iptables-legacy switch and the "first
+# argument is not a flag, run it instead" rule all behave exactly as documented upstream.
+#
+# Build (after `npm ci && npm run bundle`):   docker build -t dockerd-autonet .
+#
+# The -alpine3.24 suffix pins the Alpine release too, so the nodejs package below is the one
+# checked for process.execve; bump the Docker version and the Alpine suffix together.
+FROM docker:29.7.2-dind-alpine3.24
+
+# nodejs: the wrapper's runtime; Alpine's package (not the node image's binary) because it
+#   links the libraries the base already carries, and no npm: the bundle has no dependencies.
+# iproute2-minimal: `ip -j` (busybox ip has no JSON output) for addresses and policy rules,
+#   which decide the egress under wg-quick and similar setups.
+# conntrack-tools: listing and deleting stale conntrack entries of old containers.
+RUN set -eux; \
+	apk add --no-cache nodejs iproute2-minimal conntrack-tools; \
+	node -e 'if (typeof process.execve !== "function") { console.error(`node ${process.version} has no process.execve (22.15+): dockerd would run as a child of node`); process.exit(1) }'
+
+COPY dist/dockerd-autonet.mjs /usr/local/lib/dockerd-autonet/dockerd-autonet.mjs
+COPY dist/dockerd-autonet.mjs.LICENSES.txt /usr/local/lib/dockerd-autonet/
+# /usr/local/sbin comes before /usr/local/bin in the base's PATH (and stays before it when the
+# entrypoint prepends /usr/local/sbin/.iptables-legacy), so docker-init's PATH lookup of
+# `dockerd` lands here while /usr/local/bin/dockerd stays the untouched real binary.
+COPY image/dockerd-shim.sh /usr/local/sbin/dockerd
+
+RUN set -eux; \
+	ln -s /usr/local/lib/dockerd-autonet/dockerd-autonet.mjs /usr/local/bin/dockerd-autonet; \
+	dockerd-autonet --version; \
+	test "$(command -v dockerd)" = /usr/local/sbin/dockerd; \
+	dockerd --version

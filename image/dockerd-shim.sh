@@ -1,0 +1,34 @@
+#!/bin/sh
+# `dockerd` as the image's callers find it (the dind entrypoint by PATH, plugins/docker by
+# absolute path): hand the call to dockerd-autonet, which plans the network flags and then
+# execs the real dockerd in this process's place (Node >= 22.15: same PID, nothing of ours
+# stays resident, signals from docker-init reach dockerd directly).
+#
+# The real dockerd is passed by full path so that dockerd-autonet's `dockerd --version` probe
+# and its final exec reach the binary itself, never this shim again. An image that has to put
+# this shim at the binary's own path (plugins/docker execs /usr/local/bin/dockerd) moves the
+# binary to $moved first; its basename stays `dockerd`, which is how dockerd-autonet knows
+# that the first argument is dockerd and not a foreign command to run untouched.
+set -eu
+
+real=/usr/local/bin/dockerd
+moved=/usr/local/libexec/dockerd-autonet/dockerd
+wrapper=/usr/local/bin/dockerd-autonet
+
+if [ -x "$moved" ]; then real=$moved; fi
+
+# -ef is not POSIX, but busybox ash (the images' sh) and dash both have it.
+# shellcheck disable=SC3013
+if [ "$real" -ef "$0" ]; then
+	# Calling ourselves would loop forever instead of failing: say what is wrong instead.
+	echo "dockerd shim: $real is this shim; move the real dockerd to $moved" >&2
+	exit 127
+fi
+
+if [ ! -x "$wrapper" ] || ! command -v node > /dev/null 2>&1; then
+	# Same rule as dockerd-autonet's own: our trouble must never keep dockerd down.
+	echo "dockerd shim: $wrapper or node is missing; starting $real without dockerd-autonet" >&2
+	exec "$real" "$@"
+fi
+
+exec "$wrapper" "$real" "$@"
