@@ -23,19 +23,29 @@ export interface DockerSubnets {
 }
 
 /**
- * The docker bridge subnets of this machine. A candidate that overlaps an address or route of a
- * non-docker link is dropped: in a dind container on the outer docker0 (GitLab's runner), the
- * pod's own eth0 may be 172.17.0.3/16, and its flows are not stale.
+ * The docker bridge subnets of this machine whose entries can only be stale. A candidate is
+ * dropped when it overlaps
+ * - an address of a non-docker link: in a dind container on the outer docker0 (GitLab's runner),
+ *   the pod's own eth0 may be 172.17.0.3/16, and its flows are not stale;
+ * - a docker bridge that has ports: containers are attached, so a daemon is running there (a
+ *   second dockerd beside the main one must not cut the first one's flows).
  */
 export function dockerSubnets(state: MachineState, flags: FlagUse[], userBridge: string | null): DockerSubnets {
   const candidates: { p: Prefix, from: string }[] = []
-  const add = (text: unknown, from: string) => {
+  const live: { p: Prefix, from: string }[] = []
+  const add = (text: unknown, from: string, into = candidates) => {
     const p = tryParsePrefix(text)
-    if (p) candidates.push({ p, from })
+    if (p) into.push({ p, from })
   }
   const dockerLinks = new Set(state.links.filter((l) => isDockerBridgeName(l.name) || l.name === userBridge).map((l) => l.name))
-  for (const l of state.links) if (dockerLinks.has(l.name)) for (const a of l.addrs ?? []) add(a, l.name)
-  for (const r of [...state.routes4, ...state.routes6]) if (r.dev && dockerLinks.has(r.dev) && r.dst !== 'default') add(r.dst, `route on ${r.dev}`)
+  const portCount = (bridge: string) => state.links.filter((l) => l.master === bridge).length
+  for (const name of dockerLinks) {
+    const ports = portCount(name)
+    const into = ports > 0 ? live : candidates
+    const from = ports > 0 ? `${name}, in use by ${ports} port${ports === 1 ? '' : 's'}` : name
+    for (const a of state.links.find((l) => l.name === name)?.addrs ?? []) add(a, from, into)
+    for (const r of [...state.routes4, ...state.routes6]) if (r.dev === name && r.dst !== 'default') add(r.dst, `${from} route`, into)
+  }
   add(DOCKER0_DEFAULT_SUBNET, 'dockerd default')
   const dj = state.daemon_json ?? {}
   add(lastFlagValue(flags, 'bip')?.value ?? dj.bip, '--bip')
@@ -46,19 +56,18 @@ export function dockerSubnets(state: MachineState, flags: FlagUse[], userBridge:
     for (const pool of dj['default-address-pools'] as { base?: unknown }[]) add(pool?.base, 'daemon.json default-address-pools')
   }
 
-  const foreign = foreignPrefixes(state.links, dockerLinks)
+  const keepOut = [...foreignPrefixes(state.links, dockerLinks), ...live]
   const kept: { p: Prefix, from: string }[] = []
   const dropped: string[] = []
   for (const c of candidates) {
-    const clash = foreign.find((f) => prefixesOverlap(f.p, c.p))
+    const clash = keepOut.find((f) => prefixesOverlap(f.p, c.p))
     if (clash) { dropped.push(`${formatPrefix(c.p)} (overlaps ${clash.from})`); continue }
     if (!kept.some((k) => k.p.family === c.p.family && k.p.network === c.p.network && k.p.length === c.p.length)) kept.push(c)
   }
   const reason = `docker bridge subnets: ${kept.map((k) => `${formatPrefix(k.p)} (${k.from})`).join(', ') || 'none'}` +
-    (dropped.length ? `; not docker's: ${dropped.join(', ')}` : '')
+    (dropped.length ? `; not stale: ${[...new Set(dropped)].join(', ')}` : '')
   return { prefixes: kept.map((k) => k.p), reason }
 }
-
 function foreignPrefixes(links: Link[], dockerLinks: Set<string>): { p: Prefix, from: string }[] {
   const out: { p: Prefix, from: string }[] = []
   for (const l of links) {

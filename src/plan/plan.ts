@@ -107,8 +107,14 @@ export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_P
       else if (userBridge !== created.name) warnings.push(`--autonet-bridge creates ${created.name} but dockerd is told to use ${userBridge}; not passing --bridge`)
     }
   }
-  if (userBridge && userBridge !== 'none' && !(created && created.name === userBridge && !links.some((l) => l.name === userBridge))) {
-    const pin = planBridgeMac(userBridge, links, opts.pinBridgeMac)
+  // The bridge dockerd will use but did not create: the user's, or ours when it exists already
+  // (one we create gets its MAC from birth).
+  const existing = (name: string | null | undefined) => !!name && links.some((l) => l.name === name)
+  const toPin = userBridge && userBridge !== 'none'
+    ? (created?.name === userBridge && !existing(userBridge) ? null : userBridge)
+    : (created && existing(created.name) && error === null ? created.name : null)
+  if (toPin) {
+    const pin = planBridgeMac(toPin, links, opts.pinBridgeMac)
     if (pin.action) actions.push(pin.action)
     if (pin.warning) warnings.push(pin.warning)
     else reasons.push(pin.reason)
@@ -236,18 +242,28 @@ function planBridgeMac(bridge: string, links: Link[], enabled: boolean): { actio
   }
 }
 
-/** Create a second daemon's bridge: idempotent when it exists with that address; clash otherwise. */
+/**
+ * Create a second daemon's bridge. Idempotent: a bridge that exists with that address needs
+ * nothing; one that exists without any address gets it (ensureBridge adds only what is missing);
+ * a link of that name with another address or of another kind is a clash, named in the error.
+ */
 function planCreateBridge(req: { name: string, cidr: string }, links: Link[], state: MachineState):
   { action?: Action, reason: string } | { error: string } {
   let want
   try { want = parsePrefix(req.cidr) } catch (e) { return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${(e as Error).message}` } }
+  const mac = stableBridgeMac(req.name, links.map((l) => l.mac))
   const existing = links.find((l) => l.name === req.name)
   if (existing) {
-    const has = (existing.addrs ?? []).includes(req.cidr)
-    if (existing.type !== 'bridge' || (existing.addrs && !has)) {
-      return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${req.name} exists as a ${existing.type} with ${(existing.addrs ?? []).join(', ') || 'no address'}; remove it or choose another name` }
+    // Link-local IPv6 appears on every up link and says nothing about the bridge's network.
+    const global = (existing.addrs ?? []).filter((a) => !a.toLowerCase().startsWith('fe80:'))
+    if (existing.type !== 'bridge' || (global.length > 0 && !global.includes(req.cidr))) {
+      return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${req.name} exists as a ${existing.type} with ${global.join(', ') || 'no address'}; remove it or choose another name` }
     }
-    return { reason: `bridge ${req.name} exists with ${req.cidr}: nothing to create` }
+    if (global.includes(req.cidr)) return { reason: `bridge ${req.name} exists with ${req.cidr}: nothing to create` }
+    return {
+      action: { type: 'create-bridge', bridge: req.name, cidr: req.cidr, mac, mtu: null, reason: `bridge ${req.name} exists without an address: add ${req.cidr}` },
+      reason: `bridge ${req.name} exists without an address: add ${req.cidr}`,
+    }
   }
   for (const r of [...(state.routes4 ?? []), ...(state.routes6 ?? [])]) {
     const p = tryParsePrefix(r.dst)
@@ -255,7 +271,6 @@ function planCreateBridge(req: { name: string, cidr: string }, links: Link[], st
       return { error: `--autonet-bridge=${req.name}=${req.cidr} overlaps the route ${r.dst} dev ${r.dev ?? '?'}; choose another range` }
     }
   }
-  const mac = stableBridgeMac(req.name, links.map((l) => l.mac))
   return {
     action: { type: 'create-bridge', bridge: req.name, cidr: req.cidr, mac, mtu: null, reason: `create bridge ${req.name} with ${req.cidr} and fixed MAC ${mac}` },
     reason: `bridge ${req.name} missing: create it with ${req.cidr}, MAC ${mac}`,

@@ -3,8 +3,9 @@
  *
  * Before dockerd starts, no container exists, so:
  * 1. any entry with an address inside a docker bridge subnet belongs to a container that is gone
- *    (its flow is pinned to an old container IP, or was never masqueraded: moby #43409,
- *    docker/for-linux#156);
+ *    (its flow is pinned to an old container IP, or was never masqueraded: docker/for-linux#156;
+ *    Engine 23.0 flushes published UDP ports' entries on container start, moby#44742, 20.10
+ *    does not);
  * 2. a UDP entry that got no reply, is addressed to this machine and was not translated is a
  *    sender that kept transmitting while a published port had no DNAT rule; it would keep
  *    bypassing the DNAT rule dockerd is about to add, for as long as the sender keeps sending.

@@ -135,7 +135,7 @@ t.test('stale conntrack: the pod on the outer docker0 range keeps its own flows'
   })
   const p = planFromState(s)
   t.notOk(p.actions.some((a) => a.type === 'conntrack-delete'))
-  t.match(p.reasons.join('\n'), /not docker's: 172\.17\.0\.0\/16 \(overlaps eth0/)
+  t.match(p.reasons.join('\n'), /not stale: 172\.17\.0\.0\/16 \(overlaps eth0/)
 })
 
 t.test('stale conntrack: --bip adds its subnet; opting out plans nothing', async (t) => {
@@ -153,4 +153,31 @@ t.test('reader errors surface as warnings; a state with nothing in it plans noth
   t.match(p.warnings.join('\n'), /EACCES/)
   const bare = planFromState({ argv: [] } as never)
   t.same(bare.args, [])
+})
+
+t.test('an existing --autonet-bridge without a fixed MAC is pinned; one without an address gets it', async (t) => {
+  const req = { ...opts, createBridge: { name: 'br-ci', cidr: '10.99.0.1/24' } }
+  const implicitMac = planFromState(state({ links: [link('eth0', 1450), link('br-ci', 1500, { type: 'bridge', addrs: ['10.99.0.1/24', 'fe80::1/64'], addr_assign_type: 1 })] }), req)
+  const bridgeActions = (p: { actions: { type: string }[] }) => p.actions.map((a) => a.type).filter((x) => x !== 'clamp-mss')
+  t.same(bridgeActions(implicitMac), ['pin-bridge-mac'], 'nothing to create, MAC pinned')
+  t.ok(implicitMac.args.includes('--bridge=br-ci'))
+  const bare = planFromState(state({ links: [link('eth0', 1450), link('br-ci', 1500, { type: 'bridge', addrs: ['fe80::1/64'], addr_assign_type: 3 })] }), req)
+  t.same(bridgeActions(bare), ['create-bridge'], 'address added by the idempotent create step')
+  t.equal(bare.error, null)
+  const clash = planFromState(state({ links: [link('eth0', 1450), link('br-ci', 1500, { type: 'bridge', addrs: ['10.98.0.1/24', 'fe80::1/64'] })] }), req)
+  t.equal(clash.error, '--autonet-bridge=br-ci=10.99.0.1/24: br-ci exists as a bridge with 10.98.0.1/24; remove it or choose another name')
+  t.notOk(clash.actions.some((a) => a.type === 'pin-bridge-mac'), 'nothing applied on a clash')
+})
+
+t.test('stale conntrack: a docker bridge with ports belongs to a running daemon; its flows stay', async (t) => {
+  const flow = { id: 'live', proto: 'tcp', state: 'ESTABLISHED', flags: ['ASSURED'], orig: { src: '172.17.0.2', dst: '198.18.0.1', sport: 40000, dport: 80 }, reply: { src: '198.18.0.1', dst: '10.0.0.5', sport: 80, dport: 40000 } }
+  const base = {
+    routes4: [route('default', 'eth0', { gw: '10.0.0.1' }), route('172.17.0.0/16', 'docker0')],
+    conntrack: [flow],
+  }
+  const idle = planFromState(state({ ...base, links: [link('eth0', 1450, { addrs: ['10.0.0.5/24'] }), link('docker0', 1500, { type: 'bridge', addrs: ['172.17.0.1/16'] })] }))
+  t.same(idle.actions.filter((a) => a.type === 'conntrack-delete').map((a) => (a as { ids: string[] }).ids), [['live']], 'docker0 without ports: its entries are stale')
+  const busy = planFromState(state({ ...base, links: [link('eth0', 1450, { addrs: ['10.0.0.5/24'] }), link('docker0', 1500, { type: 'bridge', addrs: ['172.17.0.1/16'] }), link('veth1', 1500, { type: 'veth', master: 'docker0' })] }))
+  t.notOk(busy.actions.some((a) => a.type === 'conntrack-delete'), 'docker0 with a container attached: kept')
+  t.match(busy.reasons.join('\n'), /not stale: 172\.17\.0\.0\/16 \(overlaps docker0, in use by 1 port\)/)
 })
