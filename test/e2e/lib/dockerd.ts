@@ -168,7 +168,10 @@ function instanceRemovalScript(tmpDir: string, cgroupName: string, mntNs: string
 mine() {
   for p in /proc/[0-9]*; do
     pid=\${p#/proc/}
-    if [ -n "$MNT" ] && [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$MNT" ]; then echo "$pid"; continue; fi
+    # Namespace inode numbers are reused once a namespace is gone: the inode alone could name
+    # another test's container. The instance's namespace also has TMP/etc-docker on /etc/docker.
+    if [ -n "$MNT" ] && [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$MNT" ] &&
+      grep -qF "/$CG/etc-docker /etc/docker " "$p/mountinfo" 2>/dev/null; then echo "$pid"; continue; fi
     cmd=$(tr '\\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
     case "$cmd" in *"$T/"*) echo "$pid";; esac
   done
