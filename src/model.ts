@@ -97,6 +97,28 @@ export interface ConntrackEntry {
   family?: 'ipv4' | 'ipv6'
 }
 
+/**
+ * Result of the opt-in path-MTU probe (`--autonet-probe=HOST`, src/read/pmtu-probe.ts): the
+ * largest packet that reached HOST and came back with Don't Fragment set.
+ */
+export interface PmtuProbe {
+  /** The host as given. */
+  host: string
+  /** The address probed; null when it did not resolve. */
+  address: string | null
+  family: 4 | 6 | null
+  /** Largest packet in bytes (IP header included) answered with DF set; null = unknown (see note). */
+  mtu: number | null
+  /** Search bounds in bytes: the family's floor (576 IPv4, 1280 IPv6) and the MTU of the route to the host. */
+  min: number | null
+  max: number | null
+  /** ping runs made. */
+  probes: number
+  elapsed_ms: number
+  /** Why mtu is null, or how it was bounded; null when there is nothing to say. */
+  note: string | null
+}
+
 /** The machine-state snapshot (shared/cases/README.md). */
 export interface MachineState {
   links: Link[]
@@ -113,6 +135,8 @@ export interface MachineState {
   dockerd_version?: string | null
   /** Facts the reader could not establish, with why (for the log and for `plan`). */
   read_errors?: string[]
+  /** Path-MTU probe result, present only with --autonet-probe; the planner plans at most its mtu. */
+  pmtu_probe?: PmtuProbe | null
   [extra: string]: unknown
 }
 

@@ -12,7 +12,8 @@ const USAGE = `Usage:
   $0 dockerd-entrypoint.sh [FLAGS]  the same, through the dind image's entrypoint
   $0 COMMAND [ARGS...]              exec any other command exactly as given
   $0 plan [--state FILE] [--json] [-- DOCKERD-FLAGS...]
-  $0 snapshot [-- DOCKERD-FLAGS...]
+  $0 snapshot [--anonymize] [-- DOCKERD-FLAGS...]
+  $0 doctor [--json]                diagnose the dockerd already running here
   $0 help | --help
   $0 version | --version
 
@@ -21,15 +22,16 @@ planned flags (--flag=value) are appended. --autonet-* options may stand anywher
 dockerd's flags and are taken out; the ones valued take VALUE after '=' only. Each has an
 environment default (DOCKERD_AUTONET_*, e.g. DOCKERD_AUTONET_MAX_MTU=9000,
 DOCKERD_AUTONET_DRY_RUN=1); a flag beats the environment, a switch takes =false to undo it.
-plan, snapshot, help and version count only as the first word (after --autonet-* options).
+plan, snapshot, doctor, help and version count only as the first word (after --autonet-* options).
 If detection or planning fails, dockerd starts with your arguments unchanged.`
 
 const EPILOGUE = `Exit codes:
   run      dockerd's own exit code; 128+N when a signal N killed it
-  0        help, version, snapshot, plan without an error, --autonet-dry-run
-  1        plan: the plan has an error (printed with the rest of the plan)
+  0        help, version, snapshot, plan without an error, --autonet-dry-run, doctor: healthy
+  1        plan: the plan has an error (printed with the rest of the plan); doctor: problems found
+  2        doctor: could not check (no dockerd in this network namespace, no interfaces readable)
   2        usage error or bad input: bad --autonet-* value, unreadable or malformed --state FILE
-  70       plan, snapshot: internal error (a bug; please report it)
+  70       plan, snapshot, doctor: internal error (a bug; please report it)
   126/127  the command to exec is not executable / not found
 
 Logs go to stderr, prefixed "dockerd-autonet:"; plan, snapshot and dry-run print to stdout.`
@@ -42,7 +44,10 @@ function parser(): Argv {
     .command('plan', 'print what would be done for this machine (or a saved --state) and why', (c) => c
       .option('state', { type: 'string', requiresArg: true, describe: 'plan for this snapshot file (snapshot output, or a case file) instead of this machine' })
       .option('json', { type: 'boolean', describe: 'print {egress, mtu, args, warnings, reasons, error, actions} as JSON' }))
-    .command('snapshot', 'print this machine\'s network state as JSON (what plan --state reads)')
+    .command('snapshot', 'print this machine\'s network state as JSON (what plan --state reads)', (c) => c
+      .option('anonymize', { type: 'boolean', describe: 'replace MACs, addresses (keeping subnets and special ranges) and identifying names, consistently, for a bug report' }))
+    .command('doctor', 'diagnose the running dockerd: MTU black holes, drift since start, unpinned bridge MACs, stale conntrack, config conflicts', (c) => c
+      .option('json', { type: 'boolean', describe: 'print {status, exit_code, egress, dockerds, findings} as JSON' }))
     .command('help', 'show this help')
     .command('version', 'print the version')
     .strict()
@@ -64,13 +69,13 @@ export async function helpText(): Promise<string> {
 }
 
 /** What `plan` / `snapshot` were asked: their options, or their help text when `--help` was given. */
-export type SubcommandArgs = { help: string } | { state?: string, json: boolean }
+export type SubcommandArgs = { help: string } | { state?: string, json: boolean, anonymize: boolean }
 
 /**
  * Parse a subcommand's own arguments (ours and everything after `--` already taken out).
  * @throws UsageError for an unknown option or a missing value, with yargs' message
  */
-export async function parseSubcommandArgs(mode: 'plan' | 'snapshot', args: readonly string[]): Promise<SubcommandArgs> {
+export async function parseSubcommandArgs(mode: 'plan' | 'snapshot' | 'doctor', args: readonly string[]): Promise<SubcommandArgs> {
   if (args.includes('--help') || args.includes('-h')) {
     const help = await new Promise<string>((resolve) => {
       parser().help().parse([mode, '--help'], {}, (_err, _argv, output) => resolve(output))
@@ -82,7 +87,7 @@ export async function parseSubcommandArgs(mode: 'plan' | 'snapshot', args: reado
       if (err) return reject(new UsageError(`${mode}: ${err.message}`))
       const extra = argv._.slice(1)
       if (extra.length) return reject(new UsageError(`${mode}: unexpected argument ${String(extra[0])} (dockerd's flags go after --)`))
-      resolve({ state: argv.state as string | undefined, json: argv.json === true })
+      resolve({ state: argv.state as string | undefined, json: argv.json === true, anonymize: argv.anonymize === true })
     })
   })
 }

@@ -1,6 +1,6 @@
 /**
  * The CLI: route the command line (route.ts), then run dockerd with a plan, exec a command
- * untouched, or answer a subcommand (plan, snapshot, help, version).
+ * untouched, or answer a subcommand (plan, snapshot, doctor, help, version).
  *
  * Fail open: in run mode any failure of reading, planning or applying is logged and dockerd
  * starts with the user's arguments unchanged; our own trouble never keeps dockerd down.
@@ -23,8 +23,13 @@ export interface MainDeps {
   plan(state: MachineState, opts: PlanOptions): Plan | Promise<Plan>
   /** Apply a plan's actions; logs and swallows each action's failure. */
   applyActions(actions: Action[], log: Logger): Promise<void>
-  /** Replace this process with `cmd` (or run it and return the code to exit with). */
-  exec(cmd: string, args: string[], opts: { env: Env, log: Logger }): Promise<number>
+  /**
+   * Replace this process with `cmd` (or run it and return the code to exit with).
+   * `resident`: run it as a child and stay, even where execve is available (the conntrack watch).
+   */
+  exec(cmd: string, args: string[], opts: { env: Env, log: Logger, resident?: boolean }): Promise<number>
+  /** Start the conntrack watch (--autonet-conntrack-watch) for dockerd run with `argv`; null when it cannot run. */
+  conntrackWatch(o: { argv: string[], daemonJson: Record<string, unknown> | null, log: Logger }): Promise<{ stop(): Promise<void> } | null>
   /** Where plan, snapshot, help, version and --autonet-dry-run print their result. */
   stdout(text: string): void
   /** Where log lines go when no `log` is given. */
@@ -44,7 +49,13 @@ const DEFAULT_DEPS: MainDeps = {
       import('../apply/apply-actions.js'), import('../apply/appliers.js')])
     await applyActions(actions, { log, appliers: defaultAppliers(log) })
   },
-  exec: async (cmd, args, o) => (await import('../apply/exec-dockerd.js')).execDockerd(cmd, args, o),
+  exec: async (cmd, args, o) => (await import('../apply/exec-dockerd.js')).execDockerd(cmd, args, { ...o, execve: o.resident ? null : undefined }),
+  conntrackWatch: async ({ argv, daemonJson, log }) => {
+    const { dockerApiSocket, startConntrackWatch } = await import('../apply/conntrack-watch.js')
+    const socket = dockerApiSocket(argv, daemonJson)
+    if ('skip' in socket) { log.warn(`conntrack watch skipped: ${socket.skip}`); return null }
+    return startConntrackWatch({ socketPath: socket.path, log })
+  },
   stdout: (t) => { process.stdout.write(t) },
   stderr: (t) => { process.stderr.write(t) },
 }
@@ -76,7 +87,7 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
     case 'exec': return execUnchanged(route, env, deps, log)
     case 'help': deps.stdout(await (await import('./commands.js')).helpText()); return 0
     case 'version': deps.stdout(`dockerd-autonet ${packageVersion()}\n`); return 0
-    case 'plan': case 'snapshot': return subcommand(route, env, deps, log)
+    case 'plan': case 'snapshot': case 'doctor': return subcommand(route, env, deps, log)
   }
 }
 
@@ -85,8 +96,10 @@ async function runWithPlan(route: Route, env: Env, deps: MainDeps, log: Logger):
   const [program = 'dockerd', ...lead] = route.command
   const userArgs = route.dockerdArgs
   let plan: Plan | null = null
+  let daemonJson: Record<string, unknown> | null = null
   try {
     const state = await deps.readState(readOptions(route, env, { withConntrack: route.ours.plan.conntrackCleanup }))
+    daemonJson = state.daemon_json ?? null
     plan = checked(await deps.plan(state, route.ours.plan))
   } catch (err) {
     log.error(`detection failed: ${message(err)}; starting ${program} with your arguments unchanged`)
@@ -113,7 +126,17 @@ async function runWithPlan(route: Route, env: Env, deps: MainDeps, log: Logger):
     }
   }
   log.info(`starting: ${quoteCommand([...route.command, ...args])}`)
-  return deps.exec(program, [...lead, ...args], { env, log })
+  if (!route.ours.conntrackWatch) return deps.exec(program, [...lead, ...args], { env, log })
+  // The watch follows dockerd's events from this process, so dockerd runs as our child.
+  const watch = await deps.conntrackWatch({ argv: args, daemonJson, log }).catch((err) => {
+    log.warn(`conntrack watch not started: ${message(err)}`)
+    return null
+  })
+  try {
+    return await deps.exec(program, [...lead, ...args], { env, log, resident: watch !== null })
+  } finally {
+    await watch?.stop()
+  }
 }
 
 /** A foreign command or --autonet-disable: exec exactly what was given. */
@@ -132,13 +155,19 @@ async function execUnchanged(route: Route, env: Env, deps: MainDeps, log: Logger
 async function subcommand(route: Route, env: Env, deps: MainDeps, log: Logger): Promise<number> {
   try {
     const { parseSubcommandArgs } = await import('./commands.js')
-    const sub = await parseSubcommandArgs(route.mode as 'plan' | 'snapshot', route.subcommandArgs)
+    const sub = await parseSubcommandArgs(route.mode as 'plan' | 'snapshot' | 'doctor', route.subcommandArgs)
     if ('help' in sub) {
       deps.stdout(sub.help)
       return 0
     }
+    if (route.mode === 'doctor') {
+      // Exit 0 healthy, 1 problems found, 2 could not check (src/doctor).
+      return (await import('../doctor/command.js')).runDoctor({ json: sub.json },
+        { readState: (argv) => deps.readState({ ...readOptions(route, env, { withConntrack: true }), argv }), stdout: deps.stdout })
+    }
     if (route.mode === 'snapshot') {
-      const state = await deps.readState(readOptions(route, env, { withConntrack: true }))
+      let state = await deps.readState(readOptions(route, env, { withConntrack: true }))
+      if (sub.anonymize) state = (await import('../snapshot/anonymize.js')).anonymizeState(state).state
       deps.stdout(JSON.stringify(state, null, 2) + '\n')
       return 0
     }
@@ -165,7 +194,7 @@ async function subcommand(route: Route, env: Env, deps: MainDeps, log: Logger): 
 
 /** The reader's options for this route: dockerd's argv as the user gave it, and the program to ask its version. */
 function readOptions(route: Route, env: Env, o: { withConntrack: boolean }): ReadMachineStateOptions {
-  return { argv: [...route.dockerdArgs], env, withConntrack: o.withConntrack, withVersion: true, dockerdCommand: route.command[0] }
+  return { argv: [...route.dockerdArgs], env, withConntrack: o.withConntrack, withVersion: true, dockerdCommand: route.command[0], probeHost: route.ours.probe }
 }
 
 /** A plan whose argv we can exec; anything else is a planner bug, handled like any failure. */

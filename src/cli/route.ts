@@ -19,9 +19,9 @@ export type Env = Record<string, string | undefined>
  * What the wrapper does:
  * - `run`: read the machine, plan, apply actions, exec `command` with the planned argv;
  * - `exec`: exec `command` with `dockerdArgs` untouched (a foreign command, or --autonet-disable);
- * - `plan`, `snapshot`, `help`, `version`: our subcommands, nothing is exec'd.
+ * - `plan`, `snapshot`, `doctor`, `help`, `version`: our subcommands, nothing is exec'd.
  */
-export type Mode = 'run' | 'exec' | 'plan' | 'snapshot' | 'help' | 'version'
+export type Mode = 'run' | 'exec' | 'plan' | 'snapshot' | 'doctor' | 'help' | 'version'
 
 /** Our options, from `--autonet-*` flags over `DOCKERD_AUTONET_*` env over defaults. */
 export interface AutonetOptions {
@@ -33,6 +33,10 @@ export interface AutonetOptions {
   disable: boolean
   /** Log debug lines. */
   debug: boolean
+  /** Probe the path MTU to this host and plan at most what gets through (--autonet-probe=HOST); null = no probe. */
+  probe: string | null
+  /** After dockerd starts, delete UDP conntrack entries that bypass a new container's published ports (stays resident). */
+  conntrackWatch: boolean
   /** Options that change the decision, handed to the planner as they are. */
   plan: PlanOptions
 }
@@ -55,7 +59,7 @@ export class UsageError extends Error {
 }
 
 const SUBCOMMANDS: Record<string, Mode> = {
-  plan: 'plan', snapshot: 'snapshot', help: 'help', '--help': 'help', version: 'version', '--version': 'version',
+  plan: 'plan', snapshot: 'snapshot', doctor: 'doctor', help: 'help', '--help': 'help', version: 'version', '--version': 'version',
 }
 
 /** Programs that take dockerd's flags, so planned flags may be appended to their arguments. */
@@ -80,7 +84,7 @@ export function routeArgv(argv: readonly string[], env: Env): Route {
   if (mode === 'help' || mode === 'version') {
     return { mode, command: [], dockerdArgs: [], subcommandArgs: rest, ours: readOptions(leading, env) }
   }
-  if (mode === 'plan' || mode === 'snapshot') {
+  if (mode === 'plan' || mode === 'snapshot' || mode === 'doctor') {
     // `plan [--state FILE] [--json] [-- DOCKERD-ARGS...]`: after `--` is what dockerd would get.
     const end = rest.indexOf('--')
     const own = end < 0 ? rest : rest.slice(0, end)
@@ -106,10 +110,13 @@ export function routeArgv(argv: readonly string[], env: Env): Route {
   return { mode: 'exec', command: [first], dockerdArgs: rest, subcommandArgs: [], ours: readOptions(leading, env) }
 }
 
-/** True when dockerd is asked only to print its version or help (pflag: -v, --version, -h, --help). */
+/**
+ * True when dockerd is asked only to print its version or help, or to check its configuration
+ * (pflag: -v, --version, -h, --help, --validate; a boolean may be written `--version=true`).
+ */
 function asksOnlyForInfo(flags: readonly string[]): boolean {
   const end = flags.indexOf('--')
-  return (end < 0 ? flags : flags.slice(0, end)).some((a) => ['-v', '--version', '-h', '--help'].includes(a))
+  return (end < 0 ? flags : flags.slice(0, end)).some((a) => /^(-v|-h|--version|--help|--validate)(=(true|1))?$/.test(a))
 }
 
 /** True for an argument in our namespace (`--autonet-…`). */
@@ -143,10 +150,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     set: (o, raw, from) => { o.plan.pinBridgeMac = !readSwitch(raw, from) } },
   { name: 'no-conntrack', describe: 'do not delete stale conntrack entries of old containers',
     set: (o, raw, from) => { o.plan.conntrackCleanup = !readSwitch(raw, from) } },
+  { name: 'conntrack-watch', describe: 'while dockerd runs, delete UDP conntrack entries that bypass a newly started container\'s published ports (the wrapper stays resident)',
+    set: (o, raw, from) => { o.conntrackWatch = readSwitch(raw, from) } },
   { name: 'no-clamp-mss', describe: 'do not clamp TCP MSS to the egress MTU',
     set: (o, raw, from) => { o.plan.clampMss = !readSwitch(raw, from) } },
   { name: 'bridge', value: 'NAME=CIDR', describe: 'create this bridge for a second daemon (br-ci=10.99.0.1/24)',
     set: (o, raw, from) => { o.plan.createBridge = readBridge(raw, from) } },
+  { name: 'probe', value: 'HOST', describe: 'probe the path MTU to HOST with Don\'t-Fragment pings (iputils ping, at most 10 s) and plan at most what gets through; no answer = keep the egress MTU',
+    set: (o, raw, from) => { o.probe = readHost(raw, from) } },
   { name: 'disable', describe: 'pass everything through untouched: no detection, no changes',
     set: (o, raw, from) => { o.disable = readSwitch(raw, from) } },
   { name: 'debug', describe: 'log debug lines',
@@ -164,7 +175,7 @@ export function envName(spec: OptionSpec): string {
  * @throws UsageError naming the flag or variable and the bad value
  */
 export function readOptions(flags: readonly string[], env: Env): AutonetOptions {
-  const o: AutonetOptions = { dryRun: false, exec: null, disable: false, debug: false, plan: { ...DEFAULT_PLAN_OPTIONS } }
+  const o: AutonetOptions = { dryRun: false, exec: null, disable: false, debug: false, conntrackWatch: false, probe: null, plan: { ...DEFAULT_PLAN_OPTIONS } }
   for (const spec of OPTIONS) {
     const raw = env[envName(spec)]
     if (raw !== undefined && raw !== '') spec.set(o, raw, envName(spec))
@@ -219,6 +230,14 @@ function readBridge(raw: string, from: string): { name: string, cidr: string } {
     throw bad(`"${cidr}" is not an address with a prefix length`)
   }
   return { name, cidr }
+}
+
+/** A host name or address for ping: no blanks, not starting with `-` (ping would read it as an option). */
+function readHost(raw: string, from: string): string {
+  if (!/^[A-Za-z0-9_.:%\[\]-]{1,253}$/.test(raw) || raw.startsWith('-')) {
+    throw new UsageError(`invalid value for ${from}: "${raw}" (expected a host name or an IP address, e.g. 1.1.1.1)`)
+  }
+  return raw.replace(/^\[(.*)\]$/, '$1')
 }
 
 function basename(path: string): string {

@@ -7,7 +7,7 @@
  * - at least 576: the minimum datagram every IPv4 host must accept (RFC 791, RFC 1122 3.3.3);
  * - below 1280 IPv6 cannot work at all (RFC 8200 section 5), so we warn when IPv6 is on.
  */
-import type { Decided, Link, PlanOptions, Route } from '../model.js'
+import type { Decided, Link, PlanOptions, PmtuProbe, Route } from '../model.js'
 import type { EgressResult } from './egress.js'
 import { isUsableMtu } from './egress.js'
 
@@ -48,6 +48,25 @@ export function allRoutesMtu(links: Link[], routes: Route[], dockerBridges: Set<
   }
   if (best === null) return null
   return { value: best.mtu, dev: best.name, reason: `smallest MTU over all routed links (--autonet-mtu-scope=all-routes): ${best.name}, mtu ${best.mtu}` }
+}
+
+/**
+ * The detected MTU, lowered to the path MTU the opt-in probe measured (`pmtu_probe`, from
+ * --autonet-probe=HOST) when that is smaller: a hop beyond the egress may carry less than the
+ * egress link, and with its ICMP "fragmentation needed" filtered nothing else would tell us.
+ * A probe without a result (mtu null: no answer) changes nothing; the reader already warned.
+ */
+export function withProbedPathMtu(detected: (Decided<number> & { dev: string }) | null, probe: PmtuProbe | null | undefined):
+  (Decided<number> & { dev: string }) | null {
+  if (!detected || !probe || !isUsableMtu(probe.mtu)) return detected
+  const via = `${probe.host}${probe.address && probe.address !== probe.host ? ` (${probe.address})` : ''}`
+  if (probe.mtu >= detected.value) {
+    return { ...detected, reason: `${detected.reason}; path MTU to ${via} probed: ${probe.mtu} bytes get through with Don't Fragment set, the egress MTU stands` }
+  }
+  return {
+    value: probe.mtu, dev: detected.dev,
+    reason: `${detected.reason}, lowered to ${probe.mtu}: the path MTU to ${via} probed with Don't-Fragment pings (a hop beyond ${detected.dev} carries less)`,
+  }
 }
 
 /** Bounds a detected MTU for planning; returns the value, the reason, and warnings. */

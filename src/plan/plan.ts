@@ -18,7 +18,7 @@ import { configKeyOf, type FlagUse, isTrue, lastFlagValue, parseDockerdFlags } f
 import { type ContainerPacket, type EgressResult, resolveEgress } from './egress.js'
 import { parseEngineVersion, supportsDefaultNetworkOpt } from './engine-features.js'
 import { formatPrefix, parsePrefix, prefixesOverlap, tryParsePrefix } from './ip-prefix.js'
-import { allRoutesMtu, boundMtu, checkExplicitMtu, egressMtu, type ExplicitMtu } from './mtu.js'
+import { allRoutesMtu, boundMtu, checkExplicitMtu, egressMtu, type ExplicitMtu, withProbedPathMtu } from './mtu.js'
 import { describeStale, staleConntrackEntries } from './stale-conntrack.js'
 
 /** daemon.json / flag key of the per-network MTU option of the bridge driver. */
@@ -60,9 +60,9 @@ export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_P
 
   // --- MTU ----------------------------------------------------------------------------------
   const dockerBridges = new Set(links.filter((l) => isDockerBridgeName(l.name) || l.name === userBridge).map((l) => l.name))
-  const detected = opts.mtuScope === 'all-routes'
+  const detected = withProbedPathMtu(opts.mtuScope === 'all-routes'
     ? allRoutesMtu(links, [...(state.routes4 ?? []), ...(state.routes6 ?? [])], dockerBridges)
-    : egressMtu(egressResults)
+    : egressMtu(egressResults), state.pmtu_probe)
   const explicit = explicitMtu(flags, daemonJson)
   let mtu: number | null = null
   if (explicit) {

@@ -6,11 +6,13 @@
  * as warnings.
  */
 import type { Link, MachineState } from '../model.js'
+import type { PmtuProbe } from '../model.js'
 import { readConntrack } from './conntrack.js'
 import { configFileFromArgv, configFilePath, readDaemonConfig } from './daemon-config.js'
 import { readDockerdVersion } from './dockerd-version.js'
 import { readRoutes, readRules } from './ip-routes.js'
 import { defaultRunner, execaRunner, type Runner } from './runner.js'
+import { probePathMtu } from './pmtu-probe.js'
 import { readIpAddrs, readLinks } from './sysfs-links.js'
 
 export type { Runner, RunResult } from './runner.js'
@@ -35,6 +37,10 @@ export interface ReadMachineStateOptions {
   withVersion?: boolean
   /** dockerd program for the version probe; default "dockerd". */
   dockerdCommand?: string
+  /** Probe the path MTU to this host (--autonet-probe) after reading links; default none. */
+  probeHost?: string | null
+  /** The path-MTU prober (tests replace it); default probePathMtu with `run`. */
+  probe?: (host: string) => Promise<PmtuProbe>
 }
 
 /**
@@ -101,6 +107,16 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
   if (rules6.rules) state.rules6 = rules6.rules
   if (conntrack?.entries) state.conntrack = conntrack.entries
   if (version !== undefined) state.dockerd_version = version
+  if (opts.probeHost) {
+    // After the rest: the probe sends packets and takes seconds; nothing else waits on it.
+    const probe = await guard('pmtu_probe', () => (opts.probe ?? ((h) => probePathMtu(h, { run: opts.run, sysClassNet: opts.sysClassNet })))(opts.probeHost!), null)
+    if (probe) {
+      state.pmtu_probe = probe
+      if (probe.mtu === null) readErrors.push(`pmtu_probe: ${probe.note ?? 'no result'}; keeping the egress MTU`)
+    } else {
+      readErrors.push(...unexpected.filter((e) => e.startsWith('pmtu_probe:') && !readErrors.includes(e)))
+    }
+  }
   return state
 }
 

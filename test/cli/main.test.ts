@@ -247,3 +247,36 @@ t.test('plan or snapshot failing inside our code: exit 70 with the error logged'
   t.equal(await main(['snapshot'], {}, f.deps), 70)
   t.match(f.log.lines.join('\n'), /error: internal error: Error: reader bug/)
 })
+
+t.test('--autonet-conntrack-watch: the watch starts before dockerd, dockerd runs as our child, the watch stops after', async (t) => {
+  const calls: { argv: string[], daemonJson: unknown }[] = []
+  const resident: (boolean | undefined)[] = []
+  const f = fakes({
+    readState: async (o) => ({ links: [], routes4: [], routes6: [], daemon_json: { hosts: ['unix:///x.sock'] }, argv: o.argv }),
+    conntrackWatch: async (o) => {
+      calls.push({ argv: o.argv, daemonJson: o.daemonJson })
+      f.events.push('watch start')
+      return { stop: async () => { f.events.push('watch stop') } }
+    },
+    exec: async (_cmd, _args, o) => { resident.push(o.resident); f.events.push('exec'); return 3 },
+  })
+  t.equal(await main(['--autonet-conntrack-watch', '-H', 'unix:///d.sock'], {}, f.deps), 3, 'dockerd\'s exit code')
+  t.same(f.events, ['plan', 'apply clamp-mss', 'watch start', 'exec', 'watch stop'])
+  t.same(calls, [{ argv: ['-H', 'unix:///d.sock', '--mtu=1450'], daemonJson: { hosts: ['unix:///x.sock'] } }], 'the final argv and daemon.json')
+  t.same(resident, [true], 'spawned, not exec\'d, so the watch can run')
+
+  const off = fakes({ conntrackWatch: async () => { throw new Error('must not start') } })
+  await main(['-H', 'unix:///d.sock'], {}, off.deps)
+  t.same(off.events, ['read', 'plan', 'apply clamp-mss', 'exec'], 'off by default')
+})
+
+t.test('--autonet-conntrack-watch failing to start: logged, dockerd starts as usual', async (t) => {
+  const resident: (boolean | undefined)[] = []
+  const f = fakes({
+    conntrackWatch: async () => { throw new Error('no socket') },
+    exec: async (_cmd, _args, o) => { resident.push(o.resident); return 0 },
+  })
+  t.equal(await main([], { DOCKERD_AUTONET_CONNTRACK_WATCH: '1' }, f.deps), 0)
+  t.match(f.log.lines.join('\n'), /warn: conntrack watch not started: no socket/)
+  t.same(resident, [false])
+})

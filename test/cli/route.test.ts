@@ -36,21 +36,24 @@ t.test('routing table: argv forms', async (t) => {
     [['-v'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['-v'], subcommandArgs: [] }],
     [['--debug', '--help'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['--debug', '--help'], subcommandArgs: [] }],
     [['/usr/local/bin/dockerd', '--version'], { mode: 'exec', command: ['/usr/local/bin/dockerd'], dockerdArgs: ['--version'], subcommandArgs: [] }],
+    [['dockerd', '--validate', '--config-file=/x.json'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['--validate', '--config-file=/x.json'], subcommandArgs: [] }],
+    [['--version=true'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['--version=true'], subcommandArgs: [] }],
+    [['--debug', '--version=false'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['--debug', '--version=false'], subcommandArgs: [] }],
     [['dockerd', 'plan'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['plan'], subcommandArgs: [] }],
   ]
   for (const [argv, want] of rows) t.same(shape(routeArgv(argv, {})), want, JSON.stringify(argv))
 })
 
 t.test('our options: defaults, env, flags, and the flag wins', async (t) => {
-  t.same(routeArgv([], {}).ours, { dryRun: false, exec: null, disable: false, debug: false, plan: DEFAULT_PLAN_OPTIONS })
+  t.same(routeArgv([], {}).ours, { dryRun: false, exec: null, disable: false, debug: false, conntrackWatch: false, probe: null, plan: DEFAULT_PLAN_OPTIONS })
 
   const all = routeArgv([
     '--autonet-dry-run', '--autonet-exec=/x/dockerd', '--autonet-max-mtu=9000', '--autonet-mtu-scope=all-routes',
     '--autonet-no-bridge-mac', '--autonet-no-conntrack', '--autonet-no-clamp-mss', '--autonet-bridge=br-ci=10.99.0.1/24',
-    '--autonet-debug',
+    '--autonet-debug', '--autonet-conntrack-watch', '--autonet-probe=192.0.2.1',
   ], {}).ours
   t.same(all, {
-    dryRun: true, exec: '/x/dockerd', disable: false, debug: true,
+    dryRun: true, exec: '/x/dockerd', disable: false, debug: true, conntrackWatch: true, probe: '192.0.2.1',
     plan: { maxMtu: 9000, mtuScope: 'all-routes', pinBridgeMac: false, conntrackCleanup: false, clampMss: false,
       createBridge: { name: 'br-ci', cidr: '10.99.0.1/24' } },
   })
@@ -70,13 +73,15 @@ t.test('our options: defaults, env, flags, and the flag wins', async (t) => {
   t.equal(routeArgv(['--autonet-max-mtu=1400', '--autonet-max-mtu=1300'], {}).ours.plan.maxMtu, 1300, 'the last flag wins')
   t.equal(routeArgv([], { DOCKERD_AUTONET_DISABLE: 'true' }).mode, 'exec', 'disable from env')
   t.same(routeArgv([], { DOCKERD_AUTONET_BRIDGE: 'br-v6=fd00:99::1/64' }).ours.plan.createBridge, { name: 'br-v6', cidr: 'fd00:99::1/64' })
+  t.equal(routeArgv([], { DOCKERD_AUTONET_CONNTRACK_WATCH: '1' }).ours.conntrackWatch, true, 'conntrack watch from env')
+  t.equal(routeArgv(['--autonet-conntrack-watch=false'], { DOCKERD_AUTONET_CONNTRACK_WATCH: '1' }).ours.conntrackWatch, false, 'the flag wins')
 })
 
 t.test('every option has its env variable, DOCKERD_AUTONET_<UPPER_SNAKE>', async (t) => {
   t.same(OPTIONS.map(envName), [
     'DOCKERD_AUTONET_DRY_RUN', 'DOCKERD_AUTONET_EXEC', 'DOCKERD_AUTONET_MAX_MTU', 'DOCKERD_AUTONET_MTU_SCOPE',
-    'DOCKERD_AUTONET_NO_BRIDGE_MAC', 'DOCKERD_AUTONET_NO_CONNTRACK', 'DOCKERD_AUTONET_NO_CLAMP_MSS',
-    'DOCKERD_AUTONET_BRIDGE', 'DOCKERD_AUTONET_DISABLE', 'DOCKERD_AUTONET_DEBUG',
+    'DOCKERD_AUTONET_NO_BRIDGE_MAC', 'DOCKERD_AUTONET_NO_CONNTRACK', 'DOCKERD_AUTONET_CONNTRACK_WATCH', 'DOCKERD_AUTONET_NO_CLAMP_MSS',
+    'DOCKERD_AUTONET_BRIDGE', 'DOCKERD_AUTONET_PROBE', 'DOCKERD_AUTONET_DISABLE', 'DOCKERD_AUTONET_DEBUG',
   ])
 })
 

@@ -1,5 +1,5 @@
 /**
- * examples/ and docs/use-in-ci.md against the code and the Dockerfile: every option they name
+ * examples/ and README.md against the code and the Dockerfile: every option they name
  * exists, every Docker tag they name is the one the image is built on, placeholders are marked,
  * and the YAML files parse.
  */
@@ -12,7 +12,7 @@ import { REPO } from './lib/image-tree.js'
 const read = (f: string) => readFileSync(join(REPO, f), 'utf8')
 const EXAMPLES = ['gitlab-ci.yml', 'kubernetes-dind-sidecar.yaml', 'drone.yml', 'github-actions.yml', 'systemd/autonet.conf']
   .map((f) => `examples/${f}`)
-const TEXTS = [...EXAMPLES, 'docs/use-in-ci.md']
+const TEXTS = [...EXAMPLES, 'README.md']
 const baseVersion = /^FROM docker:(\d+\.\d+\.\d+)-dind-alpine[\d.]+$/m.exec(read('Dockerfile'))?.[1]
 
 t.test('the examples directory holds exactly the files checked here', async (t) => {

@@ -1,0 +1,397 @@
+/**
+ * `dockerd-autonet doctor`: what is already broken on a machine where dockerd runs. Pure: the
+ * machine state (src/read) and the running dockerds (running.ts) in, findings out; every
+ * decision about the egress is the planner's own (planFromState), so doctor and the wrapper
+ * can never disagree about which interface and MTU count.
+ *
+ * Checks, each finding saying what to do:
+ * - mtu: the MTU a running dockerd gives containers is larger than the egress MTU (the PMTU
+ *   black hole of Docker-in-Docker);
+ * - drift: a dockerd started with an explicit MTU that no longer matches the egress: routes and
+ *   links can change after dockerd started (moby PR #18108's objection to automatic MTU), or
+ *   daemon.json changed since;
+ * - bridge / port: every docker bridge (docker0, br-*, the --bridge one) and each of its ports
+ *   (the host ends of container veths) with its MTU, flagged when larger than the egress;
+ * - bridge-mac: a docker bridge whose MAC is not fixed (addr_assign_type not 3) follows its
+ *   lowest port's MAC. dockerd 20.10+ creates its bridges with a fixed MAC (addr_assign_type 3,
+ *   checked on a real daemon), so this fires for bridges dockerd did not create;
+ * - conntrack: entries pointing at addresses of docker subnets that no running container has;
+ * - config-conflict: daemon.json and the running dockerd's flags set the same key, so dockerd
+ *   will refuse its next start.
+ */
+import type { ConntrackEntry, Link, MachineState } from '../model.js'
+import { DEFAULT_PLAN_OPTIONS } from '../model.js'
+import { bridgePorts, NET_ADDR_SET, stableBridgeMac } from '../plan/bridge-mac.js'
+import { dockerSubnets, isDockerBridgeName } from '../plan/docker-subnets.js'
+import { configKeyOf, type FlagUse, lastFlagValue, parseDockerdFlags } from '../plan/dockerd-argv.js'
+import { formatPrefix, type Prefix, prefixContains, prefixesOverlap, tryParsePrefix } from '../plan/ip-prefix.js'
+import { planFromState } from '../plan/plan.js'
+import type { Finding, RunningDockerd, Severity } from './types.js'
+
+/** The MTU dockerd gives containers when nothing sets one (moby: daemon/config DefaultNetworkMtu). */
+export const DOCKERD_DEFAULT_MTU = 1500
+
+/** Link-local and multicast ranges: on every link, never a container's own address. */
+const NOT_CONTAINERS: Prefix[] = ['fe80::/10', 'ff00::/8', '169.254.0.0/16', '224.0.0.0/4'].map((p) => tryParsePrefix(p)!)
+
+/** TCP states of a flow that is closing; such an entry expires by itself within minutes. */
+const CLOSING_STATES = new Set(['TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'FIN_WAIT'])
+
+/** The egress as the planner resolves it, and the MTU it can carry. */
+export interface Egress {
+  dev: string
+  mtu: number
+  /** The planner's reason line. */
+  reason: string
+}
+
+/**
+ * The egress and its MTU for containers of a dockerd with these flags, as the planner decides
+ * it, leaving out any MTU the user set (we want the egress's, not theirs): the user's --mtu and
+ * daemon.json "mtu" are removed and the cap on jumbo frames lifted.
+ */
+export function currentEgress(state: MachineState, argv: readonly string[], daemonJson: Record<string, unknown> | null): Egress | null {
+  const dj = daemonJson ? Object.fromEntries(Object.entries(daemonJson).filter(([k]) => k !== 'mtu')) : null
+  const plan = planFromState(
+    { ...state, argv: withoutFlag(argv, 'mtu'), daemon_json: dj, conntrack: undefined },
+    { ...DEFAULT_PLAN_OPTIONS, maxMtu: 65536, pinBridgeMac: false, conntrackCleanup: false, clampMss: false, createBridge: null },
+  )
+  if (!plan.egress || plan.mtu === null) return null
+  const line = plan.reasons.find((r) => r.startsWith('--mtu='))
+  return { dev: plan.egress, mtu: plan.mtu, reason: line ? line.slice(line.indexOf(': ') + 2) : plan.reasons[0] ?? '' }
+}
+
+/** argv without every occurrence of one flag (`--mtu 1400` and `--mtu=1400` alike). */
+export function withoutFlag(argv: readonly string[], name: string): string[] {
+  const drop = new Set<number>()
+  for (const f of parseDockerdFlags(argv)) {
+    if (f.name !== name) continue
+    drop.add(f.index)
+    if (f.text !== argv[f.index]) drop.add(f.index + 1)
+  }
+  return argv.filter((_, i) => !drop.has(i))
+}
+
+/** The MTU a running dockerd gives containers on its default bridge, and where that comes from. */
+export interface DockerdMtu {
+  value: number
+  source: string
+  /** Someone chose it (a flag, daemon.json, or a non-default value the daemon reports). */
+  explicit: boolean
+}
+
+/**
+ * What the daemon runs with: its API's default bridge network option when we have it (the
+ * value it applied at start), else its --mtu, else daemon.json "mtu" (as the file is now),
+ * else dockerd's default 1500.
+ */
+export function dockerdMtu(d: RunningDockerd): DockerdMtu {
+  const flag = lastFlagValue(parseDockerdFlags(d.argv), 'mtu')
+  const fromFlag = flag ? toInt(flag.value) : null
+  const fromFile = d.daemon_json && 'mtu' in d.daemon_json ? toInt(d.daemon_json.mtu) : null
+  const api = defaultBridgeNetwork(d)?.mtu ?? null
+  const said = fromFlag !== null ? `its ${flag!.text}` : fromFile !== null ? `daemon.json "mtu": ${fromFile}` : null
+  if (api !== null) {
+    return { value: api, source: said && (fromFlag ?? fromFile) === api ? said : 'the daemon\'s default bridge network, from its API', explicit: said !== null || api !== DOCKERD_DEFAULT_MTU }
+  }
+  if (fromFlag !== null) return { value: fromFlag, source: said!, explicit: true }
+  if (fromFile !== null) return { value: fromFile, source: said!, explicit: true }
+  return { value: DOCKERD_DEFAULT_MTU, source: 'dockerd\'s default, no --mtu', explicit: false }
+}
+
+/** The bridge a dockerd's default network uses: --bridge/-b, daemon.json "bridge", else docker0. */
+export function defaultBridgeOf(d: RunningDockerd): string {
+  const flag = lastFlagValue(parseDockerdFlags(d.argv), 'bridge')?.value
+  if (flag) return flag
+  return typeof d.daemon_json?.bridge === 'string' ? d.daemon_json.bridge : 'docker0'
+}
+
+function defaultBridgeNetwork(d: RunningDockerd) {
+  return d.api.networks?.find((n) => n.name === 'bridge' && n.driver === 'bridge') ?? null
+}
+
+/**
+ * Everything doctor has to say about this machine, in report order: links, egress, each
+ * dockerd (MTU, drift, config conflicts, API), each docker bridge (MTU, MAC, ports),
+ * conntrack, then the reader's own errors.
+ */
+export function diagnose(state: MachineState, running: RunningDockerd[]): Finding[] {
+  const out: Finding[] = []
+  const links = state.links ?? []
+  if (links.length === 0) {
+    out.push({
+      check: 'links', severity: 'unknown', subject: 'links', message: `no network interface could be read${readErrorsOf(state, 'links')}`,
+      fix: 'run doctor as root in the namespace (or dind container) where dockerd runs, with /sys mounted',
+    })
+  }
+
+  const primary = running[0]
+  const egress = currentEgress(state, primary?.argv ?? state.argv ?? [], primary ? primary.daemon_json : state.daemon_json ?? null)
+  if (egress) out.push({ check: 'egress', severity: 'ok', subject: egress.dev, mtu: egress.mtu, message: egress.reason, fix: null })
+  else if (links.length > 0) {
+    out.push({ check: 'egress', severity: 'info', subject: 'egress', mtu: null, message: 'no default route for container traffic: no egress MTU to compare with', fix: null })
+  }
+
+  if (running.length === 0) {
+    out.push({
+      check: 'dockerd', severity: 'unknown', subject: 'dockerd', message: 'no dockerd process runs in this network namespace',
+      fix: 'run doctor where dockerd runs: inside the dind container (docker exec CONTAINER dockerd-autonet doctor) or in its pod or namespace',
+    })
+  }
+  for (const d of running) out.push(...checkDockerd(d, egress))
+  out.push(...checkBridges(links, running, egress))
+  out.push(...checkConntrack(state, running))
+  for (const e of state.read_errors ?? []) {
+    out.push({ check: 'read', severity: 'info', subject: e.split(':')[0] || 'read', message: e, fix: null })
+  }
+  return out
+}
+
+function checkDockerd(d: RunningDockerd, egress: Egress | null): Finding[] {
+  const out: Finding[] = []
+  const who = `dockerd pid ${d.pid}`
+  const mtu = dockerdMtu(d)
+  const how = d.via_wrapper ? ', started through dockerd-autonet' : ''
+  const since = d.started_at ? `, running since ${d.started_at}` : ''
+  out.push({
+    check: 'dockerd', severity: 'info', subject: who, mtu: mtu.value,
+    message: `${who}${how}${since}: containers get mtu ${mtu.value} (${mtu.source})`, fix: null,
+    data: { pid: d.pid, argv: d.argv, via_wrapper: d.via_wrapper, started_at: d.started_at, bridge: defaultBridgeOf(d) },
+  })
+  if (d.api.error) {
+    out.push({
+      check: 'api', severity: 'info', subject: who,
+      message: `could not ask ${who}'s API${d.api.socket ? ` on ${d.api.socket}` : ''}: ${d.api.error}; running containers unknown`,
+      fix: 'run doctor as root where the daemon\'s unix socket is reachable to check conntrack entries against running containers',
+    })
+  }
+  if (egress) {
+    const data = { pid: d.pid, dockerd_mtu: mtu.value, egress: egress.dev, egress_mtu: egress.mtu }
+    if (mtu.value > egress.mtu) {
+      const after = 'then recreate the containers: a veth keeps the MTU it was created with'
+      out.push(mtu.explicit
+        ? {
+            check: 'drift', severity: 'problem', subject: who, mtu: mtu.value, data,
+            message: `${who} runs with mtu ${mtu.value} (${mtu.source}) but the egress ${egress.dev} now has mtu ${egress.mtu}: ` +
+              'the egress or its MTU changed after dockerd started (routes can change after start, moby#18108), or the value was too large from the start; ' +
+              `packets larger than ${egress.mtu} from containers are lost (PMTU black hole)`,
+            fix: `restart dockerd through dockerd-autonet so it plans --mtu=${egress.mtu} from the egress as it is now (or set --mtu=${egress.mtu} yourself); ${after}`,
+          }
+        : {
+            check: 'mtu', severity: 'problem', subject: who, mtu: mtu.value, data,
+            message: `${who} gives containers mtu ${mtu.value} (${mtu.source}) but the egress ${egress.dev} has mtu ${egress.mtu}: ` +
+              `packets larger than ${egress.mtu} from containers are lost (PMTU black hole)`,
+            fix: `start dockerd through dockerd-autonet (it plans --mtu=${egress.mtu}), or add --mtu=${egress.mtu} (daemon.json "mtu": ${egress.mtu}); ${after}`,
+          })
+    } else if (mtu.value < egress.mtu && mtu.explicit) {
+      out.push({
+        check: 'drift', severity: 'info', subject: who, mtu: mtu.value, data,
+        message: `${who} runs with mtu ${mtu.value} (${mtu.source}), smaller than the egress ${egress.dev} mtu ${egress.mtu}: ` +
+          'this works, but the egress MTU may have grown since dockerd started',
+        fix: `optional: restart dockerd through dockerd-autonet at a quiet moment to use mtu ${egress.mtu}`,
+      })
+    } else {
+      out.push({ check: 'mtu', severity: 'ok', subject: who, mtu: mtu.value, data, message: `mtu ${mtu.value} fits the egress ${egress.dev} mtu ${egress.mtu}`, fix: null })
+    }
+  }
+  // daemon.json edited after start: the next restart behaves differently.
+  const api = defaultBridgeNetwork(d)?.mtu ?? null
+  const fileMtu = d.daemon_json && 'mtu' in d.daemon_json ? toInt(d.daemon_json.mtu) : null
+  if (api !== null && fileMtu !== null && fileMtu !== api && lastFlagValue(parseDockerdFlags(d.argv), 'mtu') === null) {
+    const tooBig = egress !== null && fileMtu > egress.mtu
+    out.push({
+      check: 'drift', severity: 'warn', subject: who, mtu: fileMtu,
+      message: `${d.daemon_json_path} now sets "mtu": ${fileMtu} but ${who} runs with ${api}: the file changed after dockerd started; its next start uses ${fileMtu}`,
+      fix: tooBig ? `lower "mtu" in ${d.daemon_json_path} to ${egress!.mtu} before dockerd restarts` : 'restart dockerd when convenient for the file to take effect',
+    })
+  }
+  for (const c of configConflicts(parseDockerdFlags(d.argv), d.daemon_json)) {
+    out.push({
+      check: 'config-conflict', severity: 'problem', subject: who,
+      message: `"${c.key}" is set both in ${d.daemon_json_path} (${JSON.stringify(d.daemon_json?.[c.key])}) and as ${who}'s flag ${c.flag.text}: ` +
+        'dockerd will refuse its next start ("the following directives are specified both as a flag and in the configuration file")',
+      fix: `remove "${c.key}" from ${d.daemon_json_path} or the flag ${c.flag.text} before dockerd restarts`,
+      data: { pid: d.pid, key: c.key, flag: c.flag.text },
+    })
+  }
+  if (d.daemon_json_error) {
+    out.push({
+      check: 'config-conflict', severity: 'warn', subject: who, message: `${who}'s config file: ${d.daemon_json_error}`,
+      fix: `fix ${d.daemon_json_path} before dockerd restarts: dockerd refuses to start on a config file it cannot read`,
+    })
+  }
+  return out
+}
+
+/**
+ * Flags of a running dockerd whose daemon.json key is also set (the planner's rule: moby
+ * daemon/config.findConfigurationConflicts, with the planner's flag-to-key table).
+ */
+export function configConflicts(flags: FlagUse[], daemonJson: Record<string, unknown> | null): { key: string, flag: FlagUse }[] {
+  if (!daemonJson) return []
+  const seen = new Set<string>()
+  const out: { key: string, flag: FlagUse }[] = []
+  for (const f of flags) {
+    const key = configKeyOf(f.name)
+    if (key in daemonJson && !seen.has(key) && key !== 'config-file') {
+      seen.add(key)
+      out.push({ key, flag: f })
+    }
+  }
+  return out
+}
+
+function checkBridges(links: Link[], running: RunningDockerd[], egress: Egress | null): Finding[] {
+  const out: Finding[] = []
+  const byName = new Map(links.map((l) => [l.name, l]))
+  // Which dockerd (and which of its networks) each bridge belongs to.
+  const owners = new Map<string, { d: RunningDockerd, network: string | null }>()
+  for (const d of running) {
+    owners.set(defaultBridgeOf(d), { d, network: 'bridge' })
+    for (const n of d.api.networks ?? []) if (n.bridge && !owners.has(n.bridge)) owners.set(n.bridge, { d, network: n.name })
+  }
+  const names = links.filter((l) => l.type === 'bridge' && (isDockerBridgeName(l.name) || owners.has(l.name))).map((l) => l.name)
+  const macs = links.map((l) => l.mac)
+  for (const name of names) {
+    const bridge = byName.get(name)!
+    const ports = bridgePorts(links, name)
+    const owner = owners.get(name)
+    const whose = owner ? `dockerd pid ${owner.d.pid}${owner.network ? `, network "${owner.network}"` : ''}` : 'no running dockerd names it'
+    const tooBig = egress !== null && bridge.mtu > egress.mtu
+    const isDefault = owner !== undefined && defaultBridgeOf(owner.d) === name
+    const remedy = !egress ? '' : isDefault || !owner
+      ? `give dockerd --mtu=${egress.mtu} (dockerd-autonet plans it) and recreate the containers on ${name}`
+      : `recreate network "${owner.network}" with --opt com.docker.network.driver.mtu=${egress.mtu} (Docker Engine 24+: dockerd --default-network-opt=bridge=com.docker.network.driver.mtu=${egress.mtu}) and reattach its containers`
+    out.push({
+      check: 'bridge', severity: tooBig ? (ports.length > 0 ? 'problem' : 'warn') : 'ok', subject: name, mtu: bridge.mtu,
+      message: `bridge ${name} (${whose}): mtu ${bridge.mtu}, ${ports.length} port${ports.length === 1 ? '' : 's'}` +
+        (tooBig ? `; larger than the egress ${egress!.dev} mtu ${egress!.mtu}${ports.length ? '' : ' (no container attached yet)'}` : ''),
+      fix: tooBig ? remedy : null,
+      data: { ports: ports.map((p) => p.name), mac: bridge.mac, addr_assign_type: bridge.addr_assign_type ?? null, addrs: bridge.addrs ?? [] },
+    })
+    for (const p of ports) {
+      const big = egress !== null && p.mtu > egress.mtu
+      out.push({
+        check: 'port', severity: big ? 'problem' : 'ok', subject: p.name, mtu: p.mtu,
+        message: `${p.type === 'veth' ? 'container veth' : `${p.type} port`} ${p.name} on ${name}: mtu ${p.mtu}` +
+          (big ? `; larger than the egress ${egress!.dev} mtu ${egress!.mtu}: the container behind it sends packets the egress cannot carry` : ''),
+        fix: big ? `recreate the container behind ${p.name} once ${name}'s network has mtu ${egress!.mtu}: a veth keeps the MTU it was created with` : null,
+      })
+    }
+    const assign = bridge.addr_assign_type
+    if (typeof assign === 'number' && assign !== NET_ADDR_SET) {
+      out.push({
+        check: 'bridge-mac', severity: ports.length > 0 ? 'problem' : 'warn', subject: name,
+        message: `bridge ${name} has no fixed MAC (addr_assign_type ${assign}, now ${bridge.mac ?? 'unknown'}): it takes the lowest MAC among its ports, ` +
+          `so the gateway MAC containers have cached changes as containers come and go (${ports.length} port${ports.length === 1 ? '' : 's'} now); ` +
+          'dockerd creates its own bridges with a fixed MAC, so this one was made by someone else',
+        fix: `pin it: ip link set dev ${name} address ${stableBridgeMac(name, macs)} (dockerd-autonet pins a --bridge it did not create at start)`,
+        data: { mac: bridge.mac, addr_assign_type: assign },
+      })
+    }
+  }
+  return out
+}
+
+function checkConntrack(state: MachineState, running: RunningDockerd[]): Finding[] {
+  const entries = state.conntrack
+  if (!entries) {
+    return [{
+      check: 'conntrack', severity: 'info', subject: 'conntrack', message: `not checked: conntrack entries could not be read${readErrorsOf(state, 'conntrack')}`,
+      fix: 'install conntrack-tools and run doctor as root to look for entries of gone containers',
+    }]
+  }
+  if (running.length === 0 || running.some((d) => d.api.containers === null)) {
+    const why = running.length === 0 ? 'no running dockerd to ask' : running.filter((d) => d.api.error).map((d) => `dockerd pid ${d.pid}: ${d.api.error}`).join('; ')
+    return [{ check: 'conntrack', severity: 'info', subject: 'conntrack', message: `not checked: the running containers' addresses are unknown (${why})`, fix: null }]
+  }
+  const subnets: { p: Prefix, from: string }[] = []
+  const addSubnet = (p: Prefix | null, from: string) => {
+    // dockerSubnets also takes docker0's local-table routes: its link-local fe80::/64 and the
+    // ff00::/8 multicast route every IPv6 link has. Flows there are not containers'.
+    if (!p || NOT_CONTAINERS.some((n) => prefixesOverlap(n, p))) return
+    // Host routes of the bridge's own and broadcast addresses lie inside its subnet: keep the widest.
+    if (subnets.some((s) => s.p.length <= p.length && prefixesOverlap(s.p, p))) return
+    for (let i = subnets.length - 1; i >= 0; i--) if (subnets[i].p.length > p.length && prefixesOverlap(subnets[i].p, p)) subnets.splice(i, 1)
+    subnets.push({ p, from })
+  }
+  for (const d of running) {
+    const bridge = defaultBridgeOf(d)
+    const found = dockerSubnets({ ...state, daemon_json: d.daemon_json }, parseDockerdFlags(d.argv), bridge === 'docker0' ? null : bridge)
+    for (const p of found.prefixes) addSubnet(p, `dockerd pid ${d.pid}`)
+    for (const n of d.api.networks ?? []) for (const s of n.subnets) addSubnet(tryParsePrefix(s), `network "${n.name}"`)
+  }
+  const live = new Set(running.flatMap((d) => (d.api.containers ?? []).flatMap((c) => c.ips.map(normalizeAddr))))
+  const local = new Set((state.links ?? []).flatMap((l) => (l.addrs ?? []).map((a) => normalizeAddr(a.split('/')[0]))))
+  const stale: { entry: ConntrackEntry, addr: string, subnet: string }[] = []
+  for (const e of entries) {
+    for (const a of [e.orig.src, e.orig.dst, e.reply.src, e.reply.dst]) {
+      const n = normalizeAddr(a)
+      if (live.has(n) || local.has(n)) continue
+      const hit = subnets.find((s) => prefixContains(s.p, a))
+      if (hit) { stale.push({ entry: e, addr: a, subnet: formatPrefix(hit.p) }); break }
+    }
+  }
+  const subnetText = subnets.map((s) => formatPrefix(s.p)).join(', ') || 'none'
+  if (stale.length === 0) {
+    return [{ check: 'conntrack', severity: 'ok', subject: 'conntrack', message: `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}; none points at a docker address without a running container (docker subnets: ${subnetText})`, fix: null }]
+  }
+  const active = stale.filter((s) => !(s.entry.proto === 'tcp' && CLOSING_STATES.has(String(s.entry.state ?? ''))))
+  const closing = stale.length - active.length
+  const out: Finding[] = []
+  if (active.length > 0) {
+    const shown = active.slice(0, 5).map((s) => `${s.entry.proto} ${s.entry.orig.src} -> ${s.entry.orig.dst}${s.entry.orig.dport !== undefined ? `:${s.entry.orig.dport}` : ''} (${s.addr} in ${s.subnet})`)
+    const more = active.length > shown.length ? `, and ${active.length - shown.length} more` : ''
+    out.push({
+      check: 'conntrack', severity: 'problem', subject: 'conntrack',
+      message: `${active.length} of ${entries.length} conntrack entries point at docker addresses no running container has: ${shown.join('; ')}${more}; ` +
+        'packets matching them keep the old NAT decision and go to a container that is gone (a UDP sender with a fixed source port never recovers: moby#8795)',
+      fix: `delete them: ${active.slice(0, 5).map((s) => deleteCommand(s.entry)).join('; ')}${more ? '; …' : ''} ` +
+        '(dockerd-autonet deletes such entries before it starts dockerd)',
+      data: { ids: active.map((s) => s.entry.id), entries: active.map((s) => s.entry) },
+    })
+  }
+  if (closing > 0) {
+    out.push({
+      check: 'conntrack', severity: 'info', subject: 'conntrack',
+      message: `${closing} closing TCP entr${closing === 1 ? 'y' : 'ies'} of containers that are gone; they expire by themselves`, fix: null,
+    })
+  }
+  return out
+}
+
+/** The conntrack-tools command deleting exactly this entry (its original-direction tuple). */
+export function deleteCommand(e: ConntrackEntry): string {
+  const ports = e.orig.sport !== undefined && e.orig.dport !== undefined ? ` --sport ${e.orig.sport} --dport ${e.orig.dport}` : ''
+  const family = e.family === 'ipv6' || e.orig.src.includes(':') ? ' -f ipv6' : ''
+  return `conntrack -D${family} -p ${e.proto} -s ${e.orig.src} -d ${e.orig.dst}${ports}`
+}
+
+function normalizeAddr(a: string): string {
+  const p = tryParsePrefix(a)
+  return p ? `${p.family}:${p.network}` : a.toLowerCase()
+}
+
+function readErrorsOf(state: MachineState, field: string): string {
+  const errs = (state.read_errors ?? []).filter((e) => e.startsWith(`${field}:`))
+  return errs.length ? ` (${errs.join('; ')})` : ''
+}
+
+function toInt(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
+  return Number.isInteger(n) ? n : null
+}
+
+/** Exit code of doctor: 1 when anything is broken, else 2 when an essential check could not be made, else 0. */
+export function exitCodeOf(findings: Finding[]): 0 | 1 | 2 {
+  if (findings.some((f) => f.severity === 'problem')) return 1
+  if (findings.some((f) => f.severity === 'unknown')) return 2
+  return 0
+}
+
+/** Counts per severity, for the summary line. */
+export function countBySeverity(findings: Finding[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { ok: 0, info: 0, warn: 0, problem: 0, unknown: 0 }
+  for (const f of findings) counts[f.severity]++
+  return counts
+}

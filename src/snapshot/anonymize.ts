@@ -1,0 +1,380 @@
+/**
+ * `dockerd-autonet snapshot --anonymize`: a snapshot safe to paste into a bug report that still
+ * replays with `plan --state` to the same decision (same egress under its new name, same MTU,
+ * same actions).
+ *
+ * What is replaced, consistently everywhere in the snapshot (links, routes, rules, conntrack,
+ * daemon_json values, argv, env values, read_errors):
+ * - MAC addresses: each distinct one becomes 02:00:00:00:HH:LL (the multicast bit is kept;
+ *   00:00:00:00:00:00 and ff:ff:ff:ff:ff:ff stay);
+ * - IP addresses: a keyed, prefix-preserving permutation (the Crypto-PAn construction, with
+ *   HMAC-SHA256 as the function): two addresses share exactly as many leading bits after as
+ *   before, so every "is in", "overlaps" and "same subnet" relation between addresses and
+ *   prefixes survives, for any prefix length, and prefix lengths and families are kept.
+ *   Special ranges stay recognisable: the path to private, CGNAT, link-local, benchmark and
+ *   documentation ranges is kept (10.x stays 10.x, fe80::/64 stays fe80::/64), loopback,
+ *   multicast, the unspecified address and docker's default 172.17.0.0/16 (the planner knows it
+ *   by value) are kept as they are, and inside every subnet the snapshot mentions, the last 16
+ *   bits (the host part of a /16 or longer) are kept, so a gateway .1 stays .1 and a
+ *   container's bip+2 address stays bip+2;
+ * - interface names that carry identifiers: veth1a2b3c → veth0001, br-<12 hex> → br-000000000001
+ *   (still a docker bridge name), cali…, lxc…, enx<MAC>…; well-known names (lo, eth0, docker0,
+ *   cni0, flannel.1, tailscale0, wg0, ens3, br0, …) are kept;
+ * - host names in URLs, and in daemon.json/flag values that hold registry or search-domain names;
+ * - conntrack ids (ct-<hash of the tuple>) become ct-000001….
+ * Not replaced: numbers (MTUs, metrics, ports, marks, tables), file paths, free text not listed.
+ * The key is random per run: an anonymized snapshot cannot be mapped back.
+ */
+import { createHmac, randomBytes } from 'node:crypto'
+import { isIP } from 'node:net'
+import type { MachineState } from '../model.js'
+import { parseDockerdFlags } from '../plan/dockerd-argv.js'
+import { addressToBigInt, type Family, formatPrefix } from '../plan/ip-prefix.js'
+
+export interface AnonymizeOptions {
+  /** Key of the address permutation; default: 32 random bytes (tests pass a fixed one). */
+  key?: Buffer | string
+}
+
+export interface Anonymized {
+  state: MachineState
+  /** Original interface name → anonymized name (only the names that changed). */
+  names: Map<string, string>
+  /** Maps one address (no prefix) as the snapshot was mapped. */
+  address(addr: string): string
+}
+
+/** Ranges whose leading bits are kept (addresses in them stay in them, and only they do). */
+const PATH_KEPT: Record<Family, string[]> = {
+  4: ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '198.18.0.0/15',
+    '192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', '192.0.0.0/24'],
+  6: ['fc00::/7', 'fe80::/64', '2001:db8::/32', '64:ff9b::/96', '::ffff:0:0/96'],
+}
+/** Ranges kept exactly: nothing about them identifies a machine, and the planner knows 172.17.0.0/16 by value. */
+const IDENTITY: Record<Family, string[]> = {
+  4: ['127.0.0.0/8', '172.17.0.0/16', '224.0.0.0/4', '255.255.255.255/32', '0.0.0.0/32', '169.254.169.254/32'],
+  6: ['::/128', '::1/128', 'ff00::/8'],
+}
+const WIDTH: Record<Family, number> = { 4: 32, 6: 128 }
+/** Host bits kept inside a subnet the snapshot names (the last 16: a /16's whole host part). */
+const HOST_BITS_KEPT = 16
+
+/** Names that identify nothing (kernel defaults, predictable names, CNI/VPN well-knowns). */
+const WELL_KNOWN = [
+  /^lo$/, /^ifb\d+$/, /^eth\d+(\.\d+)?$/, /^(en|wl|ww)[osp]\d\w*$/, /^docker\d+$/, /^cni\d+$/, /^flannel[.-]\d+$/, /^tailscale\d+$/,
+  /^wg\d+$/, /^tun\d+$/, /^tap\d+$/, /^br\d+$/, /^bond\d+$/, /^virbr\d+$/, /^lxcbr\d+$/, /^vxlan\d+$/, /^dummy\d+$/,
+  /^(tunl|gre|gretap|erspan|sit|ip6tnl|ip_vti|ip6_vti|ip6gre|ip6erspan)\d+$/,
+  /^(kube-ipvs0|kube-bridge|cbr0|weave|cilium_host|cilium_net|cilium_vxlan|vxlan\.calico|nodelocaldns|docker_gwbridge|none|all|default)$/,
+]
+
+/** daemon.json keys (and flag names) whose values hold host names. */
+const HOSTNAME_KEYS = new Set(['insecure-registries', 'insecure-registry', 'registry-mirrors', 'registry-mirror', 'dns-search',
+  'allow-nondistributable-artifacts', 'cluster-advertise', 'cluster-store', 'labels', 'label'])
+
+/** Returns an anonymized copy of `state` (see the module comment); the input is not changed. */
+export function anonymizeState(state: MachineState, opts: AnonymizeOptions = {}): Anonymized {
+  const key = opts.key ?? randomBytes(32)
+  const names = nameMap(state)
+  const subnets = mentionedSubnets(state)
+  const addrs = new AddressPermutation(key, subnets)
+  const macs = new Map<string, string>()
+  const hosts = new Map<string, string>()
+  const mac = (m: string) => {
+    const k = m.toLowerCase()
+    if (k === '00:00:00:00:00:00' || k === 'ff:ff:ff:ff:ff:ff') return k
+    let v = macs.get(k)
+    if (!v) {
+      const n = macs.size + 1
+      const first = 0x02 | (parseInt(k.slice(0, 2), 16) & 0x01)
+      v = [first, 0, 0, 0, (n >> 8) & 0xff, n & 0xff].map((b) => b.toString(16).padStart(2, '0')).join(':')
+      macs.set(k, v)
+    }
+    return v
+  }
+  const host = (h: string) => {
+    const k = h.toLowerCase()
+    let v = hosts.get(k)
+    if (!v) { v = `host${hosts.size + 1}.example`; hosts.set(k, v) }
+    return v
+  }
+  const text = (s: string, hostnames: boolean) => rewriteText(s, { mac, addrs, names, host, hostnames })
+
+  const walk = (v: unknown, keyName: string | null, hostnames: boolean): unknown => {
+    if (typeof v === 'string') return text(v, hostnames || (keyName !== null && HOSTNAME_KEYS.has(keyName)))
+    if (Array.isArray(v)) return v.map((x) => walk(x, keyName, hostnames))
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k, hostnames || HOSTNAME_KEYS.has(k))]))
+    }
+    return v
+  }
+
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(state)) {
+    if (k === 'dockerd_version' || k === 'daemon_json_path') out[k] = v
+    else if (k === 'argv') out[k] = anonymizeArgv(v as string[], (s, hn) => text(s, hn))
+    else out[k] = walk(v, null, false)
+  }
+  const ids = new Map<string, string>()
+  if (Array.isArray(out.conntrack)) {
+    out.conntrack = (out.conntrack as Array<Record<string, unknown>>).map((e) => {
+      if (typeof e.id !== 'string' || !/^ct-[0-9a-f]{12}(-\d+)?$/.test(e.id)) return e
+      if (!ids.has(e.id)) ids.set(e.id, `ct-${String(ids.size + 1).padStart(6, '0')}`)
+      return { ...e, id: ids.get(e.id) }
+    })
+  }
+  return { state: out as MachineState, names, address: (a) => addrs.mapAddress(a) }
+}
+
+/** argv words: host names after the flags that take them, a glued `-bNAME`, the rest as text. */
+function anonymizeArgv(argv: string[], text: (s: string, hostnames: boolean) => string): string[] {
+  if (!Array.isArray(argv)) return argv
+  let hostArg = false
+  return argv.map((w) => {
+    if (typeof w !== 'string') return w
+    const flag = /^--?([a-z][\w-]*)(=(.*))?$/.exec(w)
+    let out: string
+    if (/^-b[^=-]/.test(w)) out = `-b${text(w.slice(2), false)}`
+    else if (flag && flag[2] !== undefined) out = `${w.slice(0, w.indexOf('=') + 1)}${text(flag[3], HOSTNAME_KEYS.has(flag[1]))}`
+    else out = text(w, hostArg)
+    hostArg = flag !== null && flag[2] === undefined && HOSTNAME_KEYS.has(flag[1])
+    return out
+  })
+}
+
+interface Rewriters {
+  mac(m: string): string
+  addrs: AddressPermutation
+  names: Map<string, string>
+  host(h: string): string
+  /** Also replace bare host names (registry.corp:5000, corp.example.com). */
+  hostnames: boolean
+}
+
+/**
+ * One pass over a string: MACs, then IPv6 and IPv4 addresses (with an optional /length), then
+ * URL hosts and name-like tokens; every piece is replaced at most once.
+ */
+const TOKEN = new RegExp([
+  String.raw`(?<mac>(?<![\w:])(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}(?![\w:]))`,
+  String.raw`(?<v6>(?<![\w:.])(?:[0-9a-fA-F]{0,4}:){2,7}(?:[0-9a-fA-F]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?:%[\w.-]+)?(?:\/\d{1,3})?(?![\w:]))`,
+  String.raw`(?<v4>(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?(?!\w|\.\d))`,
+  String.raw`(?<url>(?<=[a-zA-Z][\w+.-]*:\/\/)(?:[^\s/:@\[\]]+@)?[A-Za-z][\w-]*(?:\.[\w-]+)*)`,
+  String.raw`(?<word>(?<![\w.-])[A-Za-z_][\w.-]*)`,
+].join('|'), 'g')
+
+export function rewriteText(s: string, r: Rewriters): string {
+  return s.replace(TOKEN, (m, ...args) => {
+    const g = args[args.length - 1] as Record<string, string | undefined>
+    if (g.mac) return r.mac(m)
+    if (g.v6 || g.v4) return r.addrs.mapText(m, (zone) => r.names.get(zone) ?? zone) ?? m
+    if (g.url) {
+      const at = m.lastIndexOf('@')
+      const hostPart = m.slice(at + 1)
+      return (at >= 0 ? 'user@' : '') + (r.names.get(hostPart) ?? (isHostName(hostPart, true) ? r.host(hostPart) : hostPart))
+    }
+    // A name token; trailing dots and dashes belong to the sentence, not to the name.
+    const core = m.replace(/[.-]+$/, '')
+    const rest = m.slice(core.length)
+    const named = r.names.get(core)
+    if (named) return named + rest
+    if (r.hostnames && isHostName(core, false)) return r.host(core) + rest
+    return m
+  })
+}
+
+/** Looks like a DNS name: dotted labels ending in an alphabetic TLD (or, in a URL, any single name but localhost). */
+function isHostName(s: string, inUrl: boolean): boolean {
+  if (s === 'localhost' || s === 'docker') return false
+  if (/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/.test(s)) return true
+  return inUrl && /^[A-Za-z][\w-]*$/.test(s)
+}
+
+/**
+ * Interface names as they will appear: kept when well known, else the leading letters and a
+ * counter (veth0001), br-<12 hex> as br-<12 digits> (still a docker bridge name to the planner).
+ */
+function nameMap(state: MachineState): Map<string, string> {
+  const all = new Set<string>()
+  const add = (n: unknown) => { if (typeof n === 'string' && n) all.add(n) }
+  for (const l of state.links ?? []) { add(l.name); add(l.master) }
+  for (const r of [...(state.routes4 ?? []), ...(state.routes6 ?? [])]) {
+    add(r.dev)
+    for (const h of r.nexthops ?? []) add(h.dev)
+  }
+  for (const r of [...(state.rules4 ?? []), ...(state.rules6 ?? [])]) { add(r.iif); add(r.oif) }
+  // A bridge named by the user but absent is still a name of theirs.
+  add(state.daemon_json?.bridge)
+  for (const f of parseDockerdFlags(Array.isArray(state.argv) ? state.argv : [])) if (f.name === 'bridge') add(f.value)
+  const kept = new Set([...all].filter((n) => WELL_KNOWN.some((re) => re.test(n))))
+  const taken = new Set(kept)
+  const counters = new Map<string, number>()
+  const out = new Map<string, string>()
+  for (const name of [...all].sort()) {
+    if (kept.has(name)) continue
+    const docker = /^br-[0-9a-f]{12}$/.test(name)
+    const prefix = docker ? 'br-' : namePrefix(name)
+    const counter = docker ? 'docker br-' : prefix
+    let mapped: string
+    do {
+      const n = (counters.get(counter) ?? 0) + 1
+      counters.set(counter, n)
+      mapped = docker ? `br-${String(n).padStart(12, '0')}` : `${prefix}${String(n).padStart(4, '0')}`
+    } while (taken.has(mapped) || all.has(mapped))
+    taken.add(mapped)
+    out.set(name, mapped)
+  }
+  return out
+}
+
+/** Kinds of interface whose names end in an identifier (veth1a2b3c, cali8d3f…, lxc…, tap<uuid>, enx<MAC>). */
+const KNOWN_PREFIXES = /^(veth|cali|lxc|tap|tun|qvo|qvb|qbr|qg-|qr-|vnet|macvtap|macvlan|ipvl|vxlan|geneve|gre|kube-|flannel|weave|cilium_|wg|ens|enp|enx|eth|br-|br|docker|nm-|vlan|bond|virbr|cni|tailscale)/
+
+/** The part of a name kept in front of the counter: a known kind, else letters before a separator, else "if". */
+function namePrefix(name: string): string {
+  const known = KNOWN_PREFIXES.exec(name)?.[0]
+  if (known) return known
+  const sep = /^[A-Za-z]{1,9}[-_.]/.exec(name)?.[0]
+  return sep ?? 'if'
+}
+
+interface Range { family: Family, network: bigint, length: number }
+
+/** Every "address/length" the snapshot mentions, anywhere (links, routes, daemon.json, argv). */
+function mentionedSubnets(state: MachineState): Range[] {
+  const out: Range[] = []
+  const seen = new Set<string>()
+  const visit = (v: unknown) => {
+    if (typeof v === 'string') {
+      for (const m of v.matchAll(/[0-9a-fA-F:.]+\/\d{1,3}/g)) {
+        const r = parseRange(m[0])
+        // Very short prefixes (/0, def1's /1 halves) would keep host bits of everything.
+        if (!r || r.length >= WIDTH[r.family] || r.length < (r.family === 4 ? 8 : 32)) continue
+        // Link-local interface ids are made from MACs.
+        if (r.family === 6 && r.network >> 118n === 0x3fan) continue
+        const k = `${r.family}/${r.network}/${r.length}`
+        if (!seen.has(k)) { seen.add(k); out.push(r) }
+      }
+    } else if (Array.isArray(v)) v.forEach(visit)
+    else if (v && typeof v === 'object') Object.values(v).forEach(visit)
+  }
+  visit(state)
+  return out
+}
+
+function parseRange(text: string): Range | null {
+  const [addr, len] = text.split('/')
+  try {
+    const { family, value } = addressToBigInt(addr)
+    const length = len === undefined ? WIDTH[family] : Number(len)
+    if (!Number.isInteger(length) || length < 0 || length > WIDTH[family]) return null
+    return { family, network: value & mask(family, length), length }
+  } catch { return null }
+}
+
+function mask(family: Family, length: number): bigint {
+  const w = WIDTH[family]
+  return length === 0 ? 0n : ((1n << BigInt(length)) - 1n) << BigInt(w - length)
+}
+
+/**
+ * Prefix-preserving permutation of addresses: output bit i is input bit i, flipped by a keyed
+ * function of input bits 0..i-1 — unless those bits lie on the way to a kept range, inside an
+ * identity range, or inside a mentioned subnet's kept host bits. Each bit's fate depends only on
+ * the bits before it, which is what makes it a prefix-preserving bijection.
+ */
+export class AddressPermutation {
+  readonly #key: Buffer | string
+  readonly #path: Range[]
+  readonly #identity: Range[]
+  readonly #subnets: Range[]
+  readonly #memo = new Map<string, bigint>()
+
+  constructor(key: Buffer | string, subnets: Range[] = []) {
+    this.#key = key
+    const ranges = (t: Record<Family, string[]>) => ([4, 6] as Family[]).flatMap((f) => t[f].map((s) => parseRange(s)!))
+    this.#identity = ranges(IDENTITY)
+    this.#path = [...ranges(PATH_KEPT), ...this.#identity]
+    this.#subnets = subnets
+  }
+
+  /** Maps an integer address of `family`. */
+  map(family: Family, value: bigint): bigint {
+    const w = WIDTH[family]
+    let out = 0n
+    for (let i = 0; i < w; i++) {
+      const bit = (value >> BigInt(w - 1 - i)) & 1n
+      const prefix = i === 0 ? 0n : value >> BigInt(w - i)
+      out = (out << 1n) | (bit ^ (this.#keeps(family, prefix, i) ? 0n : this.#flip(family, prefix, i)))
+    }
+    return out
+  }
+
+  /** Maps one address written as text; non-addresses are returned unchanged. */
+  mapAddress(addr: string): string {
+    return this.mapText(addr, (z) => z) ?? addr
+  }
+
+  /**
+   * Maps "ADDR", "ADDR/LEN" or "ADDR%ZONE": a network (host bits zero, shorter than a host
+   * route) stays a network; the zone goes through `zone`. Null when the text is not an address.
+   */
+  mapText(text: string, zone: (z: string) => string): string | null {
+    const m = /^([^/%]+)(%[^/]+)?(\/\d+)?$/.exec(text)
+    if (!m) return null
+    if (!isIP(m[1])) return null
+    const { family, value } = addressToBigInt(m[1])
+    const w = WIDTH[family]
+    const length = m[3] ? Number(m[3].slice(1)) : w
+    if (length > w) return null
+    const isNetwork = m[3] !== undefined && length < w && (value & ~mask(family, length) & ((1n << BigInt(w)) - 1n)) === 0n
+    let mapped = this.map(family, value)
+    if (isNetwork) mapped &= mask(family, length)
+    const addrText = family === 4 ? formatPrefix({ family, network: mapped, length: w }).split('/')[0] : formatV6(mapped)
+    return `${addrText}${m[2] ? `%${zone(m[2].slice(1))}` : ''}${m[3] ?? ''}`
+  }
+
+  #keeps(family: Family, prefix: bigint, i: number): boolean {
+    const w = WIDTH[family]
+    for (const r of this.#path) {
+      if (r.family === family && i < r.length && (r.network >> BigInt(w - i)) === prefix) return true
+    }
+    for (const r of this.#identity) {
+      if (r.family === family && i >= r.length && (prefix >> BigInt(i - r.length)) === (r.network >> BigInt(w - r.length))) return true
+    }
+    // IPv6: only small host numbers (::1, ::2 of docker's fixed-cidr-v6), never SLAAC ids made from MACs.
+    const smallHost = family === 4 || (i >= w - HOST_BITS_KEPT && ((prefix >> BigInt(i - (w - HOST_BITS_KEPT))) & ((1n << 48n) - 1n)) === 0n)
+    if (i >= w - HOST_BITS_KEPT && smallHost) {
+      for (const r of this.#subnets) {
+        if (r.family === family && i >= r.length && (prefix >> BigInt(i - r.length)) === (r.network >> BigInt(w - r.length))) return true
+      }
+    }
+    return false
+  }
+
+  #flip(family: Family, prefix: bigint, i: number): bigint {
+    const k = `${family}/${i}/${prefix}`
+    let v = this.#memo.get(k)
+    if (v === undefined) {
+      v = BigInt(createHmac('sha256', this.#key).update(k).digest()[0] & 1)
+      this.#memo.set(k, v)
+    }
+    return v
+  }
+}
+
+/** RFC 5952 text of an IPv6 address: lower case, the longest run of zero groups (2+) as "::". */
+export function formatV6(value: bigint): string {
+  const groups: number[] = []
+  for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn))
+  let best = -1, bestLen = 1
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue }
+    let j = i
+    while (j < 8 && groups[j] === 0) j++
+    if (j - i > bestLen) { best = i; bestLen = j - i }
+    i = j
+  }
+  const hex = groups.map((g) => g.toString(16))
+  if (best < 0) return hex.join(':')
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`
+}

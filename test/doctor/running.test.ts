@@ -1,0 +1,120 @@
+import fs from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import t from 'tap'
+import { getJson, parseContainers, parseNetworks, readDockerApi } from '../../src/doctor/docker-api.js'
+import { apiSocket, readRunningDockerds, splitCmdline } from '../../src/doctor/running.js'
+import type { DockerApiFacts } from '../../src/doctor/types.js'
+
+/** A fake /proc: self in net:[1]/mnt:[1]; processes with comm, cmdline, status, stat and ns links. */
+function fakeProc(t: { teardown(fn: () => void): void }, procs: { pid: number, comm: string, cmdline: string[], ppid?: number, net?: string, mnt?: string }[]) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'autonet-proc-'))
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }))
+  const mk = (dir: string, net: string, mnt: string) => {
+    fs.mkdirSync(path.join(dir, 'ns'), { recursive: true })
+    fs.symlinkSync(net, path.join(dir, 'ns/net'))
+    fs.symlinkSync(mnt, path.join(dir, 'ns/mnt'))
+  }
+  mk(path.join(root, 'self'), 'net:[1]', 'mnt:[1]')
+  fs.writeFileSync(path.join(root, 'stat'), 'cpu 1 2 3\nbtime 1700000000\n')
+  for (const p of procs) {
+    const dir = path.join(root, String(p.pid))
+    mk(dir, p.net ?? 'net:[1]', p.mnt ?? 'mnt:[1]')
+    fs.writeFileSync(path.join(dir, 'comm'), `${p.comm}\n`)
+    fs.writeFileSync(path.join(dir, 'cmdline'), p.cmdline.join('\0') + '\0')
+    fs.writeFileSync(path.join(dir, 'status'), `Name:\t${p.comm}\nPPid:\t${p.ppid ?? 1}\n`)
+    // Field 22 (starttime) = 12345 ticks: 123.45 s after boot. comm with a space and a ')' on purpose.
+    const fields = Array.from({ length: 50 }, (_, i) => String(i + 3))
+    fields[22 - 3] = '12345'
+    fs.writeFileSync(path.join(dir, 'stat'), `${p.pid} (${p.comm} x)) ${fields.join(' ')}\n`)
+  }
+  return root
+}
+
+t.test('readRunningDockerds: dockerds of our network namespace only, with argv, start time and wrapper parent', async (t) => {
+  const proc = fakeProc(t, [
+    { pid: 10, comm: 'node', cmdline: ['node', '/usr/local/bin/dockerd-autonet', '--debug'] },
+    { pid: 11, comm: 'dockerd', cmdline: ['dockerd', '--debug', '--mtu=1450', '-H', 'unix:///run/x.sock'], ppid: 10 },
+    { pid: 20, comm: 'dockerd', cmdline: ['/usr/bin/dockerd'], net: 'net:[2]' },
+    { pid: 30, comm: 'containerd', cmdline: ['containerd'] },
+  ])
+  const asked: (string | null)[][] = []
+  const readApi = async (p: string | null, shown: string | null): Promise<DockerApiFacts> => {
+    asked.push([p, shown])
+    return { socket: shown, error: null, containers: [], networks: [] }
+  }
+  const { dockerds, errors } = await readRunningDockerds({ proc, readApi })
+  t.same(errors, [])
+  t.equal(dockerds.length, 1, 'the dockerd of another network namespace is left out')
+  t.match(dockerds[0], {
+    pid: 11, command: 'dockerd', argv: ['--debug', '--mtu=1450', '-H', 'unix:///run/x.sock'],
+    started_at: new Date((1700000000 + 123.45) * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    via_wrapper: true, daemon_json_path: '/etc/docker/daemon.json',
+  })
+  t.same(asked, [['/run/x.sock', '/run/x.sock']], 'same mount namespace: the socket path as dockerd names it')
+})
+
+t.test('a dockerd in another mount namespace is read through /proc/PID/root', async (t) => {
+  const proc = fakeProc(t, [{ pid: 7, comm: 'dockerd', cmdline: ['dockerd', '--config-file=/etc/d.json'], mnt: 'mnt:[9]' }])
+  fs.mkdirSync(path.join(proc, '7/root/etc'), { recursive: true })
+  fs.writeFileSync(path.join(proc, '7/root/etc/d.json'), '{"mtu": 1400, "hosts": ["tcp://0.0.0.0:2375", "unix:///var/run/other.sock"]}')
+  const asked: (string | null)[] = []
+  const { dockerds } = await readRunningDockerds({ proc, readApi: async (p, shown) => { asked.push(p); return { socket: shown, error: 'x', containers: null, networks: null } } })
+  t.same(dockerds[0].daemon_json, { mtu: 1400, hosts: ['tcp://0.0.0.0:2375', 'unix:///var/run/other.sock'] })
+  t.equal(dockerds[0].daemon_json_path, '/etc/d.json')
+  t.same(asked, [`${proc}/7/root/var/run/other.sock`])
+  t.equal(dockerds[0].via_wrapper, false)
+
+  fs.writeFileSync(path.join(proc, '7/root/etc/d.json'), '{"mtu": 1400,,}')
+  const broken = await readRunningDockerds({ proc, readApi: async () => ({ socket: null, error: 'x', containers: null, networks: null }) })
+  t.match(broken.dockerds[0].daemon_json_error, /^daemon.json: \/etc\/d.json: invalid JSON at line 1/, 'the error names the path dockerd knows')
+})
+
+t.test('apiSocket: -H/--host, daemon.json hosts, fd://, defaults', async (t) => {
+  t.equal(apiSocket([], null), '/var/run/docker.sock')
+  t.equal(apiSocket(['-H', 'fd://'], null), '/run/docker.sock')
+  t.equal(apiSocket(['--host=tcp://0.0.0.0:2376', '--host=unix:///tmp/d.sock'], null), '/tmp/d.sock')
+  t.equal(apiSocket(['-H', 'tcp://0.0.0.0:2376'], null), null)
+  t.equal(apiSocket([], { hosts: ['unix:///run/a.sock'] }), '/run/a.sock')
+  t.same(splitCmdline('dockerd\0--debug\0\0'), ['dockerd', '--debug', ''])
+})
+
+t.test('parse the API answers of dockerd 20.10 (recorded)', async (t) => {
+  const networks = parseNetworks([
+    { Name: 'none', Id: 'e8ad3cc8a067', Driver: 'null', IPAM: { Config: [] }, Options: {} },
+    { Name: 'bridge', Id: 'da0f9300c692685b', Driver: 'bridge', IPAM: { Config: [{ Subnet: '172.17.0.0/16' }] },
+      Options: { 'com.docker.network.bridge.name': 'docker0', 'com.docker.network.driver.mtu': '1500' } },
+    { Name: 'ci', Id: '0123456789abcdef', Driver: 'bridge', IPAM: { Config: [{ Subnet: '172.20.0.0/16', Gateway: '172.20.0.1' }] }, Options: {} },
+  ])
+  t.same(networks, [
+    { name: 'none', id: 'e8ad3cc8a067', driver: 'null', bridge: null, mtu: null, subnets: [] },
+    { name: 'bridge', id: 'da0f9300c692', driver: 'bridge', bridge: 'docker0', mtu: 1500, subnets: ['172.17.0.0/16'] },
+    { name: 'ci', id: '0123456789ab', driver: 'bridge', bridge: 'br-0123456789ab', mtu: null, subnets: ['172.20.0.0/16'] },
+  ])
+  t.same(parseContainers([{ Id: '27ce1c217c79b9c1', Names: ['/web'], NetworkSettings: { Networks: {
+    bridge: { IPAddress: '172.17.0.2', GlobalIPv6Address: '' }, ci: { IPAddress: '172.20.0.3', GlobalIPv6Address: 'fd00::3' } } } }]),
+  [{ id: '27ce1c217c79', name: 'web', ips: ['172.17.0.2', '172.20.0.3', 'fd00::3'] }])
+  t.throws(() => parseNetworks({ message: 'nope' }), /expected a list/)
+})
+
+t.test('getJson over a unix socket: answers, HTTP errors and silence are told apart', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autonet-api-'))
+  const sock = path.join(dir, 'd.sock')
+  const server = http.createServer((req, res) => {
+    if (req.url === '/containers/json') { res.end('[]'); return }
+    if (req.url === '/networks') { res.end('[{"Name":"bridge","Id":"x","Driver":"bridge","Options":{"com.docker.network.driver.mtu":"1450"}}]'); return }
+    if (req.url === '/slow') return // never answers
+    res.statusCode = 404
+    res.end('{"message":"page not found"}')
+  })
+  await new Promise<void>((r) => server.listen(sock, r))
+  t.teardown(() => { server.closeAllConnections(); server.close(); fs.rmSync(dir, { recursive: true, force: true }) })
+  t.same(await getJson(sock, '/containers/json'), [])
+  await t.rejects(getJson(sock, '/nope'), /HTTP 404: \{"message":"page not found"\}/)
+  await t.rejects(getJson(sock, '/slow', 200), /no answer within 200 ms/)
+  const facts = await readDockerApi(sock, '/var/run/docker.sock')
+  t.match(facts, { socket: '/var/run/docker.sock', error: null, containers: [], networks: [{ name: 'bridge', mtu: 1450 }] })
+  t.match(await readDockerApi(path.join(dir, 'missing.sock'), null), { error: /ENOENT/, containers: null })
+  t.match(await readDockerApi(null, null), { error: 'it listens on no unix socket' })
+})
