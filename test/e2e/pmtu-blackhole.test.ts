@@ -1,0 +1,153 @@
+/**
+ * The field failure, reproduced, and the fix proven on it: Docker-in-Docker in a Kubernetes pod
+ * whose only egress is a flannel VXLAN link of 1450 bytes, behind a router that drops ICMP
+ * "fragmentation needed" (topology and why it is a true black hole: lib/topologies.ts).
+ *
+ * Both sides are asserted, in this order of evidence:
+ *  1. plain dockerd: a large download stalls while a small one passes, the router counted the
+ *     ICMP it dropped, the server learned no path MTU; then, same daemon, same container set-up,
+ *     with the ICMP let through (the control), the download completes and the server has cached
+ *     the path MTU. So the hole, and nothing else, is what stalls plain dockerd.
+ *  2. dockerd-autonet: downloads complete on the default bridge (MTU 1450) and on a user-defined
+ *     network (MTU 1500: Debian's dockerd 20.10 has no --default-network-opt, so only the MSS
+ *     clamp can make it work), without a single packet hitting the hole.
+ *  3. hand-configured `dockerd --mtu=1450`: the default bridge works, a user-defined network
+ *     still stalls (what the clamp fixes).
+ *  4. Calico IP-in-IP (1480) with a down 1280 decoy: dockerd-autonet picks 1480 and downloads.
+ *
+ * Stalling runs are the slow part (each waits STALL_S); there are exactly two.
+ */
+import { fileURLToPath } from 'node:url'
+import t, { type Test } from 'tap'
+import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
+import { startDockerd, type Dockerd } from './lib/dockerd.js'
+import { findLeftovers } from './lib/leftovers.js'
+import { requireE2E } from './lib/preflight.js'
+import { buildBlackHole, downloadInContainer, type BlackHole, type BlackHoleOptions, type Download } from './lib/topologies.js'
+
+const WRAPPER = [process.execPath, fileURLToPath(new URL('../../bin/dockerd-autonet.js', import.meta.url))]
+/** Bound of each download; a completing one takes well under a second here. */
+const STALL_S = 20
+
+if (requireE2E(t)) {
+  // Every bound inside is far smaller; this only keeps a wedged run from reaching tap's 600 s.
+  t.setTimeout(360_000)
+  const seen = { netns: [] as string[], tmpDirs: [] as string[] }
+
+  async function blackHole(tt: Test, o: Omit<BlackHoleOptions, 't'> = {}): Promise<BlackHole> {
+    const h = await buildBlackHole({ t: tt, ...o })
+    seen.netns.push(h.topo.prefix)
+    seen.tmpDirs.push(h.wwwDir)
+    return h
+  }
+
+  async function daemon(h: BlackHole, o: { autonet: boolean; extraArgs?: string[] }): Promise<Dockerd> {
+    const d = await startDockerd({
+      netns: h.topo.ns('pod'), topology: h.topo, command: o.autonet ? WRAPPER : undefined, extraArgs: o.extraArgs,
+    })
+    seen.tmpDirs.push(d.tmpDir)
+    await ensureBusyboxImage(d)
+    return d
+  }
+
+  function download(d: Dockerd, h: BlackHole, network?: string): Promise<Download> {
+    return downloadInContainer(d, h, { image: BUSYBOX_IMAGE, timeoutS: STALL_S, network })
+  }
+
+  function completes(tt: Test, dl: Download, h: BlackHole, what: string): void {
+    const diag = { output: dl.output.slice(-2000) }
+    tt.equal(dl.exitCode, 0, `${what}: download completes`, diag)
+    tt.equal(dl.bytes, h.bytes, `${what}: all ${h.bytes} bytes arrive`, diag)
+    tt.equal(dl.sha256, h.sha256, `${what}: checksum matches the server's`, diag)
+  }
+
+  function stalls(tt: Test, dl: Download, h: BlackHole, what: string): void {
+    const diag = { output: dl.output.slice(-2000) }
+    tt.ok(dl.smallOk, `${what}: a small response passes (the path itself works)`, diag)
+    tt.not(dl.exitCode, 0, `${what}: download does not complete`, diag)
+    tt.ok((dl.bytes ?? 0) < h.bytes, `${what}: only ${dl.bytes} of ${h.bytes} bytes arrive`, diag)
+    tt.not(dl.sha256, h.sha256, `${what}: no matching checksum`, diag)
+    // Cut by the timeout, not failing fast (refused, unreachable): a stall.
+    const ms = dl.downloadMs ?? dl.wallMs
+    tt.ok(ms >= STALL_S * 1000 * 0.9, `${what}: stalled until the ${STALL_S} s bound (${Math.round(ms)} ms)`, diag)
+  }
+
+  t.test('plain dockerd stalls in the PMTU black hole; with the ICMP let through it completes (control)', async (t) => {
+    const h = await blackHole(t)
+    const d = await daemon(h, { autonet: false })
+
+    const dl = await download(d, h)
+    t.equal(dl.mtu, 1500, 'container eth0 MTU is dockerd\'s default 1500', { output: dl.output })
+    stalls(t, dl, h, 'plain dockerd')
+    t.ok(await h.icmpDropped() > 0, 'the router emitted "fragmentation needed" and its firewall dropped it')
+    t.equal(await h.serverPmtu(), null, 'so the server never learned the path MTU')
+
+    await h.letIcmpThrough()
+    const ctl = await download(d, h)
+    completes(t, ctl, h, 'control, ICMP let through')
+    t.equal(await h.serverPmtu(), h.podMtu, `the server learned path MTU ${h.podMtu} from the ICMP`)
+  })
+
+  t.test('dockerd-autonet completes on the default bridge and, via the MSS clamp, on a user-defined network', async (t) => {
+    const h = await blackHole(t)
+    const d = await daemon(h, { autonet: true })
+    const log = () => ({ log: d.log().slice(-3000) })
+    t.match(d.log(), `dockerd-autonet: --mtu=${h.podMtu}: egress eth0`, 'the wrapper planned --mtu for the egress', log())
+    t.match(d.log(), 'dockerd-autonet: MSS clamp: forwarded TCP SYNs now clamped', 'and added the MSS clamp for user-defined networks', log())
+
+    const dl = await download(d, h)
+    t.equal(dl.mtu, h.podMtu, `default bridge container eth0 MTU ${h.podMtu}`, { output: dl.output })
+    completes(t, dl, h, 'default bridge')
+
+    // What compose does for every project.
+    const net = await d.docker(['network', 'create', 'net1'])
+    t.equal(net.exitCode, 0, 'docker network create net1', { stderr: net.stderr })
+    const dl1 = await download(d, h, 'net1')
+    t.equal(dl1.mtu, 1500, 'net1 container eth0 MTU stays 1500 (dockerd 20.10: --mtu reaches only the default bridge)', { output: dl1.output })
+    completes(t, dl1, h, 'user-defined network net1')
+    const mangle = await h.topo.execOk('pod', ['iptables', '-w', '-t', 'mangle', '-S', 'FORWARD'])
+    t.match(mangle, /-p tcp .*--tcp-flags SYN,RST SYN .*-j TCPMSS --clamp-mss-to-pmtu/, 'the clamp rule is in the pod\'s mangle FORWARD')
+    const counted = await h.topo.execOk('pod', ['iptables', '-w', '-t', 'mangle', '-L', 'FORWARD', '-v', '-n', '-x'])
+    const hits = counted.split('\n').filter((l) => l.includes('TCPMSS')).reduce((n, l) => n + (Number(l.trim().split(/\s+/)[0]) || 0), 0)
+    t.ok(hits > 0, `and it rewrote forwarded SYNs (${hits} packets)`, { counted })
+
+    t.equal(await h.icmpDropped(), 0, 'no oversized packet ever reached the hole')
+    t.equal(await h.serverPmtu(), null, 'and the server learned no path MTU: nothing relied on ICMP')
+  })
+
+  t.test('hand-configured dockerd --mtu=1450: default bridge completes, a user-defined network still stalls', async (t) => {
+    const h = await blackHole(t)
+    const d = await daemon(h, { autonet: false, extraArgs: [`--mtu=${h.podMtu}`] })
+
+    const dl = await download(d, h)
+    t.equal(dl.mtu, h.podMtu, `default bridge container eth0 MTU ${h.podMtu}`, { output: dl.output })
+    completes(t, dl, h, 'default bridge')
+
+    const net = await d.docker(['network', 'create', 'net1'])
+    t.equal(net.exitCode, 0, 'docker network create net1', { stderr: net.stderr })
+    const dl1 = await download(d, h, 'net1')
+    t.equal(dl1.mtu, 1500, 'net1 container eth0 MTU is 1500 despite --mtu', { output: dl1.output })
+    stalls(t, dl1, h, 'user-defined network net1')
+    t.ok(await h.icmpDropped() > 0, 'the router dropped its "fragmentation needed"')
+  })
+
+  t.test('Calico IP-in-IP 1480 with a down 1280 decoy: dockerd-autonet picks 1480 and downloads', async (t) => {
+    const h = await blackHole(t, { style: 'calico' })
+    const d = await daemon(h, { autonet: true })
+
+    // The trap is armed: the usual entrypoint loop over /sys/class/net would pick the decoy.
+    const loop = await d.inside(['sh', '-c', 'm=65536; for f in /sys/class/net/*/mtu; do v=$(cat $f); [ $v -lt $m ] && m=$v; done; echo $m'])
+    t.equal(loop.stdout.trim(), '1280', 'minimum MTU of all interfaces is the decoy\'s 1280')
+
+    t.match(d.log(), `dockerd-autonet: --mtu=${h.podMtu}: egress eth0`, `the wrapper planned --mtu=${h.podMtu}`, { log: d.log().slice(-3000) })
+    t.notMatch(d.log(), /--mtu=1280/, 'not the decoy\'s 1280')
+    const dl = await download(d, h)
+    t.equal(dl.mtu, h.podMtu, `container eth0 MTU ${h.podMtu}`, { output: dl.output })
+    completes(t, dl, h, 'calico pod')
+    t.equal(await h.icmpDropped(), 0, 'no oversized packet ever reached the hole')
+  })
+
+  t.test('nothing is left behind', async (t) => {
+    t.same(await findLeftovers(seen), [], 'no namespaces, dirs, mounts, processes or cgroups')
+  })
+}
