@@ -181,3 +181,15 @@ t.test('stale conntrack: a docker bridge with ports belongs to a running daemon;
   t.notOk(busy.actions.some((a) => a.type === 'conntrack-delete'), 'docker0 with a container attached: kept')
   t.match(busy.reasons.join('\n'), /not stale: 172\.17\.0\.0\/16 \(overlaps docker0, in use by 1 port\)/)
 })
+
+t.test("stale conntrack: docker0's local-table, link-local and multicast routes are not docker subnets", async (t) => {
+  const ll = { id: 'll', proto: 'udp', flags: [], orig: { src: 'fe80::1', dst: 'ff02::fb', sport: 5353, dport: 5353 }, reply: { src: 'ff02::fb', dst: 'fe80::1', sport: 5353, dport: 5353 } }
+  const s = state({
+    links: [link('eth0', 1450, { addrs: ['10.0.0.5/24', 'fe80::1/64'] }), link('docker0', 1500, { type: 'bridge', addrs: ['172.17.0.1/16', 'fe80::42:1/64'] })],
+    routes6: [route('fe80::/64', 'docker0', { metric: 256 }), route('ff00::/8', 'docker0', { table: 'local', type: 'multicast' }), route('fe80::42:1', 'docker0', { table: 'local', type: 'local' })],
+    conntrack: [ll],
+  })
+  const p = planFromState(s)
+  t.notOk(p.actions.some((a) => a.type === 'conntrack-delete'), 'the pod\'s mDNS flow is kept')
+  t.notMatch(p.reasons.join('\n'), /fe80|ff00/, 'no link-local or multicast range counted')
+})
