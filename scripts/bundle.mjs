@@ -36,9 +36,6 @@ const result = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // execa pulls in CommonJS packages (cross-spawn) whose require('child_process') esbuild's
-  // ESM output cannot satisfy on its own.
-  banner: { js: "import { createRequire as __autonetCreateRequire } from 'node:module';\nconst require = __autonetCreateRequire(import.meta.url);" },
   plugins: [inlineVersion],
   legalComments: 'eof',
   metafile: true,

@@ -2,7 +2,7 @@
  * The version of the dockerd we are about to exec, from `dockerd --version`, so the planner can
  * tell which flags it accepts.
  */
-import { execaRunner, type Runner } from './runner.js'
+import { execFileRunner, type Runner } from './runner.js'
 
 /**
  * The X.Y.Z release from `dockerd --version` output, or null when there is none.
@@ -22,6 +22,6 @@ export function parseDockerdVersion(stdout: string): string | null {
  * `run` replaces the execa runner (and its timeout) in tests.
  */
 export async function readDockerdVersion(cmd = 'dockerd', timeoutMs = 2000, run?: Runner): Promise<string | null> {
-  const r = await (run ?? execaRunner(timeoutMs))(cmd, ['--version'])
+  const r = await (run ?? execFileRunner(timeoutMs))(cmd, ['--version'])
   return r.exitCode === 0 ? parseDockerdVersion(r.stdout) : null
 }

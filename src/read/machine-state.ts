@@ -11,12 +11,12 @@ import { readConntrack } from './conntrack.js'
 import { configFileFromArgv, configFilePath, readDaemonConfig } from './daemon-config.js'
 import { readDockerdVersion } from './dockerd-version.js'
 import { readRoutes, readRules } from './ip-routes.js'
-import { defaultRunner, execaRunner, type Runner } from './runner.js'
+import { defaultRunner, execFileRunner, type Runner } from './runner.js'
 import { probePathMtu } from './pmtu-probe.js'
 import { readIpAddrs, readLinks } from './sysfs-links.js'
 
 export type { Runner, RunResult } from './runner.js'
-export { defaultRunner, execaRunner } from './runner.js'
+export { defaultRunner, execFileRunner } from './runner.js'
 
 export interface ReadMachineStateOptions {
   /** dockerd arguments the wrapper was given, in order (recorded as is; --config-file is honoured). */
@@ -77,7 +77,7 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
       : Promise.resolve(null),
     opts.withVersion === false
       ? Promise.resolve(undefined)
-      : guard('dockerd_version', () => readDockerdVersion(opts.dockerdCommand ?? 'dockerd', 2000, opts.run ?? execaRunner(2000)), null),
+      : guard('dockerd_version', () => readDockerdVersion(opts.dockerdCommand ?? 'dockerd', 2000, opts.run ?? execFileRunner(2000)), null),
   ])
 
   const readErrors = [

@@ -18,7 +18,7 @@ import { lookup } from 'node:dns/promises'
 import { readFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import type { PmtuProbe } from '../model.js'
-import { execaRunner, type Runner } from './runner.js'
+import { execFileRunner, type Runner } from './runner.js'
 
 export type { PmtuProbe } from '../model.js'
 
@@ -53,7 +53,7 @@ const ROUND_MS = 1500
 export async function probePathMtu(host: string, opts: ProbeOptions = {}): Promise<PmtuProbe> {
   const now = opts.now ?? Date.now
   const started = now()
-  const run = opts.run ?? execaRunner(3000)
+  const run = opts.run ?? execFileRunner(3000)
   const result: PmtuProbe = { host, address: null, family: null, mtu: null, min: null, max: null, probes: 0, elapsed_ms: 0, note: null }
   const done = (note: string | null) => ({ ...result, note, elapsed_ms: now() - started })
 

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { ensureMssClamp, removeMssClamp } from '../../src/apply/clamp-mss.js'
 import { memoryLogger } from '../../src/log.js'
-import { execaRunner, type Runner } from '../../src/read/runner.js'
+import { execFileRunner, type Runner } from '../../src/read/runner.js'
 import { createTopology } from '../e2e/lib/netns.js'
 import { requireE2E } from '../e2e/lib/preflight.js'
 
@@ -14,7 +14,7 @@ if (requireE2E(t)) {
   t.test('ensureMssClamp adds the rule once, in the namespace it runs in', async (t) => {
     const topo = await createTopology({ t })
     const ns = await topo.addNetns('pod')
-    const inNs: Runner = (cmd, args) => execaRunner(10_000)('ip', ['netns', 'exec', ns, cmd, ...args])
+    const inNs: Runner = (cmd, args) => execFileRunner(10_000)('ip', ['netns', 'exec', ns, cmd, ...args])
     const log = memoryLogger()
     const count = async () => (await inNs('iptables', ['-t', 'mangle', '-S', 'FORWARD'])).stdout
       .split('\n').filter((l) => l.includes('TCPMSS') && l.includes('--clamp-mss-to-pmtu')).length
@@ -28,7 +28,7 @@ if (requireE2E(t)) {
     await removeMssClamp(inNs)
     t.equal(await count(), 0, 'removed')
     // The host namespace was never touched.
-    const host = await execaRunner()('iptables', ['-t', 'mangle', '-S', 'FORWARD'])
+    const host = await execFileRunner()('iptables', ['-t', 'mangle', '-S', 'FORWARD'])
     t.notMatch(host.stdout, /dockerd-autonet/, 'host mangle table untouched')
   })
 }

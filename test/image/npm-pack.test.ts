@@ -3,7 +3,7 @@
  * copy of the repository, the tarball's file list, then a global install into a temp prefix
  * and `dockerd-autonet plan` from a clean folder, with no TypeScript anywhere near it.
  *
- * The install fetches execa and yargs (and theirs) through npm's cache first (`npm ci` filled
+ * The install fetches yargs (and its dependencies) through npm's cache first (`npm ci` filled
  * it); only a miss reaches the registry. Each npm call is bounded.
  */
 import t from 'tap'
