@@ -1,0 +1,21 @@
+import t from 'tap'
+import { describeFailure, EXIT_NOT_STARTED, EXIT_TIMED_OUT, execFileRunner } from '../../src/read/runner.js'
+
+const run = execFileRunner(1500)
+
+t.test('output and exit status of a finished command', async (t) => {
+  t.same(await run('sh', ['-c', 'echo out; echo err >&2']), { stdout: 'out\n', stderr: 'err\n', exitCode: 0 })
+  const r = await run('sh', ['-c', 'echo partial; exit 3'])
+  t.same([r.stdout, r.exitCode], ['partial\n', 3])
+})
+
+t.test('a missing program is 127, named; a hung one is killed and 124', async (t) => {
+  const missing = await run('no-such-program-dockerd-autonet', [])
+  t.equal(missing.exitCode, EXIT_NOT_STARTED)
+  t.match(describeFailure('no-such-program-dockerd-autonet', ['-x'], missing), /^`no-such-program-dockerd-autonet -x` could not be run \(no-such-program-dockerd-autonet: ENOENT\)$/)
+  const t0 = Date.now()
+  const hung = await run('sleep', ['30'])
+  t.equal(hung.exitCode, EXIT_TIMED_OUT)
+  t.ok(Date.now() - t0 < 5000, `killed within the bound (${Date.now() - t0} ms)`)
+  t.equal(describeFailure('sleep', ['30'], hung), '`sleep 30` timed out')
+})
