@@ -14,7 +14,7 @@ import { ensureBridgeMac } from '../../src/apply/bridge-mac.js'
 import { ensureBridge } from '../../src/apply/create-bridge.js'
 import { memoryLogger } from '../../src/log.js'
 import { defaultRunner, type Runner } from '../../src/read/runner.js'
-import { findLeftovers } from './lib/leftovers.js'
+import { findLeftovers, newSeen } from './lib/leftovers.js'
 import { createTopology, type Teardownable, type Topology } from './lib/netns.js'
 import { requireE2E } from './lib/preflight.js'
 
@@ -22,11 +22,11 @@ const PIN = '02:5a:00:00:00:01'
 
 if (requireE2E(t)) {
   t.setTimeout(120_000)
-  const seen: string[] = []
+  const seen = newSeen()
 
   async function bench(tt: Teardownable): Promise<{ topo: Topology, run: Runner, sysfs: (p: string) => Promise<string>, read: (dev: string) => Promise<{ mac: string, assign: number }> }> {
     const topo = await createTopology({ t: tt })
-    seen.push(topo.prefix)
+    seen.netns.push(topo.prefix)
     const ns = await topo.addNetns('br')
     const run: Runner = (cmd, args) => defaultRunner('ip', ['netns', 'exec', ns, cmd, ...args])
     const sysfs = async (path: string) => {
@@ -124,6 +124,6 @@ if (requireE2E(t)) {
   })
 
   t.test('nothing is left behind', async (t) => {
-    t.same(await findLeftovers({ netns: seen }), [])
+    t.same(await findLeftovers(seen), [])
   })
 }

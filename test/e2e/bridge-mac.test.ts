@@ -6,16 +6,16 @@
  * cycles; with --autonet-no-bridge-mac (the same wrapper, the fix off) it moves every cycle.
  * docker0, which dockerd creates itself, is checked too: dockerd gives it an explicit MAC.
  */
-import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { stableBridgeMac } from '../../src/plan/bridge-mac.js'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { startDockerd, type Dockerd } from './lib/dockerd.js'
-import { findLeftovers } from './lib/leftovers.js'
-import { createTopology, type Teardownable, type Topology } from './lib/netns.js'
+import { findLeftovers, newSeen } from './lib/leftovers.js'
+import type { Teardownable, Topology } from './lib/netns.js'
 import { requireE2E } from './lib/preflight.js'
+import { podBehindWan } from './lib/topologies.js'
+import { WRAPPER } from './lib/wrapper.js'
 
-const WRAPPER = [process.execPath, fileURLToPath(new URL('../../bin/dockerd-autonet.js', import.meta.url))]
 const CYCLES = 16
 
 interface Cycle {
@@ -30,16 +30,11 @@ interface Cycle {
 
 if (requireE2E(t)) {
   t.setTimeout(300_000)
-  const seen = { netns: [] as string[], tmpDirs: [] as string[] }
+  const seen = newSeen()
 
   /** pod --eth0--> wan; br-ci made by hand in pod, no MAC given, gateway 10.77.0.1/24. */
   async function podWithBridge(tt: Teardownable, bridge = true): Promise<Topology> {
-    const topo = await createTopology({ t: tt })
-    seen.netns.push(topo.prefix)
-    await topo.addNetns('pod')
-    await topo.addNetns('wan')
-    await topo.addVeth({ ns: 'pod', name: 'eth0', addrs: ['10.200.0.2/24'] }, { ns: 'wan', name: 'eth0', addrs: ['10.200.0.1/24'] })
-    await topo.setDefaultRoute('pod', { via: '10.200.0.1', dev: 'eth0' })
+    const topo = await podBehindWan(tt, { seen })
     if (bridge) {
       await topo.addLink('pod', 'br-ci', 'bridge')
       await topo.addAddr('pod', 'br-ci', '10.77.0.1/24')

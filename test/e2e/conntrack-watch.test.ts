@@ -12,34 +12,28 @@
  * Datagrams reaching a container are counted by its kernel (/proc/net/snmp, Udp InDatagrams +
  * NoPorts): the static busybox's nc has no UDP mode, and the count is exact either way.
  */
-import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { startDockerd, type Dockerd } from './lib/dockerd.js'
 import { sleep } from './lib/exec.js'
 import { conntrackList, runInNetns, showEntry, UDP_SENDER } from './lib/flows.js'
-import { findLeftovers } from './lib/leftovers.js'
-import { createTopology, type Teardownable, type Topology } from './lib/netns.js'
+import { findLeftovers, newSeen } from './lib/leftovers.js'
+import type { Teardownable, Topology } from './lib/netns.js'
 import { requireE2E } from './lib/preflight.js'
+import { podBehindWan } from './lib/topologies.js'
+import { WRAPPER } from './lib/wrapper.js'
 
-const WRAPPER = [process.execPath, fileURLToPath(new URL('../../bin/dockerd-autonet.js', import.meta.url))]
 const POD_IP = '10.60.0.1'
 const SENDER = { ip: '10.60.0.2', port: 40514 }
 const HOST_PORT = 5514
 
 if (requireE2E(t)) {
   t.setTimeout(240_000)
-  const seen = { netns: [] as string[], tmpDirs: [] as string[] }
+  const seen = newSeen()
 
-  async function podAndLan(tt: Teardownable): Promise<Topology> {
-    const topo = await createTopology({ t: tt })
-    seen.netns.push(topo.prefix)
-    await topo.addNetns('pod')
-    await topo.addNetns('lan')
-    await topo.addVeth({ ns: 'pod', name: 'eth0', addrs: [`${POD_IP}/24`] }, { ns: 'lan', name: 'eth0', addrs: [`${SENDER.ip}/24`] })
-    await topo.setDefaultRoute('pod', { via: SENDER.ip, dev: 'eth0' })
-    return topo
-  }
+  /** pod (POD_IP, default via lan) <-> lan (the sender's address). */
+  const podAndLan = (tt: Teardownable): Promise<Topology> =>
+    podBehindWan(tt, { seen, wan: 'lan', podAddr: `${POD_IP}/24`, wanAddrs: [`${SENDER.ip}/24`] })
 
   /** UDP datagrams the container's kernel received so far (delivered or port-unreachable). */
   async function udpIn(d: Dockerd, name: string): Promise<number> {

@@ -9,9 +9,10 @@ import path from 'node:path'
 import t, { type Test } from 'tap'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { DockerdStartError, startDockerd, type Dockerd } from './lib/dockerd.js'
-import { findLeftovers } from './lib/leftovers.js'
-import { createTopology, type Teardownable, type Topology } from './lib/netns.js'
+import { findLeftovers, newSeen } from './lib/leftovers.js'
+import type { Teardownable } from './lib/netns.js'
 import { requireE2E } from './lib/preflight.js'
+import { podBehindWan } from './lib/topologies.js'
 
 const EGRESS_MTU = 1450
 const DECOY_MTU = 1280
@@ -19,29 +20,16 @@ const DECOY_MTU = 1280
 if (requireE2E(t)) {
   // Every bound inside is far smaller; this only keeps a wedged run from reaching tap's 600 s.
   t.setTimeout(180_000)
-  const seen = { netns: [] as string[], tmpDirs: [] as string[] }
+  const seen = newSeen()
 
   /**
    * pod --eth0 (mtu 1450, 10.200.0.2/24)--> wan (gateway 10.200.0.1, 198.18.0.1 on lo).
    * pod also has decoy0 (mtu 1280, up, addressed) carrying no default route.
    */
-  async function podBehindWan(tt: Teardownable): Promise<Topology> {
-    const topo = await createTopology({ t: tt })
-    seen.netns.push(topo.prefix)
-    await topo.addNetns('pod')
-    await topo.addNetns('wan')
-    await topo.addVeth(
-      { ns: 'pod', name: 'eth0', mtu: EGRESS_MTU, addrs: ['10.200.0.2/24'] },
-      { ns: 'wan', name: 'eth0', mtu: EGRESS_MTU, addrs: ['10.200.0.1/24'] })
-    await topo.setDefaultRoute('pod', { via: '10.200.0.1', dev: 'eth0' })
-    await topo.addAddr('wan', 'lo', '198.18.0.1/32')
-    await topo.sysctl('wan', 'net.ipv4.ip_forward', 1)
-    // No dummy driver in this kernel: a veth pair inside pod is the up-but-unused link.
-    await topo.addVeth(
-      { ns: 'pod', name: 'decoy0', mtu: DECOY_MTU, addrs: ['10.200.99.1/24'] },
-      { ns: 'pod', name: 'decoy0p', mtu: DECOY_MTU })
-    return topo
-  }
+  const pod = (tt: Teardownable) => podBehindWan(tt, {
+    seen, egressMtu: EGRESS_MTU, wanServerIp: '198.18.0.1', forwarding: true,
+    decoy: { mtu: DECOY_MTU, addr: '10.200.99.1/24' },
+  })
 
   async function timed<T>(tt: Test, what: string, f: () => Promise<T>): Promise<T> {
     const t0 = Date.now()
@@ -56,7 +44,7 @@ if (requireE2E(t)) {
   }
 
   t.test(`dockerd --mtu=${EGRESS_MTU} gives containers eth0 MTU ${EGRESS_MTU}`, async (t) => {
-    const topo = await podBehindWan(t)
+    const topo = await pod(t)
     const d = await timed(t, 'dockerd start', () =>
       startDockerd({ netns: topo.ns('pod'), topology: topo, extraArgs: [`--mtu=${EGRESS_MTU}`] }))
     seen.tmpDirs.push(d.tmpDir)
@@ -77,7 +65,7 @@ if (requireE2E(t)) {
   })
 
   t.test('plain dockerd gives containers 1500 whatever the egress MTU (the bug)', async (t) => {
-    const topo = await podBehindWan(t)
+    const topo = await pod(t)
     const d = await timed(t, 'dockerd start', () => startDockerd({ netns: topo.ns('pod'), topology: topo }))
     seen.tmpDirs.push(d.tmpDir)
     t.equal(await containerMtu(t, d), '1500', 'container eth0 MTU', { log: d.log().slice(-4000) })
@@ -85,7 +73,7 @@ if (requireE2E(t)) {
   })
 
   t.test('a command that dies before the API answers is reported and cleaned up', async (t) => {
-    const topo = await podBehindWan(t)
+    const topo = await pod(t)
     const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `dan-${topo.id}-f`))
     seen.tmpDirs.push(tmpDir)
     const err = await startDockerd({

@@ -12,38 +12,26 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import type { DoctorReport } from '../../src/doctor/format.js'
 import type { Finding } from '../../src/doctor/types.js'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { startDockerd, type Dockerd } from './lib/dockerd.js'
 import { run } from './lib/exec.js'
-import { findLeftovers } from './lib/leftovers.js'
-import { createTopology, type Teardownable, type Topology } from './lib/netns.js'
+import { findLeftovers, newSeen } from './lib/leftovers.js'
+import type { Teardownable } from './lib/netns.js'
 import { requireE2E } from './lib/preflight.js'
+import { podBehindWan } from './lib/topologies.js'
+import { BIN } from './lib/wrapper.js'
 
-const BIN = fileURLToPath(new URL('../../bin/dockerd-autonet.js', import.meta.url))
 const EGRESS_MTU = 1450
 
 if (requireE2E(t)) {
   t.setTimeout(240_000)
-  const seen = { netns: [] as string[], tmpDirs: [] as string[] }
+  const seen = newSeen()
 
   /** pod --eth0 (mtu 1450, 10.200.0.2/24)--> wan (10.200.0.1, 198.18.0.1 on lo, forwarding). */
-  async function podBehindWan(tt: Teardownable): Promise<Topology> {
-    const topo = await createTopology({ t: tt })
-    seen.netns.push(topo.prefix)
-    await topo.addNetns('pod')
-    await topo.addNetns('wan')
-    await topo.addVeth(
-      { ns: 'pod', name: 'eth0', mtu: EGRESS_MTU, addrs: ['10.200.0.2/24'] },
-      { ns: 'wan', name: 'eth0', mtu: EGRESS_MTU, addrs: ['10.200.0.1/24'] })
-    await topo.setDefaultRoute('pod', { via: '10.200.0.1', dev: 'eth0' })
-    await topo.addAddr('wan', 'lo', '198.18.0.1/32')
-    await topo.sysctl('wan', 'net.ipv4.ip_forward', 1)
-    return topo
-  }
+  const pod = (tt: Teardownable) => podBehindWan(tt, { seen, egressMtu: EGRESS_MTU, wanServerIp: '198.18.0.1', forwarding: true })
 
   async function doctor(tt: Test, d: Dockerd, json = true): Promise<{ code: number, report: DoctorReport | null, text: string }> {
     const t0 = Date.now()
@@ -65,7 +53,7 @@ if (requireE2E(t)) {
   }
 
   t.test('plain dockerd on a 1450 egress: mismatch, the container veth and a stale conntrack entry reported, exit 1', async (t) => {
-    const topo = await podBehindWan(t)
+    const topo = await pod(t)
     const d = await startDockerd({ netns: topo.ns('pod'), topology: topo })
     seen.tmpDirs.push(d.tmpDir)
     // Another daemon on the machine, in another network namespace: /proc shows it to doctor too.
@@ -133,7 +121,7 @@ if (requireE2E(t)) {
   })
 
   t.test('dockerd through dockerd-autonet: healthy (exit 0); egress MTU lowered under it: drift (exit 1)', async (t) => {
-    const topo = await podBehindWan(t)
+    const topo = await pod(t)
     const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: [process.execPath, BIN] })
     seen.tmpDirs.push(d.tmpDir)
     t.match(d.log(), /--mtu=1450/, 'the wrapper planned --mtu=1450')

@@ -17,22 +17,21 @@
  *
  * Stalling runs are the slow part (each waits STALL_S); there are exactly two.
  */
-import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { startDockerd, type Dockerd } from './lib/dockerd.js'
-import { findLeftovers } from './lib/leftovers.js'
+import { findLeftovers, newSeen } from './lib/leftovers.js'
 import { requireE2E } from './lib/preflight.js'
 import { buildBlackHole, downloadInContainer, type BlackHole, type BlackHoleOptions, type Download } from './lib/topologies.js'
+import { WRAPPER } from './lib/wrapper.js'
 
-const WRAPPER = [process.execPath, fileURLToPath(new URL('../../bin/dockerd-autonet.js', import.meta.url))]
 /** Bound of each download; a completing one takes well under a second here. */
 const STALL_S = 20
 
 if (requireE2E(t)) {
   // Every bound inside is far smaller; this only keeps a wedged run from reaching tap's 600 s.
   t.setTimeout(360_000)
-  const seen = { netns: [] as string[], tmpDirs: [] as string[] }
+  const seen = newSeen()
 
   async function blackHole(tt: Test, o: Omit<BlackHoleOptions, 't'> = {}): Promise<BlackHole> {
     const h = await buildBlackHole({ t: tt, ...o })

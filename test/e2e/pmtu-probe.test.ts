@@ -8,16 +8,15 @@
  * and the option are exercised as shipped. All traffic stays inside the test's namespaces.
  */
 import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import type { MachineState, PmtuProbe } from '../../src/model.js'
 import { planFromState } from '../../src/plan/plan.js'
 import { run } from './lib/exec.js'
-import { findLeftovers } from './lib/leftovers.js'
+import { findLeftovers, newSeen } from './lib/leftovers.js'
 import { createTopology, type Topology } from './lib/netns.js'
 import { inCI, requireE2E } from './lib/preflight.js'
+import { BIN } from './lib/wrapper.js'
 
-const BIN = fileURLToPath(new URL('../../bin/dockerd-autonet.js', import.meta.url))
 const FAR = '198.18.5.1'
 const FRAG_NEEDED_DROP = ['OUTPUT', '-p', 'icmp', '--icmp-type', 'fragmentation-needed', '-j', 'DROP']
 
@@ -33,11 +32,11 @@ function iputilsPing(): boolean {
 
 if (requireE2E(t) && iputilsPing()) {
   t.setTimeout(180_000)
-  const seen: string[] = []
+  const seen = newSeen()
 
   async function blackHolePath(tt: Test): Promise<Topology> {
     const topo = await createTopology({ t: tt })
-    seen.push(topo.prefix)
+    seen.netns.push(topo.prefix)
     for (const ns of ['pod', 'router', 'far']) await topo.addNetns(ns)
     await topo.addVeth({ ns: 'pod', name: 'eth0', mtu: 1500, addrs: ['10.210.0.2/24'] }, { ns: 'router', name: 'eth0', mtu: 1500, addrs: ['10.210.0.1/24'] })
     await topo.addVeth({ ns: 'router', name: 'eth1', mtu: 1400, addrs: ['10.211.0.1/24'] }, { ns: 'far', name: 'eth0', mtu: 1400, addrs: ['10.211.0.2/24'] })
@@ -113,6 +112,6 @@ if (requireE2E(t) && iputilsPing()) {
   })
 
   t.test('nothing left behind', async (t) => {
-    t.same(await findLeftovers({ netns: seen }), [])
+    t.same(await findLeftovers(seen), [])
   })
 }

@@ -5,18 +5,18 @@
  * second daemon never touches the first one's docker0. Both daemons program iptables in the
  * same namespace; containers of both must reach a server in `wan`.
  */
-import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { stableBridgeMac } from '../../src/plan/bridge-mac.js'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { startDockerd, type Dockerd } from './lib/dockerd.js'
 import { conntrackList } from './lib/flows.js'
 import { runInNetns } from './lib/flows.js'
-import { findLeftovers } from './lib/leftovers.js'
-import { createTopology, type Teardownable, type Topology } from './lib/netns.js'
+import { findLeftovers, newSeen } from './lib/leftovers.js'
+import type { Teardownable } from './lib/netns.js'
 import { requireE2E } from './lib/preflight.js'
+import { podBehindWan } from './lib/topologies.js'
+import { WRAPPER } from './lib/wrapper.js'
 
-const WRAPPER = [process.execPath, fileURLToPath(new URL('../../bin/dockerd-autonet.js', import.meta.url))]
 const WAN_SERVER = '198.18.0.1'
 
 /** In wan: HTTP on :8080 answering with the client's address; TCP on :9000 holding connections open. */
@@ -29,19 +29,10 @@ http.createServer((req, res) => res.end('hello ' + req.socket.remoteAddress + '\
 
 if (requireE2E(t)) {
   t.setTimeout(300_000)
-  const seen = { netns: [] as string[], tmpDirs: [] as string[] }
+  const seen = newSeen()
 
   /** pod --eth0 (10.200.0.2)--> wan (10.200.0.1, server on 198.18.0.1). */
-  async function podBehindWan(tt: Teardownable): Promise<Topology> {
-    const topo = await createTopology({ t: tt })
-    seen.netns.push(topo.prefix)
-    await topo.addNetns('pod')
-    await topo.addNetns('wan')
-    await topo.addVeth({ ns: 'pod', name: 'eth0', addrs: ['10.200.0.2/24'] }, { ns: 'wan', name: 'eth0', addrs: ['10.200.0.1/24'] })
-    await topo.setDefaultRoute('pod', { via: '10.200.0.1', dev: 'eth0' })
-    await topo.addAddr('wan', 'lo', `${WAN_SERVER}/32`)
-    return topo
-  }
+  const pod = (tt: Teardownable) => podBehindWan(tt, { seen, wanServerIp: WAN_SERVER })
 
   async function fetchFromContainer(d: Dockerd): Promise<{ exitCode: number, out: string }> {
     // Not `wget -T`: this busybox's wget crashes with it; timeout(1) bounds it instead.
@@ -58,7 +49,7 @@ if (requireE2E(t)) {
   const ours = (d: Dockerd) => d.log().split('\n').filter((l) => l.startsWith('dockerd-autonet:'))
 
   t.test('two daemons in one namespace: docker0 for the first, br-ci made by the wrapper for the second', async (t) => {
-    const topo = await podBehindWan(t)
+    const topo = await pod(t)
     const server = runInNetns(topo, 'wan', SERVER, [], 240)
     await server.waitFor(/^ready$/)
 
@@ -126,7 +117,7 @@ if (requireE2E(t)) {
   })
 
   t.test('a clash (br-ci exists with another address) is a clear error naming both; dockerd still starts', async (t) => {
-    const topo = await podBehindWan(t)
+    const topo = await pod(t)
     await topo.addLink('pod', 'br-ci', 'bridge')
     await topo.addAddr('pod', 'br-ci', '10.98.0.1/24')
     const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--autonet-bridge=br-ci=10.99.0.1/24'] })

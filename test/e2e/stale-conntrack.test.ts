@@ -11,16 +11,15 @@
  *   E5  UDP from the pod to a neighbour, never replied (not to a local address) → kept
  * With --autonet-no-conntrack all five survive dockerd's start: dockerd 20.10 does not flush them.
  */
-import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import type { ConntrackEntry } from '../../src/model.js'
 import { startDockerd } from './lib/dockerd.js'
 import { conntrackList, runInNetns, showEntry } from './lib/flows.js'
-import { findLeftovers } from './lib/leftovers.js'
-import { createTopology, type Teardownable, type Topology } from './lib/netns.js'
+import { findLeftovers, newSeen } from './lib/leftovers.js'
+import type { Teardownable, Topology } from './lib/netns.js'
 import { requireE2E } from './lib/preflight.js'
-
-const WRAPPER = [process.execPath, fileURLToPath(new URL('../../bin/dockerd-autonet.js', import.meta.url))]
+import { podBehindWan } from './lib/topologies.js'
+import { WRAPPER } from './lib/wrapper.js'
 
 /** Servers in pod: UDP echo on 7001, TCP on 7002; and E5, a datagram from pod to lan:9. */
 const POD = `
@@ -68,16 +67,11 @@ const FLOWS: Record<Flow, (e: ConntrackEntry) => boolean> = {
 
 if (requireE2E(t)) {
   t.setTimeout(180_000)
-  const seen = { netns: [] as string[], tmpDirs: [] as string[] }
+  const seen = newSeen()
 
   /** pod (10.60.0.1, default via lan) <-> lan (10.60.0.2 and 172.17.0.9); conntrack on in pod. */
   async function podAndLan(tt: Teardownable): Promise<Topology> {
-    const topo = await createTopology({ t: tt })
-    seen.netns.push(topo.prefix)
-    await topo.addNetns('pod')
-    await topo.addNetns('lan')
-    await topo.addVeth({ ns: 'pod', name: 'eth0', addrs: ['10.60.0.1/24'] }, { ns: 'lan', name: 'eth0', addrs: ['10.60.0.2/24', '172.17.0.9/32'] })
-    await topo.setDefaultRoute('pod', { via: '10.60.0.2', dev: 'eth0' })
+    const topo = await podBehindWan(tt, { seen, wan: 'lan', podAddr: '10.60.0.1/24', wanAddrs: ['10.60.0.2/24', '172.17.0.9/32'] })
     // A namespace tracks connections only once a rule needs conntrack.
     await topo.iptables('pod', ['-A', 'INPUT', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'ACCEPT'])
     // Long UDP timeouts, so nothing expires on its own during the test (defaults: 30 s / 120 s).

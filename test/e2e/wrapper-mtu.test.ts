@@ -8,36 +8,27 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { DockerdStartError, startDockerd, type Dockerd } from './lib/dockerd.js'
-import { findLeftovers } from './lib/leftovers.js'
-import { createTopology, type Teardownable, type Topology } from './lib/netns.js'
+import { findLeftovers, newSeen } from './lib/leftovers.js'
+import type { Teardownable } from './lib/netns.js'
 import { requireE2E } from './lib/preflight.js'
+import { podBehindWan } from './lib/topologies.js'
+import { WRAPPER } from './lib/wrapper.js'
 
-const WRAPPER = [process.execPath, fileURLToPath(new URL('../../bin/dockerd-autonet.js', import.meta.url))]
 const EGRESS_MTU = 1450
 const DECOY_MTU = 1280
 
 if (requireE2E(t)) {
   t.setTimeout(240_000)
-  const seen = { netns: [] as string[], tmpDirs: [] as string[] }
+  const seen = newSeen()
 
-  async function podBehindWan(tt: Teardownable): Promise<Topology> {
-    const topo = await createTopology({ t: tt })
-    seen.netns.push(topo.prefix)
-    await topo.addNetns('pod')
-    await topo.addNetns('wan')
-    await topo.addVeth(
-      { ns: 'pod', name: 'eth0', mtu: EGRESS_MTU, addrs: ['10.201.0.2/24'] },
-      { ns: 'wan', name: 'eth0', mtu: EGRESS_MTU, addrs: ['10.201.0.1/24'] })
-    await topo.setDefaultRoute('pod', { via: '10.201.0.1', dev: 'eth0' })
-    await topo.addVeth(
-      { ns: 'pod', name: 'decoy0', mtu: DECOY_MTU, addrs: ['10.201.99.1/24'] },
-      { ns: 'pod', name: 'decoy0p', mtu: DECOY_MTU })
-    return topo
-  }
+  /** pod --eth0 (mtu 1450, 10.201.0.2/24)--> wan (gateway 10.201.0.1); decoy0 (mtu 1280, up, addressed). */
+  const pod = (tt: Teardownable) => podBehindWan(tt, {
+    seen, egressMtu: EGRESS_MTU, podAddr: '10.201.0.2/24', wanAddrs: ['10.201.0.1/24'],
+    decoy: { mtu: DECOY_MTU, addr: '10.201.99.1/24' },
+  })
 
   async function containerMtu(d: Dockerd): Promise<string> {
     await ensureBusyboxImage(d)
@@ -47,7 +38,7 @@ if (requireE2E(t)) {
   }
 
   t.test(`through dockerd-autonet, containers get the egress MTU ${EGRESS_MTU}, not the decoy's ${DECOY_MTU} nor 1500`, async (t) => {
-    const topo = await podBehindWan(t)
+    const topo = await pod(t)
     const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--debug'] })
     seen.tmpDirs.push(d.tmpDir)
     t.equal(await containerMtu(d), String(EGRESS_MTU), 'container eth0 MTU', { log: d.log().slice(-3000) })
@@ -61,7 +52,7 @@ if (requireE2E(t)) {
   })
 
   t.test('daemon.json "mtu" is kept and --mtu is not passed (dockerd would refuse to start)', async (t) => {
-    const topo = await podBehindWan(t)
+    const topo = await pod(t)
     const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, daemonJson: { mtu: 1400 } })
     seen.tmpDirs.push(d.tmpDir)
     t.equal(await containerMtu(d), '1400', 'container eth0 MTU comes from daemon.json')
@@ -71,7 +62,7 @@ if (requireE2E(t)) {
   })
 
   t.test('a malformed daemon.json is named with its position, and dockerd still gets the user args to report it', async (t) => {
-    const topo = await podBehindWan(t)
+    const topo = await pod(t)
     const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `dan-${topo.id}-bad`))
     seen.tmpDirs.push(tmpDir)
     fs.mkdirSync(path.join(tmpDir, 'etc-docker'))

@@ -12,6 +12,20 @@ export interface LeftoverQuery {
   tmpDirs?: string[]
 }
 
+/**
+ * What one test file created, recorded as it goes (namespace prefixes, instance and other temp
+ * dirs) so that its last test can check with {@link findLeftovers} that none of it remains.
+ */
+export interface Seen extends LeftoverQuery {
+  netns: string[]
+  tmpDirs: string[]
+}
+
+/** An empty {@link Seen}. */
+export function newSeen(): Seen {
+  return { netns: [], tmpDirs: [] }
+}
+
 /** Describes every trace of the given resources still present; empty means clean. */
 export async function findLeftovers(q: LeftoverQuery): Promise<string[]> {
   const found: string[] = []

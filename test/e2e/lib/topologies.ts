@@ -29,6 +29,9 @@
  *  - calico (IP-in-IP overhead 20): pod eth0 1480, 10.200.2.2/32, default via the link-local
  *    169.254.1.1 that the node's cali* veth answers by proxy ARP; plus a down decoy veth of
  *    1280, which a "minimum MTU of all interfaces" loop over /sys/class/net would pick.
+ *
+ * And the plain pod most other e2e tests start their daemons in ({@link podBehindWan}): one veth
+ * to a gateway namespace, no router in between, nothing dropped.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
@@ -269,4 +272,55 @@ if [ ${out} != /dev/null ]; then echo "bytes=$(wc -c < ${out})"; echo "sha256=$(
     runExit: r.exitCode,
     output: `${r.stdout}${r.stderr}`,
   }
+}
+
+export interface PodBehindWanOptions {
+  /** Records the topology's namespace prefix, for the file's final leftovers check. */
+  seen?: { netns: string[] }
+  /** Logical name of the namespace at the other end of pod's eth0, pod's gateway; default 'wan'. */
+  wan?: string
+  /** pod's eth0 address (CIDR); default '10.200.0.2/24'. */
+  podAddr?: string
+  /** The gateway's eth0 addresses (CIDR); the first is pod's default route; default ['10.200.0.1/24']. */
+  wanAddrs?: string[]
+  /** MTU of both ends of eth0; default: none given (the kernel's 1500). */
+  egressMtu?: number
+  /** Put on the gateway's lo as a /32: an address pod reaches only through its default route. */
+  wanServerIp?: string
+  /** net.ipv4.ip_forward=1 in the gateway. */
+  forwarding?: boolean
+  /**
+   * An up veth pair decoy0/decoy0p inside pod with this MTU, decoy0 carrying `addr` and no
+   * default route: the interface a "minimum MTU of all interfaces" loop would pick.
+   */
+  decoy?: { mtu: number; addr: string }
+}
+
+/**
+ * The pod of most e2e tests, its destroy() registered on `t`:
+ *
+ *   pod ──eth0 (egressMtu)── wan
+ *   podAddr                  wanAddrs (pod's default gateway), wanServerIp/32 on lo
+ *   decoy0 ── decoy0p        (optional, both in pod)
+ */
+export async function podBehindWan(t: Teardownable, o: PodBehindWanOptions = {}): Promise<Topology> {
+  const wan = o.wan ?? 'wan'
+  const wanAddrs = o.wanAddrs ?? ['10.200.0.1/24']
+  const topo = await createTopology({ t })
+  o.seen?.netns.push(topo.prefix)
+  await topo.addNetns('pod')
+  await topo.addNetns(wan)
+  await topo.addVeth(
+    { ns: 'pod', name: 'eth0', mtu: o.egressMtu, addrs: [o.podAddr ?? '10.200.0.2/24'] },
+    { ns: wan, name: 'eth0', mtu: o.egressMtu, addrs: wanAddrs })
+  await topo.setDefaultRoute('pod', { via: wanAddrs[0].split('/')[0], dev: 'eth0' })
+  if (o.wanServerIp) await topo.addAddr(wan, 'lo', `${o.wanServerIp}/32`)
+  if (o.forwarding) await topo.sysctl(wan, 'net.ipv4.ip_forward', 1)
+  if (o.decoy) {
+    // No dummy driver in this kernel: a veth pair inside pod is the up-but-unused link.
+    await topo.addVeth(
+      { ns: 'pod', name: 'decoy0', mtu: o.decoy.mtu, addrs: [o.decoy.addr] },
+      { ns: 'pod', name: 'decoy0p', mtu: o.decoy.mtu })
+  }
+  return topo
 }
