@@ -20,42 +20,20 @@
  * and whose reply source is not one of the new container's addresses, i.e. that were not
  * translated to it. Deleting is safe: the next packet creates a fresh entry through the NAT table.
  *
- * How: the Engine API on dockerd's unix socket (GET /events with filters, GET /containers/ID/json),
+ * How: the Engine API on dockerd's unix socket (read/docker-api.ts: which socket, and the requests;
+ * GET /events with filters, GET /containers/ID/json),
  * the same data `docker events --filter type=container --filter event=start` and `docker inspect`
  * print, without needing the docker CLI next to dockerd. The watch needs a resident process, so
  * with it on the wrapper stays dockerd's parent (spawn path) even where Node has process.execve.
  */
-import { request } from 'node:http'
 import type { Logger } from '../log.js'
 import type { ConntrackEntry } from '../model.js'
 import { parseConntrackList } from '../read/conntrack.js'
+import { getJson, getText, openGet } from '../read/docker-api.js'
 import { defaultRunner, describeFailure, EXIT_NOT_STARTED, type Runner } from '../read/runner.js'
 import { readIpAddrs } from '../read/sysfs-links.js'
-import { parseDockerdFlags, flagValues } from '../plan/dockerd-argv.js'
 import { addressToBigInt } from '../plan/ip-prefix.js'
 import { conntrackDeleteArgs } from './conntrack-delete.js'
-
-/** dockerd's default API socket (`-H` unset, or `fd://` under systemd's docker.socket). */
-export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock'
-
-/**
- * The unix socket dockerd will serve its API on: the first `unix://` of -H/--host (argv), else of
- * daemon.json "hosts", else the default. `fd://` (socket activation) is taken to be the default
- * socket, as docker.socket defines it.
- * @returns the path, or why the watch cannot reach dockerd (only tcp:// hosts).
- */
-export function dockerApiSocket(argv: readonly string[], daemonJson: Record<string, unknown> | null): { path: string } | { skip: string } {
-  let hosts = flagValues(parseDockerdFlags(argv), 'host')
-  if (hosts.length === 0 && Array.isArray(daemonJson?.hosts)) hosts = (daemonJson.hosts as unknown[]).filter((h): h is string => typeof h === 'string')
-  if (hosts.length === 0) return { path: DEFAULT_DOCKER_SOCKET }
-  for (const h of hosts) {
-    if (h.startsWith('unix://')) return { path: h.slice('unix://'.length) || DEFAULT_DOCKER_SOCKET }
-    // A bare path is taken as a unix socket by dockerd too.
-    if (h.startsWith('/')) return { path: h }
-  }
-  if (hosts.some((h) => h.startsWith('fd://'))) return { path: DEFAULT_DOCKER_SOCKET }
-  return { skip: `dockerd listens on no unix socket (${hosts.join(', ')})` }
-}
 
 /** One published UDP port of a container, from `docker inspect` NetworkSettings.Ports. */
 export interface PublishedUdpPort {
@@ -183,26 +161,12 @@ export interface DockerApi {
 
 /** The Engine API over a unix socket (unversioned paths: dockerd serves its current version). */
 export function unixSocketApi(socketPath: string, timeoutMs = 5_000): DockerApi {
-  const get = (path: string, signal?: AbortSignal) => new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', signal, timeout: timeoutMs }, resolve)
-    req.on('timeout', () => req.destroy(new Error(`GET ${path}: no response within ${timeoutMs} ms`)))
-    req.on('error', reject)
-    req.end()
-  })
-  const body = async (path: string) => {
-    const res = await get(path)
-    const chunks: Buffer[] = []
-    for await (const c of res) chunks.push(c as Buffer)
-    const text = Buffer.concat(chunks).toString('utf8')
-    if ((res.statusCode ?? 0) >= 300) throw new Error(`GET ${path}: HTTP ${res.statusCode}: ${text.trim()}`)
-    return text
-  }
   return {
-    ping: () => body('/_ping').then(() => true, () => false),
-    inspect: async (id) => JSON.parse(await body(`/containers/${encodeURIComponent(id)}/json`)),
+    ping: () => getText(socketPath, '/_ping', { timeoutMs }).then(() => true, () => false),
+    inspect: (id) => getJson(socketPath, `/containers/${encodeURIComponent(id)}/json`, { timeoutMs }),
     startEvents: async (since, onEvent, signal) => {
       const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['start'] }))
-      const res = await get(`/events?since=${since}&filters=${filters}`, signal)
+      const res = await openGet(socketPath, `/events?since=${since}&filters=${filters}`, { timeoutMs, signal })
       if ((res.statusCode ?? 0) >= 300) { res.resume(); throw new Error(`GET /events: HTTP ${res.statusCode}`) }
       // The stream idles between events: only the connection timeout applies, not an idle one.
       res.socket?.setTimeout(0)
@@ -228,7 +192,7 @@ export function unixSocketApi(socketPath: string, timeoutMs = 5_000): DockerApi 
 }
 
 export interface ConntrackWatchOptions {
-  /** dockerd's API socket (see dockerApiSocket). */
+  /** dockerd's API socket (see dockerApiSocket in read/docker-api.ts). */
   socketPath: string
   log: Logger
   /** Runs conntrack and ip; default: the reader's bounded runner. */

@@ -23,7 +23,7 @@ import type { ConntrackEntry, Link, MachineState } from '../model.js'
 import { DEFAULT_PLAN_OPTIONS } from '../model.js'
 import { bridgePorts, NET_ADDR_SET, stableBridgeMac } from '../plan/bridge-mac.js'
 import { dockerSubnets, isDockerBridgeName } from '../plan/docker-subnets.js'
-import { configKeyOf, type FlagUse, lastFlagValue, parseDockerdFlags } from '../plan/dockerd-argv.js'
+import { configConflicts, lastFlagValue, parseDockerdFlags } from '../plan/dockerd-argv.js'
 import { formatPrefix, type Prefix, prefixContains, prefixesOverlap, tryParsePrefix } from '../plan/ip-prefix.js'
 import { planFromState } from '../plan/plan.js'
 import type { Finding, RunningDockerd, Severity } from './types.js'
@@ -219,24 +219,6 @@ function checkDockerd(d: RunningDockerd, egress: Egress | null): Finding[] {
       check: 'config-conflict', severity: 'warn', subject: who, message: `${who}'s config file: ${d.daemon_json_error}`,
       fix: `fix ${d.daemon_json_path} before dockerd restarts: dockerd refuses to start on a config file it cannot read`,
     })
-  }
-  return out
-}
-
-/**
- * Flags of a running dockerd whose daemon.json key is also set (the planner's rule: moby
- * daemon/config.findConfigurationConflicts, with the planner's flag-to-key table).
- */
-export function configConflicts(flags: FlagUse[], daemonJson: Record<string, unknown> | null): { key: string, flag: FlagUse }[] {
-  if (!daemonJson) return []
-  const seen = new Set<string>()
-  const out: { key: string, flag: FlagUse }[] = []
-  for (const f of flags) {
-    const key = configKeyOf(f.name)
-    if (key in daemonJson && !seen.has(key) && key !== 'config-file') {
-      seen.add(key)
-      out.push({ key, flag: f })
-    }
   }
   return out
 }

@@ -1,33 +1,10 @@
 /**
- * The two questions doctor asks a running daemon over its unix socket, with Node's http client
- * (no docker CLI needed, which dind sidecars and hosts may lack): which containers run, with
- * which addresses (`GET /containers/json`), and which networks exist, with their bridge, MTU
- * option and subnets (`GET /networks`). Unversioned paths: the daemon answers them with its own
- * API version (Docker Engine API reference, "Versioning").
+ * The two questions doctor asks a running daemon over its unix socket (read/docker-api.ts):
+ * which containers run, with which addresses (`GET /containers/json`), and which networks exist,
+ * with their bridge, MTU option and subnets (`GET /networks`).
  */
-import http from 'node:http'
+import { getJson } from '../read/docker-api.js'
 import type { ContainerInfo, DockerApiFacts, NetworkInfo } from './types.js'
-
-/** GET `path` on the daemon at unix socket `socketPath`; rejects on error, non-2xx or timeout. */
-export function getJson(socketPath: string, path: string, timeoutMs = 3000): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath, path, headers: { host: 'docker' }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8')
-        if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) {
-          reject(new Error(`GET ${path}: HTTP ${res.statusCode}: ${body.trim().slice(0, 200)}`))
-          return
-        }
-        try { resolve(JSON.parse(body)) } catch (e) { reject(new Error(`GET ${path}: not JSON (${(e as Error).message})`)) }
-      })
-      res.on('error', reject)
-    })
-    req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer within ${timeoutMs} ms`)))
-    req.on('error', reject)
-  })
-}
 
 /** Containers and their addresses from a `GET /containers/json` answer. */
 export function parseContainers(json: unknown): ContainerInfo[] {
@@ -66,7 +43,7 @@ export function parseNetworks(json: unknown): NetworkInfo[] {
 export async function readDockerApi(socketPath: string | null, shownAs: string | null, timeoutMs = 3000): Promise<DockerApiFacts> {
   if (!socketPath) return { socket: null, error: 'it listens on no unix socket', containers: null, networks: null }
   try {
-    const [containers, networks] = await Promise.all([getJson(socketPath, '/containers/json', timeoutMs), getJson(socketPath, '/networks', timeoutMs)])
+    const [containers, networks] = await Promise.all([getJson(socketPath, '/containers/json', { timeoutMs }), getJson(socketPath, '/networks', { timeoutMs })])
     return { socket: shownAs ?? socketPath, error: null, containers: parseContainers(containers), networks: parseNetworks(networks) }
   } catch (e) {
     return { socket: shownAs ?? socketPath, error: (e as Error).message, containers: null, networks: null }

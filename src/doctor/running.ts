@@ -10,7 +10,7 @@
  */
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import { configFileFromArgv, configFilePath, readDaemonConfig } from '../read/daemon-config.js'
-import { flagValues, parseDockerdFlags } from '../plan/dockerd-argv.js'
+import { dockerApiSocket } from '../read/docker-api.js'
 import { readDockerApi } from './docker-api.js'
 import type { DockerApiFacts, RunningDockerd } from './types.js'
 
@@ -25,10 +25,6 @@ export interface ReadRunningOptions {
 
 /** Linux USER_HZ: /proc/PID/stat counts start time in these ticks (100 on every mainstream architecture). */
 const USER_HZ = 100
-
-/** Where dockerd listens when nothing says otherwise (moby: DefaultUnixSocket), and systemd's socket for fd://. */
-const DEFAULT_SOCKET = '/var/run/docker.sock'
-const SYSTEMD_SOCKET = '/run/docker.sock'
 
 /**
  * Every dockerd of this network namespace, by pid. Never throws: what cannot be read is
@@ -67,7 +63,9 @@ export async function readRunningDockerds(opts: ReadRunningOptions = {}): Promis
     const configPath = configFilePath(argv)
     const seenPath = configPath.startsWith('/') ? `${root}${configPath}` : `${proc}/${pid}/cwd/${configPath}`
     const config = await readDaemonConfig(seenPath, { explicit: configFileFromArgv(argv) !== null })
-    const socket = apiSocket(argv, config.config)
+    // Its API socket by dockerApiSocket's rule; none (tcp:// only) is reported as such by readApi.
+    const where = dockerApiSocket(argv, config.config)
+    const socket = 'path' in where ? where.path : null
     const readApi = opts.readApi ?? ((p, shown) => readDockerApi(p, shown, opts.apiTimeoutMs ?? 3000))
     found.push({
       pid,
@@ -89,21 +87,6 @@ export function splitCmdline(text: string): string[] {
   const words = text.split('\0')
   if (words.length > 0 && words[words.length - 1] === '') words.pop()
   return words
-}
-
-/**
- * The unix socket dockerd serves its API on: the first unix:// of its -H/--host flags (else
- * daemon.json "hosts"); /run/docker.sock for systemd's fd://; /var/run/docker.sock when none is
- * named; null when it listens on TCP only.
- */
-export function apiSocket(argv: readonly string[], daemonJson: Record<string, unknown> | null): string | null {
-  let hosts = flagValues(parseDockerdFlags(argv), 'host')
-  if (hosts.length === 0 && Array.isArray(daemonJson?.hosts)) hosts = (daemonJson!.hosts as unknown[]).filter((h): h is string => typeof h === 'string')
-  if (hosts.length === 0) return DEFAULT_SOCKET
-  const unix = hosts.find((h) => h.startsWith('unix://'))
-  if (unix) return unix.slice('unix://'.length) || DEFAULT_SOCKET
-  if (hosts.some((h) => h.startsWith('fd://'))) return SYSTEMD_SOCKET
-  return null
 }
 
 async function readText(path: string): Promise<string | null> {

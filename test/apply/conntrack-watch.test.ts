@@ -1,15 +1,13 @@
 import t from 'tap'
-import { createServer, type Server } from 'node:http'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  bypassingEntries, clearBypassingEntries, containerAddresses, DEFAULT_DOCKER_SOCKET, dockerApiSocket,
+  bypassingEntries, clearBypassingEntries, containerAddresses,
   publishedUdpPorts, startConntrackWatch, unixSocketApi, type DockerApi,
 } from '../../src/apply/conntrack-watch.js'
 import { memoryLogger } from '../../src/log.js'
 import { parseConntrackList } from '../../src/read/conntrack.js'
 import type { Runner } from '../../src/read/runner.js'
+import { unixHttpServer } from '../helpers/unix-server.js'
 
 /** `docker inspect` of a container publishing 5514->514/udp on all addresses, and 8080->80/tcp. */
 const INSPECT = {
@@ -38,21 +36,6 @@ const LISTING = [
 ].join('\n')
 
 const LOCAL = ['127.0.0.1', '10.0.0.10', '172.17.0.1', '::1']
-
-t.test('dockerApiSocket: the first unix socket dockerd listens on', async (t) => {
-  const rows: [string[], Record<string, unknown> | null, unknown][] = [
-    [[], null, { path: DEFAULT_DOCKER_SOCKET }],
-    [['-H', 'unix:///run/d.sock'], null, { path: '/run/d.sock' }],
-    [['--host=tcp://0.0.0.0:2376', '--host=unix:///run/d.sock'], null, { path: '/run/d.sock' }],
-    [['-Hunix:///run/e.sock', '--tlsverify'], null, { path: '/run/e.sock' }],
-    [['-H', 'fd://'], null, { path: DEFAULT_DOCKER_SOCKET }],
-    [['-H', 'unix://'], null, { path: DEFAULT_DOCKER_SOCKET }],
-    [[], { hosts: ['tcp://0.0.0.0:2375', 'unix:///run/j.sock'] }, { path: '/run/j.sock' }],
-    [['-H', 'unix:///run/flag.sock'], { hosts: ['unix:///run/j.sock'] }, { path: '/run/flag.sock' }],
-  ]
-  for (const [argv, dj, want] of rows) t.same(dockerApiSocket(argv, dj), want, JSON.stringify([argv, dj]))
-  t.match(dockerApiSocket(['-H', 'tcp://0.0.0.0:2376'], null), { skip: /no unix socket \(tcp:\/\/0\.0\.0\.0:2376\)/ })
-})
 
 t.test('publishedUdpPorts and containerAddresses read docker inspect', async (t) => {
   t.same(publishedUdpPorts(INSPECT), [{ hostIp: null, hostPort: 5514, containerPort: 514 }], 'one UDP port, both families folded')
@@ -178,12 +161,9 @@ t.test('startConntrackWatch stops itself when conntrack cannot be run', async (t
 })
 
 t.test('unixSocketApi speaks the Engine API over a unix socket', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ctw-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const sock = join(dir, 'd.sock')
   const seenPaths: string[] = []
   let events: import('node:http').ServerResponse | null = null
-  const server: Server = createServer((req, res) => {
+  const { sock, dir } = await unixHttpServer(t, (req, res) => {
     seenPaths.push(req.url ?? '')
     if (req.url === '/_ping') return res.end('OK')
     if (req.url?.startsWith('/containers/abc/json')) return res.end(JSON.stringify(INSPECT))
@@ -197,8 +177,6 @@ t.test('unixSocketApi speaks the Engine API over a unix socket', async (t) => {
     res.statusCode = 500
     res.end()
   })
-  await new Promise<void>((r) => server.listen(sock, r))
-  t.teardown(() => { server.closeAllConnections(); server.close() })
 
   const api = unixSocketApi(sock)
   t.equal(await api.ping(), true)

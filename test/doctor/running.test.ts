@@ -1,11 +1,11 @@
 import fs from 'node:fs'
-import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { getJson, parseContainers, parseNetworks, readDockerApi } from '../../src/doctor/docker-api.js'
-import { apiSocket, readRunningDockerds, splitCmdline } from '../../src/doctor/running.js'
+import { parseContainers, parseNetworks, readDockerApi } from '../../src/doctor/docker-api.js'
+import { readRunningDockerds, splitCmdline } from '../../src/doctor/running.js'
 import type { DockerApiFacts } from '../../src/doctor/types.js'
+import { unixHttpServer } from '../helpers/unix-server.js'
 
 /** A fake /proc: self in net:[1]/mnt:[1]; processes with comm, cmdline, status, stat and ns links. */
 function fakeProc(t: { teardown(fn: () => void): void }, procs: { pid: number, comm: string, cmdline: string[], ppid?: number, net?: string, mnt?: string }[]) {
@@ -55,6 +55,13 @@ t.test('readRunningDockerds: dockerds of our network namespace only, with argv, 
   t.same(asked, [['/run/x.sock', '/run/x.sock']], 'same mount namespace: the socket path as dockerd names it')
 })
 
+t.test('a dockerd on tcp:// only is asked nothing: no socket to read', async (t) => {
+  const proc = fakeProc(t, [{ pid: 5, comm: 'dockerd', cmdline: ['dockerd', '-H', 'tcp://0.0.0.0:2376'] }])
+  const asked: (string | null)[][] = []
+  await readRunningDockerds({ proc, readApi: async (p, shown) => { asked.push([p, shown]); return { socket: shown, error: 'x', containers: null, networks: null } } })
+  t.same(asked, [[null, null]])
+})
+
 t.test('a dockerd in another mount namespace is read through /proc/PID/root', async (t) => {
   const proc = fakeProc(t, [{ pid: 7, comm: 'dockerd', cmdline: ['dockerd', '--config-file=/etc/d.json'], mnt: 'mnt:[9]' }])
   fs.mkdirSync(path.join(proc, '7/root/etc'), { recursive: true })
@@ -71,12 +78,7 @@ t.test('a dockerd in another mount namespace is read through /proc/PID/root', as
   t.match(broken.dockerds[0].daemon_json_error, /^daemon.json: \/etc\/d.json: invalid JSON at line 1/, 'the error names the path dockerd knows')
 })
 
-t.test('apiSocket: -H/--host, daemon.json hosts, fd://, defaults', async (t) => {
-  t.equal(apiSocket([], null), '/var/run/docker.sock')
-  t.equal(apiSocket(['-H', 'fd://'], null), '/run/docker.sock')
-  t.equal(apiSocket(['--host=tcp://0.0.0.0:2376', '--host=unix:///tmp/d.sock'], null), '/tmp/d.sock')
-  t.equal(apiSocket(['-H', 'tcp://0.0.0.0:2376'], null), null)
-  t.equal(apiSocket([], { hosts: ['unix:///run/a.sock'] }), '/run/a.sock')
+t.test('splitCmdline', async (t) => {
   t.same(splitCmdline('dockerd\0--debug\0\0'), ['dockerd', '--debug', ''])
 })
 
@@ -98,21 +100,13 @@ t.test('parse the API answers of dockerd 20.10 (recorded)', async (t) => {
   t.throws(() => parseNetworks({ message: 'nope' }), /expected a list/)
 })
 
-t.test('getJson over a unix socket: answers, HTTP errors and silence are told apart', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autonet-api-'))
-  const sock = path.join(dir, 'd.sock')
-  const server = http.createServer((req, res) => {
+t.test('readDockerApi over a unix socket: containers and networks, or why not', async (t) => {
+  const { sock, dir } = await unixHttpServer(t, (req, res) => {
     if (req.url === '/containers/json') { res.end('[]'); return }
     if (req.url === '/networks') { res.end('[{"Name":"bridge","Id":"x","Driver":"bridge","Options":{"com.docker.network.driver.mtu":"1450"}}]'); return }
-    if (req.url === '/slow') return // never answers
     res.statusCode = 404
     res.end('{"message":"page not found"}')
   })
-  await new Promise<void>((r) => server.listen(sock, r))
-  t.teardown(() => { server.closeAllConnections(); server.close(); fs.rmSync(dir, { recursive: true, force: true }) })
-  t.same(await getJson(sock, '/containers/json'), [])
-  await t.rejects(getJson(sock, '/nope'), /HTTP 404: \{"message":"page not found"\}/)
-  await t.rejects(getJson(sock, '/slow', 200), /no answer within 200 ms/)
   const facts = await readDockerApi(sock, '/var/run/docker.sock')
   t.match(facts, { socket: '/var/run/docker.sock', error: null, containers: [], networks: [{ name: 'bridge', mtu: 1450 }] })
   t.match(await readDockerApi(path.join(dir, 'missing.sock'), null), { error: /ENOENT/, containers: null })
