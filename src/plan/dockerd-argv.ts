@@ -64,6 +64,26 @@ export function configKeyOf(flag: string): string {
 }
 
 /**
+ * Flags that set a key daemon.json also sets, the first flag per key, in argv order: dockerd
+ * refuses to start on any (moby daemon/config.findConfigurationConflicts: "the following
+ * directives are specified both as a flag and in the configuration file"). --config-file is
+ * exempt (it names the file).
+ */
+export function configConflicts(flags: FlagUse[], daemonJson: Record<string, unknown> | null): { key: string, flag: FlagUse }[] {
+  if (!daemonJson) return []
+  const seen = new Set<string>()
+  const out: { key: string, flag: FlagUse }[] = []
+  for (const f of flags) {
+    const key = configKeyOf(f.name)
+    if (key in daemonJson && !seen.has(key) && key !== 'config-file') {
+      seen.add(key)
+      out.push({ key, flag: f })
+    }
+  }
+  return out
+}
+
+/**
  * Every flag occurrence in a dockerd argv, in order.
  * dockerd takes no positional arguments, so for a flag we do not know, a following token that
  * does not start with "-" is its value; a known boolean never takes the next token.

@@ -14,7 +14,7 @@ import type { Action, Link, MachineState, Plan, PlanOptions } from '../model.js'
 import { DEFAULT_PLAN_OPTIONS } from '../model.js'
 import { bridgePorts, NET_ADDR_SET, stableBridgeMac } from './bridge-mac.js'
 import { dockerSubnets, isDockerBridgeName } from './docker-subnets.js'
-import { configKeyOf, type FlagUse, isTrue, lastFlagValue, parseDockerdFlags } from './dockerd-argv.js'
+import { configConflicts, configKeyOf, type FlagUse, isTrue, lastFlagValue, parseDockerdFlags } from './dockerd-argv.js'
 import { type ContainerPacket, type EgressResult, resolveEgress } from './egress.js'
 import { parseEngineVersion, supportsDefaultNetworkOpt } from './engine-features.js'
 import { formatPrefix, parsePrefix, prefixesOverlap, tryParsePrefix } from './ip-prefix.js'
@@ -42,7 +42,7 @@ export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_P
   const actions: Action[] = []
   let error: string | null = null
 
-  warnings.push(...configConflicts(flags, daemonJson))
+  warnings.push(...conflictWarnings(flags, daemonJson))
 
   // Which bridge containers sit on decides the packet's source and incoming interface.
   const userBridge = lastFlagValue(flags, 'bridge')?.value ?? (typeof daemonJson?.bridge === 'string' ? daemonJson.bridge : null)
@@ -177,19 +177,10 @@ function toInt(v: unknown): number | null {
  * Flags the user gave that daemon.json also sets: dockerd will refuse to start. We cannot fix it
  * (both are the user's explicit choices), so we say it before dockerd does, naming both.
  */
-function configConflicts(flags: FlagUse[], daemonJson: Record<string, unknown> | null): string[] {
-  if (!daemonJson) return []
-  const seen = new Set<string>()
-  const out: string[] = []
-  for (const f of flags) {
-    const key = configKeyOf(f.name)
-    if (key in daemonJson && !seen.has(key) && key !== 'config-file') {
-      seen.add(key)
-      out.push(`"${key}" is set both in daemon.json (${JSON.stringify(daemonJson[key])}) and as a flag (${f.text}): ` +
-        'dockerd will refuse to start ("the following directives are specified both as a flag and in the configuration file"); remove one')
-    }
-  }
-  return out
+function conflictWarnings(flags: FlagUse[], daemonJson: Record<string, unknown> | null): string[] {
+  return configConflicts(flags, daemonJson).map(({ key, flag }) =>
+    `"${key}" is set both in daemon.json (${JSON.stringify(daemonJson![key])}) and as a flag (${flag.text}): ` +
+    'dockerd will refuse to start ("the following directives are specified both as a flag and in the configuration file"); remove one')
 }
 
 /** A source address containers on `bridge` would use, for matching `from` rules. */

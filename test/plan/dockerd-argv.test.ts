@@ -1,5 +1,13 @@
 import t from 'tap'
-import { configKeyOf, flagValues, lastFlagValue, parseDockerdFlags } from '../../src/plan/dockerd-argv.js'
+import { configConflicts, configKeyOf, flagValues, lastFlagValue, parseDockerdFlags } from '../../src/plan/dockerd-argv.js'
+
+t.test('configConflicts: the first flag per daemon.json key also set, --config-file exempt', async (t) => {
+  const flags = parseDockerdFlags(['--config-file=/etc/d.json', '-H', 'unix:///a.sock', '--mtu=1400', '--host=tcp://0.0.0.0:2375', '--debug'])
+  const dj = { 'config-file': 'x', hosts: ['unix:///b.sock'], mtu: 1500 }
+  t.same(configConflicts(flags, dj).map(({ key, flag }) => [key, flag.text]), [['hosts', '-H unix:///a.sock'], ['mtu', '--mtu=1400']])
+  t.same(configConflicts(flags, null), [])
+  t.same(configConflicts(flags, {}), [])
+})
 
 t.test('every spelling of a value flag is found, with its value', async (t) => {
   const cases: [string[], string, string][] = [
