@@ -195,7 +195,11 @@ async function subcommand(route: Route, env: Env, deps: MainDeps, log: Logger): 
 
 /** The reader's options for this route: dockerd's argv as the user gave it, and the program to ask its version. */
 function readOptions(route: Route, env: Env, o: { withConntrack: boolean }): ReadMachineStateOptions {
-  return { argv: [...route.dockerdArgs], env, withConntrack: o.withConntrack, withVersion: true, dockerdCommand: route.command[0], probeHost: route.ours.probe }
+  return {
+    argv: [...route.dockerdArgs], env, withConntrack: o.withConntrack, dockerdCommand: route.command[0], probeHost: route.ours.probe,
+    // A version given in advance is a fact like any read one; only the probe is skipped.
+    withVersion: route.ours.dockerdVersion === null, dockerdVersion: route.ours.dockerdVersion,
+  }
 }
 
 /** A plan whose argv we can exec; anything else is a planner bug, handled like any failure. */

@@ -35,6 +35,8 @@ export interface AutonetOptions {
   debug: boolean
   /** Probe the path MTU to this host and plan at most what gets through (--autonet-probe=HOST); null = no probe. */
   probe: string | null
+  /** Engine version of the dockerd to exec, when known in advance (the image knows it): skips `dockerd --version`. */
+  dockerdVersion: string | null
   /** After dockerd starts, delete UDP conntrack entries that bypass a new container's published ports (stays resident). */
   conntrackWatch: boolean
   /** Options that change the decision, handed to the planner as they are. */
@@ -158,6 +160,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     set: (o, raw, from) => { o.plan.createBridge = readBridge(raw, from) } },
   { name: 'probe', value: 'HOST', describe: 'probe the path MTU to HOST with Don\'t-Fragment pings (iputils ping, at most 10 s) and plan at most what gets through; no answer = keep the egress MTU',
     set: (o, raw, from) => { o.probe = readHost(raw, from) } },
+  { name: 'dockerd-version', value: 'V', describe: 'engine version of the dockerd to exec (e.g. 27.3.1), known in advance: skips the `dockerd --version` probe at start (the image sets it)',
+    set: (o, raw, from) => { o.dockerdVersion = readVersion(raw, from) } },
   { name: 'disable', describe: 'pass everything through untouched: no detection, no changes',
     set: (o, raw, from) => { o.disable = readSwitch(raw, from) } },
   { name: 'debug', describe: 'log debug lines',
@@ -175,7 +179,7 @@ export function envName(spec: OptionSpec): string {
  * @throws UsageError naming the flag or variable and the bad value
  */
 export function readOptions(flags: readonly string[], env: Env): AutonetOptions {
-  const o: AutonetOptions = { dryRun: false, exec: null, disable: false, debug: false, conntrackWatch: false, probe: null, plan: { ...DEFAULT_PLAN_OPTIONS } }
+  const o: AutonetOptions = { dryRun: false, exec: null, disable: false, debug: false, conntrackWatch: false, probe: null, dockerdVersion: null, plan: { ...DEFAULT_PLAN_OPTIONS } }
   for (const spec of OPTIONS) {
     const raw = env[envName(spec)]
     if (raw !== undefined && raw !== '') spec.set(o, raw, envName(spec))
@@ -238,6 +242,14 @@ function readHost(raw: string, from: string): string {
     throw new UsageError(`invalid value for ${from}: "${raw}" (expected a host name or an IP address, e.g. 1.1.1.1)`)
   }
   return raw.replace(/^\[(.*)\]$/, '$1')
+}
+
+/** A Docker Engine version as `dockerd --version` prints it: MAJOR.MINOR[.PATCH][suffix]. */
+function readVersion(raw: string, from: string): string {
+  if (!/^v?\d+\.\d+(\.\d+)?([-+~][\w.~+-]*)?$/.test(raw)) {
+    throw new UsageError(`invalid value for ${from}: "${raw}" (expected an engine version such as 27.3.1)`)
+  }
+  return raw.replace(/^v/, '')
 }
 
 function basename(path: string): string {

@@ -35,6 +35,8 @@ export interface ReadMachineStateOptions {
   withConntrack?: boolean
   /** Run `dockerd --version`; default true. */
   withVersion?: boolean
+  /** The engine version when known in advance (--autonet-dockerd-version); recorded as is, no probe. */
+  dockerdVersion?: string | null
   /** dockerd program for the version probe; default "dockerd". */
   dockerdCommand?: string
   /** Probe the path MTU to this host (--autonet-probe) after reading links; default none. */
@@ -75,7 +77,9 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
     opts.withConntrack
       ? guard('conntrack', () => readConntrack(run), { entries: null, errors: [] })
       : Promise.resolve(null),
-    opts.withVersion === false
+    opts.dockerdVersion
+      ? Promise.resolve(opts.dockerdVersion)
+      : opts.withVersion === false
       ? Promise.resolve(undefined)
       : guard('dockerd_version', () => readDockerdVersion(opts.dockerdCommand ?? 'dockerd', 2000, opts.run ?? execFileRunner(2000)), null),
   ])

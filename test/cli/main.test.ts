@@ -280,3 +280,12 @@ t.test('--autonet-conntrack-watch failing to start: logged, dockerd starts as us
   t.match(f.log.lines.join('\n'), /warn: conntrack watch not started: no socket/)
   t.same(resident, [false])
 })
+
+t.test('a dockerd version given in advance is recorded and the --version probe is skipped', async (t) => {
+  const given = fakes()
+  await main(['--autonet-dockerd-version=29.7.2', '--debug'], {}, given.deps)
+  t.match(given.reads[0], { withVersion: false, dockerdVersion: '29.7.2' })
+  const probed = fakes()
+  await main(['--debug'], {}, probed.deps)
+  t.match(probed.reads[0], { withVersion: true, dockerdVersion: null })
+})

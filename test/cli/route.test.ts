@@ -45,15 +45,15 @@ t.test('routing table: argv forms', async (t) => {
 })
 
 t.test('our options: defaults, env, flags, and the flag wins', async (t) => {
-  t.same(routeArgv([], {}).ours, { dryRun: false, exec: null, disable: false, debug: false, conntrackWatch: false, probe: null, plan: DEFAULT_PLAN_OPTIONS })
+  t.same(routeArgv([], {}).ours, { dryRun: false, exec: null, disable: false, debug: false, conntrackWatch: false, probe: null, dockerdVersion: null, plan: DEFAULT_PLAN_OPTIONS })
 
   const all = routeArgv([
     '--autonet-dry-run', '--autonet-exec=/x/dockerd', '--autonet-max-mtu=9000', '--autonet-mtu-scope=all-routes',
     '--autonet-no-bridge-mac', '--autonet-no-conntrack', '--autonet-no-clamp-mss', '--autonet-bridge=br-ci=10.99.0.1/24',
-    '--autonet-debug', '--autonet-conntrack-watch', '--autonet-probe=192.0.2.1',
+    '--autonet-debug', '--autonet-conntrack-watch', '--autonet-probe=192.0.2.1', '--autonet-dockerd-version=v27.3.1',
   ], {}).ours
   t.same(all, {
-    dryRun: true, exec: '/x/dockerd', disable: false, debug: true, conntrackWatch: true, probe: '192.0.2.1',
+    dryRun: true, exec: '/x/dockerd', disable: false, debug: true, conntrackWatch: true, probe: '192.0.2.1', dockerdVersion: '27.3.1',
     plan: { maxMtu: 9000, mtuScope: 'all-routes', pinBridgeMac: false, conntrackCleanup: false, clampMss: false,
       createBridge: { name: 'br-ci', cidr: '10.99.0.1/24' } },
   })
@@ -81,7 +81,7 @@ t.test('every option has its env variable, DOCKERD_AUTONET_<UPPER_SNAKE>', async
   t.same(OPTIONS.map(envName), [
     'DOCKERD_AUTONET_DRY_RUN', 'DOCKERD_AUTONET_EXEC', 'DOCKERD_AUTONET_MAX_MTU', 'DOCKERD_AUTONET_MTU_SCOPE',
     'DOCKERD_AUTONET_NO_BRIDGE_MAC', 'DOCKERD_AUTONET_NO_CONNTRACK', 'DOCKERD_AUTONET_CONNTRACK_WATCH', 'DOCKERD_AUTONET_NO_CLAMP_MSS',
-    'DOCKERD_AUTONET_BRIDGE', 'DOCKERD_AUTONET_PROBE', 'DOCKERD_AUTONET_DISABLE', 'DOCKERD_AUTONET_DEBUG',
+    'DOCKERD_AUTONET_BRIDGE', 'DOCKERD_AUTONET_PROBE', 'DOCKERD_AUTONET_DOCKERD_VERSION', 'DOCKERD_AUTONET_DISABLE', 'DOCKERD_AUTONET_DEBUG',
   ])
 })
 
@@ -98,6 +98,7 @@ t.test('bad values: a UsageError (exit 2) naming the flag or variable and the va
     [['--autonet-dry-run=maybe'], {}, /--autonet-dry-run: "maybe" \(expected true or false/],
     [[], { DOCKERD_AUTONET_DEBUG: '2' }, /DOCKERD_AUTONET_DEBUG: "2"/],
     [['--autonet-bridge=br-ci'], {}, /--autonet-bridge: "br-ci" \(expected NAME=CIDR/],
+    [[], { DOCKERD_AUTONET_DOCKERD_VERSION: 'latest' }, /DOCKERD_AUTONET_DOCKERD_VERSION: "latest" \(expected an engine version/],
     [['--autonet-bridge=br-ci=10.99.0.1'], {}, /"10.99.0.1" is not an address with a prefix length/],
     [['--autonet-bridge=br-ci=10.99.0.1/33'], {}, /is not an address with a prefix length/],
     [['--autonet-bridge=a-very-long-bridge-name=10.99.0.1/24'], {}, /"a-very-long-bridge-name" is not an interface name/],

@@ -53,6 +53,14 @@ t.test('bases are pinned to a full version', async (t) => {
   for (const f of Object.values(DOCKERFILES)) t.notMatch(from(f).join(' '), /latest|:\d+(-|$)/, `${f}: no floating tag`)
 })
 
+t.test('the engine version told to the wrapper is the base image\'s', async (t) => {
+  const ins = parse(DOCKERFILES.dind)
+  const base = /^docker:(\d+\.\d+\.\d+)-/.exec(ins.find((i) => i.op === 'FROM')!.args)?.[1]
+  const env = ins.filter((i) => i.op === 'ENV').map((i) => /^DOCKERD_AUTONET_DOCKERD_VERSION=(\S+)$/.exec(i.args)?.[1]).find(Boolean)
+  t.equal(env, base, `DOCKERD_AUTONET_DOCKERD_VERSION=${env} matches FROM docker:${base}`)
+  t.ok(ins.some((i) => i.op === 'RUN' && i.args.includes('/usr/local/bin/dockerd --version | grep -F "version $DOCKERD_AUTONET_DOCKERD_VERSION,"')), 'and the build checks it against the binary')
+})
+
 t.test('no npm in the images; ENTRYPOINT and CMD are the bases\'', async (t) => {
   for (const f of Object.values(DOCKERFILES)) {
     const ins = parse(f)

@@ -118,3 +118,13 @@ t.test('withIpFacts and snapshotEnv', async (t) => {
     DOCKERD_ROOTLESS_ROOTLESSKIT_MTU: '1400', DOCKER_HOST: 'unix:///run/docker.sock', DOCKER_TLS_CERTDIR: '/certs',
   })
 })
+
+t.test('a dockerd version given in advance is recorded without running dockerd', async (t) => {
+  const dir = t.testdir({ sys: sysfsSpec(sysfsDump(), t.fixture) })
+  const run = replayRunner(recordedCommands())
+  const state = await readMachineState({
+    argv: [], sysClassNet: join(dir, 'sys'), run, dockerdVersion: '29.7.2', daemonConfigPath: join(dir, 'none.json'), env: {},
+  })
+  t.equal(state.dockerd_version, '29.7.2')
+  t.notOk(run.calls.some((c) => c.startsWith('dockerd')), 'dockerd --version was not run')
+})
