@@ -82,6 +82,7 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
     throw err
   }
   const log = deps.log ?? createLogger(deps.stderr, route.ours.debug)
+  if (route.optionError) log.error(`${route.optionError}; starting ${route.command[0]} with your arguments unchanged`)
   log.debug(`mode ${route.mode}: ${quoteCommand([...route.command, ...route.dockerdArgs])}`)
   switch (route.mode) {
     case 'run': return runWithPlan(route, env, deps, log)

@@ -53,6 +53,8 @@ export interface Route {
   /** Arguments of our subcommand (`plan --state FILE --json`), before any `--`. */
   subcommandArgs: string[]
   ours: AutonetOptions
+  /** Set when our options did not parse in a mode that starts a program: it is logged, and the program starts unchanged. */
+  optionError?: string
 }
 
 /** A bad command line or bad input: the message names what is at fault; exit code 2. */
@@ -100,16 +102,37 @@ export function routeArgv(argv: readonly string[], env: Env): Route {
     // dockerd's flags: ours are taken out wherever they stand, the rest keeps its order.
     const named = first !== undefined && !first.startsWith('-')
     const flags = named ? rest : argv.slice(i)
-    const ours = readOptions([...leading, ...flags.filter(isOurs)], env)
+    const mine = [...leading, ...flags.filter(isOurs)]
+    const dockerdArgs = flags.filter((a) => !isOurs(a))
+    let ours: AutonetOptions
+    try {
+      ours = readOptions(mine, env)
+    } catch (err) {
+      // A mistyped CI variable must not take the Docker service down: dockerd starts with the
+      // user's own arguments, as when detection fails (the caller logs optionError).
+      if (!(err instanceof UsageError)) throw err
+      return { mode: 'exec', command: [named ? first : execFallback(mine, env)], dockerdArgs, subcommandArgs: [], ours: defaultOptions(), optionError: err.message }
+    }
     return {
       // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
       mode: ours.disable || asksOnlyForInfo(flags) ? 'exec' : 'run',
       command: [named ? first : ours.exec ?? 'dockerd'],
-      dockerdArgs: flags.filter((a) => !isOurs(a)), subcommandArgs: [], ours,
+      dockerdArgs, subcommandArgs: [], ours,
     }
   }
   // Any other program (sh, a script of yours): exec'd exactly, its arguments are its own.
-  return { mode: 'exec', command: [first], dockerdArgs: rest, subcommandArgs: [], ours: readOptions(leading, env) }
+  try {
+    return { mode: 'exec', command: [first], dockerdArgs: rest, subcommandArgs: [], ours: readOptions(leading, env) }
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err
+    return { mode: 'exec', command: [first], dockerdArgs: rest, subcommandArgs: [], ours: defaultOptions(), optionError: err.message }
+  }
+}
+
+/** The program the user meant when their options did not parse: a readable --autonet-exec, else dockerd. */
+function execFallback(flags: readonly string[], env: Env): string {
+  const flag = [...flags].reverse().find((f) => f.startsWith('--autonet-exec='))
+  return flag?.slice('--autonet-exec='.length) || env.DOCKERD_AUTONET_EXEC || 'dockerd'
 }
 
 /**
@@ -179,10 +202,12 @@ export function envName(spec: OptionSpec): string {
  * @throws UsageError naming the flag or variable and the bad value
  */
 export function readOptions(flags: readonly string[], env: Env): AutonetOptions {
-  const o: AutonetOptions = { dryRun: false, exec: null, disable: false, debug: false, conntrackWatch: false, probe: null, dockerdVersion: null, plan: { ...DEFAULT_PLAN_OPTIONS } }
+  const o = defaultOptions()
+  const given = new Set(flags.map((f) => f.slice('--autonet-'.length).split('=')[0]))
   for (const spec of OPTIONS) {
     const raw = env[envName(spec)]
-    if (raw !== undefined && raw !== '') spec.set(o, raw, envName(spec))
+    // A flag beats the environment, so a variable it overrides is not even read.
+    if (raw !== undefined && raw !== '' && !given.has(spec.name)) spec.set(o, raw, envName(spec))
   }
   for (const flag of flags) {
     const eq = flag.indexOf('=')
@@ -195,6 +220,11 @@ export function readOptions(flags: readonly string[], env: Env): AutonetOptions 
     spec.set(o, eq < 0 ? 'true' : flag.slice(eq + 1), from)
   }
   return o
+}
+
+/** Our options when nothing is said: all fixes on, 1500 at most, nothing printed in their place. */
+export function defaultOptions(): AutonetOptions {
+  return { dryRun: false, exec: null, disable: false, debug: false, conntrackWatch: false, probe: null, dockerdVersion: null, plan: { ...DEFAULT_PLAN_OPTIONS } }
 }
 
 function readSwitch(raw: string, from: string): boolean {

@@ -26,7 +26,11 @@ t.before(async () => {
  * It reads this machine for real, so every fix that would change the machine (iptables rule,
  * conntrack entries, bridge MAC) is switched off: these tests are about arguments and signals.
  */
-const NO_CHANGES = { DOCKERD_AUTONET_NO_CLAMP_MSS: '1', DOCKERD_AUTONET_NO_CONNTRACK: '1', DOCKERD_AUTONET_NO_BRIDGE_MAC: '1' }
+const NO_CHANGES = {
+  DOCKERD_AUTONET_NO_CLAMP_MSS: '1', DOCKERD_AUTONET_NO_CONNTRACK: '1', DOCKERD_AUTONET_NO_BRIDGE_MAC: '1',
+  // A test that forgets its stub must not start the machine's real dockerd in the host namespace.
+  DOCKERD_AUTONET_EXEC: '/bin/false',
+}
 const wrapper = (args: string[], env: Record<string, string> = {}) =>
   execa('node', [BIN, ...args], { cwd: ROOT, env: { ...NO_CHANGES, ...env }, reject: false, stdin: 'ignore' })
 
@@ -73,13 +77,18 @@ t.test('bin: `dockerd ...` found on PATH; --autonet-disable passes argv through 
   t.equal(r.stderr, '', 'nothing of ours printed')
 })
 
-t.test('bin: command not found exits 127 naming it; a bad value exits 2 naming it', async (t) => {
+t.test('bin: command not found exits 127 naming it; a bad value is named and dockerd still starts', async (t) => {
   const missing = await wrapper(['--autonet-exec=/nonexistent/dockerd', '--autonet-disable'])
   t.equal(missing.exitCode, 127)
   t.match(missing.stderr, /dockerd-autonet: error: \/nonexistent\/dockerd: no such file/)
-  const bad = await wrapper(['--autonet-max-mtu=9k'])
-  t.equal(bad.exitCode, 2)
-  t.match(bad.stderr, /invalid value for --autonet-max-mtu: "9k"/)
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const bad = await wrapper([`--autonet-exec=${stub.path}`, '--autonet-max-mtu=9k', '--debug'], { STUB_EXIT: '5' })
+  t.equal(bad.exitCode, 5, 'the stub ran and its code is ours')
+  t.same(stub.argv(), ['--debug'], 'with the user arguments unchanged')
+  t.match(bad.stderr, /invalid value for --autonet-max-mtu: "9k" .*; starting .* with your arguments unchanged/)
+  const planBad = await wrapper(['plan', '--autonet-max-mtu=9k'])
+  t.equal(planBad.exitCode, 2, 'a subcommand refuses it')
 })
 
 t.test('bin: plan --state CASE --json, help and version print on stdout', async (t) => {

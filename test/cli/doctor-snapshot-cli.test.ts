@@ -43,9 +43,11 @@ t.test('routing: doctor is a subcommand; --autonet-probe is ours and reaches the
   t.equal(routeArgv(['--debug'], { DOCKERD_AUTONET_PROBE: 'one.one.one.one' }).ours.probe, 'one.one.one.one')
   t.equal(routeArgv(['--autonet-probe=[2001:db8::1]'], {}).ours.probe, '2001:db8::1', 'brackets dropped')
   for (const bad of ['-f', 'a b', '', 'x;rm']) {
-    t.throws(() => routeArgv([`--autonet-probe=${bad}`], {}), /invalid value for --autonet-probe|needs a value/, JSON.stringify(bad))
+    // Refused by a subcommand; where dockerd is to start, carried as an error and no probe runs.
+    t.throws(() => routeArgv(['plan', `--autonet-probe=${bad}`], {}), /invalid value for --autonet-probe|needs a value/, JSON.stringify(bad))
+    t.match(routeArgv([`--autonet-probe=${bad}`], {}), { mode: 'exec', ours: { probe: null }, optionError: /invalid value for --autonet-probe|needs a value/ })
   }
-  t.throws(() => routeArgv(['--autonet-probe'], {}), /--autonet-probe needs a value: --autonet-probe=HOST/)
+  t.throws(() => routeArgv(['doctor', '--autonet-probe'], {}), /--autonet-probe needs a value: --autonet-probe=HOST/)
   const f = fakes()
   await main(['plan', '--json', '--autonet-probe=192.0.2.9'], {}, f.deps)
   t.equal(f.reads[0].probeHost, '192.0.2.9')

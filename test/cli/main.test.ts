@@ -132,12 +132,20 @@ t.test('exec mode: a foreign command, or --autonet-disable, is exec\'d untouched
   t.same(f.reads, [])
 })
 
-t.test('usage errors exit 2 with the message on the log, before anything runs', async (t) => {
+t.test('usage errors of a subcommand exit 2 with the message on the log, before anything runs', async (t) => {
   const f = fakes()
-  t.equal(await main(['--autonet-max-mtu=huge'], {}, f.deps), 2)
-  t.equal(await main([], { DOCKERD_AUTONET_MTU_SCOPE: 'wide' }, f.deps), 2)
+  t.equal(await main(['plan', '--autonet-max-mtu=huge'], {}, f.deps), 2)
+  t.equal(await main(['snapshot'], { DOCKERD_AUTONET_MTU_SCOPE: 'wide' }, f.deps), 2)
   t.same(f.events, [])
   t.match(f.log.lines, [/error: invalid value for --autonet-max-mtu: "huge"/, /error: invalid value for DOCKERD_AUTONET_MTU_SCOPE: "wide"/])
+})
+
+t.test('a bad option where dockerd is to start: logged, and dockerd starts with the user arguments (fail open)', async (t) => {
+  const f = fakes()
+  t.equal(await main(['--autonet-max-mtu=huge', '-H', 'fd://'], { DOCKERD_AUTONET_MTU_SCOPE: 'wide' }, f.deps), 0)
+  t.same(f.events, ['exec'], 'nothing read, planned or applied')
+  t.same(f.execs, [['dockerd', '-H', 'fd://']])
+  t.match(f.log.lines, [/error: invalid value for .*; starting dockerd with your arguments unchanged/])
 })
 
 t.test('help lists every option with its env variable, the subcommands and the exit codes', async (t) => {

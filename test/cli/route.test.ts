@@ -107,11 +107,32 @@ t.test('bad values: a UsageError (exit 2) naming the flag or variable and the va
     [['--debug', '--autonet-dryrun'], {}, /unknown option --autonet-dryrun/],
   ]
   for (const [argv, env, message] of bad) {
-    t.throws(() => routeArgv(argv, env), message, JSON.stringify([argv, env]))
-    try { routeArgv(argv, env) } catch (err) {
+    const what = JSON.stringify([argv, env])
+    // Subcommands (plan, snapshot, doctor) refuse a bad option: exit 2, nothing runs.
+    t.throws(() => routeArgv(['plan', ...argv], env), message, `plan ${what}`)
+    try { routeArgv(['plan', ...argv], env) } catch (err) {
       t.ok(err instanceof UsageError && err.exitCode === 2, 'exit code 2')
     }
+    // Where dockerd is to start, a bad option must not block it: exec unchanged, error carried.
+    const r = routeArgv(argv, env)
+    const rest = argv.filter((a) => !a.startsWith('--autonet-'))
+    // After our leading options a word is a program of its own (`--autonet-max-mtu 9000`: "9000").
+    const [command, args] = rest[0] !== undefined && !rest[0].startsWith('-') ? [rest[0], rest.slice(1)] : ['dockerd', rest]
+    t.match(r, { mode: 'exec', command: [command], optionError: message }, `run ${what}`)
+    t.same(r.dockerdArgs, args, 'the user\'s own arguments, ours taken out')
   }
+})
+
+t.test('a flag beats its variable, which is then not even read', async (t) => {
+  t.equal(routeArgv(['plan', '--autonet-max-mtu=1300'], { DOCKERD_AUTONET_MAX_MTU: 'x' }).ours.plan.maxMtu, 1300)
+})
+
+t.test('bad options with a named program or --autonet-exec: that program starts unchanged', async (t) => {
+  t.match(routeArgv(['/usr/local/bin/dockerd', '--autonet-max-mtu=x', '-H', 'fd://'], {}),
+    { mode: 'exec', command: ['/usr/local/bin/dockerd'], dockerdArgs: ['-H', 'fd://'], optionError: /--autonet-max-mtu/ })
+  t.match(routeArgv(['--autonet-exec=/opt/dockerd', '--autonet-bogus'], {}), { mode: 'exec', command: ['/opt/dockerd'], dockerdArgs: [] })
+  t.match(routeArgv(['--debug'], { DOCKERD_AUTONET_EXEC: '/opt/dockerd', DOCKERD_AUTONET_MAX_MTU: 'x' }), { mode: 'exec', command: ['/opt/dockerd'], dockerdArgs: ['--debug'] })
+  t.match(routeArgv(['--autonet-bogus', 'sh', '-c', 'exit 7'], {}), { mode: 'exec', command: ['sh'], dockerdArgs: ['-c', 'exit 7'], optionError: /unknown option --autonet-bogus/ })
 })
 
 t.test('a foreign command\'s arguments are its own, even --autonet-* ones', async (t) => {
