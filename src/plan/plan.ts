@@ -101,6 +101,7 @@ export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_P
     const made = planCreateBridge(created, links, state)
     if ('error' in made) error = made.error
     else {
+      if (made.warning) warnings.push(made.warning)
       if (made.action) actions.push(made.action)
       reasons.push(made.reason)
       if (!userBridge) planned.push({ name: 'bridge', value: created.name, reason: `containers attach to ${created.name} (--autonet-bridge)` })
@@ -239,7 +240,7 @@ function planBridgeMac(bridge: string, links: Link[], enabled: boolean): { actio
  * a link of that name with another address or of another kind is a clash, named in the error.
  */
 function planCreateBridge(req: { name: string, cidr: string }, links: Link[], state: MachineState):
-  { action?: Action, reason: string } | { error: string } {
+  { action?: Action, reason: string, warning?: string } | { error: string } {
   let want
   try { want = parsePrefix(req.cidr) } catch (e) { return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${(e as Error).message}` } }
   const mac = stableBridgeMac(req.name, links.map((l) => l.mac))
@@ -247,8 +248,16 @@ function planCreateBridge(req: { name: string, cidr: string }, links: Link[], st
   if (existing) {
     // Link-local IPv6 appears on every up link and says nothing about the bridge's network.
     const global = (existing.addrs ?? []).filter((a) => !a.toLowerCase().startsWith('fe80:'))
-    if (existing.type !== 'bridge' || (global.length > 0 && !global.includes(req.cidr))) {
+    if (existing.type !== 'bridge') {
       return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${req.name} exists as a ${existing.type} with ${global.join(', ') || 'no address'}; remove it or choose another name` }
+    }
+    if (global.length > 0 && !global.includes(req.cidr)) {
+      // Still that daemon's own bridge: falling back to no --bridge would put a second daemon on
+      // the first one's docker0. Use it as it is and say so.
+      return {
+        reason: `bridge ${req.name} exists with ${global.join(', ')}: used as it is`,
+        warning: `--autonet-bridge=${req.name}=${req.cidr}: ${req.name} exists with ${global.join(', ')}, not ${req.cidr}; dockerd uses it as it is (remove it, or fix the option, to get ${req.cidr})`,
+      }
     }
     if (global.includes(req.cidr)) return { reason: `bridge ${req.name} exists with ${req.cidr}: nothing to create` }
     return {

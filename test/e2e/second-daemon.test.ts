@@ -116,16 +116,19 @@ if (requireE2E(t)) {
     await server.stop()
   })
 
-  t.test('a clash (br-ci exists with another address) is a clear error naming both; dockerd still starts', async (t) => {
+  t.test('a clash (br-ci exists with another address) is a warning naming both; dockerd uses br-ci as it is, never docker0', async (t) => {
     const topo = await pod(t)
     await topo.addLink('pod', 'br-ci', 'bridge')
     await topo.addAddr('pod', 'br-ci', '10.98.0.1/24')
     const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--autonet-bridge=br-ci=10.99.0.1/24'] })
     seen.tmpDirs.push(d.tmpDir)
-    t.match(d.log(), /dockerd-autonet: error: --autonet-bridge=br-ci=10\.99\.0\.1\/24: br-ci exists as a bridge with 10\.98\.0\.1\/24(, fe80:[0-9a-f:]+\/64)?; remove it or choose another name; starting dockerd with your arguments unchanged/,
-      'the error names the bridge, the wanted and the existing address', { log: ours(d) })
-    t.notMatch(d.log(), /--bridge=br-ci/, 'dockerd not pointed at the clashing bridge')
-    t.equal((await d.docker(['version', '--format', '{{.Server.Version}}'])).exitCode, 0, 'dockerd is up (fail open)')
+    t.match(d.log(), /dockerd-autonet: warn: --autonet-bridge=br-ci=10\.99\.0\.1\/24: br-ci exists with 10\.98\.0\.1\/24, not 10\.99\.0\.1\/24; dockerd uses it as it is/,
+      'the warning names the bridge, the wanted and the existing address', { log: ours(d) })
+    t.match(d.log(), /starting: dockerd .*--bridge=br-ci/, 'dockerd pointed at br-ci, not left on docker0')
+    t.equal((await d.docker(['version', '--format', '{{.Server.Version}}'])).exitCode, 0, 'dockerd is up')
+    await ensureBusyboxImage(d)
+    const ip = await d.docker(['run', '--rm', BUSYBOX_IMAGE, 'sh', '-c', 'ip -4 -o addr show dev eth0'])
+    t.match(ip.stdout, /inet 10\.98\.0\.\d+\/24/, 'containers get addresses of the existing br-ci')
     t.match(await topo.ip('pod', ['-4', '-o', 'addr', 'show', 'dev', 'br-ci']), /inet 10\.98\.0\.1\/24 /, 'br-ci left as it was')
     t.notMatch(await topo.ip('pod', ['-4', '-o', 'addr', 'show', 'dev', 'br-ci']), /10\.99\./, 'and not given the wanted address')
   })

@@ -118,7 +118,7 @@ t.test('create a second daemon bridge: planned when missing, idempotent when pre
   t.notOk(present.actions.some((a) => a.type === 'create-bridge'))
   t.equal(present.error, null)
   const clash = planFromState(state({ links: [link('eth0', 1450), link('br-ci', 1500, { type: 'bridge', addrs: ['10.50.0.1/24'] })] }), req)
-  t.match(clash.error, /br-ci exists .* 10\.50\.0\.1\/24/)
+  t.match(clash.warnings.join('\n'), /br-ci exists with 10\.50\.0\.1\/24, not 10\.99\.0\.1\/24/)
   const overlap = planFromState(state({ routes4: [route('default', 'eth0'), route('10.99.0.0/16', 'eth0')] }), req)
   t.match(overlap.error, /overlaps the route 10\.99\.0\.0\/16 dev eth0/)
   t.same(planFromState(state({ argv: ['-b', 'br-other'] }), req).args.filter((a) => a.startsWith('--bridge')), [], 'user bridge wins')
@@ -165,8 +165,12 @@ t.test('an existing --autonet-bridge without a fixed MAC is pinned; one without 
   t.same(bridgeActions(bare), ['create-bridge'], 'address added by the idempotent create step')
   t.equal(bare.error, null)
   const clash = planFromState(state({ links: [link('eth0', 1450), link('br-ci', 1500, { type: 'bridge', addrs: ['10.98.0.1/24', 'fe80::1/64'] })] }), req)
-  t.equal(clash.error, '--autonet-bridge=br-ci=10.99.0.1/24: br-ci exists as a bridge with 10.98.0.1/24; remove it or choose another name')
-  t.notOk(clash.actions.some((a) => a.type === 'pin-bridge-mac'), 'nothing applied on a clash')
+  t.equal(clash.error, null, 'another address: not an error, the bridge is used as it is')
+  t.ok(clash.warnings.includes('--autonet-bridge=br-ci=10.99.0.1/24: br-ci exists with 10.98.0.1/24, not 10.99.0.1/24; dockerd uses it as it is (remove it, or fix the option, to get 10.99.0.1/24)'), clash.warnings.join('\n'))
+  t.ok(clash.args.includes('--bridge=br-ci'), 'a second daemon never falls back onto docker0')
+  t.notOk(clash.actions.some((a) => a.type === 'create-bridge'), 'nothing created')
+  const veth = planFromState(state({ links: [link('eth0', 1450), link('br-ci', 1500, { type: 'veth' })] }), req)
+  t.equal(veth.error, '--autonet-bridge=br-ci=10.99.0.1/24: br-ci exists as a veth with no address; remove it or choose another name')
 })
 
 t.test('stale conntrack: a docker bridge with ports belongs to a running daemon; its flows stay', async (t) => {
