@@ -234,11 +234,14 @@ function readSwitch(raw: string, from: string): boolean {
   throw new UsageError(`invalid value for ${from}: "${raw}" (expected true or false, 1 or 0)`)
 }
 
-/** 68: the smallest IPv4 MTU (RFC 791, ETH_MIN_MTU); 65535: the largest IPv4 packet. */
+/**
+ * The cap we may plan up to: from 576 (no planned MTU goes below it: the IPv4 minimum datagram
+ * every host must accept, RFC 791 / RFC 1122 3.3.3) to 65535 (the largest IPv4 packet).
+ */
 function readMtu(raw: string, from: string): number {
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN
-  if (!(n >= 68 && n <= 65535)) {
-    throw new UsageError(`invalid value for ${from}: "${raw}" (expected an MTU in bytes, an integer from 68 to 65535)`)
+  if (!(n >= 576 && n <= 65535)) {
+    throw new UsageError(`invalid value for ${from}: "${raw}" (expected an MTU in bytes, an integer from 576 to 65535)`)
   }
   return n
 }

@@ -57,6 +57,9 @@ export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_P
   reasons.push(e4.reason)
   if (e6.found || (state.routes6 ?? []).length > 0) reasons.push(e6.reason)
   const egress = firstHop(e4) ?? firstHop(e6)
+  if (egress && (isDockerBridgeName(egress) || egress === userBridge)) {
+    warnings.push(`the default route leaves via ${egress}, the bridge containers sit on: their traffic would loop back to them; check the routes (ip route) before starting dockerd`)
+  }
 
   // --- MTU ----------------------------------------------------------------------------------
   const dockerBridges = new Set(links.filter((l) => isDockerBridgeName(l.name) || l.name === userBridge).map((l) => l.name))

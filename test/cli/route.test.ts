@@ -89,6 +89,7 @@ t.test('bad values: a UsageError (exit 2) naming the flag or variable and the va
   const bad: [string[], Record<string, string>, RegExp][] = [
     [['--autonet-max-mtu=abc'], {}, /--autonet-max-mtu: "abc" \(expected an MTU in bytes/],
     [['--autonet-max-mtu=67'], {}, /--autonet-max-mtu: "67"/],
+    [['--autonet-max-mtu=500'], {}, /--autonet-max-mtu: "500" \(expected an MTU in bytes, an integer from 576 to 65535\)/],
     [['--autonet-max-mtu=65536'], {}, /--autonet-max-mtu: "65536"/],
     [['--autonet-max-mtu=1e3'], {}, /--autonet-max-mtu: "1e3"/],
     [['--autonet-max-mtu'], {}, /--autonet-max-mtu needs a value: --autonet-max-mtu=N/],

@@ -197,3 +197,10 @@ t.test("stale conntrack: docker0's local-table, link-local and multicast routes 
   t.notOk(p.actions.some((a) => a.type === 'conntrack-delete'), 'the pod\'s mDNS flow is kept')
   t.notMatch(p.reasons.join('\n'), /fe80|ff00/, 'no link-local or multicast range counted')
 })
+
+t.test("a default route over docker's own bridge is warned about", async (t) => {
+  const p = planFromState(state({ links: [link('docker0', 1500, { type: 'bridge' })], routes4: [route('default', 'docker0')] }))
+  t.equal(p.egress, 'docker0')
+  t.match(p.warnings.join('\n'), /the default route leaves via docker0, the bridge containers sit on/)
+  t.same(planFromState(state()).warnings, [], 'no such warning for an ordinary egress')
+})
