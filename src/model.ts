@@ -89,6 +89,8 @@ export interface ConntrackTuple {
 export interface ConntrackEntry {
   id: string
   proto: string
+  /** IP protocol number (`conntrack -L`'s second column), for protocols it names "unknown". */
+  protonum?: number
   state?: string | null
   flags?: string[]
   orig: ConntrackTuple

@@ -51,6 +51,7 @@ export function parseConntrackLine(line: string): ConntrackEntry | null {
   const proto = tokens[i]
   // proto name, proto number, seconds left: anything else is not an entry line.
   if (!proto || !/^[a-z0-9-]+$/.test(proto) || !/^\d+$/.test(tokens[i + 1] ?? '') || !/^\d+$/.test(tokens[i + 2] ?? '')) return null
+  const protonum = Number(tokens[i + 1])
   i += 3
   let state: string | null = null
   if (/^[A-Z_]+$/.test(tokens[i] ?? '')) state = tokens[i++]
@@ -86,6 +87,7 @@ export function parseConntrackLine(line: string): ConntrackEntry | null {
   return {
     id: `ct-${createHash('sha1').update(key).digest('hex').slice(0, 12)}`,
     proto,
+    protonum,
     state,
     flags,
     orig,

@@ -9,7 +9,7 @@ t.test('recorded IPv4 entries', async (t) => {
   t.equal(v4.length, 4)
   const tcp = v4.find((e) => e.proto === 'tcp')
   t.same(tcp && { ...tcp, id: 'x' }, {
-    id: 'x', proto: 'tcp', state: 'ESTABLISHED', flags: ['ASSURED'], family: 'ipv4',
+    id: 'x', proto: 'tcp', protonum: 6, state: 'ESTABLISHED', flags: ['ASSURED'], family: 'ipv4',
     orig: { src: '10.0.0.2', dst: '10.1.0.1', sport: 50000, dport: 6443 },
     reply: { src: '10.1.0.1', dst: '10.0.0.2', sport: 6443, dport: 50000 },
   })
@@ -92,4 +92,9 @@ t.test('readConntrack: tool missing, no permission, one family failing', async (
   }))
   t.equal(half.entries?.length, 4, 'IPv4 entries kept')
   t.match(half.errors, [/^conntrack: `conntrack -L -f ipv6` failed \(exit 1: .*Protocol not supported\)$/])
+})
+
+t.test('a protocol conntrack has no name for keeps its number (IGMP: unknown 2)', async (t) => {
+  const e = parseConntrackLine('unknown  2 599 src=172.17.0.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=172.17.0.1 mark=0 use=1')
+  t.match(e, { proto: 'unknown', protonum: 2, orig: { src: '172.17.0.1', dst: '224.0.0.22' }, reply: { src: '224.0.0.22', dst: '172.17.0.1' } })
 })
