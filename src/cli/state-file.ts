@@ -6,6 +6,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { MachineState } from '../model.js'
+import { locateJsonError } from '../json-position.js'
+import { snapshotProblems } from '../snapshot/validate.js'
 import { UsageError } from './route.js'
 
 /**
@@ -14,7 +16,7 @@ import { UsageError } from './route.js'
  * @param path file to read; a case file (`{"fixture": {...}, "expected": ...}`) is accepted too
  * @returns the snapshot as written (fields the reader did not know stay absent)
  * @throws UsageError naming the file: unreadable, not JSON (with line:column), or not a snapshot
- *   (not an object; `links`, `routes4`, `routes6` or `argv` present but not a list)
+ *   (the first problems found by snapshotProblems, each naming its field)
  */
 export async function readStateFile(path: string): Promise<MachineState> {
   let text: string
@@ -27,16 +29,14 @@ export async function readStateFile(path: string): Promise<MachineState> {
   try {
     value = JSON.parse(text)
   } catch (err) {
-    const { line, column } = lineColumn(text, jsonErrorOffset(text))
-    const why = (err as Error).message.replace(/ in JSON at position \d+.*$/, '')
-    throw new UsageError(`state file ${path}:${line}:${column}: not valid JSON: ${why}`)
+    const { line, column, problem } = locateJsonError(text, err as Error)
+    throw new UsageError(`state file ${path}:${line}:${column}: not valid JSON: ${problem}`)
   }
   if (isObject(value) && isObject(value.fixture) && !('links' in value)) value = value.fixture
-  if (!isObject(value)) throw new UsageError(`state file ${path}: expected a JSON object (a snapshot), got ${kind(value)}`)
-  for (const key of ['links', 'routes4', 'routes6', 'argv']) {
-    if (key in value && !Array.isArray(value[key])) {
-      throw new UsageError(`state file ${path}: "${key}" must be a list, got ${kind(value[key])}`)
-    }
+  const problems = snapshotProblems(value)
+  if (problems.length > 0) {
+    const more = problems.length > 5 ? `; and ${problems.length - 5} more` : ''
+    throw new UsageError(`state file ${path}: not a snapshot: ${problems.slice(0, 5).join('; ')}${more}`)
   }
   return value as MachineState
 }
@@ -47,74 +47,4 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function kind(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v
-}
-
-/** 1-based line and column of a character offset. */
-export function lineColumn(text: string, offset: number): { line: number, column: number } {
-  const before = text.slice(0, offset)
-  const line = before.split('\n').length
-  return { line, column: offset - before.lastIndexOf('\n') }
-}
-
-/**
- * Offset of the first JSON syntax error in `text` (text.length when it ends too early).
- * JSON.parse's own messages carry a position only on some errors and only in some Node
- * versions, so we find it ourselves; this runs only after JSON.parse has failed.
- */
-export function jsonErrorOffset(text: string): number {
-  let i = 0
-  const ws = () => { while (i < text.length && ' \t\n\r'.includes(text[i])) i++ }
-  const fail = (): never => { throw i }
-  const value = (): void => {
-    ws()
-    const c = text[i]
-    if (c === '{') {
-      i++; ws()
-      if (text[i] === '}') { i++; return }
-      for (;;) {
-        ws(); if (text[i] !== '"') fail()
-        string(); ws()
-        if (text[i] !== ':') fail()
-        i++; value(); ws()
-        if (text[i] === ',') { i++; continue }
-        if (text[i] === '}') { i++; return }
-        fail()
-      }
-    } else if (c === '[') {
-      i++; ws()
-      if (text[i] === ']') { i++; return }
-      for (;;) {
-        value(); ws()
-        if (text[i] === ',') { i++; continue }
-        if (text[i] === ']') { i++; return }
-        fail()
-      }
-    } else if (c === '"') {
-      string()
-    } else {
-      const m = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 400))
-      if (!m) fail()
-      i += m![0].length
-    }
-  }
-  const string = () => {
-    i++
-    while (i < text.length && text[i] !== '"') {
-      if (text.charCodeAt(i) < 0x20) fail()
-      if (text[i] === '\\') {
-        i++
-        if (text[i] === 'u') { if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail(); i += 4 }
-        else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail()
-      }
-      i++
-    }
-    if (i >= text.length) fail()
-    i++
-  }
-  try {
-    value(); ws()
-    return i < text.length ? i : text.length
-  } catch (at) {
-    return Math.min(at as number, text.length)
-  }
 }

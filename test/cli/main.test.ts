@@ -221,8 +221,8 @@ t.test('plan --state: unreadable or malformed files exit 2 naming the file (and 
   const rows: [string, RegExp][] = [
     [`${dir}/missing.json`, /error: cannot read state file .*missing\.json: ENOENT/],
     [`${dir}/bad.json`, /error: state file .*bad\.json:3:15: not valid JSON/],
-    [`${dir}/list.json`, /error: state file .*list\.json: expected a JSON object \(a snapshot\), got a list/],
-    [`${dir}/links.json`, /error: state file .*links\.json: "links" must be a list, got object/],
+    [`${dir}/list.json`, /error: state file .*list\.json: not a snapshot: expected a JSON object \(a snapshot\), got a list/],
+    [`${dir}/links.json`, /error: state file .*links\.json: not a snapshot: links: expected a list, got object/],
   ]
   for (const [file, message] of rows) {
     const f = fakes()

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import {
-  configFileFromArgv, configFilePath, decodeConfigBytes, findJsonSyntaxError, jsonErrorOffset, lineColumnAt,
+  configFileFromArgv, configFilePath, decodeConfigBytes,
   readDaemonConfig,
 } from '../../src/read/daemon-config.js'
 
@@ -92,27 +92,3 @@ t.test('configFilePath / configFileFromArgv', async (t) => {
   t.equal(configFileFromArgv(['--config-filex=/y']), null)
 })
 
-t.test('the scanner agrees with JSON.parse', async (t) => {
-  const samples = [
-    '{}', '[]', '{"a":[1,-2.5e3,true,false,null,"x\\u00e9\\n"]}', ' {"a" : {"b": []}} ',
-    '{"a":1,}', '[1,2', '{"a" 1}', '{"a":01}', '{"a":-}', '{"a":"\t"}', '{"a":"\\x"}', '{"a":"\\u12"}', '{"a":"\\u12g4"}', '{"a":"\\u"}',
-    '{"a":1} x', '', '{', 'nul', '{"a":.5}', '{"a":1.}', '{"a":1e}', '{"a":1e+5}', '[1,,2]', '{"a":"b"', '{a:1}', '\u00a0{}',
-  ]
-  for (const s of samples) {
-    let valid = true
-    let message = ''
-    try { JSON.parse(s) } catch (e) { valid = false; message = (e as Error).message }
-    const found = findJsonSyntaxError(s)
-    t.equal(found === null, valid, `validity of ${JSON.stringify(s)}`)
-    const v8 = /at position (\d+)/.exec(message)
-    if (v8) t.equal(found, Number(v8[1]), `same offset as V8 for ${JSON.stringify(s)}`)
-  }
-})
-
-t.test('jsonErrorOffset and lineColumnAt', async (t) => {
-  t.equal(jsonErrorOffset('{"a" 1}', 'Expected \':\' after property name in JSON at position 5'), 5)
-  t.equal(jsonErrorOffset('{"a":', 'Unexpected end of JSON input'), 5)
-  t.same(lineColumnAt('ab\ncd\nef', 0), { line: 1, column: 1 })
-  t.same(lineColumnAt('ab\ncd\nef', 4), { line: 2, column: 2 })
-  t.same(lineColumnAt('ab\ncd\nef', 99), { line: 3, column: 3 })
-})

@@ -1,0 +1,99 @@
+/**
+ * Checking that a snapshot handed to `plan --state` has the shape of the contract
+ * (shared/cases/README.md), so that a pasted, hand-edited or truncated snapshot is refused with
+ * the field at fault named, instead of crashing the planner or being read as "link down".
+ * Fields the contract marks optional may be absent; present ones must have their type.
+ */
+
+/** MTU bounds of a Linux device, in bytes: 68 (IPv4 minimum, RFC 791) to 65536 (loopback). */
+const MTU_MIN = 68
+const MTU_MAX = 65536
+
+type Obj = Record<string, unknown>
+
+/**
+ * The problems of `value` as a snapshot, each naming its path (`links[1] (eth0).mtu`); empty
+ * when it is one. Never throws.
+ */
+export function snapshotProblems(value: unknown): string[] {
+  const out: string[] = []
+  if (!isObj(value)) return [`expected a JSON object (a snapshot), got ${kind(value)}`]
+  list(value, 'links', out, (l, at) => {
+    const name = typeof l.name === 'string' && l.name !== '' ? l.name : null
+    const where = name ? `${at} (${name})` : at
+    if (!name) out.push(`${at}.name: expected a non-empty string, got ${show(l.name)}`)
+    if (!isMtu(l.mtu)) out.push(`${where}.mtu: ${show(l.mtu)} is not an MTU (an integer from ${MTU_MIN} to ${MTU_MAX} bytes)`)
+    if (typeof l.up !== 'boolean') out.push(`${where}.up: expected true or false, got ${show(l.up)}`)
+    optional(l, 'type', where, out, (v) => typeof v === 'string', 'a string')
+    optional(l, 'mac', where, out, (v) => v === null || typeof v === 'string', 'a string or null')
+    optional(l, 'master', where, out, (v) => v === null || typeof v === 'string', 'a string or null')
+    optional(l, 'addr_assign_type', where, out, (v) => v === null || Number.isInteger(v), 'an integer or null')
+    optional(l, 'addrs', where, out, (v) => Array.isArray(v) && v.every((a) => typeof a === 'string'), 'a list of strings')
+  })
+  for (const key of ['routes4', 'routes6']) {
+    list(value, key, out, (r, at) => {
+      if (typeof r.dst !== 'string') out.push(`${at}.dst: expected "default" or a prefix, got ${show(r.dst)}`)
+      optional(r, 'dev', at, out, (v) => v === null || typeof v === 'string', 'a string or null')
+      optional(r, 'metric', at, out, (v) => v === null || Number.isInteger(v), 'an integer or null')
+      optional(r, 'mtu', at, out, (v) => v === null || isMtu(v), `an MTU (${MTU_MIN}..${MTU_MAX}) or null`)
+      optional(r, 'table', at, out, (v) => v === null || typeof v === 'string' || Number.isInteger(v), 'a table name or number')
+      optional(r, 'nexthops', at, out, (v) => Array.isArray(v) && v.every((h) => isObj(h) && (h.dev === null || typeof h.dev === 'string')), 'a list of {dev, gw}')
+    })
+  }
+  for (const key of ['rules4', 'rules6']) {
+    list(value, key, out, (r, at) => {
+      if (!Number.isInteger(r.priority)) out.push(`${at}.priority: expected an integer, got ${show(r.priority)}`)
+    })
+  }
+  list(value, 'conntrack', out, (e, at) => {
+    if (typeof e.id !== 'string') out.push(`${at}.id: expected a string, got ${show(e.id)}`)
+    if (typeof e.proto !== 'string') out.push(`${at}.proto: expected a string, got ${show(e.proto)}`)
+    for (const dir of ['orig', 'reply']) {
+      const d = e[dir]
+      if (!isObj(d) || typeof d.src !== 'string' || typeof d.dst !== 'string') out.push(`${at}.${dir}: expected {src, dst, sport?, dport?}, got ${show(d)}`)
+    }
+  })
+  if ('daemon_json' in value && value.daemon_json !== null && !isObj(value.daemon_json)) {
+    out.push(`daemon_json: expected an object or null, got ${kind(value.daemon_json)}`)
+  }
+  if ('argv' in value && !(Array.isArray(value.argv) && value.argv.every((a) => typeof a === 'string'))) {
+    out.push(`argv: expected a list of strings, got ${show(value.argv)}`)
+  }
+  if ('env' in value && value.env !== undefined && !(isObj(value.env) && Object.values(value.env).every((v) => typeof v === 'string'))) {
+    out.push(`env: expected an object of strings, got ${show(value.env)}`)
+  }
+  return out
+}
+
+function list(value: Obj, key: string, out: string[], each: (item: Obj, at: string) => void): void {
+  if (!(key in value) || value[key] === undefined) return
+  const items = value[key]
+  if (!Array.isArray(items)) { out.push(`${key}: expected a list, got ${kind(items)}`); return }
+  items.forEach((item, i) => {
+    const at = `${key}[${i}]`
+    if (!isObj(item)) out.push(`${at}: expected an object, got ${show(item)}`)
+    else each(item, at)
+  })
+}
+
+function optional(o: Obj, key: string, at: string, out: string[], ok: (v: unknown) => boolean, want: string): void {
+  if (key in o && o[key] !== undefined && !ok(o[key])) out.push(`${at}.${key}: expected ${want}, got ${show(o[key])}`)
+}
+
+function isMtu(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= MTU_MIN && v <= MTU_MAX
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function kind(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing'
+  const text = JSON.stringify(v)
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text
+}

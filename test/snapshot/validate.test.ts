@@ -1,0 +1,36 @@
+import t from 'tap'
+import { snapshotProblems } from '../../src/snapshot/validate.js'
+import { loadCases } from '../helpers/cases.js'
+
+const ok = { links: [{ name: 'eth0', mtu: 1450, mac: null, type: 'veth', up: true }], routes4: [{ dst: 'default', dev: 'eth0' }], routes6: [], daemon_json: null, argv: [] }
+
+t.test('every shared case is a valid snapshot', async (t) => {
+  for (const c of loadCases()) t.same(snapshotProblems(c.fixture), [], c.file)
+  t.same(snapshotProblems(ok), [])
+})
+
+t.test('each bad field is named with its path', async (t) => {
+  const bad: [unknown, string][] = [
+    [[], 'expected a JSON object (a snapshot), got a list'],
+    [{ ...ok, links: [null, 5] }, 'links[0]: expected an object, got null'],
+    [{ ...ok, links: [{ name: 'eth0', mtu: 0, up: true }] }, 'links[0] (eth0).mtu: 0 is not an MTU (an integer from 68 to 65536 bytes)'],
+    [{ ...ok, links: [{ name: 'eth0', mtu: '1500', up: true }] }, 'links[0] (eth0).mtu: "1500" is not an MTU'],
+    [{ ...ok, links: [{ name: 'eth0', mtu: 1400.5, up: true }] }, 'links[0] (eth0).mtu: 1400.5 is not an MTU'],
+    [{ ...ok, links: [{ name: 'eth0', mtu: 1e9, up: true }] }, 'links[0] (eth0).mtu: 1000000000 is not an MTU'],
+    [{ ...ok, links: [{ name: 'eth0', up: true }] }, 'links[0] (eth0).mtu: nothing is not an MTU'],
+    [{ ...ok, links: [{ mtu: 1500, up: true }] }, 'links[0].name: expected a non-empty string, got nothing'],
+    [{ ...ok, links: [{ name: 'eth0', mtu: 1500 }] }, 'links[0] (eth0).up: expected true or false, got nothing'],
+    [{ ...ok, routes4: [null] }, 'routes4[0]: expected an object, got null'],
+    [{ ...ok, routes4: [{ dev: 'eth0' }] }, 'routes4[0].dst: expected "default" or a prefix, got nothing'],
+    [{ ...ok, routes6: [{ dst: 'default', dev: 'eth0', mtu: -1 }] }, 'routes6[0].mtu: expected an MTU (68..65536) or null, got -1'],
+    [{ ...ok, daemon_json: 'x' }, 'daemon_json: expected an object or null, got string'],
+    [{ ...ok, conntrack: 'x' }, 'conntrack: expected a list, got string'],
+    [{ ...ok, conntrack: [{ id: 'A', proto: 'udp', orig: {} }] }, 'conntrack[0].orig: expected {src, dst, sport?, dport?}, got {}'],
+    [{ ...ok, rules4: 'x' }, 'rules4: expected a list, got string'],
+    [{ ...ok, argv: ['--debug', 5] }, 'argv: expected a list of strings, got ["--debug",5]'],
+  ]
+  for (const [value, problem] of bad) {
+    const found = snapshotProblems(value)
+    t.ok(found.some((p) => p.startsWith(problem)), `${problem}  <- ${JSON.stringify(found)}`)
+  }
+})
