@@ -67,6 +67,13 @@ export async function execDockerd(cmd: string, args: string[], opts: ExecOptions
       return code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE
     }
   }
+  const systemd = ['NOTIFY_SOCKET', 'LISTEN_FDS'].filter((k) => env[k] !== undefined)
+  if (systemd.length > 0) {
+    // systemd accepts READY=1 only from the PID it started (unless NotifyAccess=all) and hands
+    // socket-activated fds (-H fd://) only to LISTEN_PID: as our child, dockerd gets neither.
+    log.warn(`started by systemd (${systemd.join(', ')}) on Node ${process.version}, which has no process.execve: ` +
+      `${cmd} runs as a child of this process, so Type=notify and -H fd:// socket activation will not reach it; use Node >= 22.15`)
+  }
   return spawnAndWait(cmd, found.path, args, env, log)
 }
 

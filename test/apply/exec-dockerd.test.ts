@@ -98,3 +98,17 @@ t.test('resolveCommand', async (t) => {
   t.match(resolveCommand('', undefined), { code: 127 })
   t.match(resolveCommand('sh', undefined), { path: /^\/(usr\/)?s?bin\/sh$/ }, 'default PATH when unset')
 })
+
+t.test('spawn path under systemd (NOTIFY_SOCKET / LISTEN_FDS): a warning says what will not work', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const log = memoryLogger()
+  t.equal(await execDockerd(stub.path, ['-H', 'fd://'], { env: { ...process.env, LISTEN_FDS: '1', LISTEN_PID: '1', NOTIFY_SOCKET: '/run/systemd/notify' }, log, ...spawnOnly }), 0)
+  t.match(log.lines.join('\n'), /warn: started by systemd \(NOTIFY_SOCKET, LISTEN_FDS\) on Node v\d+.* Type=notify and -H fd:\/\/ socket activation will not reach it; use Node >= 22\.15/)
+  const quiet = memoryLogger()
+  const env = { ...process.env }
+  delete env.NOTIFY_SOCKET
+  delete env.LISTEN_FDS
+  await execDockerd(stub.path, [], { env, log: quiet, ...spawnOnly })
+  t.notMatch(quiet.lines.join('\n'), /systemd/, 'no warning outside systemd')
+})
