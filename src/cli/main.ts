@@ -93,6 +93,13 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
   }
 }
 
+/** Programs whose unchanged exec is a `--version`-style call rather than a foreign command. */
+const DOCKERD_NAMES = new Set(['dockerd', 'dockerd-entrypoint.sh'])
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1)
+}
+
 /** Read, plan, log each reason, apply, exec; on any failure exec with the user's arguments. */
 async function runWithPlan(route: Route, env: Env, deps: MainDeps, log: Logger): Promise<number> {
   const [program = 'dockerd', ...lead] = route.command
@@ -149,7 +156,9 @@ async function execUnchanged(route: Route, env: Env, deps: MainDeps, log: Logger
     deps.stdout(`command:  ${command}\n`)
     return 0
   }
-  log.debug(route.ours.disable ? `disabled: starting ${command} unchanged` : `not dockerd: exec ${command} unchanged`)
+  const why = route.ours.disable ? 'disabled' : route.optionError ? 'options not understood'
+    : DOCKERD_NAMES.has(basename(route.command[0] ?? '')) ? 'no daemon to start (version, help or validate)' : 'not dockerd'
+  log.debug(`${why}: exec ${command} unchanged`)
   return deps.exec(program, [...lead, ...route.dockerdArgs], { env, log })
 }
 

@@ -177,7 +177,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     set: (o, raw, from) => { o.plan.conntrackCleanup = !readSwitch(raw, from) } },
   { name: 'conntrack-watch', describe: 'while dockerd runs, delete UDP conntrack entries that bypass a newly started container\'s published ports (the wrapper stays resident)',
     set: (o, raw, from) => { o.conntrackWatch = readSwitch(raw, from) } },
-  { name: 'no-clamp-mss', describe: 'do not clamp TCP MSS to the egress MTU',
+  { name: 'no-clamp-mss', describe: 'do not clamp the TCP MSS of forwarded SYNs to the path MTU (what fits user-defined networks on engines < 24)',
     set: (o, raw, from) => { o.plan.clampMss = !readSwitch(raw, from) } },
   { name: 'bridge', value: 'NAME=CIDR', describe: 'create this bridge for a second daemon (br-ci=10.99.0.1/24)',
     set: (o, raw, from) => { o.plan.createBridge = readBridge(raw, from) } },
