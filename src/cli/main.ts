@@ -206,7 +206,10 @@ async function subcommand(route: Route, env: Env, deps: MainDeps, log: Logger): 
 /** The reader's options for this route: dockerd's argv as the user gave it, and the program to ask its version. */
 function readOptions(route: Route, env: Env, o: { withConntrack: boolean }): ReadMachineStateOptions {
   return {
-    argv: [...route.dockerdArgs], env, withConntrack: o.withConntrack, dockerdCommand: route.command[0], probeHost: route.ours.probe,
+    argv: [...route.dockerdArgs], env, withConntrack: o.withConntrack, probeHost: route.ours.probe,
+    // Only a dockerd is asked `--version`: an entrypoint script or a program of yours given with
+    // --autonet-exec would run for real; the dockerd on PATH answers for them.
+    dockerdCommand: basename(route.command[0] ?? '') === 'dockerd' ? route.command[0] : 'dockerd',
     // A version given in advance is a fact like any read one; only the probe is skipped.
     withVersion: route.ours.dockerdVersion === null, dockerdVersion: route.ours.dockerdVersion,
   }

@@ -57,8 +57,12 @@ t.test('run: dockerd and dockerd-entrypoint.sh named first get the plan too', as
     const f = fakes()
     await main([program, '--registry-mirror=x'], {}, f.deps)
     t.same(f.execs, [[program, '--registry-mirror=x', '--mtu=1450']], program)
-    t.equal(f.reads[0].dockerdCommand, program, 'the version probe asks that program')
+    // Only a dockerd is asked --version; an entrypoint script would run for real.
+    t.equal(f.reads[0].dockerdCommand, program === 'dockerd-entrypoint.sh' ? 'dockerd' : program, 'the version probe asks a dockerd')
   }
+  const custom = fakes()
+  await main(['--autonet-exec=/opt/my-launcher.sh', '--debug'], {}, custom.deps)
+  t.equal(custom.reads[0].dockerdCommand, 'dockerd', 'a program of yours is not run with --version')
 })
 
 t.test('run: dockerd\'s exit code is ours', async (t) => {
