@@ -97,6 +97,8 @@ function launchers(): Launcher[] {
   const bundle = path.join(ROOT, 'dist/dockerd-autonet.mjs')
   if (fs.existsSync(bundle)) {
     list.push({ name: 'dockerd-autonet (esbuild bundle, dist/dockerd-autonet.mjs)', argv: (stub) => [process.execPath, bundle, `--autonet-exec=${stub}`, ...flags], node: true })
+    // As the image runs it: the engine version is known in advance, no `dockerd --version` probe.
+    list.push({ name: 'dockerd-autonet bundle, version given (as in the image)', argv: (stub) => [process.execPath, bundle, `--autonet-exec=${stub}`, '--autonet-dockerd-version=20.10.24', ...flags], node: true })
   }
   return list
 }
