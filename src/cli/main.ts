@@ -93,13 +93,6 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
   }
 }
 
-/** Programs whose unchanged exec is a `--version`-style call rather than a foreign command. */
-const DOCKERD_NAMES = new Set(['dockerd', 'dockerd-entrypoint.sh'])
-
-function basename(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1)
-}
-
 /** Read, plan, log each reason, apply, exec; on any failure exec with the user's arguments. */
 async function runWithPlan(route: Route, env: Env, deps: MainDeps, log: Logger): Promise<number> {
   const [program = 'dockerd', ...lead] = route.command
@@ -156,9 +149,7 @@ async function execUnchanged(route: Route, env: Env, deps: MainDeps, log: Logger
     deps.stdout(`command:  ${command}\n`)
     return 0
   }
-  const why = route.ours.disable ? 'disabled' : route.optionError ? 'options not understood'
-    : DOCKERD_NAMES.has(basename(route.command[0] ?? '')) ? 'no daemon to start (version, help or validate)' : 'not dockerd'
-  log.debug(`${why}: exec ${command} unchanged`)
+  log.debug(`${route.reason ?? 'pass-through'}: exec ${command} unchanged`)
   return deps.exec(program, [...lead, ...route.dockerdArgs], { env, log })
 }
 
@@ -209,7 +200,7 @@ function readOptions(route: Route, env: Env, o: { withConntrack: boolean }): Rea
     argv: [...route.dockerdArgs], env, withConntrack: o.withConntrack, probeHost: route.ours.probe,
     // Only a dockerd is asked `--version`: an entrypoint script or a program of yours given with
     // --autonet-exec would run for real; the dockerd on PATH answers for them.
-    dockerdCommand: basename(route.command[0] ?? '') === 'dockerd' ? route.command[0] : 'dockerd',
+    dockerdCommand: /(^|\/)dockerd$/.test(route.command[0] ?? '') ? route.command[0] : 'dockerd',
     // A version given in advance is a fact like any read one; only the probe is skipped.
     withVersion: route.ours.dockerdVersion === null, dockerdVersion: route.ours.dockerdVersion,
   }

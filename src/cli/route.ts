@@ -55,6 +55,8 @@ export interface Route {
   ours: AutonetOptions
   /** Set when our options did not parse in a mode that starts a program: it is logged, and the program starts unchanged. */
   optionError?: string
+  /** Why an `exec` route passes the program through unchanged (for the log). */
+  reason?: string
 }
 
 /** A bad command line or bad input: the message names what is at fault; exit code 2. */
@@ -98,35 +100,30 @@ export function routeArgv(argv: readonly string[], env: Env): Route {
       subcommandArgs: own.filter((a) => !isOurs(a)), dockerdArgs: end < 0 ? [] : rest.slice(end + 1),
     }
   }
-  if (first === undefined || first.startsWith('-') || DOCKERD_PROGRAMS.has(basename(first))) {
-    // dockerd's flags: ours are taken out wherever they stand, the rest keeps its order.
-    const named = first !== undefined && !first.startsWith('-')
-    const flags = named ? rest : argv.slice(i)
-    const mine = [...leading, ...flags.filter(isOurs)]
-    const dockerdArgs = flags.filter((a) => !isOurs(a))
-    let ours: AutonetOptions
-    try {
-      ours = readOptions(mine, env)
-    } catch (err) {
-      // A mistyped CI variable must not take the Docker service down: dockerd starts with the
-      // user's own arguments, as when detection fails (the caller logs optionError).
-      if (!(err instanceof UsageError)) throw err
-      return { mode: 'exec', command: [named ? first : execFallback(mine, env)], dockerdArgs, subcommandArgs: [], ours: defaultOptions(), optionError: err.message }
-    }
-    return {
-      // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
-      mode: ours.disable || asksOnlyForInfo(flags) ? 'exec' : 'run',
-      command: [named ? first : ours.exec ?? 'dockerd'],
-      dockerdArgs, subcommandArgs: [], ours,
-    }
-  }
-  // Any other program (sh, a script of yours): exec'd exactly, its arguments are its own.
+  const forDockerd = first === undefined || first.startsWith('-') || DOCKERD_PROGRAMS.has(basename(first))
+  // For dockerd, ours are taken out wherever they stand and the rest keeps its order; any other
+  // program (sh, a script of yours) gets its arguments exactly, ours count only before it.
+  const named = first !== undefined && !first.startsWith('-')
+  const args = forDockerd ? (named ? rest : argv.slice(i)) : rest
+  const mine = forDockerd ? [...leading, ...args.filter(isOurs)] : leading
+  const dockerdArgs = forDockerd ? args.filter((a) => !isOurs(a)) : rest
+  let ours: AutonetOptions
   try {
-    return { mode: 'exec', command: [first], dockerdArgs: rest, subcommandArgs: [], ours: readOptions(leading, env) }
+    ours = readOptions(mine, env)
   } catch (err) {
+    // A mistyped CI variable must not take the Docker service down: the program starts with the
+    // user's own arguments, as when detection fails (the caller logs optionError).
     if (!(err instanceof UsageError)) throw err
-    return { mode: 'exec', command: [first], dockerdArgs: rest, subcommandArgs: [], ours: defaultOptions(), optionError: err.message }
+    const command = named ? first : execFallback(mine, env)
+    return { mode: 'exec', command: [command], dockerdArgs, subcommandArgs: [], ours: defaultOptions(), optionError: err.message, reason: 'options not understood' }
   }
+  const command = named ? first : ours.exec ?? 'dockerd'
+  const reason = !forDockerd ? 'not dockerd'
+    : ours.disable ? 'disabled'
+    // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
+    : asksOnlyForInfo(dockerdArgs) ? 'no daemon to start (version, help or validate)'
+    : null
+  return { mode: reason ? 'exec' : 'run', command: [command], dockerdArgs, subcommandArgs: [], ours, ...(reason ? { reason } : {}) }
 }
 
 /** The program the user meant when their options did not parse: a readable --autonet-exec, else dockerd. */
