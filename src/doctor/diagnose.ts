@@ -24,15 +24,12 @@ import { DEFAULT_PLAN_OPTIONS } from '../model.js'
 import { bridgePorts, NET_ADDR_SET, stableBridgeMac } from '../plan/bridge-mac.js'
 import { dockerSubnets, isDockerBridgeName } from '../plan/docker-subnets.js'
 import { configConflicts, lastFlagValue, parseDockerdFlags } from '../plan/dockerd-argv.js'
-import { formatPrefix, type Prefix, prefixContains, prefixesOverlap, tryParsePrefix } from '../plan/ip-prefix.js'
+import { formatPrefix, isLinkScoped, type Prefix, prefixContains, prefixesOverlap, tryParsePrefix } from '../plan/ip-prefix.js'
 import { planFromState } from '../plan/plan.js'
 import type { Finding, RunningDockerd, Severity } from './types.js'
 
 /** The MTU dockerd gives containers when nothing sets one (moby: daemon/config DefaultNetworkMtu). */
 export const DOCKERD_DEFAULT_MTU = 1500
-
-/** Link-local and multicast ranges: on every link, never a container's own address. */
-const NOT_CONTAINERS: Prefix[] = ['fe80::/10', 'ff00::/8', '169.254.0.0/16', '224.0.0.0/4'].map((p) => tryParsePrefix(p)!)
 
 /** TCP states of a flow that is closing; such an entry expires by itself within minutes. */
 const CLOSING_STATES = new Set(['TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'FIN_WAIT'])
@@ -289,9 +286,8 @@ function checkConntrack(state: MachineState, running: RunningDockerd[]): Finding
   }
   const subnets: { p: Prefix, from: string }[] = []
   const addSubnet = (p: Prefix | null, from: string) => {
-    // dockerSubnets also takes docker0's local-table routes: its link-local fe80::/64 and the
-    // ff00::/8 multicast route every IPv6 link has. Flows there are not containers'.
-    if (!p || NOT_CONTAINERS.some((n) => prefixesOverlap(n, p))) return
+    // Link-local and multicast ranges (the API's or a bridge's) are not containers' networks.
+    if (!p || isLinkScoped(formatPrefix(p))) return
     // Host routes of the bridge's own and broadcast addresses lie inside its subnet: keep the widest.
     if (subnets.some((s) => s.p.length <= p.length && prefixesOverlap(s.p, p))) return
     for (let i = subnets.length - 1; i >= 0; i--) if (subnets[i].p.length > p.length && prefixesOverlap(subnets[i].p, p)) subnets.splice(i, 1)

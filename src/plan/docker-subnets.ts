@@ -6,7 +6,7 @@
  */
 import type { Link, MachineState, Route } from '../model.js'
 import { type FlagUse, flagValues, lastFlagValue } from './dockerd-argv.js'
-import { type Prefix, formatPrefix, prefixesOverlap, tryParsePrefix } from './ip-prefix.js'
+import { type Prefix, formatPrefix, isLinkScoped, prefixesOverlap, tryParsePrefix } from './ip-prefix.js'
 
 /** dockerd's default bridge subnet when nothing else is configured. */
 export const DOCKER0_DEFAULT_SUBNET = '172.17.0.0/16'
@@ -43,7 +43,7 @@ export function dockerSubnets(state: MachineState, flags: FlagUse[], userBridge:
     const ports = portCount(name)
     const into = ports > 0 ? live : candidates
     const from = ports > 0 ? `${name}, in use by ${ports} port${ports === 1 ? '' : 's'}` : name
-    for (const a of state.links.find((l) => l.name === name)?.addrs ?? []) if (!isLinkScopedV6(a)) add(a, from, into)
+    for (const a of state.links.find((l) => l.name === name)?.addrs ?? []) if (!isLinkScoped(a)) add(a, from, into)
     for (const r of [...state.routes4, ...state.routes6]) if (r.dev === name && isBridgeNetworkRoute(r)) add(r.dst, `${from} route`, into)
   }
   add(DOCKER0_DEFAULT_SUBNET, 'dockerd default')
@@ -70,19 +70,15 @@ export function dockerSubnets(state: MachineState, flags: FlagUse[], userBridge:
 }
 /**
  * A route that names the bridge's own network: not the default, not the local table's host,
- * broadcast and multicast entries, not IPv6 link-local (fe80::/64 is on every link) or multicast
- * (ff00::/8) — counting those would condemn the pod's own link-local and multicast flows.
+ * broadcast and multicast entries, not link-local or multicast ranges (isLinkScoped) — counting
+ * those would condemn the pod's own link-local and multicast flows.
  */
 function isBridgeNetworkRoute(r: Route): boolean {
   if (r.dst === 'default' || (r.table ?? 'main') === 'local') return false
   if (['local', 'broadcast', 'multicast', 'anycast'].includes(String(r.type ?? 'unicast'))) return false
-  return !isLinkScopedV6(r.dst)
+  return !isLinkScoped(r.dst)
 }
 
-/** IPv6 link-local (fe80::/10) or multicast (ff00::/8) text. */
-function isLinkScopedV6(text: string): boolean {
-  return /^(fe[89ab][0-9a-f]?|ff[0-9a-f]{0,2}):/i.test(text)
-}
 
 function foreignPrefixes(links: Link[], dockerLinks: Set<string>): { p: Prefix, from: string }[] {
   const out: { p: Prefix, from: string }[] = []
@@ -91,7 +87,7 @@ function foreignPrefixes(links: Link[], dockerLinks: Set<string>): { p: Prefix, 
     for (const a of l.addrs ?? []) {
       const p = tryParsePrefix(a)
       // Link-local IPv6 is on every link and says nothing about docker's ranges.
-      if (p && !isLinkScopedV6(a)) out.push({ p, from: `${l.name} ${a}` })
+      if (p && !isLinkScoped(a)) out.push({ p, from: `${l.name} ${a}` })
     }
   }
   return out

@@ -98,3 +98,16 @@ export function tryParsePrefix(text: unknown, family?: Family): Prefix | null {
   if (typeof text !== 'string') return null
   try { return parsePrefix(text, family) } catch { return null }
 }
+
+/**
+ * Ranges that name no network of their own: IPv6 link-local (fe80::/10, RFC 4291) and
+ * multicast (ff00::/8), IPv4 link-local (169.254.0.0/16, RFC 3927) and multicast (224.0.0.0/4).
+ * They are on every link, so they never identify a docker network.
+ */
+const LINK_SCOPED: Prefix[] = ['fe80::/10', 'ff00::/8', '169.254.0.0/16', '224.0.0.0/4'].map((t) => parsePrefix(t))
+
+/** True when `text` (an address or a prefix) lies inside a link-local or multicast range. */
+export function isLinkScoped(text: string): boolean {
+  const p = tryParsePrefix(text)
+  return p !== null && LINK_SCOPED.some((n) => p.length >= n.length && prefixesOverlap(n, p))
+}

@@ -17,7 +17,7 @@ import { dockerSubnets, isDockerBridgeName } from './docker-subnets.js'
 import { configConflicts, configKeyOf, type FlagUse, isTrue, lastFlagValue, parseDockerdFlags } from './dockerd-argv.js'
 import { type ContainerPacket, type EgressResult, resolveEgress } from './egress.js'
 import { parseEngineVersion, supportsDefaultNetworkOpt } from './engine-features.js'
-import { formatPrefix, parsePrefix, prefixesOverlap, tryParsePrefix } from './ip-prefix.js'
+import { formatPrefix, isLinkScoped, parsePrefix, prefixesOverlap, tryParsePrefix } from './ip-prefix.js'
 import { allRoutesMtu, boundMtu, checkExplicitMtu, egressMtu, type ExplicitMtu, withProbedPathMtu } from './mtu.js'
 import { describeStale, staleConntrackEntries } from './stale-conntrack.js'
 
@@ -250,7 +250,7 @@ function planCreateBridge(req: { name: string, cidr: string }, links: Link[], st
   const existing = links.find((l) => l.name === req.name)
   if (existing) {
     // Link-local IPv6 appears on every up link and says nothing about the bridge's network.
-    const global = (existing.addrs ?? []).filter((a) => !a.toLowerCase().startsWith('fe80:'))
+    const global = (existing.addrs ?? []).filter((a) => !isLinkScoped(a))
     if (existing.type !== 'bridge') {
       return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${req.name} exists as a ${existing.type} with ${global.join(', ') || 'no address'}; remove it or choose another name` }
     }

@@ -1,0 +1,21 @@
+import t from 'tap'
+import { formatPrefix, isLinkScoped, parsePrefix, prefixContains, prefixesOverlap } from '../../src/plan/ip-prefix.js'
+
+t.test('prefixes of both families: parse, contain, overlap, format', async (t) => {
+  t.equal(formatPrefix(parsePrefix('10.1.2.3/8')), '10.0.0.0/8', 'host bits cleared')
+  t.ok(prefixContains(parsePrefix('172.17.0.0/16'), '172.17.255.254'))
+  t.notOk(prefixContains(parsePrefix('172.17.0.0/16'), '172.18.0.1'))
+  t.notOk(prefixContains(parsePrefix('172.17.0.0/16'), '::ffff:172.17.0.1'), 'families never match')
+  t.ok(prefixContains(parsePrefix('2001:db8::/32'), '2001:db8:1::5'))
+  t.ok(prefixesOverlap(parsePrefix('10.0.0.0/8'), parsePrefix('10.99.0.0/16')))
+  t.notOk(prefixesOverlap(parsePrefix('10.0.0.0/16'), parsePrefix('10.1.0.0/16')))
+  t.equal(formatPrefix(parsePrefix('default', 6)), '::/0')
+  t.throws(() => parsePrefix('10.0.0.0/33'), /bad prefix length in "10.0.0.0\/33"/)
+  t.throws(() => parsePrefix('eth0'), /not an IP address: "eth0"/)
+})
+
+t.test('isLinkScoped: link-local and multicast ranges, by prefix, not by text', async (t) => {
+  for (const yes of ['fe80::1/64', 'fe80::/64', 'febf::1', 'ff02::fb', 'ff00::/8', '169.254.1.1/16', '224.0.0.22', '239.1.2.3/32']) t.ok(isLinkScoped(yes), yes)
+  // A text check ("fe8:", "ff:") would take these for link-scoped ones.
+  for (const no of ['fe8::1', 'ff::1', 'fec0::1', '2001:db8::1', '172.17.0.1/16', '10.0.0.1', 'default', 'garbage', '::/0']) t.notOk(isLinkScoped(no), no)
+})
