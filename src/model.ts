@@ -167,8 +167,9 @@ export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
 export type Action =
   | { type: 'pin-bridge-mac', bridge: string, mac: string, reason: string }
   | { type: 'conntrack-delete', ids: string[], entries: ConntrackEntry[], reason: string }
-  | { type: 'clamp-mss', mtu: number, reason: string }
-  | { type: 'create-bridge', bridge: string, cidr: string, mac: string, mtu: number | null, reason: string }
+  /** `ipv6`: dockerd runs with IPv6 on, so the rule goes into ip6tables too. */
+  | { type: 'clamp-mss', mtu: number, ipv6: boolean, reason: string }
+  | { type: 'create-bridge', bridge: string, cidr: string, mac: string, reason: string }
 
 /** What we decided: the dockerd argv and the side effects to apply before exec. */
 export interface Plan {

@@ -25,10 +25,9 @@ export function defaultAppliers(log: Logger): Appliers {
       const { deleteConntrackEntries } = await import('./conntrack-delete.js')
       await deleteConntrackEntries(a.entries, await runner(), log)
     },
-    // The action carries no address family, so the rule goes into iptables (IPv4) only.
-    'clamp-mss': async () => {
+    'clamp-mss': async (a) => {
       const { ensureMssClamp } = await import('./clamp-mss.js')
-      await ensureMssClamp(await runner(), log)
+      await ensureMssClamp(await runner(), log, a.ipv6)
     },
   }
 }

@@ -20,7 +20,8 @@ function withVerb(verb: '-A' | '-C' | '-D'): string[] {
 }
 
 /**
- * Adds the clamp rule for IPv4 (and IPv6 when `ip6tables` works) unless it is there already.
+ * Adds the clamp rule for IPv4, and for IPv6 too when `withIpv6` (dockerd runs with IPv6 on),
+ * unless it is there already.
  * @returns the tools a rule was added with (empty when already present).
  * @throws Error naming the command when iptables cannot add the rule.
  */
@@ -38,7 +39,7 @@ export async function ensureMssClamp(run: Runner, log: Logger, withIpv6 = false)
   return added
 }
 
-/** Removes the rule (tests and `--autonet-disable` clean-up); absent rule is not an error. */
+/** Removes the rule (used by tests to clean up); an absent rule is not an error. */
 export async function removeMssClamp(run: Runner, tool = 'iptables'): Promise<void> {
   while ((await run(tool, withVerb('-C'))).exitCode === 0) await run(tool, withVerb('-D'))
 }

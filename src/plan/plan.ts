@@ -89,7 +89,7 @@ export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_P
     else planned.push({ name: 'default-network-opt', value: netOpt.flag, reason: netOpt.reason })
     if (netOpt.clampNeeded && mtu < 1500) {
       if (opts.clampMss) {
-        actions.push({ type: 'clamp-mss', mtu, reason: `clamp TCP MSS of forwarded SYNs to the path MTU, so containers on networks created with 'docker network create' or compose (still at 1500) fit mtu ${mtu}; UDP/QUIC on those networks is not covered` })
+        actions.push({ type: 'clamp-mss', mtu, ipv6: ipv6On, reason: `clamp TCP MSS of forwarded SYNs to the path MTU, so containers on networks created with 'docker network create' or compose (still at 1500) fit mtu ${mtu}; UDP/QUIC on those networks is not covered` })
       } else {
         reasons.push('MSS clamping disabled (--autonet-no-clamp-mss)')
       }
@@ -264,7 +264,7 @@ function planCreateBridge(req: { name: string, cidr: string }, links: Link[], st
     }
     if (global.includes(req.cidr)) return { reason: `bridge ${req.name} exists with ${req.cidr}: nothing to create` }
     return {
-      action: { type: 'create-bridge', bridge: req.name, cidr: req.cidr, mac, mtu: null, reason: `bridge ${req.name} exists without an address: add ${req.cidr}` },
+      action: { type: 'create-bridge', bridge: req.name, cidr: req.cidr, mac, reason: `bridge ${req.name} exists without an address: add ${req.cidr}` },
       reason: `bridge ${req.name} exists without an address: add ${req.cidr}`,
     }
   }
@@ -275,7 +275,7 @@ function planCreateBridge(req: { name: string, cidr: string }, links: Link[], st
     }
   }
   return {
-    action: { type: 'create-bridge', bridge: req.name, cidr: req.cidr, mac, mtu: null, reason: `create bridge ${req.name} with ${req.cidr} and fixed MAC ${mac}` },
+    action: { type: 'create-bridge', bridge: req.name, cidr: req.cidr, mac, reason: `create bridge ${req.name} with ${req.cidr} and fixed MAC ${mac}` },
     reason: `bridge ${req.name} missing: create it with ${req.cidr}, MAC ${mac}`,
   }
 }

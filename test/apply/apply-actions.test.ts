@@ -4,7 +4,7 @@ import type { Action } from '../../src/model.js'
 import { applyActions } from '../../src/apply/apply-actions.js'
 
 const pin: Action = { type: 'pin-bridge-mac', bridge: 'docker0', mac: '02:42:00:00:00:01', reason: 'pin it' }
-const clamp: Action = { type: 'clamp-mss', mtu: 1450, reason: 'clamp it' }
+const clamp: Action = { type: 'clamp-mss', mtu: 1450, ipv6: false, reason: 'clamp it' }
 const conntrack: Action = { type: 'conntrack-delete', ids: ['A'], entries: [], reason: 'stale' }
 
 t.test('runs each action\'s applier, in the plan\'s order', async (t) => {

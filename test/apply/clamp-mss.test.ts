@@ -27,6 +27,14 @@ if (requireE2E(t)) {
     t.match(log.lines.join('\n'), /MSS clamp: forwarded TCP SYNs now clamped.*UDP\/QUIC .* not covered/)
     await removeMssClamp(inNs)
     t.equal(await count(), 0, 'removed')
+    const count6 = async () => (await inNs('ip6tables', ['-t', 'mangle', '-S', 'FORWARD'])).stdout
+      .split('\n').filter((l) => l.includes('TCPMSS') && l.includes('--clamp-mss-to-pmtu')).length
+    t.same(await ensureMssClamp(inNs, log, true), ['iptables', 'ip6tables'], 'with IPv6: both families')
+    t.same([await count(), await count6()], [1, 1])
+    t.same(await ensureMssClamp(inNs, log, true), [], 'idempotent for both')
+    await removeMssClamp(inNs)
+    await removeMssClamp(inNs, 'ip6tables')
+    t.same([await count(), await count6()], [0, 0], 'both removed')
     // The host namespace was never touched.
     const host = await execFileRunner()('iptables', ['-t', 'mangle', '-S', 'FORWARD'])
     t.notMatch(host.stdout, /dockerd-autonet/, 'host mangle table untouched')

@@ -6,7 +6,7 @@ import { main, type MainDeps } from '../../src/cli/main.js'
 import { OPTIONS, envName } from '../../src/cli/route.js'
 
 const CASES = new URL('../../../shared/cases/', import.meta.url)
-const clamp: Action = { type: 'clamp-mss', mtu: 1450, reason: 'clamp MSS to 1450' }
+const clamp: Action = { type: 'clamp-mss', mtu: 1450, ipv6: false, reason: 'clamp MSS to 1450' }
 
 /** Fakes for every dependency, recording what main did with them, in order. */
 function fakes(over: Partial<MainDeps> = {}) {

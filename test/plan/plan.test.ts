@@ -65,6 +65,8 @@ t.test('engine version gate: 24+ gets --default-network-opt, 20.10 gets an MSS c
   t.notOk(older.args.some((a) => a.startsWith('--default-network-opt')))
   t.same(older.actions.filter((a) => a.type === 'clamp-mss').map((a) => (a as { mtu: number }).mtu), [1450])
   t.match(older.reasons.join('\n'), /20\.10 predates --default-network-opt/)
+  t.match(older.actions.find((a) => a.type === 'clamp-mss'), { ipv6: false })
+  t.match(planFromState(state({ dockerd_version: '20.10.24', argv: ['--ipv6'] })).actions.find((a) => a.type === 'clamp-mss'), { ipv6: true }, 'IPv6 on: the rule goes into ip6tables too')
   const optedOut = planFromState(state({ dockerd_version: '20.10.24' }), { ...opts, clampMss: false })
   t.notOk(optedOut.actions.some((a) => a.type === 'clamp-mss'))
   const at1500 = planFromState(state({ links: [link('eth0', 1500)], dockerd_version: '20.10.24' }))
