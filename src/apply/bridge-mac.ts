@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { Logger } from '../log.js'
+import { NET_ADDR_SET } from '../plan/bridge-mac.js'
 import { describeFailure, type Runner } from '../read/runner.js'
 
 /**
@@ -24,7 +25,7 @@ export async function ensureBridgeMac(bridge: string, mac: string, run: Runner, 
   } catch (e) {
     throw new Error(`bridge ${bridge}: cannot read its MAC (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); does it exist?`)
   }
-  if (current === mac.toLowerCase() && assign === 3) {
+  if (current === mac.toLowerCase() && assign === NET_ADDR_SET) {
     log.debug(`bridge ${bridge}: MAC ${mac} already pinned`)
     return false
   }

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../log.js'
 import { describeFailure, type Runner } from '../read/runner.js'
+import { parseIpAddrJson } from '../read/sysfs-links.js'
 
 /**
  * Creates `name` as a bridge with `mac` and `cidr` (gateway address, e.g. 10.99.0.1/24) and sets
@@ -24,12 +25,12 @@ export async function ensureBridge(name: string, cidr: string, mac: string, run:
     await ip(['link', 'add', 'name', name, 'address', mac, 'type', 'bridge'])
     changes.push(`created bridge ${name} with MAC ${mac}`)
   }
-  const addrs = JSON.parse((await ip(['-j', 'addr', 'show', 'dev', name])) || '[]') as { addr_info?: { local: string, prefixlen: number }[] }[]
-  const has = (addrs[0]?.addr_info ?? []).some((a) => `${a.local}/${a.prefixlen}` === cidr)
+  const has = parseIpAddrJson(JSON.parse((await ip(['-j', 'addr', 'show', 'dev', name])) || '[]')).get(name)?.includes(cidr) ?? false
   if (!has) {
     await ip(['addr', 'add', cidr, 'dev', name])
     changes.push(`added ${cidr} to ${name}`)
   }
+  // Setting a link up that is up already changes nothing, so it needs no check of its own.
   await ip(['link', 'set', 'dev', name, 'up'])
   for (const c of changes) log.info(c)
   return changes

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import type { MachineState } from '../model.js'
 import { locateJsonError } from '../json-position.js'
-import { snapshotProblems } from '../snapshot/validate.js'
+import { isObject, snapshotProblems } from '../snapshot/validate.js'
 import { UsageError } from './route.js'
 
 /**
@@ -39,12 +39,4 @@ export async function readStateFile(path: string): Promise<MachineState> {
     throw new UsageError(`state file ${path}: not a snapshot: ${problems.slice(0, 5).join('; ')}${more}`)
   }
   return value as MachineState
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-function kind(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v
 }

@@ -19,7 +19,7 @@ export function parseDockerdVersion(stdout: string): string | null {
 /**
  * Runs `<cmd> --version` (default `dockerd`) and parses it. Returns null when the program is
  * missing, fails, takes longer than `timeoutMs` milliseconds, or prints no version; never throws.
- * `run` replaces the execa runner (and its timeout) in tests.
+ * `run` replaces the default execFile runner (and its timeout) in tests.
  */
 export async function readDockerdVersion(cmd = 'dockerd', timeoutMs = 2000, run?: Runner): Promise<string | null> {
   const r = await (run ?? execFileRunner(timeoutMs))(cmd, ['--version'])

@@ -5,18 +5,14 @@
  * read is left out (or null) and the reason goes to `read_errors`, which the planner surfaces
  * as warnings.
  */
-import type { Link, MachineState } from '../model.js'
-import type { PmtuProbe } from '../model.js'
+import type { Link, MachineState, PmtuProbe } from '../model.js'
 import { readConntrack } from './conntrack.js'
 import { configFileFromArgv, configFilePath, readDaemonConfig } from './daemon-config.js'
 import { readDockerdVersion } from './dockerd-version.js'
 import { readRoutes, readRules } from './ip-routes.js'
-import { defaultRunner, execFileRunner, type Runner } from './runner.js'
-import { probePathMtu } from './pmtu-probe.js'
+import { defaultRunner, type Runner } from './runner.js'
 import { readIpAddrs, readLinks } from './sysfs-links.js'
 
-export type { Runner, RunResult } from './runner.js'
-export { defaultRunner, execFileRunner } from './runner.js'
 
 export interface ReadMachineStateOptions {
   /** dockerd arguments the wrapper was given, in order (recorded as is; --config-file is honoured). */
@@ -27,7 +23,7 @@ export interface ReadMachineStateOptions {
   sysClassNet?: string
   /** procfs net directory for the route fallback; default /proc/net. */
   procNet?: string
-  /** Command runner for ip/conntrack/dockerd; default execa with bounded timeouts. */
+  /** Command runner for ip/conntrack/dockerd; default child_process.execFile with bounded timeouts. */
   run?: Runner
   /** Config file to read instead of the one argv names (or /etc/docker/daemon.json). */
   daemonConfigPath?: string
@@ -81,7 +77,7 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
       ? Promise.resolve(opts.dockerdVersion)
       : opts.withVersion === false
       ? Promise.resolve(undefined)
-      : guard('dockerd_version', () => readDockerdVersion(opts.dockerdCommand ?? 'dockerd', 2000, opts.run ?? execFileRunner(2000)), null),
+      : guard('dockerd_version', () => readDockerdVersion(opts.dockerdCommand ?? 'dockerd', 2000, opts.run), null),
   ])
 
   const readErrors = [
@@ -113,7 +109,9 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
   if (version !== undefined) state.dockerd_version = version
   if (opts.probeHost) {
     // After the rest: the probe sends packets and takes seconds; nothing else waits on it.
-    const probe = await guard('pmtu_probe', () => (opts.probe ?? ((h) => probePathMtu(h, { run: opts.run, sysClassNet: opts.sysClassNet })))(opts.probeHost!), null)
+    // The probe is opt-in: its module is loaded only when asked for.
+    const probePath = opts.probe ?? (async (h: string) => (await import('./pmtu-probe.js')).probePathMtu(h, { run: opts.run, sysClassNet: opts.sysClassNet }))
+    const probe = await guard('pmtu_probe', () => probePath(opts.probeHost!), null)
     if (probe) {
       state.pmtu_probe = probe
       if (probe.mtu === null) readErrors.push(`pmtu_probe: ${probe.note ?? 'no result'}; keeping the egress MTU`)

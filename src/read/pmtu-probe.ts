@@ -23,7 +23,7 @@ import { execFileRunner, type Runner } from './runner.js'
 export type { PmtuProbe } from '../model.js'
 
 export interface ProbeOptions {
-  /** Runs ping and ip; default execa with a 3 s bound per command. */
+  /** Runs ping and ip; default child_process.execFile with a 3 s bound per command. */
   run?: Runner
   /** Upper bound in bytes instead of the route's MTU (tests). */
   upperMtu?: number

@@ -17,7 +17,7 @@ type Obj = Record<string, unknown>
  */
 export function snapshotProblems(value: unknown): string[] {
   const out: string[] = []
-  if (!isObj(value)) return [`expected a JSON object (a snapshot), got ${kind(value)}`]
+  if (!isObject(value)) return [`expected a JSON object (a snapshot), got ${kind(value)}`]
   list(value, 'links', out, (l, at) => {
     const name = typeof l.name === 'string' && l.name !== '' ? l.name : null
     const where = name ? `${at} (${name})` : at
@@ -37,7 +37,7 @@ export function snapshotProblems(value: unknown): string[] {
       optional(r, 'metric', at, out, (v) => v === null || Number.isInteger(v), 'an integer or null')
       optional(r, 'mtu', at, out, (v) => v === null || isMtu(v), `an MTU (${MTU_MIN}..${MTU_MAX}) or null`)
       optional(r, 'table', at, out, (v) => v === null || typeof v === 'string' || Number.isInteger(v), 'a table name or number')
-      optional(r, 'nexthops', at, out, (v) => Array.isArray(v) && v.every((h) => isObj(h) && (h.dev === null || typeof h.dev === 'string')), 'a list of {dev, gw}')
+      optional(r, 'nexthops', at, out, (v) => Array.isArray(v) && v.every((h) => isObject(h) && (h.dev === null || typeof h.dev === 'string')), 'a list of {dev, gw}')
     })
   }
   for (const key of ['rules4', 'rules6']) {
@@ -50,16 +50,16 @@ export function snapshotProblems(value: unknown): string[] {
     if (typeof e.proto !== 'string') out.push(`${at}.proto: expected a string, got ${show(e.proto)}`)
     for (const dir of ['orig', 'reply']) {
       const d = e[dir]
-      if (!isObj(d) || typeof d.src !== 'string' || typeof d.dst !== 'string') out.push(`${at}.${dir}: expected {src, dst, sport?, dport?}, got ${show(d)}`)
+      if (!isObject(d) || typeof d.src !== 'string' || typeof d.dst !== 'string') out.push(`${at}.${dir}: expected {src, dst, sport?, dport?}, got ${show(d)}`)
     }
   })
-  if ('daemon_json' in value && value.daemon_json !== null && !isObj(value.daemon_json)) {
+  if ('daemon_json' in value && value.daemon_json !== null && !isObject(value.daemon_json)) {
     out.push(`daemon_json: expected an object or null, got ${kind(value.daemon_json)}`)
   }
   if ('argv' in value && !(Array.isArray(value.argv) && value.argv.every((a) => typeof a === 'string'))) {
     out.push(`argv: expected a list of strings, got ${show(value.argv)}`)
   }
-  if ('env' in value && value.env !== undefined && !(isObj(value.env) && Object.values(value.env).every((v) => typeof v === 'string'))) {
+  if ('env' in value && value.env !== undefined && !(isObject(value.env) && Object.values(value.env).every((v) => typeof v === 'string'))) {
     out.push(`env: expected an object of strings, got ${show(value.env)}`)
   }
   return out
@@ -71,7 +71,7 @@ function list(value: Obj, key: string, out: string[], each: (item: Obj, at: stri
   if (!Array.isArray(items)) { out.push(`${key}: expected a list, got ${kind(items)}`); return }
   items.forEach((item, i) => {
     const at = `${key}[${i}]`
-    if (!isObj(item)) out.push(`${at}: expected an object, got ${show(item)}`)
+    if (!isObject(item)) out.push(`${at}: expected an object, got ${show(item)}`)
     else each(item, at)
   })
 }
@@ -84,7 +84,8 @@ function isMtu(v: unknown): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v >= MTU_MIN && v <= MTU_MAX
 }
 
-function isObj(v: unknown): v is Obj {
+/** A JSON object (not null, not a list). */
+export function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
