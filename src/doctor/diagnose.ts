@@ -25,7 +25,8 @@ import { bridgePorts, NET_ADDR_SET, stableBridgeMac } from '../plan/bridge-mac.j
 import { dockerSubnets, isDockerBridgeName } from '../plan/docker-subnets.js'
 import { configConflicts, lastFlagValue, parseDockerdFlags } from '../plan/dockerd-argv.js'
 import { formatPrefix, isLinkScoped, type Prefix, prefixContains, prefixesOverlap, tryParsePrefix } from '../plan/ip-prefix.js'
-import { planFromState } from '../plan/plan.js'
+import { mtuValue } from '../plan/mtu.js'
+import { BRIDGE_MTU_OPTION, planFromState } from '../plan/plan.js'
 import type { Finding, RunningDockerd, Severity } from './types.js'
 
 /** The MTU dockerd gives containers when nothing sets one (moby: daemon/config DefaultNetworkMtu). */
@@ -84,8 +85,8 @@ export interface DockerdMtu {
  */
 export function dockerdMtu(d: RunningDockerd): DockerdMtu {
   const flag = lastFlagValue(parseDockerdFlags(d.argv), 'mtu')
-  const fromFlag = flag ? toInt(flag.value) : null
-  const fromFile = d.daemon_json && 'mtu' in d.daemon_json ? toInt(d.daemon_json.mtu) : null
+  const fromFlag = flag ? mtuValue(flag.value) : null
+  const fromFile = d.daemon_json && 'mtu' in d.daemon_json ? mtuValue(d.daemon_json.mtu) : null
   const api = defaultBridgeNetwork(d)?.mtu ?? null
   const said = fromFlag !== null ? `its ${flag!.text}` : fromFile !== null ? `daemon.json "mtu": ${fromFile}` : null
   if (api !== null) {
@@ -193,7 +194,7 @@ function checkDockerd(d: RunningDockerd, egress: Egress | null): Finding[] {
   }
   // daemon.json edited after start: the next restart behaves differently.
   const api = defaultBridgeNetwork(d)?.mtu ?? null
-  const fileMtu = d.daemon_json && 'mtu' in d.daemon_json ? toInt(d.daemon_json.mtu) : null
+  const fileMtu = d.daemon_json && 'mtu' in d.daemon_json ? mtuValue(d.daemon_json.mtu) : null
   if (api !== null && fileMtu !== null && fileMtu !== api && lastFlagValue(parseDockerdFlags(d.argv), 'mtu') === null) {
     const tooBig = egress !== null && fileMtu > egress.mtu
     out.push({
@@ -240,7 +241,7 @@ function checkBridges(links: Link[], running: RunningDockerd[], egress: Egress |
     const isDefault = owner !== undefined && defaultBridgeOf(owner.d) === name
     const remedy = !egress ? '' : isDefault || !owner
       ? `give dockerd --mtu=${egress.mtu} (dockerd-autonet plans it) and recreate the containers on ${name}`
-      : `recreate network "${owner.network}" with --opt com.docker.network.driver.mtu=${egress.mtu} (Docker Engine 24+: dockerd --default-network-opt=bridge=com.docker.network.driver.mtu=${egress.mtu}) and reattach its containers`
+      : `recreate network "${owner.network}" with --opt ${BRIDGE_MTU_OPTION}=${egress.mtu} (Docker Engine 24+: dockerd --default-network-opt=bridge=${BRIDGE_MTU_OPTION}=${egress.mtu}) and reattach its containers`
     out.push({
       check: 'bridge', severity: tooBig ? (ports.length > 0 ? 'problem' : 'warn') : 'ok', subject: name, mtu: bridge.mtu,
       message: `bridge ${name} (${whose}): mtu ${bridge.mtu}, ${ports.length} port${ports.length === 1 ? '' : 's'}` +
@@ -355,10 +356,6 @@ function readErrorsOf(state: MachineState, field: string): string {
   return errs.length ? ` (${errs.join('; ')})` : ''
 }
 
-function toInt(v: unknown): number | null {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
-  return Number.isInteger(n) ? n : null
-}
 
 /** Exit code of doctor: 1 when anything is broken, else 2 when an essential check could not be made, else 0. */
 export function exitCodeOf(findings: Finding[]): 0 | 1 | 2 {

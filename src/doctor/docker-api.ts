@@ -3,6 +3,7 @@
  * which containers run, with which addresses (`GET /containers/json`), and which networks exist,
  * with their bridge, MTU option and subnets (`GET /networks`).
  */
+import { BRIDGE_MTU_OPTION } from '../plan/plan.js'
 import { getJson } from '../read/docker-api.js'
 import type { ContainerInfo, DockerApiFacts, NetworkInfo } from './types.js'
 
@@ -26,7 +27,7 @@ export function parseNetworks(json: unknown): NetworkInfo[] {
     const opts = n?.Options ?? {}
     const id = String(n?.Id ?? '')
     const driver = String(n?.Driver ?? '')
-    const mtu = Number(opts['com.docker.network.driver.mtu'])
+    const mtu = Number(opts[BRIDGE_MTU_OPTION])
     const named = typeof opts['com.docker.network.bridge.name'] === 'string' ? opts['com.docker.network.bridge.name'] : null
     return {
       name: String(n?.Name ?? ''),

@@ -114,3 +114,12 @@ export function checkExplicitMtu(explicit: ExplicitMtu, egress: (Decided<number>
   return warnings
 }
 
+
+/**
+ * An MTU as a user wrote it (flag text, or a daemon.json number or numeric string) as an
+ * integer number of bytes; null when it is not an integer at all (range checks are the caller's).
+ */
+export function mtuValue(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
+  return Number.isInteger(n) ? n : null
+}

@@ -18,7 +18,7 @@ import { configConflicts, configKeyOf, type FlagUse, isTrue, lastFlagValue, pars
 import { type ContainerPacket, type EgressResult, resolveEgress } from './egress.js'
 import { parseEngineVersion, supportsDefaultNetworkOpt } from './engine-features.js'
 import { formatPrefix, isLinkScoped, parsePrefix, prefixesOverlap, tryParsePrefix } from './ip-prefix.js'
-import { allRoutesMtu, boundMtu, checkExplicitMtu, egressMtu, type ExplicitMtu, withProbedPathMtu } from './mtu.js'
+import { allRoutesMtu, boundMtu, checkExplicitMtu, egressMtu, type ExplicitMtu, mtuValue, withProbedPathMtu } from './mtu.js'
 import { describeStale, staleConntrackEntries } from './stale-conntrack.js'
 
 /** daemon.json / flag key of the per-network MTU option of the bridge driver. */
@@ -165,17 +165,14 @@ function firstHop(e: EgressResult): string | null {
 /** The MTU the user set: the last --mtu in argv, else daemon.json "mtu". */
 function explicitMtu(flags: FlagUse[], daemonJson: Record<string, unknown> | null): ExplicitMtu | null {
   const flag = lastFlagValue(flags, 'mtu')
-  if (flag) return { value: toInt(flag.value), raw: flag.value, source: `your ${flag.text}` }
+  if (flag) return { value: mtuValue(flag.value), raw: flag.value, source: `your ${flag.text}` }
   if (daemonJson && daemonJson.mtu !== undefined) {
-    return { value: toInt(daemonJson.mtu), raw: String(daemonJson.mtu), source: `daemon.json "mtu": ${JSON.stringify(daemonJson.mtu)}` }
+    return { value: mtuValue(daemonJson.mtu), raw: String(daemonJson.mtu), source: `daemon.json "mtu": ${JSON.stringify(daemonJson.mtu)}` }
   }
   return null
 }
 
-function toInt(v: unknown): number | null {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
-  return Number.isInteger(n) ? n : null
-}
+
 
 /**
  * Flags the user gave that daemon.json also sets: dockerd will refuse to start. We cannot fix it
