@@ -6,7 +6,8 @@
 import { isIPv6 } from 'node:net'
 import type { Logger } from '../log.js'
 import type { ConntrackEntry } from '../model.js'
-import { describeFailure, EXIT_NOT_STARTED, type Runner } from '../read/runner.js'
+import { ConntrackUnusableError, conntrackUnusable } from '../read/conntrack.js'
+import { describeFailure, type Runner } from '../read/runner.js'
 
 /** conntrack(8) arguments selecting one entry by its original tuple. */
 export function conntrackDeleteArgs(e: ConntrackEntry): string[] {
@@ -37,9 +38,7 @@ export async function deleteConntrackEntries(entries: ConntrackEntry[], run: Run
     const args = conntrackDeleteArgs(e)
     const r = await run('conntrack', args)
     if (r.exitCode === 0) { deleted++; continue }
-    if (r.exitCode === EXIT_NOT_STARTED || /Operation not permitted|Permission denied/i.test(r.stderr ?? '')) {
-      throw new Error(`conntrack clean-up skipped: ${describeFailure('conntrack', args, r)}`)
-    }
+    if (conntrackUnusable(r)) throw new ConntrackUnusableError(`conntrack clean-up skipped: ${describeFailure('conntrack', args, r)}`)
     if (r.exitCode === 1 && /\b0 flow entries have been deleted/.test(`${r.stderr ?? ''}${r.stdout}`)) { gone++; continue }
     failures.push(describeFailure('conntrack', args, r))
   }

@@ -28,9 +28,9 @@
  */
 import type { Logger } from '../log.js'
 import type { ConntrackEntry } from '../model.js'
-import { parseConntrackList } from '../read/conntrack.js'
+import { ConntrackUnusableError, conntrackUnusable, parseConntrackList } from '../read/conntrack.js'
 import { getJson, getText, openGet } from '../read/docker-api.js'
-import { defaultRunner, describeFailure, EXIT_NOT_STARTED, type Runner } from '../read/runner.js'
+import { defaultRunner, describeFailure, type Runner } from '../read/runner.js'
 import { readIpAddrs } from '../read/sysfs-links.js'
 import { addressToBigInt } from '../plan/ip-prefix.js'
 import { conntrackDeleteArgs } from './conntrack-delete.js'
@@ -125,9 +125,7 @@ export async function clearBypassingEntries(inspect: unknown, run: Runner, log: 
     for (const family of ['ipv4', 'ipv6']) {
       const args = ['-L', '-f', family, '-p', 'udp', '--orig-port-dst', String(port)]
       const r = await run('conntrack', args)
-      if (r.exitCode === EXIT_NOT_STARTED || /Operation not permitted|Permission denied/i.test(r.stderr ?? '')) {
-        throw new Error(`conntrack watch: ${describeFailure('conntrack', args, r)}`)
-      }
+      if (conntrackUnusable(r)) throw new ConntrackUnusableError(`conntrack watch: ${describeFailure('conntrack', args, r)}`)
       if (r.exitCode === 0) entries.push(...parseConntrackList(r.stdout))
     }
   }
@@ -242,7 +240,7 @@ export function startConntrackWatch(opts: ConntrackWatchOptions): ConntrackWatch
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err)
       log.warn(`conntrack watch: container ${id.slice(0, 12)}: ${msg}`)
-      if (/could not be run|Operation not permitted|Permission denied/.test(msg)) {
+      if (err instanceof ConntrackUnusableError) {
         log.warn('conntrack watch: stopping, conntrack cannot be used here')
         abort.abort()
       }

@@ -138,7 +138,7 @@ export async function readConntrack(run: Runner = defaultRunner): Promise<{ entr
     }
     errors.push(`conntrack: ${describeFailure('conntrack', args, r)}${conntrackHint(r)}`)
     // Missing tool or missing privilege fails the same way for the other family: say it once.
-    if (r.exitCode === EXIT_NOT_STARTED || isPermissionProblem(r.stderr)) break
+    if (conntrackUnusable(r)) break
   }
   return anyOk ? { entries, errors } : { entries: null, errors }
 }
@@ -146,6 +146,18 @@ export async function readConntrack(run: Runner = defaultRunner): Promise<{ entr
 function isPermissionProblem(stderr: string | undefined): boolean {
   return /must be root|CAP_NET_ADMIN|Operation not permitted|Permission denied/i.test(stderr ?? '')
 }
+
+/**
+ * True when a conntrack run failed because the tool cannot be used here at all (not installed,
+ * or no root / CAP_NET_ADMIN), as opposed to failing for one entry: the same answer will come
+ * for every other call, so callers stop.
+ */
+export function conntrackUnusable(r: { exitCode: number, stderr?: string }): boolean {
+  return r.exitCode === EXIT_NOT_STARTED || isPermissionProblem(r.stderr)
+}
+
+/** Thrown when conntrack cannot be used here at all (see conntrackUnusable); the message names the command. */
+export class ConntrackUnusableError extends Error {}
 
 function conntrackHint(r: { exitCode: number, stderr?: string }): string {
   if (r.exitCode === EXIT_NOT_STARTED) return '; conntrack-tools not installed, entries unknown'

@@ -2,6 +2,7 @@ import t from 'tap'
 import { conntrackDeleteArgs, deleteConntrackEntries } from '../../src/apply/conntrack-delete.js'
 import { memoryLogger } from '../../src/log.js'
 import type { ConntrackEntry } from '../../src/model.js'
+import { ConntrackUnusableError } from '../../src/read/conntrack.js'
 import type { Runner } from '../../src/read/runner.js'
 
 const udp: ConntrackEntry = { id: 'A', proto: 'udp', protonum: 17, orig: { src: '172.17.0.9', dst: '10.0.0.50', sport: 53587, dport: 8125 }, reply: { src: '10.0.0.50', dst: '10.0.0.10', sport: 8125, dport: 53587 } }
@@ -32,4 +33,11 @@ t.test('no conntrack tool or no permission: one error naming the command, nothin
   await t.rejects(deleteConntrackEntries([udp], missing, memoryLogger()), /conntrack clean-up skipped: `conntrack -D .*` could not be run/)
   const denied: Runner = async () => ({ stdout: '', stderr: 'Operation not permitted', exitCode: 1 })
   await t.rejects(deleteConntrackEntries([udp], denied, memoryLogger()), /conntrack clean-up skipped/)
+})
+
+t.test('"must be root" aborts the clean-up like a missing tool (one rule for every conntrack caller)', async (t) => {
+  let calls = 0
+  const notRoot: Runner = async () => { calls++; return { stdout: '', stderr: 'conntrack v1.4.7 (conntrack-tools): Operation failed: you must be root', exitCode: 1 } }
+  await t.rejects(deleteConntrackEntries([udp, igmp, v6], notRoot, memoryLogger()), ConntrackUnusableError)
+  t.equal(calls, 1, 'stopped at the first answer instead of counting a failure per entry')
 })
