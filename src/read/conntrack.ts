@@ -157,7 +157,9 @@ export function conntrackUnusable(r: { exitCode: number, stderr?: string }): boo
 }
 
 /** Thrown when conntrack cannot be used here at all (see conntrackUnusable); the message names the command. */
-export class ConntrackUnusableError extends Error {}
+export class ConntrackUnusableError extends Error {
+  override name = 'ConntrackUnusableError'
+}
 
 function conntrackHint(r: { exitCode: number, stderr?: string }): string {
   if (r.exitCode === EXIT_NOT_STARTED) return '; conntrack-tools not installed, entries unknown'
