@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { locateJsonError } from '../json-position.js'
+import { parseDockerdFlags } from '../plan/dockerd-argv.js'
 
 /** Where dockerd looks when no --config-file is given (Linux). */
 export const DEFAULT_DAEMON_CONFIG_PATH = '/etc/docker/daemon.json'
@@ -20,17 +21,12 @@ export interface DaemonConfigRead {
 
 /**
  * The config file named in dockerd's argv by `--config-file X` or `--config-file=X` (the last
- * one wins, as with pflag; nothing after `--` is a flag), or null when none is named.
+ * one wins, as with pflag; nothing after `--` is a flag), or null when none is named. Read with
+ * the planner's dockerd flag parser, so every spelling counts the same everywhere.
  */
 export function configFileFromArgv(argv: string[]): string | null {
-  let found: string | null = null
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    if (a === '--') break
-    if (a === '--config-file' && i + 1 < argv.length) found = argv[++i]
-    else if (a.startsWith('--config-file=')) found = a.slice('--config-file='.length)
-  }
-  return found
+  const uses = parseDockerdFlags(argv).filter((u) => u.name === 'config-file' && u.text !== '--config-file')
+  return uses.length ? uses[uses.length - 1].value : null
 }
 
 /** The config file dockerd will read for this argv: the one named by --config-file, else /etc/docker/daemon.json. */
