@@ -1,7 +1,7 @@
 /**
  * `dockerd-autonet doctor`: what is already broken on a machine where dockerd runs. Pure: the
  * machine state (src/read) and the running dockerds (running.ts) in, findings out; every
- * decision about the egress is the planner's own (planFromState), so doctor and the wrapper
+ * decision about the egress is the planner's own (detectEgressMtu), so doctor and the wrapper
  * can never disagree about which interface and MTU count.
  *
  * Checks, each finding saying what to do:
@@ -20,13 +20,12 @@
  *   will refuse its next start.
  */
 import type { ConntrackEntry, Link, MachineState } from '../model.js'
-import { DEFAULT_PLAN_OPTIONS } from '../model.js'
 import { bridgePorts, NET_ADDR_SET, stableBridgeMac } from '../plan/bridge-mac.js'
 import { dockerSubnets, isDockerBridgeName } from '../plan/docker-subnets.js'
 import { configConflicts, lastFlagValue, parseDockerdFlags } from '../plan/dockerd-argv.js'
 import { formatPrefix, isLinkScoped, type Prefix, prefixContains, prefixesOverlap, tryParsePrefix } from '../plan/ip-prefix.js'
 import { mtuValue } from '../plan/mtu.js'
-import { BRIDGE_MTU_OPTION, planFromState } from '../plan/plan.js'
+import { BRIDGE_MTU_OPTION, detectEgressMtu } from '../plan/plan.js'
 import type { Finding, RunningDockerd, Severity } from './types.js'
 
 /** The MTU dockerd gives containers when nothing sets one (moby: daemon/config DefaultNetworkMtu). */
@@ -44,30 +43,13 @@ export interface Egress {
 }
 
 /**
- * The egress and its MTU for containers of a dockerd with these flags, as the planner decides
- * it, leaving out any MTU the user set (we want the egress's, not theirs): the user's --mtu and
- * daemon.json "mtu" are removed and the cap on jumbo frames lifted.
+ * The egress and the MTU it carries for containers of a dockerd with these flags, as the
+ * planner detects it before any MTU the user set (we want the path's, not theirs).
  */
 export function currentEgress(state: MachineState, argv: readonly string[], daemonJson: Record<string, unknown> | null): Egress | null {
-  const dj = daemonJson ? Object.fromEntries(Object.entries(daemonJson).filter(([k]) => k !== 'mtu')) : null
-  const plan = planFromState(
-    { ...state, argv: withoutFlag(argv, 'mtu'), daemon_json: dj, conntrack: undefined },
-    { ...DEFAULT_PLAN_OPTIONS, maxMtu: 65536, pinBridgeMac: false, conntrackCleanup: false, clampMss: false, createBridge: null },
-  )
-  if (!plan.egress || plan.mtu === null) return null
-  const line = plan.reasons.find((r) => r.startsWith('--mtu='))
-  return { dev: plan.egress, mtu: plan.mtu, reason: line ? line.slice(line.indexOf(': ') + 2) : plan.reasons[0] ?? '' }
-}
-
-/** argv without every occurrence of one flag (`--mtu 1400` and `--mtu=1400` alike). */
-export function withoutFlag(argv: readonly string[], name: string): string[] {
-  const drop = new Set<number>()
-  for (const f of parseDockerdFlags(argv)) {
-    if (f.name !== name) continue
-    drop.add(f.index)
-    if (f.text !== argv[f.index]) drop.add(f.index + 1)
-  }
-  return argv.filter((_, i) => !drop.has(i))
+  const { egress, detected } = detectEgressMtu({ ...state, argv: [...argv], daemon_json: daemonJson })
+  // The egress named as the plan names it (IPv4 first); the MTU is what the path carries.
+  return egress && detected ? { dev: egress, mtu: detected.value, reason: detected.reason } : null
 }
 
 /** The MTU a running dockerd gives containers on its default bridge, and where that comes from. */

@@ -10,7 +10,7 @@
  * - planned flags use the --flag=value form and come after the user's flags, in a fixed order;
  * - every decision adds one reason line.
  */
-import type { Action, Link, MachineState, Plan, PlanOptions } from '../model.js'
+import type { Action, Decided, Link, MachineState, Plan, PlanOptions } from '../model.js'
 import { DEFAULT_PLAN_OPTIONS } from '../model.js'
 import { bridgePorts, NET_ADDR_SET, stableBridgeMac } from './bridge-mac.js'
 import { dockerSubnets, isDockerBridgeName } from './docker-subnets.js'
@@ -44,28 +44,18 @@ export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_P
 
   warnings.push(...conflictWarnings(flags, daemonJson))
 
-  // Which bridge containers sit on decides the packet's source and incoming interface.
-  const userBridge = lastFlagValue(flags, 'bridge')?.value ?? (typeof daemonJson?.bridge === 'string' ? daemonJson.bridge : null)
   const created = opts.createBridge ?? null
-  const bridgeInUse = userBridge ?? created?.name ?? 'docker0'
   const ipv6On = isTrue(lastFlagValue(flags, 'ipv6')?.value) || daemonJson?.ipv6 === true
 
-  // --- egress -----------------------------------------------------------------------------
-  const e4 = resolveEgress(4, state.rules4, state.routes4 ?? [], links, containerPacket(4, flags, daemonJson, bridgeInUse, created?.cidr))
-  const e6 = resolveEgress(6, state.rules6, state.routes6 ?? [], links, containerPacket(6, flags, daemonJson, bridgeInUse, null))
-  const egressResults: EgressResult[] = [e4, e6]
+  // --- egress and what it carries --------------------------------------------------------
+  const { e4, e6, egress, userBridge, detected } = detectEgressMtu(state, opts)
   reasons.push(e4.reason)
   if (e6.found || (state.routes6 ?? []).length > 0) reasons.push(e6.reason)
-  const egress = firstHop(e4) ?? firstHop(e6)
   if (egress && (isDockerBridgeName(egress) || egress === userBridge)) {
     warnings.push(`the default route leaves via ${egress}, the bridge containers sit on: their traffic would loop back to them; check the routes (ip route) before starting dockerd`)
   }
 
   // --- MTU ----------------------------------------------------------------------------------
-  const dockerBridges = new Set(links.filter((l) => isDockerBridgeName(l.name) || l.name === userBridge).map((l) => l.name))
-  const detected = withProbedPathMtu(opts.mtuScope === 'all-routes'
-    ? allRoutesMtu(links, [...(state.routes4 ?? []), ...(state.routes6 ?? [])], dockerBridges)
-    : egressMtu(egressResults), state.pmtu_probe)
   const explicit = explicitMtu(flags, daemonJson)
   let mtu: number | null = null
   if (explicit) {
@@ -154,6 +144,41 @@ export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_P
   args.splice(end === -1 ? args.length : end, 0, ...ours)
 
   return { egress, mtu, args, warnings, reasons, error, actions }
+}
+
+/** The egress of a machine state and the MTU it carries, before any choice of the user's. */
+export interface DetectedEgress {
+  e4: EgressResult
+  e6: EgressResult
+  /** Interface chosen as the egress (IPv4 first, else IPv6), null if none. */
+  egress: string | null
+  /** The bridge named by --bridge/-b or daemon.json "bridge", null if none. */
+  userBridge: string | null
+  /** What the path carries, in bytes (egress, or all-routes scope; lowered by a probe), with its reason; null without a route. */
+  detected: (Decided<number> & { dev: string }) | null
+}
+
+/**
+ * Resolves the egress of both families for the containers of the dockerd `state.argv` starts,
+ * and the MTU that path carries, ignoring any MTU the user set and any upper bound: the
+ * planner bounds and merges it; doctor compares running bridges with it. Pure.
+ * @param opts only `mtuScope` and `createBridge` (the bridge containers sit on) are used.
+ */
+export function detectEgressMtu(state: MachineState, opts: Pick<PlanOptions, 'mtuScope' | 'createBridge'> = DEFAULT_PLAN_OPTIONS): DetectedEgress {
+  const links = state.links ?? []
+  const daemonJson = state.daemon_json ?? null
+  const flags = parseDockerdFlags(state.argv ?? [])
+  // Which bridge containers sit on decides the packet's source and incoming interface.
+  const userBridge = lastFlagValue(flags, 'bridge')?.value ?? (typeof daemonJson?.bridge === 'string' ? daemonJson.bridge : null)
+  const created = opts.createBridge ?? null
+  const bridgeInUse = userBridge ?? created?.name ?? 'docker0'
+  const e4 = resolveEgress(4, state.rules4, state.routes4 ?? [], links, containerPacket(4, flags, daemonJson, bridgeInUse, created?.cidr))
+  const e6 = resolveEgress(6, state.rules6, state.routes6 ?? [], links, containerPacket(6, flags, daemonJson, bridgeInUse, null))
+  const dockerBridges = new Set(links.filter((l) => isDockerBridgeName(l.name) || l.name === userBridge).map((l) => l.name))
+  const detected = withProbedPathMtu(opts.mtuScope === 'all-routes'
+    ? allRoutesMtu(links, [...(state.routes4 ?? []), ...(state.routes6 ?? [])], dockerBridges)
+    : egressMtu([e4, e6]), state.pmtu_probe)
+  return { e4, e6, egress: firstHop(e4) ?? firstHop(e6), userBridge, detected }
 }
 
 function firstHop(e: EgressResult): string | null {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { diagnose, dockerdMtu, exitCodeOf, withoutFlag, deleteCommand } from '../../src/doctor/diagnose.js'
+import { currentEgress, diagnose, dockerdMtu, exitCodeOf, deleteCommand } from '../../src/doctor/diagnose.js'
 import { doctorReport, formatFindings } from '../../src/doctor/format.js'
 import type { ContainerInfo, Finding, NetworkInfo, RunningDockerd } from '../../src/doctor/types.js'
 import type { ConntrackEntry, MachineState } from '../../src/model.js'
@@ -184,8 +184,9 @@ t.test('the egress is the planner\'s for every shared case (policy rules, multip
   }
 })
 
-t.test('withoutFlag removes both spellings and nothing else', async (t) => {
-  t.same(withoutFlag(['-H', 'fd://', '--mtu', '1400', '--mtu=1300', '--debug', '--', '--mtu=1'], 'mtu'), ['-H', 'fd://', '--debug', '--', '--mtu=1'])
+t.test("the egress MTU doctor compares with is the path's, whatever MTU the user set", async (t) => {
+  const jumbo = { ...dind(), links: dind().links.map((l) => l.name === 'eth0' ? { ...l, mtu: 9001 } : l) }
+  t.match(currentEgress(jumbo, ['--mtu', '1400', '--mtu=1300'], { mtu: 1200 }), { dev: 'eth0', mtu: 9001 }, 'no user MTU and no 1500 cap')
 })
 
 t.test('table and JSON', async (t) => {
