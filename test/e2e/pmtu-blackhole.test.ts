@@ -87,6 +87,23 @@ if (requireE2E(t)) {
     t.equal(await h.serverPmtu(), h.podMtu, `the server learned path MTU ${h.podMtu} from the ICMP`)
   })
 
+  /**
+   * The download on the default bridge (MTU podMtu, completes), then on a network made as compose
+   * makes one (MTU 1500, asserted with `net1Message`); returns that second download for the caller
+   * to judge: it completes or stalls depending on the daemon.
+   */
+  async function defaultBridgeThenNet1(t: Test, d: Dockerd, h: BlackHole, net1Message: string): Promise<Download> {
+    const dl = await download(d, h)
+    t.equal(dl.mtu, h.podMtu, `default bridge container eth0 MTU ${h.podMtu}`, { output: dl.output })
+    completes(t, dl, h, 'default bridge')
+    // What compose does for every project.
+    const net = await d.docker(['network', 'create', 'net1'])
+    t.equal(net.exitCode, 0, 'docker network create net1', { stderr: net.stderr })
+    const dl1 = await download(d, h, 'net1')
+    t.equal(dl1.mtu, 1500, net1Message, { output: dl1.output })
+    return dl1
+  }
+
   t.test('dockerd-autonet completes on the default bridge and, via the MSS clamp, on a user-defined network', async (t) => {
     const h = await blackHole(t)
     const d = await daemon(h, { autonet: true })
@@ -94,15 +111,7 @@ if (requireE2E(t)) {
     t.match(d.log(), `dockerd-autonet: --mtu=${h.podMtu}: egress eth0`, 'the wrapper planned --mtu for the egress', log())
     t.match(d.log(), 'dockerd-autonet: MSS clamp: forwarded TCP SYNs now clamped', 'and added the MSS clamp for user-defined networks', log())
 
-    const dl = await download(d, h)
-    t.equal(dl.mtu, h.podMtu, `default bridge container eth0 MTU ${h.podMtu}`, { output: dl.output })
-    completes(t, dl, h, 'default bridge')
-
-    // What compose does for every project.
-    const net = await d.docker(['network', 'create', 'net1'])
-    t.equal(net.exitCode, 0, 'docker network create net1', { stderr: net.stderr })
-    const dl1 = await download(d, h, 'net1')
-    t.equal(dl1.mtu, 1500, 'net1 container eth0 MTU stays 1500 (dockerd 20.10: --mtu reaches only the default bridge)', { output: dl1.output })
+    const dl1 = await defaultBridgeThenNet1(t, d, h, 'net1 container eth0 MTU stays 1500 (dockerd 20.10: --mtu reaches only the default bridge)')
     completes(t, dl1, h, 'user-defined network net1')
     const mangle = await h.topo.execOk('pod', ['iptables', '-w', '-t', 'mangle', '-S', 'FORWARD'])
     t.match(mangle, /-p tcp .*--tcp-flags SYN,RST SYN .*-j TCPMSS --clamp-mss-to-pmtu/, 'the clamp rule is in the pod\'s mangle FORWARD')
@@ -118,14 +127,7 @@ if (requireE2E(t)) {
     const h = await blackHole(t)
     const d = await daemon(h, { autonet: false, extraArgs: [`--mtu=${h.podMtu}`] })
 
-    const dl = await download(d, h)
-    t.equal(dl.mtu, h.podMtu, `default bridge container eth0 MTU ${h.podMtu}`, { output: dl.output })
-    completes(t, dl, h, 'default bridge')
-
-    const net = await d.docker(['network', 'create', 'net1'])
-    t.equal(net.exitCode, 0, 'docker network create net1', { stderr: net.stderr })
-    const dl1 = await download(d, h, 'net1')
-    t.equal(dl1.mtu, 1500, 'net1 container eth0 MTU is 1500 despite --mtu', { output: dl1.output })
+    const dl1 = await defaultBridgeThenNet1(t, d, h, 'net1 container eth0 MTU is 1500 despite --mtu')
     stalls(t, dl1, h, 'user-defined network net1')
     t.ok(await h.icmpDropped() > 0, 'the router dropped its "fragmentation needed"')
   })
