@@ -14,6 +14,9 @@ const USAGE = `Usage:
   $0 plan [--state FILE] [--json] [-- DOCKERD-FLAGS...]
   $0 snapshot [--anonymize] [-- DOCKERD-FLAGS...]
   $0 doctor [--json]                diagnose the dockerd already running here
+  $0 install [--dockerd PATH] [--mode replace|path] [--root DIR]
+                                    put the dockerd shim in front of dockerd (an image's RUN step)
+  $0 uninstall [--root DIR]         undo install, byte for byte
   $0 help | --help
   $0 version | --version
 
@@ -22,7 +25,7 @@ planned flags (--flag=value) are appended. --autonet-* options may stand anywher
 dockerd's flags and are taken out; the ones valued take VALUE after '=' only. Each has an
 environment default (DOCKERD_AUTONET_*, e.g. DOCKERD_AUTONET_MAX_MTU=9000,
 DOCKERD_AUTONET_DRY_RUN=1); a flag beats the environment, a switch takes =false to undo it.
-plan, snapshot, doctor, help and version count only as the first word (after --autonet-* options).
+plan, snapshot, doctor, install, uninstall, help and version count only as the first word (after --autonet-* options).
 If detection or planning fails, dockerd starts with your arguments unchanged.`
 
 const EPILOGUE = `Exit codes:
@@ -30,8 +33,10 @@ const EPILOGUE = `Exit codes:
   0        help, version, snapshot, plan without an error, --autonet-dry-run, doctor: healthy
   1        plan: the plan has an error (printed with the rest of the plan); doctor: problems found
   2        doctor: could not check (no dockerd in this network namespace, no interfaces readable)
-  2        usage error or bad input: bad --autonet-* value, unreadable or malformed --state FILE
-  70       plan, snapshot, doctor: internal error (a bug; please report it)
+  1        install: it did not take (a file operation or the dockerd --version check failed; undone)
+  2        usage error or bad input: bad --autonet-* value, unreadable or malformed --state FILE,
+           a tree install/uninstall cannot work on (the path is named; nothing changed)
+  70       plan, snapshot, doctor, install: internal error (a bug; please report it)
   126/127  the command to exec is not executable / not found
 
 Logs go to stderr, prefixed "dockerd-autonet:"; plan, snapshot and dry-run print to stdout.`
@@ -48,6 +53,8 @@ function parser(): Argv {
       .option('anonymize', { type: 'boolean', describe: 'replace MACs, addresses (keeping subnets and special ranges) and identifying names, consistently, for a bug report' }))
     .command('doctor', 'diagnose the running dockerd: MTU black holes, drift since start, unpinned bridge MACs, stale conntrack, config conflicts', (c) => c
       .option('json', { type: 'boolean', describe: 'print {status, exit_code, egress, dockerds, findings} as JSON' }))
+    .command('install', 'put the dockerd shim in front of the real dockerd (see install --help)')
+    .command('uninstall', 'undo what install did (see uninstall --help)')
     .command('help', 'show this help')
     .command('version', 'print the version')
     .strict()

@@ -90,6 +90,8 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
     case 'help': deps.stdout(await (await import('./commands.js')).helpText()); return 0
     case 'version': deps.stdout(`dockerd-autonet ${packageVersion()}\n`); return 0
     case 'plan': case 'snapshot': case 'doctor': return subcommand(route, env, deps, log)
+    case 'install': case 'uninstall': return (await import('../install/command.js'))
+      .runInstallCommand(route.mode, route.subcommandArgs, env, { stdout: deps.stdout, stderr: deps.stderr, program: process.argv[1] })
   }
 }
 

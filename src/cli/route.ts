@@ -19,9 +19,10 @@ export type Env = Record<string, string | undefined>
  * What the wrapper does:
  * - `run`: read the machine, plan, apply actions, exec `command` with the planned argv;
  * - `exec`: exec `command` with `dockerdArgs` untouched (a foreign command, or --autonet-disable);
- * - `plan`, `snapshot`, `doctor`, `help`, `version`: our subcommands, nothing is exec'd.
+ * - `plan`, `snapshot`, `doctor`, `help`, `version`: our subcommands, nothing is exec'd;
+ * - `install`, `uninstall`: put the dockerd shim in front of dockerd in an image, or take it away.
  */
-export type Mode = 'run' | 'exec' | 'plan' | 'snapshot' | 'doctor' | 'help' | 'version'
+export type Mode = 'run' | 'exec' | 'plan' | 'snapshot' | 'doctor' | 'install' | 'uninstall' | 'help' | 'version'
 
 /** Our options, from `--autonet-*` flags over `DOCKERD_AUTONET_*` env over defaults. */
 export interface AutonetOptions {
@@ -65,7 +66,7 @@ export class UsageError extends Error {
 }
 
 const SUBCOMMANDS: Record<string, Mode> = {
-  plan: 'plan', snapshot: 'snapshot', doctor: 'doctor', help: 'help', '--help': 'help', version: 'version', '--version': 'version',
+  plan: 'plan', snapshot: 'snapshot', doctor: 'doctor', install: 'install', uninstall: 'uninstall', help: 'help', '--help': 'help', version: 'version', '--version': 'version',
 }
 
 /** Programs that take dockerd's flags, so planned flags may be appended to their arguments. */
@@ -87,7 +88,7 @@ export function routeArgv(argv: readonly string[], env: Env): Route {
   const rest = argv.slice(i + 1)
   const mode = first === undefined ? undefined : SUBCOMMANDS[first]
 
-  if (mode === 'help' || mode === 'version') {
+  if (mode === 'help' || mode === 'version' || mode === 'install' || mode === 'uninstall') {
     return { mode, command: [], dockerdArgs: [], subcommandArgs: rest, ours: readOptions(leading, env) }
   }
   if (mode === 'plan' || mode === 'snapshot' || mode === 'doctor') {
