@@ -18,20 +18,20 @@ RUN set -eux; \
 	apk add --no-cache nodejs iproute2-minimal conntrack-tools; \
 	node -e 'if (typeof process.execve !== "function") { console.error(`node ${process.version} has no process.execve (22.15+): dockerd would run as a child of node`); process.exit(1) }'
 
-COPY dist/dockerd-autonet.mjs /usr/local/lib/dockerd-autonet/dockerd-autonet.mjs
-COPY dist/dockerd-autonet.mjs.LICENSES.txt /usr/local/lib/dockerd-autonet/
-# /usr/local/sbin comes before /usr/local/bin in the base's PATH (and stays before it when the
-# entrypoint prepends /usr/local/sbin/.iptables-legacy), so docker-init's PATH lookup of
-# `dockerd` lands here while /usr/local/bin/dockerd stays the untouched real binary.
-COPY image/dockerd-shim.sh /usr/local/sbin/dockerd
+# The bundle, its notices and the shim template; `install` puts the shim in place (below).
+COPY dist/dockerd-autonet.mjs dist/dockerd-autonet.mjs.LICENSES.txt image/dockerd-shim.sh /usr/local/lib/dockerd-autonet/
 
 # The engine version is known here, so the wrapper need not run `dockerd --version` at every
 # start (about 25 ms of it); the build fails if this ever disagrees with the binary.
 ENV DOCKERD_AUTONET_DOCKERD_VERSION=29.7.2
 
+# --mode=path: a shim in /usr/local/sbin, which comes before /usr/local/bin in the base's PATH
+# (and stays before it when the entrypoint prepends /usr/local/sbin/.iptables-legacy), so
+# docker-init's PATH lookup of `dockerd` lands on it while /usr/local/bin/dockerd stays the
+# untouched real binary. install links /usr/local/bin/dockerd-autonet to the bundle, checks
+# `dockerd --version` through the shim, and names each change in the build log.
 RUN set -eux; \
-	ln -s /usr/local/lib/dockerd-autonet/dockerd-autonet.mjs /usr/local/bin/dockerd-autonet; \
+	node /usr/local/lib/dockerd-autonet/dockerd-autonet.mjs install --mode=path; \
 	dockerd-autonet --version; \
 	test "$(command -v dockerd)" = /usr/local/sbin/dockerd; \
-	dockerd --version; \
 	/usr/local/bin/dockerd --version | grep -F "version $DOCKERD_AUTONET_DOCKERD_VERSION,"

@@ -4,6 +4,8 @@
 # execs the real dockerd in this process's place (Node >= 22.15: same PID, nothing of ours
 # stays resident, signals from docker-init reach dockerd directly).
 #
+# `dockerd-autonet install` writes this file with `real=` naming the real dockerd.
+#
 # The real dockerd is passed by full path so that dockerd-autonet's `dockerd --version` probe
 # and its final exec reach the binary itself, never this shim again. An image that has to put
 # this shim at the binary's own path (plugins/docker execs /usr/local/bin/dockerd) moves the
@@ -22,6 +24,10 @@ if [ -x "$moved" ]; then real=$moved; fi
 if [ "$real" -ef "$0" ]; then
 	# Calling ourselves would loop forever instead of failing: say what is wrong instead.
 	echo "dockerd shim: $real is this shim; move the real dockerd to $moved" >&2
+	exit 127
+fi
+if [ ! -x "$real" ]; then
+	echo "dockerd shim: the real dockerd $real is missing or not executable (dockerd-autonet install put it there)" >&2
 	exit 127
 fi
 

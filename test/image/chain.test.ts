@@ -1,14 +1,15 @@
 /**
- * The images' start-up chain, run for real against stub trees (lib/image-tree.ts): the way
+ * The images' start-up chain, run for real against stub trees (lib/image-tree.ts) into which
+ * `dockerd-autonet install` ran as each Dockerfile's RUN step runs it: the way
  * `docker run IMAGE …`, a GitLab `services:` entry and the Drone plugin start dockerd, down to
  * the exact argv the real dockerd receives. The expected planned flags come from
  * `dockerd-autonet plan --json` on this same machine, asked about the same dockerd.
  */
-import t, { type Test } from 'tap'
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs'
+import t from 'tap'
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildBundle, makeTree, PATHS, SH, STUB_VERSION, type Tree } from './lib/image-tree.js'
+import { buildBundle, expectPlanned, makeTree, PATHS, planFor, SH, STUB_VERSION } from './lib/image-tree.js'
 
 let bundle = ''
 const work = mkdtempSync(join(tmpdir(), 'autonet-chain-'))
@@ -17,26 +18,8 @@ t.before(async () => {
   bundle = await buildBundle(work)
 })
 
-interface PlanJson { mtu: number | null, args: string[], actions: unknown[] }
-
-/** What dockerd-autonet plans on this machine for `real` started with `args` (and our options). */
-async function planFor(tree: Tree, real: string, args: string[], ours: string[] = []): Promise<PlanJson> {
-  const r = await tree.run(['node', bundle, `--autonet-exec=${tree.at(real)}`, ...ours, 'plan', '--json', '--', ...args])
-  return JSON.parse(r.stdout) as PlanJson
-}
-
-/** The argv the real dockerd must get: the entrypoint's/plugin's argv, then the plan's flags. */
-async function expectPlanned(t: Test, tree: Tree, real: string, args: string[], ours: string[] = []): Promise<string[]> {
-  const plan = await planFor(tree, real, args, ours)
-  t.same(plan.actions, [], 'nothing in the plan would change this machine')
-  t.same(plan.args.slice(0, args.length), args, 'the plan keeps the given flags first and in order')
-  if (plan.mtu !== null) t.ok(plan.args.includes(`--mtu=${plan.mtu}`), `this machine gets --mtu=${plan.mtu}`)
-  t.comment(`planned here: ${plan.args.slice(args.length).join(' ') || '(nothing)'}`)
-  return [tree.at(real), ...plan.args]
-}
-
 t.test('docker run --privileged IMAGE --tls=false: entrypoint defaults, user flag, planned flags', async (t) => {
-  const tree = makeTree('dind', bundle)
+  const tree = await makeTree('dind', bundle)
   t.teardown(tree.remove)
   // DOCKER_TLS_CERTDIR=/certs is the image's default (ENV in docker:cli).
   const env = { DOCKER_TLS_CERTDIR: '/certs' }
@@ -53,7 +36,7 @@ t.test('docker run --privileged IMAGE --tls=false: entrypoint defaults, user fla
 })
 
 t.test('GitLab services: command: ["--registry-mirror=…"] with TLS off', async (t) => {
-  const tree = makeTree('dind', bundle)
+  const tree = await makeTree('dind', bundle)
   t.teardown(tree.remove)
   const env = { DOCKER_TLS_CERTDIR: '' }
   const entry = ['--host=unix:///var/run/docker.sock', '--host=tcp://0.0.0.0:2375', '--registry-mirror=https://mirror.example']
@@ -64,7 +47,7 @@ t.test('GitLab services: command: ["--registry-mirror=…"] with TLS off', async
 })
 
 t.test('GitLab command with one of our flags among dockerd\'s: taken out, applied', async (t) => {
-  const tree = makeTree('dind', bundle)
+  const tree = await makeTree('dind', bundle)
   t.teardown(tree.remove)
   const env = { DOCKER_TLS_CERTDIR: '' }
   const entry = ['--host=unix:///var/run/docker.sock', '--host=tcp://0.0.0.0:2375', '--registry-mirror=https://mirror.example']
@@ -75,7 +58,7 @@ t.test('GitLab command with one of our flags among dockerd\'s: taken out, applie
 })
 
 t.test('DOCKERD_AUTONET_* env reaches the wrapper through the entrypoint', async (t) => {
-  const tree = makeTree('dind', bundle)
+  const tree = await makeTree('dind', bundle)
   t.teardown(tree.remove)
   const entry = ['--host=unix:///var/run/docker.sock', '--host=tcp://0.0.0.0:2375']
   const r = await tree.run([...SH, tree.at('/usr/local/bin/dockerd-entrypoint.sh')], { DOCKER_TLS_CERTDIR: '', DOCKERD_AUTONET_DISABLE: '1' })
@@ -84,18 +67,18 @@ t.test('DOCKERD_AUTONET_* env reaches the wrapper through the entrypoint', async
 })
 
 t.test('Drone plugins/docker: its absolute /usr/local/bin/dockerd lands on the shim', async (t) => {
-  const tree = makeTree('drone', bundle)
+  const tree = await makeTree('drone', bundle)
   t.teardown(tree.remove)
   // drone-docker's commandDaemon: exec.Command("/usr/local/bin/dockerd", "--data-root", …).
   const daemon = ['--data-root', '/var/lib/docker', '--host=unix:///var/run/docker.sock']
-  const expected = await expectPlanned(t, tree, PATHS.droneReal, daemon)
+  const expected = await expectPlanned(t, tree, PATHS.moved, daemon)
   const r = await tree.run([tree.at(PATHS.droneShim), ...daemon], { DOCKER_HOST: 'unix:///var/run/docker.sock' })
   t.equal(r.exitCode, 0, 'exits 0', { stderr: r.stderr })
   t.same(tree.recorded(), expected)
 })
 
 t.test('dockerd --version through the shim: the real binary answers, nothing is planned', async (t) => {
-  const tree = makeTree('dind', bundle)
+  const tree = await makeTree('dind', bundle)
   t.teardown(tree.remove)
   const r = await tree.run(['dockerd', '--version'])
   t.equal(r.exitCode, 0, 'exits 0', { stderr: r.stderr })
@@ -104,7 +87,7 @@ t.test('dockerd --version through the shim: the real binary answers, nothing is 
 })
 
 t.test('shim fails open: without dockerd-autonet the real dockerd starts with the argv unchanged', async (t) => {
-  const tree = makeTree('dind', bundle)
+  const tree = await makeTree('dind', bundle)
   t.teardown(tree.remove)
   unlinkSync(tree.at(PATHS.wrapper))
   const r = await tree.run([...SH, tree.at(PATHS.dindShim), '--data-root', '/x'])
@@ -114,17 +97,30 @@ t.test('shim fails open: without dockerd-autonet the real dockerd starts with th
 })
 
 t.test('shim at the real binary\'s path without the moved binary: a clear error, no loop', async (t) => {
-  const tree = makeTree('drone', bundle)
+  const tree = await makeTree('drone', bundle)
   t.teardown(tree.remove)
-  unlinkSync(tree.at(PATHS.droneReal))
+  unlinkSync(tree.at(PATHS.moved))
   const r = await tree.run([tree.at(PATHS.droneShim), '--data-root', '/x'])
+  t.equal(r.exitCode, 127)
+  t.match(r.stderr, /^dockerd shim: the real dockerd \S*\/usr\/local\/libexec\/dockerd-autonet\/dockerd is missing or not executable/m)
+  t.notMatch(r.stderr, /dockerd-autonet: /, 'the wrapper never ran')
+  t.equal(tree.recorded(), null)
+})
+
+t.test('a shim naming itself as the real dockerd: a clear error, no loop', async (t) => {
+  // What a hand-made install got wrong (the shim copied over the binary without moving it).
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  const shim = readFileSync(tree.at(PATHS.dindShim), 'utf8')
+  writeFileSync(tree.at(PATHS.dindShim), shim.replace(/^real=\S+$/m, `real=${tree.at(PATHS.dindShim)}`))
+  const r = await tree.run([...SH, tree.at(PATHS.dindShim), '--data-root', '/x'])
   t.equal(r.exitCode, 127)
   t.match(r.stderr, /is this shim; move the real dockerd to .*\/usr\/local\/libexec\/dockerd-autonet\/dockerd/)
   t.equal(tree.recorded(), null)
 })
 
 t.test('the planner sees the stub engine through the explicit path (version-gated flag)', async (t) => {
-  const tree = makeTree('dind', bundle)
+  const tree = await makeTree('dind', bundle)
   t.teardown(tree.remove)
   const plan = await planFor(tree, PATHS.dindReal, [])
   if (plan.mtu === null) {

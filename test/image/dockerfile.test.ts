@@ -17,8 +17,8 @@
 import t from 'tap'
 import { execa } from 'execa'
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { PATHS, REPO } from './lib/image-tree.js'
+import { dirname, join } from 'node:path'
+import { IMAGE_INSTALL_ARGS, PATHS, REPO } from './lib/image-tree.js'
 
 interface Instruction { op: string, args: string, line: number }
 
@@ -74,8 +74,7 @@ t.test('COPY sources exist (or are what npm run bundle writes) and pass .dockeri
   const bundled = ['dist/dockerd-autonet.mjs', 'dist/dockerd-autonet.mjs.LICENSES.txt']
   t.match(readFileSync(join(REPO, 'scripts/bundle.mjs'), 'utf8'), /'dist\/dockerd-autonet\.mjs'[\s\S]*\.LICENSES\.txt/, 'the bundle script writes both dist/ files')
   for (const f of Object.values(DOCKERFILES)) {
-    for (const i of parse(f).filter((i) => i.op === 'COPY')) {
-      const [src] = i.args.split(/\s+/)
+    for (const i of parse(f).filter((i) => i.op === 'COPY')) for (const src of i.args.split(/\s+/).slice(0, -1)) {
       t.ok(bundled.includes(src) || existsSync(join(REPO, src)), `${f}:${i.line} ${src} exists`)
       t.ok(dockerignore.includes(`!${src}`) || dockerignore.some((l) => l.endsWith('/') && src.startsWith(l.slice(1))),
         `${f}:${i.line} ${src} is let through .dockerignore`)
@@ -83,23 +82,25 @@ t.test('COPY sources exist (or are what npm run bundle writes) and pass .dockeri
   }
 })
 
-t.test('destinations agree with the shim and with the upstream layout', async (t) => {
-  t.equal(shimVar('real'), PATHS.dindReal, 'the shim\'s real dockerd is upstream\'s /usr/local/bin/dockerd')
-  t.equal(shimVar('moved'), PATHS.droneReal)
+t.test('destinations agree with the shim, with install and with the upstream layout', async (t) => {
+  t.equal(shimVar('real'), PATHS.dindReal, 'the template\'s real dockerd is upstream\'s /usr/local/bin/dockerd (install rewrites it)')
+  t.equal(shimVar('moved'), PATHS.moved)
   t.equal(shimVar('wrapper'), PATHS.wrapper)
-  const dind = readFileSync(join(REPO, DOCKERFILES.dind), 'utf8')
-  const drone = readFileSync(join(REPO, DOCKERFILES.drone), 'utf8')
-  t.match(dind, `COPY image/dockerd-shim.sh ${PATHS.dindShim}\n`, 'dind: shim in /usr/local/sbin, ahead of /usr/local/bin in PATH')
-  t.match(dind, `COPY dist/dockerd-autonet.mjs ${PATHS.bundle}\n`)
-  t.match(dind, `ln -s ${PATHS.bundle} ${PATHS.wrapper};`)
-  t.notMatch(dind, /\bmv\b.*dockerd/, 'dind: the real dockerd stays in place')
-  t.match(drone, `mv ${PATHS.dindReal} ${PATHS.droneReal}`, 'drone: the real binary moves to where the shim looks')
-  t.match(drone, `COPY image/dockerd-shim.sh ${PATHS.droneShim}\n`, 'drone: shim at the path drone-docker execs')
-  t.match(drone, `COPY dist/dockerd-autonet.mjs ${PATHS.bundle}\n`)
-  t.match(drone, `ln -s ${PATHS.bundle} ${PATHS.wrapper};`)
-  t.equal(PATHS.dindShim.replace('/sbin/', '/bin/'), PATHS.dindReal, 'shim and binary differ only by sbin/bin')
   t.match(shim, /exec "\$wrapper" "\$real" "\$@"/, 'the shim names the real dockerd by path (no PATH lookup back into itself)')
-  t.ok(PATHS.droneReal.endsWith('/dockerd'), 'the moved binary is still called dockerd (so the wrapper plans for it)')
+  t.ok(PATHS.moved.endsWith('/dockerd'), 'the moved binary is still called dockerd (so the wrapper plans for it)')
+  for (const [kind, f] of Object.entries(DOCKERFILES)) {
+    const text = readFileSync(join(REPO, f), 'utf8')
+    const copies = parse(f).filter((i) => i.op === 'COPY').map((i) => i.args.split(/\s+/))
+    t.same(copies, [['dist/dockerd-autonet.mjs', 'dist/dockerd-autonet.mjs.LICENSES.txt', 'image/dockerd-shim.sh', `${dirname(PATHS.bundle)}/`]],
+      `${f}: one COPY of the bundle, its notices and the shim template into ${dirname(PATHS.bundle)}/`)
+    t.equal(`${dirname(PATHS.bundle)}/dockerd-shim.sh`, PATHS.shimSource, 'where install looks for the template')
+    t.match(text, `node ${PATHS.bundle} install`, `${f}: install runs the bundle from where it was copied`)
+    t.notMatch(text, /\bmv\b|\bln -s\b|COPY image\/dockerd-shim\.sh \/usr\/local\/s?bin/, `${f}: no hand-written steps left (mv, ln -s, the shim copied over dockerd)`)
+    t.ok(IMAGE_INSTALL_ARGS[kind as keyof typeof IMAGE_INSTALL_ARGS], `${f}: install step found`)
+  }
+  t.same(IMAGE_INSTALL_ARGS.dind, ['--mode=path'], 'dind: the shim ahead in PATH, the official binary untouched (docker-init finds dockerd by PATH)')
+  t.match(readFileSync(join(REPO, DOCKERFILES.dind), 'utf8'), `test "$(command -v dockerd)" = ${PATHS.dindShim};`, 'dind: the build checks where PATH lands')
+  t.same(IMAGE_INSTALL_ARGS.drone, [`--dockerd=${PATHS.droneShim}`], 'drone: in front of the path drone-docker execs (replace mode, the default)')
 })
 
 t.test('the shim parses in the shells the images and this machine have', async (t) => {

@@ -1,31 +1,42 @@
 /**
- * The images' files laid out under a temp root, so the chain an image runs (entrypoint → dind →
- * docker-init → our shim → dockerd-autonet → the real dockerd) runs here with no engine and no
- * registry. Everything /usr/local/… in our shim and in the stand-in entrypoint is rebased into
- * the root; the real dockerd is a stub that records the argv it was exec'd with.
+ * Images' files laid out under a temp root, so the chain an image runs (its init system or
+ * entrypoint → … → our shim → dockerd-autonet → the real dockerd) runs here with no engine and
+ * no registry. Each layout is the base image as upstream ships it (the real dockerd where its
+ * packaging puts it, the caller that starts it), plus our bundle and shim where the Dockerfiles
+ * COPY them; `install` then runs as the Dockerfile's RUN step does, with `--root`. The real
+ * dockerd is a stub that records the argv it was exec'd with.
+ *
+ * Safety: everything runs with NO_CHANGES (no iptables, conntrack or MAC change on this
+ * machine), and a guard `dockerd` stands between the tree's PATH and this machine's, so a
+ * lookup that missed the tree fails loudly instead of reaching a real dockerd here.
  */
+import type { Test } from 'tap'
 import { execa } from 'execa'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { BUNDLE, BUNDLE_DIR, MANIFEST, MOVED_DOCKERD, SHIM_SOURCE, STANDARD_PATH, WRAPPER } from '../../../src/install/layout.js'
+import { rebaseShim } from '../../../src/install/shim.js'
 
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url))
 
 /**
- * Where the Dockerfiles put things. test/image/dockerfile.test.ts checks that the Dockerfiles
- * and image/dockerd-shim.sh say the same; the chain tests lay the trees out from these.
+ * Where the images put things. test/image/dockerfile.test.ts checks that the Dockerfiles
+ * and image/dockerd-shim.sh say the same; the chain tests check that install puts them there.
  */
 export const PATHS = {
-  /** The bundle, and the command name the shim runs it by (a symlink to the bundle). */
-  bundle: '/usr/local/lib/dockerd-autonet/dockerd-autonet.mjs',
-  wrapper: '/usr/local/bin/dockerd-autonet',
+  /** The bundle, and the command name the shim runs it by (a link to the bundle). */
+  bundle: BUNDLE,
+  wrapper: WRAPPER,
+  shimSource: SHIM_SOURCE,
   /** docker:dind: the real dockerd stays where the base put it; the shim comes first in PATH. */
   dindReal: '/usr/local/bin/dockerd',
   dindShim: '/usr/local/sbin/dockerd',
-  /** plugins/docker execs /usr/local/bin/dockerd by absolute path: the shim takes that path. */
+  /** Replace mode (plugins/docker, someone else's image): the shim takes the binary's path, the binary moves. */
   droneShim: '/usr/local/bin/dockerd',
-  droneReal: '/usr/local/libexec/dockerd-autonet/dockerd',
+  moved: MOVED_DOCKERD,
+  manifest: MANIFEST,
 } as const
 
 /** Fixes that would change this machine (iptables, conntrack, bridge MAC) stay off in tests. */
@@ -55,55 +66,98 @@ const STUB_DOCKERD = `#!/bin/sh
 if [ "\${1:-}" = --version ]; then echo "Docker version ${STUB_VERSION}, build 0000000"; exit 0; fi
 printf '%s\\0' "$0" "$@" > "$AUTONET_TEST_RECORD"
 `
+// Between the tree's PATH and this machine's: a `dockerd` lookup that missed the tree ends here.
+const GUARD_DOCKERD = '#!/bin/sh\necho "test guard: dockerd was looked up outside the image tree" >&2\nexit 99\n'
 // docker-init is tini: `docker-init -- CMD ARGS` execvp's CMD, so CMD is found by PATH.
 const STUB_DOCKER_INIT = '#!/bin/sh\n[ "$1" = -- ] && shift\nexec "$@"\n'
 // hack/dind ends with exec "$@" after its mounts.
 const STUB_PASS_THROUGH = '#!/bin/sh\nexec "$@"\n'
 
+/**
+ * The layouts, each as its upstream ships it (stand-ins written from each project's documented
+ * start-up, not copied). `real`: where the packaging puts dockerd; `files`: what calls it.
+ */
+const DIND_BASE: Record<string, string> = {
+  '/usr/local/bin/dockerd-entrypoint.sh': 'fixture:dockerd-entrypoint.sh',
+  '/usr/local/bin/docker-entrypoint.sh': STUB_PASS_THROUGH,
+  '/usr/local/bin/dind': STUB_PASS_THROUGH,
+  '/usr/local/bin/docker-init': STUB_DOCKER_INIT,
+}
+export const LAYOUTS = {
+  /** Our Dockerfile: FROM docker:dind. */
+  dind: { real: '/usr/local/bin/dockerd', files: DIND_BASE },
+  /** image/drone/Dockerfile: FROM plugins/docker (docker:dind inside; drone-docker execs /usr/local/bin/dockerd). */
+  drone: { real: '/usr/local/bin/dockerd', files: DIND_BASE },
+  /** Gitea/Forgejo act_runner *-dind: FROM docker:dind, ENTRYPOINT s6-svscan /etc/s6; the docker service's run script. */
+  'act-runner': { real: '/usr/local/bin/dockerd', files: { ...DIND_BASE, '/etc/s6/docker/run': '#!/bin/sh\nexec dockerd-entrypoint.sh\n' } },
+  /** ARC's actions-runner-dind (Ubuntu, Docker's static binaries in /usr/bin): supervisord starts dockerd by absolute path. */
+  'arc-runner-dind': { real: '/usr/bin/dockerd', files: { '/etc/supervisor/conf.d/dockerd.conf': '[program:dockerd]\ncommand=/usr/bin/dockerd\nautostart=true\nautorestart=true\n' } },
+  /** earthly/earthly (Alpine, `apk add docker`): its dockerd-wrapper.sh starts dockerd by PATH in the background. */
+  earthly: {
+    real: '/usr/bin/dockerd',
+    files: {
+      '/usr/bin/dockerd-wrapper.sh': '#!/bin/sh\nset -eu\n# Stand-in: earthly\'s wrapper starts dockerd by PATH with its own data root, then waits on it.\n' +
+        'dockerd --data-root="${EARTHLY_DOCKERD_DATA_ROOT:-/var/earthly/dind}" &\nwait $!\n',
+    },
+  },
+  /** A Debian host with Docker's docker-ce package: systemd's ExecStart names /usr/bin/dockerd. */
+  'debian-docker-ce': { real: '/usr/bin/dockerd', files: { '/lib/systemd/system/docker.service': '[Service]\nType=notify\nExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n' } },
+  /** A Debian host with Debian's docker.io package: /usr/sbin/dockerd. */
+  'debian-docker-io': { real: '/usr/sbin/dockerd', files: { '/lib/systemd/system/docker.service': '[Service]\nType=notify\nExecStart=/usr/sbin/dockerd -H fd://\n' } },
+} as const satisfies Record<string, { real: string, files: Record<string, string> }>
+export type Layout = keyof typeof LAYOUTS
+
 export interface RunResult { exitCode: number, stdout: string, stderr: string }
 
 export interface Tree {
   root: string
+  layout: Layout
   /** Absolute path of an image path inside this tree. */
   at(imagePath: string): string
   /** argv[0..] the stub real dockerd was last started with (its own path first), or null. */
   recorded(): string[] | null
   /** Run a command with the image-like PATH and environment; never rejects. */
   run(cmd: string[], env?: Record<string, string>): Promise<RunResult>
+  /** `dockerd-autonet install|uninstall --root ROOT ARGS` with the tree's own bundle, as the image's RUN step runs it. */
+  autonet(verb: 'install' | 'uninstall', args?: string[]): Promise<RunResult>
+  /** The installed shim (named by install's record) with its paths moved under the root, so that it runs here. */
+  makeRunnable(): void
   remove(): void
 }
 
 /**
- * A temp root laid out as the `dind` image (Dockerfile) or the `drone` image
- * (image/drone/Dockerfile), with `bundle` as dockerd-autonet.
+ * A temp root laid out as `layout`'s base image plus our files as the Dockerfiles COPY them
+ * (the bundle and the shim in /usr/local/lib/dockerd-autonet/); nothing installed yet.
  */
-export function makeTree(kind: 'dind' | 'drone', bundle: string): Tree {
-  const root = mkdtempSync(join(tmpdir(), `autonet-${kind}-`))
+export function makeBaseTree(layout: Layout, bundle: string): Tree {
+  const root = mkdtempSync(join(tmpdir(), `autonet-${layout}-`))
   const at = (p: string) => join(root, p)
   const put = (p: string, text: string) => {
     mkdirSync(dirname(at(p)), { recursive: true })
     writeFileSync(at(p), text)
     chmodSync(at(p), 0o755)
   }
-  const shim = rebase(readFileSync(join(REPO, 'image/dockerd-shim.sh'), 'utf8'), root)
-  put('/usr/local/bin/dockerd-entrypoint.sh', rebase(readFileSync(join(REPO, 'test/image/fixtures/dockerd-entrypoint.sh'), 'utf8'), root))
-  put('/usr/local/bin/docker-entrypoint.sh', STUB_PASS_THROUGH)
-  put('/usr/local/bin/dind', STUB_PASS_THROUGH)
-  put('/usr/local/bin/docker-init', STUB_DOCKER_INIT)
-  if (kind === 'dind') {
-    put(PATHS.dindReal, STUB_DOCKERD)
-    put(PATHS.dindShim, shim)
-  } else {
-    put(PATHS.droneReal, STUB_DOCKERD)
-    put(PATHS.droneShim, shim)
+  const spec = LAYOUTS[layout]
+  for (const [p, text] of Object.entries(spec.files)) {
+    put(p, text === 'fixture:dockerd-entrypoint.sh' ? rebase(readFileSync(join(REPO, 'test/image/fixtures/dockerd-entrypoint.sh'), 'utf8'), root) : text)
   }
-  mkdirSync(dirname(at(PATHS.bundle)), { recursive: true })
-  copyFileSync(bundle, at(PATHS.bundle))
-  chmodSync(at(PATHS.bundle), 0o755)
-  symlinkSync(at(PATHS.bundle), at(PATHS.wrapper))
+  put(spec.real, STUB_DOCKERD)
+  mkdirSync(at(BUNDLE_DIR), { recursive: true })
+  copyFileSync(bundle, at(BUNDLE))
+  chmodSync(at(BUNDLE), 0o755)
+  copyFileSync(join(REPO, 'image/dockerd-shim.sh'), at(SHIM_SOURCE))
+  chmodSync(at(SHIM_SOURCE), 0o644)
+  put('/.guard/dockerd', GUARD_DOCKERD)
   const record = join(root, 'record')
-  return {
+  const hostPath = (env: Record<string, string>) => [
+    // The image's PATH inside the tree, the guard, then this machine's for sh, ip and
+    // conntrack, node's own directory last for the bundle's shebang.
+    ...(env.IMAGE_PATH ?? STANDARD_PATH).split(':').map((d) => `${root}${d}`), `${root}/.guard`,
+    '/usr/sbin', '/usr/bin', '/sbin', '/bin', dirname(process.execPath),
+  ].join(':')
+  const tree: Tree = {
     root,
+    layout,
     at,
     recorded: () => existsSync(record) ? readFileSync(record, 'utf8').split('\0').slice(0, -1) : null,
     async run(cmd, env = {}) {
@@ -112,18 +166,76 @@ export function makeTree(kind: 'dind' | 'drone', bundle: string): Tree {
         reject: false,
         stdin: 'ignore',
         timeout: 60_000,
-        env: {
-          ...NO_CHANGES,
-          // As in the image: /usr/local/sbin before /usr/local/bin. The system directories
-          // follow for ip and conntrack, node's own directory last for the bundle's shebang.
-          PATH: [`${root}/usr/local/sbin`, `${root}/usr/local/bin`, '/usr/sbin', '/usr/bin', '/sbin', '/bin', dirname(process.execPath)].join(':'),
-          AUTONET_TEST_RECORD: record,
-          ...env,
-        },
+        env: { ...NO_CHANGES, PATH: hostPath(env), AUTONET_TEST_RECORD: record, ...env },
         extendEnv: false,
       })
       return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }
     },
+    async autonet(verb, args = []) {
+      const r = await execa('node', [at(BUNDLE), verb, '--root', root, ...args], {
+        reject: false, stdin: 'ignore', timeout: 60_000, env: { ...NO_CHANGES, PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${dirname(process.execPath)}` }, extendEnv: false,
+      })
+      return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }
+    },
+    makeRunnable() {
+      const shim = (JSON.parse(readFileSync(at(MANIFEST), 'utf8')) as { shim: string }).shim
+      writeFileSync(at(shim), rebaseShim(readFileSync(at(shim), 'utf8'), root))
+    },
     remove: () => rmSync(root, { recursive: true, force: true }),
   }
+  return tree
+}
+
+/**
+ * `install ARGS` after the extracted command line of a Dockerfile or README `RUN … install …`
+ * step: the `--flag=value` options it gives.
+ */
+export function installArgs(text: string, where: string): string[] {
+  const m = /dockerd-autonet(?:\.mjs)? install((?:[ \t]+--[\w-]+(?:=[^\s;&|]+)?)*)/.exec(text)
+  if (!m) throw new Error(`${where}: no \`dockerd-autonet install\` step`)
+  return m[1].trim().split(/\s+/).filter(Boolean)
+}
+
+/** Our two images' install steps, as their Dockerfiles give them. */
+export const IMAGE_INSTALL_ARGS = {
+  dind: installArgs(readFileSync(join(REPO, 'Dockerfile'), 'utf8'), 'Dockerfile'),
+  drone: installArgs(readFileSync(join(REPO, 'image/drone/Dockerfile'), 'utf8'), 'image/drone/Dockerfile'),
+}
+
+/**
+ * `layout`'s tree with dockerd-autonet installed as the image's Dockerfile (ours) or the README
+ * recipe (someone else's image: `recipeArgs`) does it, and the shim made runnable here.
+ * @throws when install fails (its output in the message)
+ */
+export async function makeTree(layout: Layout, bundle: string, recipeArgs: string[] = []): Promise<Tree> {
+  const tree = makeBaseTree(layout, bundle)
+  const args = layout === 'dind' || layout === 'drone' ? IMAGE_INSTALL_ARGS[layout] : recipeArgs
+  const r = await tree.autonet('install', args)
+  if (r.exitCode !== 0) {
+    tree.remove()
+    throw new Error(`install ${args.join(' ')} into ${layout} exited ${r.exitCode}:\n${r.stdout}\n${r.stderr}`)
+  }
+  tree.makeRunnable()
+  return tree
+}
+
+interface PlanJson { mtu: number | null, args: string[], actions: unknown[] }
+
+/** What dockerd-autonet (the tree's bundle) plans on this machine for `real` started with `args` (and our options). */
+export async function planFor(tree: Tree, real: string, args: string[], ours: string[] = []): Promise<PlanJson> {
+  const r = await tree.run(['node', tree.at(BUNDLE), `--autonet-exec=${tree.at(real)}`, ...ours, 'plan', '--json', '--', ...args])
+  return JSON.parse(r.stdout) as PlanJson
+}
+
+/**
+ * The argv the real dockerd must get: the caller's argv, then the plan's flags, as
+ * `plan --json` on this same machine says for the same dockerd.
+ */
+export async function expectPlanned(t: Test, tree: Tree, real: string, args: string[], ours: string[] = []): Promise<string[]> {
+  const plan = await planFor(tree, real, args, ours)
+  t.same(plan.actions, [], 'nothing in the plan would change this machine')
+  t.same(plan.args.slice(0, args.length), args, 'the plan keeps the given flags first and in order')
+  if (plan.mtu !== null) t.ok(plan.args.includes(`--mtu=${plan.mtu}`), `this machine gets --mtu=${plan.mtu}`)
+  t.comment(`planned here: ${plan.args.slice(args.length).join(' ') || '(nothing)'}`)
+  return [tree.at(real), ...plan.args]
 }
