@@ -150,8 +150,11 @@ function planReinstall(view: TreeView, o: InstallOptions, m: Manifest): InstallP
   if (real.type !== 'file') throw new InstallError(`${MANIFEST} says the real dockerd is ${m.real}, but ${m.real} is ${describe(real)}`)
   const shim = view.entry(m.shim)
   if (shim.type !== 'file' || !isShim(shim.head)) {
-    throw new InstallError(`${MANIFEST} says ${m.shim} is the shim, but it is ${shim.type === 'file' ? 'another file (a package upgrade put a new dockerd there?)' : describe(shim)}; ` +
-      `restore it (the real dockerd is ${m.real}) or run uninstall`)
+    if (shim.type === 'file' && m.mode === 'replace') {
+      throw new InstallError(`${m.shim} is no longer the shim but another file (a package upgrade put a new dockerd there?), and ${m.real} is the dockerd it replaced: ` +
+        `if ${m.shim} is the new dockerd, delete ${LIBEXEC_DIR} (the old binary and the record) and run install again`)
+    }
+    throw new InstallError(`${MANIFEST} says ${m.shim} is the shim, but it is ${describe(shim)}; put the shim back (run install with the record removed) or undo by hand`)
   }
   const want = shimFor(o.template, m.real, o.templateName)
   const summary = `already installed: ${m.shim} is the shim for ${m.real}`
