@@ -63,7 +63,6 @@ async function parse(verb: 'install' | 'uninstall', argv: readonly string[], env
   const a = await new Promise<Record<string, unknown>>((resolve, reject) => {
     y.parse([...argv], {}, (err, parsed) => err ? reject(new InstallError(`${verb}: ${err.message}`)) : resolve(parsed as Record<string, unknown>))
   })
-  if ((a._ as unknown[]).length) throw new InstallError(`${verb}: unexpected argument ${String((a._ as unknown[])[0])}`)
   const root = (a.root as string | undefined) ?? '/'
   const path = (a.path as string | undefined) ?? (root === '/' ? env.PATH ?? STANDARD_PATH : STANDARD_PATH)
   return { root, dockerd: (a.dockerd as string | undefined) ?? null, mode: (a.mode as InstallMode | undefined) ?? null, path: path.split(':'), shim: (a.shim as string | undefined) ?? null }
