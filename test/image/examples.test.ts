@@ -6,11 +6,13 @@
 import t from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parseAllDocuments } from 'yaml'
 import { envName, OPTIONS } from '../../src/cli/route.js'
 import { REPO } from './lib/image-tree.js'
 
 const read = (f: string) => readFileSync(join(REPO, f), 'utf8')
-const EXAMPLES = ['gitlab-ci.yml', 'kubernetes-dind-sidecar.yaml', 'drone.yml', 'github-actions.yml', 'systemd/autonet.conf']
+const EXAMPLES = ['gitlab-ci.yml', 'kubernetes-dind-sidecar.yaml', 'drone.yml', 'github-actions.yml', 'systemd/autonet.conf',
+  'act-runner-compose.yaml', 'woodpecker.yaml', 'jenkins-kubernetes-agent.yaml', 'buildkite-agent-stack-k8s.yaml']
   .map((f) => `examples/${f}`)
 const TEXTS = [...EXAMPLES, 'README.md']
 const baseVersion = /^FROM docker:(\d+\.\d+\.\d+)-dind-alpine[\d.]+$/m.exec(read('Dockerfile'))?.[1]
@@ -52,19 +54,68 @@ t.test('the systemd drop-in clears ExecStart before setting it', async (t) => {
 })
 
 t.test('the YAML examples parse', async (t) => {
-  // `yaml` comes with tap (tap-yaml); without it this test only says so.
-  let parseAllDocuments: ((text: string) => { errors: { message: string }[], toJS(): unknown }[]) | null = null
-  try {
-    ({ parseAllDocuments } = await import('yaml'))
-  } catch {
-    t.comment('the yaml package is not installed: YAML not parsed')
-    return
-  }
   for (const f of EXAMPLES.filter((f) => /\.ya?ml$/.test(f))) {
-    const docs = parseAllDocuments!(read(f))
-    t.same(docs.flatMap((d) => d.errors.map((e) => e.message)), [], `${f} parses`)
-    t.type(docs[0]?.toJS(), 'object', `${f} is a mapping`)
+    const docs = parseAllDocuments(read(f))
+    const list = Array.isArray(docs) ? docs : [docs]
+    t.same(list.flatMap((d) => d.errors.map((e) => e.message)), [], `${f} parses`)
+    t.type(list[0]?.toJS(), 'object', `${f} is a mapping`)
   }
+})
+
+/** The example parsed (one document), as plain data. */
+const yamlOf = (f: string): any => {
+  const docs = parseAllDocuments(read(f))
+  return (Array.isArray(docs) ? docs : [docs])[0].toJS()
+}
+const OURS = 'ghcr.io/OWNER/dockerd-autonet:VERSION'
+type Env = { name: string, value: string }[]
+const envValue = (env: Env | undefined, name: string) => env?.find((e) => e.name === name)?.value
+
+t.test('act_runner (compose): our image is the dind service, privileged; the runner talks TLS to it', async (t) => {
+  const y = yamlOf('examples/act-runner-compose.yaml')
+  t.equal(y.services.dind.image, OURS, 'services.dind.image')
+  t.equal(y.services.dind.privileged, true)
+  t.equal(y.services.dind.environment.DOCKER_TLS_CERTDIR, '/certs')
+  t.match(y.services.runner.image, /^gitea\/act_runner:\d+\.\d+\.\d+$/, 'the runner image is pinned')
+  t.equal(y.services.runner.environment.DOCKER_HOST, 'tcp://dind:2376', 'the runner reaches the dind service by name, on the TLS port')
+  t.equal(y.services.runner.environment.DOCKER_CERT_PATH, '/certs/client', 'with the client certificates the entrypoint writes')
+  t.ok(y.services.runner.volumes.includes('certs:/certs:ro') && y.services.dind.volumes.includes('certs:/certs'), 'shared through one volume')
+})
+
+t.test('Woodpecker: our image is a privileged service the step reaches by name', async (t) => {
+  const y = yamlOf('examples/woodpecker.yaml')
+  const [service] = y.services
+  t.equal(service.image, OURS, 'services[0].image')
+  t.equal(service.privileged, true)
+  t.equal(service.environment.DOCKER_TLS_CERTDIR, '')
+  t.equal(y.steps[0].environment.DOCKER_HOST, `tcp://${service.name}:2375`, 'the step names the service')
+})
+
+t.test('Jenkins Kubernetes agent: our image is the privileged dind sidecar; the steps\' container uses localhost', async (t) => {
+  const y = yamlOf('examples/jenkins-kubernetes-agent.yaml')
+  t.equal(y.kind, 'Pod')
+  const dind = y.spec.containers.find((c: { name: string }) => c.name === 'dind')
+  const docker = y.spec.containers.find((c: { name: string }) => c.name === 'docker')
+  t.equal(dind.image, OURS, 'spec.containers[dind].image')
+  t.equal(dind.securityContext.privileged, true)
+  t.equal(envValue(dind.env, 'DOCKER_TLS_CERTDIR'), '')
+  t.equal(envValue(docker.env, 'DOCKER_HOST'), 'tcp://localhost:2375')
+  t.match(read('examples/jenkins-kubernetes-agent.yaml'), /defaultContainer 'docker'/, 'the Jenkinsfile runs steps in the docker container')
+})
+
+t.test('Buildkite agent-stack-k8s: our image is the step\'s privileged sidecar', async (t) => {
+  const y = yamlOf('examples/buildkite-agent-stack-k8s.yaml')
+  const k8s = y.steps[0].plugins[0].kubernetes
+  t.equal(k8s.sidecars[0].image, OURS, 'steps[0].plugins[0].kubernetes.sidecars[0].image')
+  t.equal(k8s.sidecars[0].securityContext.privileged, true)
+  t.equal(envValue(k8s.sidecars[0].env, 'DOCKER_TLS_CERTDIR'), '')
+  t.equal(envValue(k8s.podSpec.containers[0].env, 'DOCKER_HOST'), 'tcp://localhost:2375')
+  t.match(y.steps[0].command, /for i in \$\(seq 1 30\)/, 'the command waits for dockerd, bounded')
+})
+
+t.test('the README lists every example', async (t) => {
+  const readme = read('README.md')
+  for (const f of EXAMPLES) t.ok(readme.includes(`](${f})`), `README links ${f}`)
 })
 
 t.test('Kubernetes: the dind sidecar is privileged and shares its socket', async (t) => {
