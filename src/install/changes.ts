@@ -66,10 +66,3 @@ export function ancestors(path: string): string[] {
   const parts = path.split('/').filter(Boolean)
   return parts.map((_, i) => '/' + parts.slice(0, i + 1).join('/'))
 }
-
-/** mkdir changes for the directories of `dir` (itself included) the tree does not have yet. */
-export function mkdirs(view: TreeView, dir: string, why: string): Change[] {
-  return ancestors(dir)
-    .filter((d) => view.entry(d).type === 'missing')
-    .map((path) => ({ op: 'mkdir', path, reason: `created ${path} (${why})` }) as Change)
-}

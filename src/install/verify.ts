@@ -32,7 +32,8 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Ran>
  * @param shim  the shim's image path; `real` the real dockerd's image path
  * @param env   the environment to run in (PATH must find node); our DOCKERD_AUTONET_* are
  *              dropped so that a dry-run or disable setting cannot fake the result
- * @returns null when the check passed, else what went wrong, naming the shim
+ * @returns `{ version }` (the real dockerd's `--version` line) when the check passed, else
+ *   `{ problem }`: what went wrong, naming the shim or the binary
  */
 export async function checkShim(root: string, shim: string, real: string, env: NodeJS.ProcessEnv): Promise<{ version: string } | { problem: string }> {
   const at = (p: string) => root === '/' ? p : join(root, p)

@@ -8,7 +8,7 @@
  */
 import t from 'tap'
 import { execa } from 'execa'
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NO_CHANGES, REPO } from './lib/image-tree.js'
@@ -24,7 +24,7 @@ let tarball = ''
 t.before(async () => {
   // A copy, so that prepack's clean-up and prepare's build never touch this checkout's dist/.
   mkdirSync(copy)
-  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'bin', 'src', 'scripts']) {
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'bin', 'src', 'scripts', 'image']) {
     cpSync(join(REPO, f), join(copy, f), { recursive: true })
   }
   // A stale file that no source produces: the tarball must not carry it.
@@ -41,7 +41,7 @@ t.test('the tarball holds the built program and nothing from the work tree', asy
   for (const f of ['package.json', 'README.md', 'bin/dockerd-autonet.js', 'dist/cli/main.js', 'dist/cli/route.js', 'dist/plan/plan.js', 'dist/read/machine-state.js', 'dist/apply/exec-dockerd.js']) {
     t.ok(files.includes(f), `has ${f}`)
   }
-  t.same(files.filter((f) => !/^(bin|dist)\//.test(f)), ['README.md', 'package.json'], 'nothing outside bin/ and dist/ but README and package.json')
+  t.same(files.filter((f) => !/^(bin|dist)\//.test(f)), ['README.md', 'image/dockerd-shim.sh', 'package.json'], 'nothing outside bin/ and dist/ but README, package.json and the shim template (for install)')
   t.same(files.filter((f) => f.endsWith('.map') || f.endsWith('.ts') || f.includes('dockerd-autonet.mjs') || f.includes('/gone/')), [],
     'no source maps, no TypeScript, no bundle, no stale build output')
   const shebang = await execa('tar', ['-xzOf', tarball, 'package/bin/dockerd-autonet.js'])
@@ -62,4 +62,21 @@ t.test('global install from the tarball, then plan in a clean folder', async (t)
   const plan = await execa(bin, ['plan', '--json'], { cwd: clean, reject: false, env: NO_CHANGES, timeout: 60_000 })
   t.ok(plan.exitCode === 0 || plan.exitCode === 1, 'plan runs (0, or 1 for a plan with an error)', { stderr: plan.stderr })
   t.match(JSON.parse(plan.stdout), { args: Array, reasons: Array, actions: Array })
+})
+
+t.test('install from the global install: the shim template travels in the package', async (t) => {
+  // A stub tree: Debian's /usr/bin/dockerd (a stub that answers --version) and the npm bin as
+  // the command the shim runs. install --root works on the tree only.
+  const tree = join(work, 'tree')
+  mkdirSync(join(tree, 'usr/bin'), { recursive: true })
+  mkdirSync(join(tree, 'usr/local/bin'), { recursive: true })
+  writeFileSync(join(tree, 'usr/bin/dockerd'), '#!/bin/sh\necho "Docker version 29.7.2, build 0000000"\n', { mode: 0o755 })
+  symlinkSync(join(prefix, 'bin', 'dockerd-autonet'), join(tree, 'usr/local/bin/dockerd-autonet'))
+  const bin = join(prefix, 'bin', 'dockerd-autonet')
+  const r = await execa(bin, ['install', '--root', tree], { cwd: clean, reject: false, env: NO_CHANGES, timeout: 60_000 })
+  t.equal(r.exitCode, 0, 'install exits 0', { stderr: r.stderr })
+  t.match(r.stdout, /^checked: dockerd --version through \/usr\/bin\/dockerd: Docker version 29\.7\.2, build 0000000$/m)
+  const un = await execa(bin, ['uninstall', '--root', tree], { cwd: clean, reject: false, env: NO_CHANGES, timeout: 60_000 })
+  t.equal(un.exitCode, 0, 'uninstall exits 0', { stderr: un.stderr })
+  t.equal(readFileSync(join(tree, 'usr/bin/dockerd'), 'utf8').split('\n')[1], 'echo "Docker version 29.7.2, build 0000000"', 'the stub is back')
 })
