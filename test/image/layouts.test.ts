@@ -10,7 +10,7 @@ import t, { type Test } from 'tap'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildBundle, expectPlanned, installArgs, type Layout, LAYOUTS, makeTree, PATHS, REPO, SH, type Tree } from './lib/image-tree.js'
+import { buildBundle, expectPlanned, installArgs, type Layout, LAYOUTS, makeBaseTree, makeTree, PATHS, REPO, SH, type Tree } from './lib/image-tree.js'
 
 let bundle = ''
 const work = mkdtempSync(join(tmpdir(), 'autonet-layouts-'))
@@ -106,4 +106,13 @@ t.test('--mode=path with a dockerd outside /usr/local (earthly\'s /usr/bin): the
   const r = await tree.run([...SH, tree.at('/usr/bin/dockerd-wrapper.sh')])
   t.equal(r.exitCode, 0, 'exits 0', { stderr: r.stderr })
   t.same(tree.recorded(), expected)
+})
+
+t.test('control: without install, the same caller reaches the stub directly and nothing is planned', async (t) => {
+  // What every test above would see if install had not put the shim in place.
+  const tree = makeBaseTree('arc-runner-dind', bundle)
+  t.teardown(tree.remove)
+  const r = await tree.run([tree.at('/usr/bin/dockerd')])
+  t.equal(r.exitCode, 0, { stderr: r.stderr })
+  t.same(tree.recorded(), [tree.at('/usr/bin/dockerd')], 'the bare argv: no shim, no planned flags')
 })

@@ -237,5 +237,6 @@ export async function expectPlanned(t: Test, tree: Tree, real: string, args: str
   t.same(plan.args.slice(0, args.length), args, 'the plan keeps the given flags first and in order')
   if (plan.mtu !== null) t.ok(plan.args.includes(`--mtu=${plan.mtu}`), `this machine gets --mtu=${plan.mtu}`)
   t.comment(`planned here: ${plan.args.slice(args.length).join(' ') || '(nothing)'}`)
+  t.comment(`the real dockerd must get: ROOT${real} ${plan.args.join(' ')}`)
   return [tree.at(real), ...plan.args]
 }
