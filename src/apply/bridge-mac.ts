@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { Logger } from '../log.js'
-import { NET_ADDR_SET } from '../plan/bridge-mac.js'
+import { NET_ADDR_SET } from '../net/kernel.js'
 import { describeFailure, type Runner } from '../read/runner.js'
 
 /**

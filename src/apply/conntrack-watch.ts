@@ -32,7 +32,7 @@ import { ConntrackUnusableError, conntrackUnusable, parseConntrackList } from '.
 import { getJson, getText, openGet } from '../read/docker-api.js'
 import { defaultRunner, describeFailure, type Runner } from '../read/runner.js'
 import { readIpAddrs } from '../read/sysfs-links.js'
-import { addressToBigInt } from '../plan/ip-prefix.js'
+import { addressToBigInt } from '../net/prefix.js'
 import { conntrackDeleteArgs } from './conntrack-delete.js'
 
 /** One published UDP port of a container, from `docker inspect` NetworkSettings.Ports. */

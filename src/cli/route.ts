@@ -11,6 +11,7 @@
  */
 import { isIP } from 'node:net'
 import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../model.js'
+import { CONTAINER_MTU_MAX, IPV4_MIN_MTU } from '../net/mtu-limits.js'
 
 /** The process environment as Node gives it. */
 export type Env = Record<string, string | undefined>
@@ -233,13 +234,13 @@ function readSwitch(raw: string, from: string): boolean {
 }
 
 /**
- * The cap we may plan up to: from 576 (no planned MTU goes below it: the IPv4 minimum datagram
- * every host must accept, RFC 791 / RFC 1122 3.3.3) to 65535 (the largest IPv4 packet).
+ * The cap we may plan up to: from IPV4_MIN_MTU (no planned MTU goes below it) to
+ * CONTAINER_MTU_MAX (the most a bridge and its veths take), both in src/net/mtu-limits.ts.
  */
 function readMtu(raw: string, from: string): number {
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN
-  if (!(n >= 576 && n <= 65535)) {
-    throw new UsageError(`invalid value for ${from}: "${raw}" (expected an MTU in bytes, an integer from 576 to 65535)`)
+  if (!(n >= IPV4_MIN_MTU && n <= CONTAINER_MTU_MAX)) {
+    throw new UsageError(`invalid value for ${from}: "${raw}" (expected an MTU in bytes, an integer from ${IPV4_MIN_MTU} to ${CONTAINER_MTU_MAX})`)
   }
   return n
 }

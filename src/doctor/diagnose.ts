@@ -20,16 +20,16 @@
  *   will refuse its next start.
  */
 import type { ConntrackEntry, Link, MachineState } from '../model.js'
-import { bridgePorts, NET_ADDR_SET, stableBridgeMac } from '../plan/bridge-mac.js'
+import { NET_ADDR_SET } from '../net/kernel.js'
+import { DOCKERD_DEFAULT_MTU } from '../net/mtu-limits.js'
+import { bridgePorts, stableBridgeMac } from '../plan/bridge-mac.js'
 import { dockerSubnets, isDockerBridgeName } from '../plan/docker-subnets.js'
 import { configConflicts, lastFlagValue, parseDockerdFlags } from '../plan/dockerd-argv.js'
-import { formatPrefix, isLinkScoped, type Prefix, prefixContains, prefixesOverlap, tryParsePrefix } from '../plan/ip-prefix.js'
+import { formatPrefix, isLinkScoped, type Prefix, prefixContains, prefixesOverlap, tryParsePrefix } from '../net/prefix.js'
 import { mtuValue } from '../plan/mtu.js'
 import { BRIDGE_MTU_OPTION, detectEgressMtu } from '../plan/plan.js'
 import type { Finding, RunningDockerd, Severity } from './types.js'
 
-/** The MTU dockerd gives containers when nothing sets one (moby: daemon/config DefaultNetworkMtu). */
-export const DOCKERD_DEFAULT_MTU = 1500
 
 /** TCP states of a flow that is closing; such an entry expires by itself within minutes. */
 const CLOSING_STATES = new Set(['TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'FIN_WAIT'])

@@ -10,9 +10,6 @@
 import { createHash } from 'node:crypto'
 import type { Link } from '../model.js'
 
-/** sysfs addr_assign_type value for an address set explicitly (include/uapi/linux/netdevice.h). */
-export const NET_ADDR_SET = 3
-
 /**
  * A locally administered unicast MAC derived from the bridge name, the same on every restart so
  * neighbours' ARP caches stay valid, and different from every MAC in `taken`.

@@ -6,7 +6,7 @@
  */
 import type { Link, MachineState, Route } from '../model.js'
 import { type FlagUse, flagValues, lastFlagValue } from './dockerd-argv.js'
-import { type Prefix, formatPrefix, isLinkScoped, prefixesOverlap, tryParsePrefix } from './ip-prefix.js'
+import { type Prefix, formatPrefix, isLinkScoped, prefixesOverlap, tryParsePrefix } from '../net/prefix.js'
 
 /** dockerd's default bridge subnet when nothing else is configured. */
 export const DOCKER0_DEFAULT_SUBNET = '172.17.0.0/16'

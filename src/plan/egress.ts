@@ -8,7 +8,9 @@
  * References: ip-rule(8), ip-route(8), Documentation/networking/ip-sysctl.rst.
  */
 import type { Link, NextHop, Route, Rule } from '../model.js'
-import { type Family, type Prefix, prefixContains, tryParsePrefix } from './ip-prefix.js'
+import { type Prefix, prefixContains, tryParsePrefix } from '../net/prefix.js'
+import type { Family } from '../net/family.js'
+import { isUsableMtu } from '../net/mtu-limits.js'
 
 /** One device a packet may leave by, with the MTU that applies to it on that route. */
 export interface EgressHop {
@@ -190,9 +192,4 @@ function routeHops(r: Route, links: Map<string, Link>): EgressHop[] {
     })
   }
   return hops
-}
-
-/** IPv4's minimum MTU is 68 (RFC 791); above 65536 no Linux device goes. */
-export function isUsableMtu(mtu: unknown): mtu is number {
-  return typeof mtu === 'number' && Number.isInteger(mtu) && mtu >= 68 && mtu <= 65536
 }

@@ -8,11 +8,8 @@
  * - below 1280 IPv6 cannot work at all (RFC 8200 section 5), so we warn when IPv6 is on.
  */
 import type { Decided, Link, PlanOptions, PmtuProbe, Route } from '../model.js'
+import { CONTAINER_MTU_MAX, IPV4_MIN_MTU, IPV6_MIN_MTU, isContainerMtu, isUsableMtu, LINK_MTU_MIN } from '../net/mtu-limits.js'
 import type { EgressResult } from './egress.js'
-import { isUsableMtu } from './egress.js'
-
-export const IPV4_MIN_MTU = 576
-export const IPV6_MIN_MTU = 1280
 
 /** The MTU the egress can carry: the smallest over both families' hops, with its reason. */
 export function egressMtu(results: EgressResult[]): Decided<number> & { dev: string } | null {
@@ -99,8 +96,8 @@ export interface ExplicitMtu {
 /** Warnings for an MTU the user chose: larger than the egress, under IPv6's floor, or not a number. */
 export function checkExplicitMtu(explicit: ExplicitMtu, egress: (Decided<number> & { dev: string }) | null, ipv6On: boolean): string[] {
   const warnings: string[] = []
-  if (explicit.value === null || !isUsableMtu(explicit.value)) {
-    warnings.push(`${explicit.source} is not a usable MTU (68..65536 bytes); dockerd will reject it`)
+  if (explicit.value === null || !isContainerMtu(explicit.value)) {
+    warnings.push(`${explicit.source} is not a usable MTU (${LINK_MTU_MIN}..${CONTAINER_MTU_MAX} bytes); dockerd will reject it`)
     return warnings
   }
   if (egress && explicit.value > egress.value) {

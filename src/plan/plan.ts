@@ -12,12 +12,13 @@
  */
 import type { Action, Decided, Link, MachineState, Plan, PlanOptions } from '../model.js'
 import { DEFAULT_PLAN_OPTIONS } from '../model.js'
-import { bridgePorts, NET_ADDR_SET, stableBridgeMac } from './bridge-mac.js'
+import { NET_ADDR_SET } from '../net/kernel.js'
+import { bridgePorts, stableBridgeMac } from './bridge-mac.js'
 import { dockerSubnets, isDockerBridgeName } from './docker-subnets.js'
 import { configConflicts, configKeyOf, type FlagUse, isTrue, lastFlagValue, parseDockerdFlags } from './dockerd-argv.js'
 import { type ContainerPacket, type EgressResult, resolveEgress } from './egress.js'
 import { parseEngineVersion, supportsDefaultNetworkOpt } from './engine-features.js'
-import { formatPrefix, isLinkScoped, parsePrefix, prefixesOverlap, tryParsePrefix } from './ip-prefix.js'
+import { formatPrefix, isLinkScoped, parsePrefix, prefixesOverlap, tryParsePrefix } from '../net/prefix.js'
 import { allRoutesMtu, boundMtu, checkExplicitMtu, egressMtu, type ExplicitMtu, mtuValue, withProbedPathMtu } from './mtu.js'
 import { describeStale, staleConntrackEntries } from './stale-conntrack.js'
 

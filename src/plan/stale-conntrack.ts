@@ -14,7 +14,7 @@
  * creates a fresh one that goes through the NAT table again.
  */
 import type { ConntrackEntry, Decided, Link } from '../model.js'
-import { type Prefix, formatPrefix, prefixContains } from './ip-prefix.js'
+import { type Prefix, formatPrefix, prefixContains } from '../net/prefix.js'
 
 export interface StaleVerdict {
   entry: ConntrackEntry

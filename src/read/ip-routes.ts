@@ -15,7 +15,7 @@ import { defaultRunner, describeFailure, type Runner } from './runner.js'
 import { procRouteLimits, readProcRoutes } from './proc-routes.js'
 
 /** Address family as `ip -4` / `ip -6` selects it. */
-export type Family = 4 | 6
+import type { Family } from '../net/family.js'
 
 /** The `ip` arguments that list every route of one family, in every table. */
 export function routeListArgs(family: Family): string[] {

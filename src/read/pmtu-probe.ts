@@ -18,6 +18,7 @@ import { lookup } from 'node:dns/promises'
 import { readFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import type { PmtuProbe } from '../model.js'
+import { IPV4_MIN_MTU, IPV6_MIN_MTU } from '../net/mtu-limits.js'
 import { execFileRunner, type Runner } from './runner.js'
 
 export type { PmtuProbe } from '../model.js'
@@ -42,7 +43,7 @@ export interface ProbeOptions {
 /** IPv4 and IPv6 headers plus the ICMP echo header: ping -s SIZE sends SIZE + this many bytes. */
 const OVERHEAD = { 4: 20 + 8, 6: 40 + 8 } as const
 /** Smallest packet every host of the family must take: 576 (RFC 791, RFC 1122), 1280 (RFC 8200). */
-export const PROBE_FLOOR = { 4: 576, 6: 1280 } as const
+export const PROBE_FLOOR = { 4: IPV4_MIN_MTU, 6: IPV6_MIN_MTU } as const
 /** What one failing round costs: two requests 0.2 s apart, then -W 1 s of waiting. */
 const ROUND_MS = 1500
 

@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises'
 import { endianness } from 'node:os'
 import { join } from 'node:path'
 import type { Route } from '../model.js'
-import type { Family } from './ip-routes.js'
+import type { Family } from '../net/family.js'
 
 /** Route flags (include/uapi/linux/route.h, include/uapi/linux/ipv6_route.h). */
 const RTF_GATEWAY = 0x0002

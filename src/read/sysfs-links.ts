@@ -9,29 +9,10 @@
 import { access, readdir, readFile, readlink, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { Link, LinkType } from '../model.js'
+import { ARPHRD, IFF_UP } from '../net/kernel.js'
+import { isUsableMtu, LINK_MTU_MAX, LINK_MTU_MIN } from '../net/mtu-limits.js'
 import { defaultRunner, describeFailure, type Runner } from './runner.js'
 
-/** ARPHRD_* device types (include/uapi/linux/if_arp.h) that we name. */
-export const ARPHRD = {
-  ETHER: 1,
-  IPIP: 768,
-  TUNNEL6: 769,
-  LOOPBACK: 772,
-  SIT: 776,
-  IPGRE: 778,
-  IP6GRE: 823,
-  NONE: 65534,
-} as const
-
-/** IFF_UP in the `flags` attribute (include/uapi/linux/if.h). */
-const IFF_UP = 0x1
-
-/**
- * Lowest and highest MTU we accept as a real value, in bytes. 68 is the IPv4 minimum (RFC 791,
- * the kernel's ETH_MIN_MTU); 65536 is loopback's MTU, the largest any common device reports.
- */
-export const MTU_MIN = 68
-export const MTU_MAX = 65536
 
 /** A link could not be read; `vanished` when its files disappeared (ENOENT) mid-read. */
 export class LinkReadError extends Error {
@@ -88,8 +69,8 @@ export async function readLink(sysClassNet: string, name: string): Promise<Link 
   const arphrd = parseIntStrict(await required(dir, name, 'type'))
   const mtuText = await required(dir, name, 'mtu')
   const mtu = parseIntStrict(mtuText)
-  if (mtu === null || mtu < MTU_MIN || mtu > MTU_MAX) {
-    throw new LinkReadError(`link ${name}: mtu ${JSON.stringify(mtuText)} in ${join(dir, 'mtu')} is not an integer in ${MTU_MIN}..${MTU_MAX}; link left out`, false)
+  if (mtu === null || !isUsableMtu(mtu)) {
+    throw new LinkReadError(`link ${name}: mtu ${JSON.stringify(mtuText)} in ${join(dir, 'mtu')} is not an integer in ${LINK_MTU_MIN}..${LINK_MTU_MAX}; link left out`, false)
   }
   const flags = parseHex(await required(dir, name, 'flags'))
   if (flags === null) throw new LinkReadError(`link ${name}: unreadable flags in ${join(dir, 'flags')}`, false)

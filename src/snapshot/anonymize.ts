@@ -29,7 +29,8 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { MachineState } from '../model.js'
 import { parseDockerdFlags } from '../plan/dockerd-argv.js'
-import { addressToBigInt, type Family, formatPrefix } from '../plan/ip-prefix.js'
+import { ADDRESS_BITS as WIDTH, type Family } from '../net/family.js'
+import { addressToBigInt, formatAddress, mask, type Prefix, tryParsePrefix } from '../net/prefix.js'
 
 export interface AnonymizeOptions {
   /** Key of the address permutation; default: 32 random bytes (tests pass a fixed one). */
@@ -55,7 +56,6 @@ const IDENTITY: Record<Family, string[]> = {
   4: ['127.0.0.0/8', '172.17.0.0/16', '224.0.0.0/4', '255.255.255.255/32', '0.0.0.0/32', '169.254.169.254/32'],
   6: ['::/128', '::1/128', 'ff00::/8'],
 }
-const WIDTH: Record<Family, number> = { 4: 32, 6: 128 }
 /** Host bits kept inside a subnet the snapshot names (the last 16: a /16's whole host part). */
 const HOST_BITS_KEPT = 16
 
@@ -237,16 +237,15 @@ function namePrefix(name: string): string {
   return sep ?? 'if'
 }
 
-interface Range { family: Family, network: bigint, length: number }
 
 /** Every "address/length" the snapshot mentions, anywhere (links, routes, daemon.json, argv). */
-function mentionedSubnets(state: MachineState): Range[] {
-  const out: Range[] = []
+function mentionedSubnets(state: MachineState): Prefix[] {
+  const out: Prefix[] = []
   const seen = new Set<string>()
   const visit = (v: unknown) => {
     if (typeof v === 'string') {
       for (const m of v.matchAll(/[0-9a-fA-F:.]+\/\d{1,3}/g)) {
-        const r = parseRange(m[0])
+        const r = tryParsePrefix(m[0])
         // Very short prefixes (/0, def1's /1 halves) would keep host bits of everything.
         if (!r || r.length >= WIDTH[r.family] || r.length < (r.family === 4 ? 8 : 32)) continue
         // Link-local interface ids are made from MACs.
@@ -261,21 +260,6 @@ function mentionedSubnets(state: MachineState): Range[] {
   return out
 }
 
-function parseRange(text: string): Range | null {
-  const [addr, len] = text.split('/')
-  try {
-    const { family, value } = addressToBigInt(addr)
-    const length = len === undefined ? WIDTH[family] : Number(len)
-    if (!Number.isInteger(length) || length < 0 || length > WIDTH[family]) return null
-    return { family, network: value & mask(family, length), length }
-  } catch { return null }
-}
-
-function mask(family: Family, length: number): bigint {
-  const w = WIDTH[family]
-  return length === 0 ? 0n : ((1n << BigInt(length)) - 1n) << BigInt(w - length)
-}
-
 /**
  * Prefix-preserving permutation of addresses: output bit i is input bit i, flipped by a keyed
  * function of input bits 0..i-1 — unless those bits lie on the way to a kept range, inside an
@@ -284,14 +268,14 @@ function mask(family: Family, length: number): bigint {
  */
 export class AddressPermutation {
   readonly #key: Buffer | string
-  readonly #path: Range[]
-  readonly #identity: Range[]
-  readonly #subnets: Range[]
+  readonly #path: Prefix[]
+  readonly #identity: Prefix[]
+  readonly #subnets: Prefix[]
   readonly #memo = new Map<string, bigint>()
 
-  constructor(key: Buffer | string, subnets: Range[] = []) {
+  constructor(key: Buffer | string, subnets: Prefix[] = []) {
     this.#key = key
-    const ranges = (t: Record<Family, string[]>) => ([4, 6] as Family[]).flatMap((f) => t[f].map((s) => parseRange(s)!))
+    const ranges = (t: Record<Family, string[]>) => ([4, 6] as Family[]).flatMap((f) => t[f].map((s) => tryParsePrefix(s)!))
     this.#identity = ranges(IDENTITY)
     this.#path = [...ranges(PATH_KEPT), ...this.#identity]
     this.#subnets = subnets
@@ -329,7 +313,7 @@ export class AddressPermutation {
     const isNetwork = m[3] !== undefined && length < w && (value & ~mask(family, length) & ((1n << BigInt(w)) - 1n)) === 0n
     let mapped = this.map(family, value)
     if (isNetwork) mapped &= mask(family, length)
-    const addrText = family === 4 ? formatPrefix({ family, network: mapped, length: w }).split('/')[0] : formatV6(mapped)
+    const addrText = formatAddress(family, mapped)
     return `${addrText}${m[2] ? `%${zone(m[2].slice(1))}` : ''}${m[3] ?? ''}`
   }
 
@@ -360,21 +344,4 @@ export class AddressPermutation {
     }
     return v
   }
-}
-
-/** RFC 5952 text of an IPv6 address: lower case, the longest run of zero groups (2+) as "::". */
-export function formatV6(value: bigint): string {
-  const groups: number[] = []
-  for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn))
-  let best = -1, bestLen = 1
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue }
-    let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLen) { best = i; bestLen = j - i }
-    i = j
-  }
-  const hex = groups.map((g) => g.toString(16))
-  if (best < 0) return hex.join(':')
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`
 }

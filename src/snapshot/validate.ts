@@ -5,9 +5,7 @@
  * Fields the contract marks optional may be absent; present ones must have their type.
  */
 
-/** MTU bounds of a Linux device, in bytes: 68 (IPv4 minimum, RFC 791) to 65536 (loopback). */
-const MTU_MIN = 68
-const MTU_MAX = 65536
+import { isUsableMtu, LINK_MTU_MAX, LINK_MTU_MIN } from '../net/mtu-limits.js'
 
 type Obj = Record<string, unknown>
 
@@ -22,7 +20,7 @@ export function snapshotProblems(value: unknown): string[] {
     const name = typeof l.name === 'string' && l.name !== '' ? l.name : null
     const where = name ? `${at} (${name})` : at
     if (!name) out.push(`${at}.name: expected a non-empty string, got ${show(l.name)}`)
-    if (!isMtu(l.mtu)) out.push(`${where}.mtu: ${show(l.mtu)} is not an MTU (an integer from ${MTU_MIN} to ${MTU_MAX} bytes)`)
+    if (!isMtu(l.mtu)) out.push(`${where}.mtu: ${show(l.mtu)} is not an MTU (an integer from ${LINK_MTU_MIN} to ${LINK_MTU_MAX} bytes)`)
     if (typeof l.up !== 'boolean') out.push(`${where}.up: expected true or false, got ${show(l.up)}`)
     optional(l, 'type', where, out, (v) => typeof v === 'string', 'a string')
     optional(l, 'mac', where, out, (v) => v === null || typeof v === 'string', 'a string or null')
@@ -35,7 +33,7 @@ export function snapshotProblems(value: unknown): string[] {
       if (typeof r.dst !== 'string') out.push(`${at}.dst: expected "default" or a prefix, got ${show(r.dst)}`)
       optional(r, 'dev', at, out, (v) => v === null || typeof v === 'string', 'a string or null')
       optional(r, 'metric', at, out, (v) => v === null || Number.isInteger(v), 'an integer or null')
-      optional(r, 'mtu', at, out, (v) => v === null || isMtu(v), `an MTU (${MTU_MIN}..${MTU_MAX}) or null`)
+      optional(r, 'mtu', at, out, (v) => v === null || isMtu(v), `an MTU (${LINK_MTU_MIN}..${LINK_MTU_MAX}) or null`)
       optional(r, 'table', at, out, (v) => v === null || typeof v === 'string' || Number.isInteger(v), 'a table name or number')
       optional(r, 'nexthops', at, out, (v) => Array.isArray(v) && v.every((h) => isObject(h) && (h.dev === null || typeof h.dev === 'string')), 'a list of {dev, gw}')
     })
@@ -81,7 +79,7 @@ function optional(o: Obj, key: string, at: string, out: string[], ok: (v: unknow
 }
 
 function isMtu(v: unknown): boolean {
-  return typeof v === 'number' && Number.isInteger(v) && v >= MTU_MIN && v <= MTU_MAX
+  return isUsableMtu(v)
 }
 
 /** A JSON object (not null, not a list). */

@@ -1,7 +1,8 @@
 import t from 'tap'
+import { ARPHRD } from '../../src/net/kernel.js'
 import { join } from 'node:path'
 import {
-  ARPHRD, carrierOf, devtypeOf, linkTypeOf, macOf, parseIpAddrJson, parseIpLinkKinds, readIpAddrs, readLinks,
+  carrierOf, devtypeOf, linkTypeOf, macOf, parseIpAddrJson, parseIpLinkKinds, readIpAddrs, readLinks,
 } from '../../src/read/sysfs-links.js'
 import {
   BUSYBOX_IP_NO_JSON, fixtureJson, fixtureText, ok, replayRunner, sysfsDump, sysfsSpec,

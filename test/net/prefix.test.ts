@@ -1,5 +1,5 @@
 import t from 'tap'
-import { formatPrefix, isLinkScoped, parsePrefix, prefixContains, prefixesOverlap } from '../../src/plan/ip-prefix.js'
+import { addressToBigInt, formatAddress, formatPrefix, isLinkScoped, parsePrefix, prefixContains, prefixesOverlap } from '../../src/net/prefix.js'
 
 t.test('prefixes of both families: parse, contain, overlap, format', async (t) => {
   t.equal(formatPrefix(parsePrefix('10.1.2.3/8')), '10.0.0.0/8', 'host bits cleared')
@@ -18,4 +18,21 @@ t.test('isLinkScoped: link-local and multicast ranges, by prefix, not by text', 
   for (const yes of ['fe80::1/64', 'fe80::/64', 'febf::1', 'ff02::fb', 'ff00::/8', '169.254.1.1/16', '224.0.0.22', '239.1.2.3/32']) t.ok(isLinkScoped(yes), yes)
   // A text check ("fe8:", "ff:") would take these for link-scoped ones.
   for (const no of ['fe8::1', 'ff::1', 'fec0::1', '2001:db8::1', '172.17.0.1/16', '10.0.0.1', 'default', 'garbage', '::/0']) t.notOk(isLinkScoped(no), no)
+})
+
+t.test('formatAddress writes RFC 5952 text (section 4.2)', async (t) => {
+  const v = (s: string) => addressToBigInt(s).value
+  t.equal(formatAddress(6, v('2001:db8:0:0:1:0:0:1')), '2001:db8::1:0:0:1', 'the first run on a tie')
+  t.equal(formatAddress(6, v('2001:0:0:1:0:0:0:1')), '2001:0:0:1::1', 'the longest run')
+  t.equal(formatAddress(6, v('2001:db8:1:1:1:1:0:1')), '2001:db8:1:1:1:1:0:1', 'a single zero group stays')
+  t.equal(formatAddress(6, 0n), '::')
+  t.equal(formatAddress(6, v('fe80::1')), 'fe80::1')
+  t.equal(formatAddress(6, v('2001:DB8::A')), '2001:db8::a', 'lower case')
+  t.equal(formatAddress(4, v('10.1.2.3')), '10.1.2.3')
+})
+
+t.test('formatPrefix compresses the longest zero run, not the first (was 2001:db8::1:0:0:0/80)', async (t) => {
+  t.equal(formatPrefix(parsePrefix('2001:db8:0:0:1::/80')), '2001:db8:0:0:1::/80')
+  t.equal(formatPrefix(parsePrefix('2001:db8::/32')), '2001:db8::/32')
+  t.equal(formatPrefix(parsePrefix('fd00:0:0:1::/64')), 'fd00:0:0:1::/64')
 })

@@ -1,10 +1,11 @@
 /**
  * Address and prefix arithmetic for both families, on BigInt so one code path serves IPv4 and
- * IPv6 (flannel writes every query twice; we take the family as data instead).
+ * IPv6: one parser, one mask, contains and overlaps, and one formatter (RFC 5952 for IPv6).
  */
 import { isIP } from 'node:net'
+import { ADDRESS_BITS as BITS, type Family } from './family.js'
 
-export type Family = 4 | 6
+export type { Family } from './family.js'
 
 export interface Prefix {
   family: Family
@@ -13,8 +14,6 @@ export interface Prefix {
   /** Prefix length in bits. */
   length: number
 }
-
-const BITS: Record<Family, number> = { 4: 32, 6: 128 }
 
 /** Integer value of an IPv4 or IPv6 address; throws on anything else, naming the input. */
 export function addressToBigInt(addr: string): { family: Family, value: bigint } {
@@ -61,7 +60,8 @@ export function parsePrefix(text: string, family?: Family): Prefix {
   return { family: fam, network: value & mask(fam, length), length }
 }
 
-function mask(family: Family, length: number): bigint {
+/** The netmask of a `length`-bit prefix of `family`, as an integer. */
+export function mask(family: Family, length: number): bigint {
   const bits = BITS[family]
   return length === 0 ? 0n : ((1n << BigInt(length)) - 1n) << BigInt(bits - length)
 }
@@ -82,15 +82,31 @@ export function prefixesOverlap(a: Prefix, b: Prefix): boolean {
   return (a.network & m) === (b.network & m)
 }
 
-/** Canonical text of a prefix, for reasons and logs. */
-export function formatPrefix(p: Prefix): string {
-  if (p.family === 4) {
-    const n = p.network
-    return `${[24n, 16n, 8n, 0n].map((s) => String((n >> s) & 0xffn)).join('.')}/${p.length}`
+/**
+ * Text of an address given as an integer: dotted quad for IPv4; for IPv6 the RFC 5952 form
+ * (section 4): lower-case hex without leading zeros, the longest run of two or more zero groups
+ * as "::" (the first on a tie), a single zero group never compressed.
+ */
+export function formatAddress(family: Family, value: bigint): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.')
+  const groups: number[] = []
+  for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn))
+  let best = -1, bestLen = 1
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue }
+    let j = i
+    while (j < 8 && groups[j] === 0) j++
+    if (j - i > bestLen) { best = i; bestLen = j - i }
+    i = j
   }
-  const hextets: string[] = []
-  for (let i = 7; i >= 0; i--) hextets.push(((p.network >> BigInt(i * 16)) & 0xffffn).toString(16))
-  return `${hextets.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}/${p.length}`
+  const hex = groups.map((g) => g.toString(16))
+  if (best < 0) return hex.join(':')
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`
+}
+
+/** Canonical text of a prefix ("10.0.0.0/8", "2001:db8:0:0:1::/80"), for reasons and logs. */
+export function formatPrefix(p: Prefix): string {
+  return `${formatAddress(p.family, p.network)}/${p.length}`
 }
 
 /** Parses a prefix, returning null instead of throwing (for optional, user-supplied fields). */
