@@ -11,7 +11,7 @@ import type { Appliers } from './apply-actions.js'
  * An action type without an entry is skipped with a warning by applyActions.
  */
 export function defaultAppliers(log: Logger): Appliers {
-  const runner = async () => (await import('../read/runner.js')).defaultRunner
+  const runner = async () => (await import('../tools/runner.js')).defaultRunner
   return {
     'pin-bridge-mac': async (a) => {
       const { ensureBridgeMac } = await import('./bridge-mac.js')

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Logger } from '../log.js'
 import { NET_ADDR_SET } from '../net/kernel.js'
-import { describeFailure, type Runner } from '../read/runner.js'
+import { describeFailure, type Runner } from '../tools/runner.js'
 
 /**
  * Sets `bridge`'s MAC to `mac` unless it already is that MAC and set explicitly.

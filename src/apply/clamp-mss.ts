@@ -5,19 +5,11 @@
  * iptables-extensions(8) TCPMSS section; it rewrites the MSS option only, so UDP and QUIC are not
  * covered (said in the log).
  *
- * The rule must go into the same iptables flavour dockerd uses: dockerd runs the `iptables`
- * binary found on PATH, so do we (legacy or nft, whatever the alternatives point at); the
- * docker:dind entrypoint picks the flavour the same way before starting dockerd.
+ * The rule itself: src/tools/iptables.ts.
  */
 import type { Logger } from '../log.js'
-import { describeFailure, type Runner } from '../read/runner.js'
-
-/** The rule, without the -A/-C/-D verb. */
-export const MSS_CLAMP_RULE = ['-t', 'mangle', 'FORWARD', '-p', 'tcp', '--tcp-flags', 'SYN,RST', 'SYN', '-j', 'TCPMSS', '--clamp-mss-to-pmtu']
-
-function withVerb(verb: '-A' | '-C' | '-D'): string[] {
-  return [MSS_CLAMP_RULE[0], MSS_CLAMP_RULE[1], verb, ...MSS_CLAMP_RULE.slice(2), '-m', 'comment', '--comment', 'dockerd-autonet']
-}
+import { mssClampArgs as withVerb } from '../tools/iptables.js'
+import { describeFailure, type Runner } from '../tools/runner.js'
 
 /**
  * Adds the clamp rule for IPv4, and for IPv6 too when `withIpv6` (dockerd runs with IPv6 on),

@@ -3,26 +3,10 @@
  * tuple, with conntrack-tools (`conntrack -D`, conntrack(8)). Never a flush: the machine's own
  * flows stay.
  */
-import { isIPv6 } from 'node:net'
 import type { Logger } from '../log.js'
 import type { ConntrackEntry } from '../model.js'
-import { ConntrackUnusableError, conntrackUnusable } from '../read/conntrack.js'
-import { describeFailure, type Runner } from '../read/runner.js'
-
-/** conntrack(8) arguments selecting one entry by its original tuple. */
-export function conntrackDeleteArgs(e: ConntrackEntry): string[] {
-  const family = (e.family ?? (isIPv6(e.orig.src) ? 'ipv6' : 'ipv4'))
-  // conntrack-tools names only the protocols it has modules for; the others ("unknown": IGMP,
-  // ESP, …) are selected by number.
-  const proto = NAMED_PROTOCOLS.has(e.proto) || e.protonum === undefined ? e.proto : String(e.protonum)
-  const args = ['-D', '-f', family, '-p', proto, '--orig-src', e.orig.src, '--orig-dst', e.orig.dst]
-  if (e.orig.sport !== undefined) args.push('--orig-port-src', String(e.orig.sport))
-  if (e.orig.dport !== undefined) args.push('--orig-port-dst', String(e.orig.dport))
-  return args
-}
-
-/** Protocols conntrack(8) takes by name (its protocol extensions). */
-const NAMED_PROTOCOLS = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'gre', 'icmp', 'icmpv6'])
+import { ConntrackUnusableError, conntrackDeleteArgs, conntrackUnusable } from '../tools/conntrack.js'
+import { describeFailure, type Runner } from '../tools/runner.js'
 
 /**
  * Deletes `entries`. An entry already gone (conntrack exits 1 saying "0 flow entries have been

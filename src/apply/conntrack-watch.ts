@@ -28,12 +28,11 @@
  */
 import type { Logger } from '../log.js'
 import type { ConntrackEntry } from '../model.js'
-import { ConntrackUnusableError, conntrackUnusable, parseConntrackList } from '../read/conntrack.js'
+import { ConntrackUnusableError, conntrackDeleteArgs, conntrackUnusable, parseConntrackList } from '../tools/conntrack.js'
 import { getJson, getText, openGet } from '../read/docker-api.js'
-import { defaultRunner, describeFailure, type Runner } from '../read/runner.js'
-import { readIpAddrs } from '../read/sysfs-links.js'
+import { defaultRunner, describeFailure, type Runner } from '../tools/runner.js'
+import { readIpAddrs } from '../tools/iproute2.js'
 import { addressToBigInt } from '../net/prefix.js'
-import { conntrackDeleteArgs } from './conntrack-delete.js'
 
 /** One published UDP port of a container, from `docker inspect` NetworkSettings.Ports. */
 export interface PublishedUdpPort {

@@ -4,8 +4,8 @@
  * to exist (dockerd docs, "Use a custom bridge").
  */
 import type { Logger } from '../log.js'
-import { describeFailure, type Runner } from '../read/runner.js'
-import { parseIpAddrJson } from '../read/sysfs-links.js'
+import { describeFailure, type Runner } from '../tools/runner.js'
+import { parseIpAddrJson } from '../tools/iproute2.js'
 
 /**
  * Creates `name` as a bridge with `mac` and `cidr` (gateway address, e.g. 10.99.0.1/24) and sets

@@ -28,6 +28,7 @@ import { configConflicts, lastFlagValue, parseDockerdFlags } from '../plan/docke
 import { formatPrefix, isLinkScoped, type Prefix, prefixContains, prefixesOverlap, tryParsePrefix } from '../net/prefix.js'
 import { mtuValue } from '../plan/mtu.js'
 import { BRIDGE_MTU_OPTION, detectEgressMtu } from '../plan/plan.js'
+import { conntrackDeleteCommand } from '../tools/conntrack.js'
 import type { Finding, RunningDockerd, Severity } from './types.js'
 
 
@@ -307,7 +308,7 @@ function checkConntrack(state: MachineState, running: RunningDockerd[]): Finding
       check: 'conntrack', severity: 'problem', subject: 'conntrack',
       message: `${active.length} of ${entries.length} conntrack entries point at docker addresses no running container has: ${shown.join('; ')}${more}; ` +
         'packets matching them keep the old NAT decision and go to a container that is gone (a UDP sender with a fixed source port never recovers: moby#8795)',
-      fix: `delete them: ${active.slice(0, 5).map((s) => deleteCommand(s.entry)).join('; ')}${more ? '; …' : ''} ` +
+      fix: `delete them: ${active.slice(0, 5).map((s) => conntrackDeleteCommand(s.entry)).join('; ')}${more ? '; …' : ''} ` +
         '(dockerd-autonet deletes such entries before it starts dockerd)',
       data: { ids: active.map((s) => s.entry.id), entries: active.map((s) => s.entry) },
     })
@@ -319,13 +320,6 @@ function checkConntrack(state: MachineState, running: RunningDockerd[]): Finding
     })
   }
   return out
-}
-
-/** The conntrack-tools command deleting exactly this entry (its original-direction tuple). */
-export function deleteCommand(e: ConntrackEntry): string {
-  const ports = e.orig.sport !== undefined && e.orig.dport !== undefined ? ` --sport ${e.orig.sport} --dport ${e.orig.dport}` : ''
-  const family = e.family === 'ipv6' || e.orig.src.includes(':') ? ' -f ipv6' : ''
-  return `conntrack -D${family} -p ${e.proto} -s ${e.orig.src} -d ${e.orig.dst}${ports}`
 }
 
 function normalizeAddr(a: string): string {

@@ -2,7 +2,7 @@
  * The version of the dockerd we are about to exec, from `dockerd --version`, so the planner can
  * tell which flags it accepts.
  */
-import { execFileRunner, type Runner } from './runner.js'
+import { execFileRunner, type Runner } from '../tools/runner.js'
 
 /**
  * The X.Y.Z release from `dockerd --version` output, or null when there is none.

@@ -6,12 +6,13 @@
  * as warnings.
  */
 import type { Link, MachineState, PmtuProbe } from '../model.js'
-import { readConntrack } from './conntrack.js'
+import { readConntrack } from '../tools/conntrack.js'
 import { configFileFromArgv, configFilePath, readDaemonConfig } from './daemon-config.js'
 import { readDockerdVersion } from './dockerd-version.js'
-import { readRoutes, readRules } from './ip-routes.js'
-import { defaultRunner, type Runner } from './runner.js'
-import { readIpAddrs, readLinks } from './sysfs-links.js'
+import { readIpAddrs } from '../tools/iproute2.js'
+import { readRoutes, readRules } from './routes.js'
+import { defaultRunner, type Runner } from '../tools/runner.js'
+import { readLinks } from './sysfs-links.js'
 
 
 export interface ReadMachineStateOptions {

@@ -19,7 +19,7 @@ import { readFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import type { PmtuProbe } from '../model.js'
 import { IPV4_MIN_MTU, IPV6_MIN_MTU } from '../net/mtu-limits.js'
-import { execFileRunner, type Runner } from './runner.js'
+import { execFileRunner, type Runner } from '../tools/runner.js'
 
 export type { PmtuProbe } from '../model.js'
 

@@ -1,7 +1,7 @@
 /**
  * Network interfaces as the kernel shows them under /sys/class/net (attribute meanings:
- * Documentation/ABI/testing/sysfs-class-net in the kernel tree), plus what sysfs does not hold
- * (addresses, the driver's own kind name) from iproute2's `ip -j -d addr show`.
+ * Documentation/ABI/testing/sysfs-class-net in the kernel tree). What sysfs does not hold
+ * (addresses, the driver's own kind name) comes from iproute2 (src/tools/iproute2.ts).
  *
  * sysfs is read rather than netlink because it needs no tool: the docker:dind image may carry
  * only busybox `ip`, which has no JSON output.
@@ -11,7 +11,6 @@ import { basename, join } from 'node:path'
 import type { Link, LinkType } from '../model.js'
 import { ARPHRD, IFF_UP } from '../net/kernel.js'
 import { isUsableMtu, LINK_MTU_MAX, LINK_MTU_MIN } from '../net/mtu-limits.js'
-import { defaultRunner, describeFailure, type Runner } from './runner.js'
 
 
 /** A link could not be read; `vanished` when its files disappeared (ENOENT) mid-read. */
@@ -174,61 +173,6 @@ async function readMaster(dir: string): Promise<string | null> {
   }
 }
 
-/**
- * Addresses per interface from `ip -j addr show` JSON: Map ifname → ["10.0.0.7/24", "fd00::7/64"]
- * in iproute2's order. The CIDR is `local/prefixlen`; for point-to-point addresses `local` is
- * ours and `address` the peer's, so `local` is the one to take. Entries without a name or
- * addr_info are skipped. Throws TypeError when `json` is not an array.
- */
-export function parseIpAddrJson(json: unknown): Map<string, string[]> {
-  const out = new Map<string, string[]>()
-  for (const entry of asArray(json, 'ip addr JSON')) {
-    const name = typeof entry?.ifname === 'string' ? entry.ifname : null
-    if (!name) continue
-    const cidrs: string[] = []
-    for (const a of Array.isArray(entry.addr_info) ? entry.addr_info : []) {
-      if (typeof a?.local === 'string' && typeof a?.prefixlen === 'number') cidrs.push(`${a.local}/${a.prefixlen}`)
-    }
-    out.set(name, cidrs)
-  }
-  return out
-}
-
-/**
- * The driver's kind per interface from `ip -j -d addr show` (or `link show`) JSON:
- * Map ifname → linkinfo.info_kind ("veth", "bridge", "vxlan", "wireguard", "tun"…).
- * This is rtnl_link_ops->kind, the name the link was created with, so it beats any sysfs guess.
- * Interfaces without linkinfo (physical NICs, loopback) are absent. Throws TypeError when
- * `json` is not an array.
- */
-export function parseIpLinkKinds(json: unknown): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const entry of asArray(json, 'ip link JSON')) {
-    const kind = entry?.linkinfo?.info_kind
-    if (typeof entry?.ifname === 'string' && typeof kind === 'string' && kind) out.set(entry.ifname, kind)
-  }
-  return out
-}
-
-/**
- * Runs `ip -j -d addr show` and returns addresses and kinds per interface (see parseIpAddrJson,
- * parseIpLinkKinds). Never throws: when `ip` is missing or has no JSON output (busybox), both
- * maps are null and `errors` says why; links then carry no `addrs`.
- */
-export async function readIpAddrs(run: Runner = defaultRunner): Promise<{
-  addrs: Map<string, string[]> | null, kinds: Map<string, string> | null, errors: string[]
-}> {
-  const args = ['-j', '-d', 'addr', 'show']
-  const r = await run('ip', args)
-  if (r.exitCode !== 0) return { addrs: null, kinds: null, errors: [`addrs: ${describeFailure('ip', args, r)}; link addresses unknown`] }
-  try {
-    const json = JSON.parse(r.stdout.trim() || '[]')
-    return { addrs: parseIpAddrJson(json), kinds: parseIpLinkKinds(json), errors: [] }
-  } catch (e) {
-    return { addrs: null, kinds: null, errors: [`addrs: output of \`ip ${args.join(' ')}\` is not JSON (${errText(e)}); link addresses unknown`] }
-  }
-}
-
 // --- small file helpers -------------------------------------------------------------------
 
 /**
@@ -284,11 +228,6 @@ function parseIntStrict(text: string): number | null {
 function parseHex(text: string): number | null {
   const t = text.trim()
   return /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : null
-}
-
-function asArray(json: unknown, what: string): any[] {
-  if (!Array.isArray(json)) throw new TypeError(`${what}: expected an array, got ${json === null ? 'null' : typeof json}`)
-  return json
 }
 
 function errText(e: unknown): string {

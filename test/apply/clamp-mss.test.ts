@@ -6,7 +6,7 @@
 import t from 'tap'
 import { ensureMssClamp, removeMssClamp } from '../../src/apply/clamp-mss.js'
 import { memoryLogger } from '../../src/log.js'
-import { execFileRunner, type Runner } from '../../src/read/runner.js'
+import { execFileRunner, type Runner } from '../../src/tools/runner.js'
 import { createTopology } from '../e2e/lib/netns.js'
 import { requireE2E } from '../e2e/lib/preflight.js'
 

@@ -1,19 +1,13 @@
 import t from 'tap'
-import { conntrackDeleteArgs, deleteConntrackEntries } from '../../src/apply/conntrack-delete.js'
+import { deleteConntrackEntries } from '../../src/apply/conntrack-delete.js'
 import { memoryLogger } from '../../src/log.js'
 import type { ConntrackEntry } from '../../src/model.js'
-import { ConntrackUnusableError } from '../../src/read/conntrack.js'
-import type { Runner } from '../../src/read/runner.js'
+import { ConntrackUnusableError } from '../../src/tools/conntrack.js'
+import type { Runner } from '../../src/tools/runner.js'
 
 const udp: ConntrackEntry = { id: 'A', proto: 'udp', protonum: 17, orig: { src: '172.17.0.9', dst: '10.0.0.50', sport: 53587, dport: 8125 }, reply: { src: '10.0.0.50', dst: '10.0.0.10', sport: 8125, dport: 53587 } }
 const igmp: ConntrackEntry = { id: 'B', proto: 'unknown', protonum: 2, orig: { src: '172.17.0.1', dst: '224.0.0.22' }, reply: { src: '224.0.0.22', dst: '172.17.0.1' } }
 const v6: ConntrackEntry = { id: 'C', proto: 'tcp', orig: { src: 'fd00::2', dst: 'fd00::1', sport: 1, dport: 2 }, reply: { src: 'fd00::1', dst: 'fd00::2', sport: 2, dport: 1 } }
-
-t.test('an entry is selected by its full original tuple; unnamed protocols by number', async (t) => {
-  t.same(conntrackDeleteArgs(udp), ['-D', '-f', 'ipv4', '-p', 'udp', '--orig-src', '172.17.0.9', '--orig-dst', '10.0.0.50', '--orig-port-src', '53587', '--orig-port-dst', '8125'])
-  t.same(conntrackDeleteArgs(igmp), ['-D', '-f', 'ipv4', '-p', '2', '--orig-src', '172.17.0.1', '--orig-dst', '224.0.0.22'])
-  t.same(conntrackDeleteArgs(v6).slice(0, 5), ['-D', '-f', 'ipv6', '-p', 'tcp'])
-})
 
 t.test('deleted, already gone and failed are counted apart; a failure is logged, not called "gone"', async (t) => {
   const answers: Record<string, { stdout: string, stderr: string, exitCode: number }> = {

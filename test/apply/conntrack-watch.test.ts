@@ -5,8 +5,8 @@ import {
   publishedUdpPorts, startConntrackWatch, unixSocketApi, type DockerApi,
 } from '../../src/apply/conntrack-watch.js'
 import { memoryLogger } from '../../src/log.js'
-import { parseConntrackList } from '../../src/read/conntrack.js'
-import type { Runner } from '../../src/read/runner.js'
+import { parseConntrackList } from '../../src/tools/conntrack.js'
+import type { Runner } from '../../src/tools/runner.js'
 import { unixHttpServer } from '../helpers/unix-server.js'
 
 /** `docker inspect` of a container publishing 5514->514/udp on all addresses, and 8080->80/tcp. */

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { currentEgress, diagnose, dockerdMtu, exitCodeOf, deleteCommand } from '../../src/doctor/diagnose.js'
+import { currentEgress, diagnose, dockerdMtu, exitCodeOf } from '../../src/doctor/diagnose.js'
+import { conntrackDeleteCommand as deleteCommand } from '../../src/tools/conntrack.js'
 import { doctorReport, formatFindings } from '../../src/doctor/format.js'
 import type { ContainerInfo, Finding, NetworkInfo, RunningDockerd } from '../../src/doctor/types.js'
 import type { ConntrackEntry, MachineState } from '../../src/model.js'
@@ -200,4 +201,13 @@ t.test('table and JSON', async (t) => {
   t.match(report, { status: 'problems', exit_code: 1, egress: { dev: 'eth0', mtu: 1450 }, dockerds: [{ pid: 4242, api: { containers: 1, networks: ['bridge'] } }] })
   t.equal(report.counts.problem, 3)
   t.same(JSON.parse(JSON.stringify(report)).findings, fs, 'findings serialize as they are')
+})
+
+t.test('the fix for an entry conntrack lists as "unknown" (IGMP) selects it by number, as the clean-up does (it said -p unknown)', async (t) => {
+  const igmp: ConntrackEntry = { id: 'G', proto: 'unknown', protonum: 2, flags: [], orig: { src: '172.17.0.4', dst: '224.0.0.22' }, reply: { src: '224.0.0.22', dst: '172.17.0.4' } }
+  const fs = diagnose(dind({ bridge: 1450, veth: 1450, extra: { conntrack: [igmp] } }), [dockerd({ argv: ['--mtu=1450'] })])
+  const bad = of(fs, 'conntrack', 'problem')
+  t.equal(bad.length, 1)
+  t.match(bad[0].fix, /delete them: conntrack -D -p 2 -s 172\.17\.0\.4 -d 224\.0\.0\.22 \(/)
+  t.notMatch(bad[0].fix, /-p unknown/)
 })

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { readMachineState } from '../../src/read/machine-state.js'
 import { probePathMtu, PROBE_FLOOR } from '../../src/read/pmtu-probe.js'
-import type { Runner } from '../../src/read/runner.js'
+import type { Runner } from '../../src/tools/runner.js'
 import { recordedCommands, replayRunner, sysfsDump, sysfsSpec } from '../fixtures/read/fake-machine.js'
 
 interface PathSim {

@@ -4,7 +4,7 @@
  * killed with the namespace in any case. Plus `conntrack -L` of a namespace, parsed.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { parseConntrackList } from '../../../src/read/conntrack.js'
+import { parseConntrackList } from '../../../src/tools/conntrack.js'
 import type { ConntrackEntry } from '../../../src/model.js'
 import { settlesWithin, sleep } from './exec.js'
 import type { Topology } from './netns.js'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { describeFailure, EXIT_NOT_STARTED, EXIT_TIMED_OUT, execFileRunner } from '../../src/read/runner.js'
+import { describeFailure, EXIT_NOT_STARTED, EXIT_TIMED_OUT, execFileRunner } from '../../src/tools/runner.js'
 
 const run = execFileRunner(1500)
 

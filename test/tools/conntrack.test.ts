@@ -1,5 +1,6 @@
 import t from 'tap'
-import { parseConntrackLine, parseConntrackList, readConntrack } from '../../src/read/conntrack.js'
+import type { ConntrackEntry } from '../../src/model.js'
+import { conntrackDeleteArgs, conntrackDeleteCommand, parseConntrackLine, parseConntrackList, readConntrack } from '../../src/tools/conntrack.js'
 import { fixtureText, ok, replayRunner } from '../fixtures/read/fake-machine.js'
 
 const v4 = parseConntrackList(fixtureText('conntrack-ipv4.txt'))
@@ -97,4 +98,20 @@ t.test('readConntrack: tool missing, no permission, one family failing', async (
 t.test('a protocol conntrack has no name for keeps its number (IGMP: unknown 2)', async (t) => {
   const e = parseConntrackLine('unknown  2 599 src=172.17.0.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=172.17.0.1 mark=0 use=1')
   t.match(e, { proto: 'unknown', protonum: 2, orig: { src: '172.17.0.1', dst: '224.0.0.22' }, reply: { src: '224.0.0.22', dst: '172.17.0.1' } })
+})
+
+const udp: ConntrackEntry = { id: 'A', proto: 'udp', protonum: 17, orig: { src: '172.17.0.9', dst: '10.0.0.50', sport: 53587, dport: 8125 }, reply: { src: '10.0.0.50', dst: '10.0.0.10', sport: 8125, dport: 53587 } }
+const igmp: ConntrackEntry = { id: 'B', proto: 'unknown', protonum: 2, orig: { src: '172.17.0.1', dst: '224.0.0.22' }, reply: { src: '224.0.0.22', dst: '172.17.0.1' } }
+const tcp6: ConntrackEntry = { id: 'C', proto: 'tcp', orig: { src: 'fd00::2', dst: 'fd00::1', sport: 1, dport: 2 }, reply: { src: 'fd00::1', dst: 'fd00::2', sport: 2, dport: 1 } }
+
+t.test('an entry is selected by its full original tuple; unnamed protocols by number', async (t) => {
+  t.same(conntrackDeleteArgs(udp), ['-D', '-f', 'ipv4', '-p', 'udp', '--orig-src', '172.17.0.9', '--orig-dst', '10.0.0.50', '--orig-port-src', '53587', '--orig-port-dst', '8125'])
+  t.same(conntrackDeleteArgs(igmp), ['-D', '-f', 'ipv4', '-p', '2', '--orig-src', '172.17.0.1', '--orig-dst', '224.0.0.22'])
+  t.same(conntrackDeleteArgs(tcp6).slice(0, 5), ['-D', '-f', 'ipv6', '-p', 'tcp'])
+})
+
+t.test('the command to paste selects the same entry: unnamed protocols by number, never "-p unknown"', async (t) => {
+  t.equal(conntrackDeleteCommand(udp), 'conntrack -D -p udp -s 172.17.0.9 -d 10.0.0.50 --sport 53587 --dport 8125')
+  t.equal(conntrackDeleteCommand(igmp), 'conntrack -D -p 2 -s 172.17.0.1 -d 224.0.0.22')
+  t.equal(conntrackDeleteCommand(tcp6), 'conntrack -D -f ipv6 -p tcp -s fd00::2 -d fd00::1 --sport 1 --dport 2')
 })

@@ -1,7 +1,8 @@
 import t from 'tap'
 import { join } from 'node:path'
 import type { Route } from '../../src/model.js'
-import { parseIpRouteJson, parseIpRuleJson, readRoutes, readRules } from '../../src/read/ip-routes.js'
+import { parseIpRouteJson, parseIpRuleJson } from '../../src/tools/iproute2.js'
+import { readRoutes, readRules } from '../../src/read/routes.js'
 import { BUSYBOX_IP_NO_JSON, fixtureJson, fixtureText, ok, replayRunner } from '../fixtures/read/fake-machine.js'
 
 const routes4 = parseIpRouteJson(fixtureJson('ip-route4.json'), 4)

@@ -8,6 +8,7 @@
  * The first src/dst group is the original direction, the second the reply direction.
  */
 import { createHash } from 'node:crypto'
+import { isIPv6 } from 'node:net'
 import type { ConntrackEntry, ConntrackTuple } from '../model.js'
 import { defaultRunner, describeFailure, EXIT_NOT_STARTED, type Runner } from './runner.js'
 
@@ -166,3 +167,37 @@ function conntrackHint(r: { exitCode: number, stderr?: string }): string {
   if (isPermissionProblem(r.stderr)) return '; needs root or CAP_NET_ADMIN, entries unknown'
   return ''
 }
+
+/** conntrack(8) arguments selecting one entry by its original tuple. */
+export function conntrackDeleteArgs(e: ConntrackEntry): string[] {
+  const args = ['-D', '-f', familyOf(e), '-p', protocolOf(e), '--orig-src', e.orig.src, '--orig-dst', e.orig.dst]
+  if (e.orig.sport !== undefined) args.push('--orig-port-src', String(e.orig.sport))
+  if (e.orig.dport !== undefined) args.push('--orig-port-dst', String(e.orig.dport))
+  return args
+}
+
+/**
+ * The same selection as a command to paste (doctor's fix line): short options, `-f` only for
+ * IPv6, ports only when the entry has both.
+ */
+export function conntrackDeleteCommand(e: ConntrackEntry): string {
+  const ports = e.orig.sport !== undefined && e.orig.dport !== undefined ? ` --sport ${e.orig.sport} --dport ${e.orig.dport}` : ''
+  const family = familyOf(e) === 'ipv6' ? ' -f ipv6' : ''
+  return `conntrack -D${family} -p ${protocolOf(e)} -s ${e.orig.src} -d ${e.orig.dst}${ports}`
+}
+
+/** The entry's family; inferred from its source address when the reader did not say. */
+function familyOf(e: ConntrackEntry): 'ipv4' | 'ipv6' {
+  return e.family ?? (isIPv6(e.orig.src) ? 'ipv6' : 'ipv4')
+}
+
+/**
+ * conntrack(8)'s -p value: conntrack-tools names only the protocols it has modules for; the
+ * others (listed as "unknown": IGMP, ESP, …) are selected by number.
+ */
+function protocolOf(e: ConntrackEntry): string {
+  return NAMED_PROTOCOLS.has(e.proto) || e.protonum === undefined ? e.proto : String(e.protonum)
+}
+
+/** Protocols conntrack(8) takes by name (its protocol extensions). */
+const NAMED_PROTOCOLS = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'gre', 'icmp', 'icmpv6'])

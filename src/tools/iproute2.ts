@@ -1,6 +1,7 @@
 /**
- * Routes and policy rules from iproute2's JSON output (`ip -j -4|-6 route show table all`,
- * `ip -j -4|-6 rule show`), normalised to the snapshot contract (src/model.ts).
+ * iproute2, the one place we run `ip` and read its JSON: routes and policy rules
+ * (`ip -j -4|-6 route show table all`, `ip -j -4|-6 rule show`), addresses and link kinds
+ * (`ip -j -d addr show`), normalised to the snapshot contract (src/model.ts).
  *
  * Key names below were checked against iproute2 6.1 output recorded in a throwaway network
  * namespace (test/fixtures/read/record.sh): route MTU is inside `"metrics": [{"mtu": 1400}]`,
@@ -11,11 +12,8 @@
  * One set of functions serves both families: the family is a parameter.
  */
 import type { NextHop, Route, Rule } from '../model.js'
-import { defaultRunner, describeFailure, type Runner } from './runner.js'
-import { procRouteLimits, readProcRoutes } from './proc-routes.js'
-
-/** Address family as `ip -4` / `ip -6` selects it. */
 import type { Family } from '../net/family.js'
+import { defaultRunner, describeFailure, type Runner } from './runner.js'
 
 /** The `ip` arguments that list every route of one family, in every table. */
 export function routeListArgs(family: Family): string[] {
@@ -114,50 +112,57 @@ export function parseIpRuleJson(json: unknown, errors?: string[]): Rule[] {
 }
 
 /**
- * Every route of one family in every table, via `ip -j -4|-6 route show table all`.
- * Never throws. When `ip` is missing, fails, or prints no JSON (busybox `ip` has no `-j`),
- * falls back to /proc (`procNet`, default /proc/net; see proc-routes.ts) and says so in
- * `errors`, with what the fallback cannot see (other tables, route MTU attributes).
+ * Addresses per interface from `ip -j addr show` JSON: Map ifname → ["10.0.0.7/24", "fd00::7/64"]
+ * in iproute2's order. The CIDR is `local/prefixlen`; for point-to-point addresses `local` is
+ * ours and `address` the peer's, so `local` is the one to take. Entries without a name or
+ * addr_info are skipped. Throws TypeError when `json` is not an array.
  */
-export async function readRoutes(family: Family, run: Runner = defaultRunner, procNet = '/proc/net'): Promise<{ routes: Route[], errors: string[] }> {
-  const label = `routes${family}`
-  const args = routeListArgs(family)
-  const r = await run('ip', args)
-  let why: string
-  if (r.exitCode === 0) {
-    try {
-      const errors: string[] = []
-      const routes = parseIpRouteJson(JSON.parse(r.stdout.trim() || '[]'), family, errors)
-      return { routes, errors: errors.map((e) => `${label}: ${e}`) }
-    } catch (e) {
-      why = `output of \`ip ${args.join(' ')}\` is not route JSON (${(e as Error).message})`
+export function parseIpAddrJson(json: unknown): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const entry of asArray(json, 'ip addr JSON')) {
+    const name = typeof entry?.ifname === 'string' ? entry.ifname : null
+    if (!name) continue
+    const cidrs: string[] = []
+    for (const a of Array.isArray(entry.addr_info) ? entry.addr_info : []) {
+      if (typeof a?.local === 'string' && typeof a?.prefixlen === 'number') cidrs.push(`${a.local}/${a.prefixlen}`)
     }
-  } else {
-    why = describeFailure('ip', args, r)
+    out.set(name, cidrs)
   }
-  const fallback = await readProcRoutes(family, procNet)
-  return {
-    routes: fallback.routes,
-    errors: [`${label}: ${why}; read ${procRouteLimits(family, procNet)}`, ...fallback.errors.map((e) => `${label}: ${e}`)],
-  }
+  return out
 }
 
 /**
- * The policy rules of one family, via `ip -j -4|-6 rule show`. Never throws. There is no
- * /proc source for rules, so when `ip` cannot give JSON the result is `rules: null` (unknown,
- * not "none") with the reason in `errors`.
+ * The driver's kind per interface from `ip -j -d addr show` (or `link show`) JSON:
+ * Map ifname → linkinfo.info_kind ("veth", "bridge", "vxlan", "wireguard", "tun"…).
+ * This is rtnl_link_ops->kind, the name the link was created with, so it beats any sysfs guess.
+ * Interfaces without linkinfo (physical NICs, loopback) are absent. Throws TypeError when
+ * `json` is not an array.
  */
-export async function readRules(family: Family, run: Runner = defaultRunner): Promise<{ rules: Rule[] | null, errors: string[] }> {
-  const label = `rules${family}`
-  const args = ruleListArgs(family)
+export function parseIpLinkKinds(json: unknown): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const entry of asArray(json, 'ip link JSON')) {
+    const kind = entry?.linkinfo?.info_kind
+    if (typeof entry?.ifname === 'string' && typeof kind === 'string' && kind) out.set(entry.ifname, kind)
+  }
+  return out
+}
+
+/**
+ * Runs `ip -j -d addr show` and returns addresses and kinds per interface (see parseIpAddrJson,
+ * parseIpLinkKinds). Never throws: when `ip` is missing or has no JSON output (busybox), both
+ * maps are null and `errors` says why; links then carry no `addrs`.
+ */
+export async function readIpAddrs(run: Runner = defaultRunner): Promise<{
+  addrs: Map<string, string[]> | null, kinds: Map<string, string> | null, errors: string[]
+}> {
+  const args = ['-j', '-d', 'addr', 'show']
   const r = await run('ip', args)
-  if (r.exitCode !== 0) return { rules: null, errors: [`${label}: ${describeFailure('ip', args, r)}; policy rules unknown`] }
+  if (r.exitCode !== 0) return { addrs: null, kinds: null, errors: [`addrs: ${describeFailure('ip', args, r)}; link addresses unknown`] }
   try {
-    const errors: string[] = []
-    const rules = parseIpRuleJson(JSON.parse(r.stdout.trim() || '[]'), errors)
-    return { rules, errors: errors.map((e) => `${label}: ${e}`) }
+    const json = JSON.parse(r.stdout.trim() || '[]')
+    return { addrs: parseIpAddrJson(json), kinds: parseIpLinkKinds(json), errors: [] }
   } catch (e) {
-    return { rules: null, errors: [`${label}: output of \`ip ${args.join(' ')}\` is not rule JSON (${(e as Error).message}); policy rules unknown`] }
+    return { addrs: null, kinds: null, errors: [`addrs: output of \`ip ${args.join(' ')}\` is not JSON (${(e as Error).message}); link addresses unknown`] }
   }
 }
 
