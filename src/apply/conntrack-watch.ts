@@ -20,7 +20,7 @@
  * and whose reply source is not one of the new container's addresses, i.e. that were not
  * translated to it. Deleting is safe: the next packet creates a fresh entry through the NAT table.
  *
- * How: the Engine API on dockerd's unix socket (read/docker-api.ts: which socket, and the requests;
+ * How: the Engine API on dockerd's unix socket (src/dockerd/engine-api.ts: which socket, and the requests;
  * GET /events with filters, GET /containers/ID/json),
  * the same data `docker events --filter type=container --filter event=start` and `docker inspect`
  * print, without needing the docker CLI next to dockerd. The watch needs a resident process, so
@@ -29,51 +29,11 @@
 import type { Logger } from '../log.js'
 import type { ConntrackEntry } from '../model.js'
 import { ConntrackUnusableError, conntrackDeleteArgs, conntrackUnusable, parseConntrackList } from '../tools/conntrack.js'
-import { getJson, getText, openGet } from '../read/docker-api.js'
+import { type EngineApi, engineApi } from '../dockerd/engine-api.js'
+import { containerAddresses, type PublishedUdpPort, publishedUdpPorts } from '../dockerd/engine-objects.js'
 import { defaultRunner, describeFailure, type Runner } from '../tools/runner.js'
 import { readIpAddrs } from '../tools/iproute2.js'
 import { addressToBigInt } from '../net/prefix.js'
-
-/** One published UDP port of a container, from `docker inspect` NetworkSettings.Ports. */
-export interface PublishedUdpPort {
-  /** Host address it is published on; null for all addresses (0.0.0.0, ::, empty). */
-  hostIp: string | null
-  hostPort: number
-  containerPort: number
-}
-
-/** The published UDP ports of an inspected container (`GET /containers/ID/json`). */
-export function publishedUdpPorts(inspect: unknown): PublishedUdpPort[] {
-  const ports = (inspect as { NetworkSettings?: { Ports?: Record<string, unknown> } })?.NetworkSettings?.Ports
-  const out: PublishedUdpPort[] = []
-  if (!ports || typeof ports !== 'object') return out
-  for (const [key, bindings] of Object.entries(ports)) {
-    const m = /^(\d+)\/udp$/.exec(key)
-    if (!m || !Array.isArray(bindings)) continue
-    for (const b of bindings as { HostIp?: unknown, HostPort?: unknown }[]) {
-      const hostPort = Number(b?.HostPort)
-      if (!Number.isInteger(hostPort) || hostPort <= 0) continue
-      const ip = typeof b?.HostIp === 'string' ? b.HostIp : ''
-      const hostIp = ip === '' || ip === '0.0.0.0' || ip === '::' ? null : ip
-      if (!out.some((p) => p.hostIp === hostIp && p.hostPort === hostPort)) out.push({ hostIp, hostPort, containerPort: Number(m[1]) })
-    }
-  }
-  return out
-}
-
-/** The container's addresses on every network it joined (IPv4 and global IPv6). */
-export function containerAddresses(inspect: unknown): string[] {
-  const ns = (inspect as { NetworkSettings?: Record<string, unknown> })?.NetworkSettings
-  const out = new Set<string>()
-  const add = (v: unknown) => { if (typeof v === 'string' && v) out.add(v) }
-  add(ns?.IPAddress)
-  add(ns?.GlobalIPv6Address)
-  for (const n of Object.values((ns?.Networks ?? {}) as Record<string, { IPAddress?: unknown, GlobalIPv6Address?: unknown }>)) {
-    add(n?.IPAddress)
-    add(n?.GlobalIPv6Address)
-  }
-  return [...out]
-}
 
 /** Comparable form of an address ("4:…"/"6:…"), so ::ffff-free spellings of one IPv6 address match. */
 function addrKey(a: string): string {
@@ -143,59 +103,17 @@ export async function clearBypassingEntries(inspect: unknown, run: Runner, log: 
   return deleted
 }
 
-/** What the watch needs of the Engine API; tests give a fake. */
-export interface DockerApi {
-  /** True when dockerd answers GET /_ping. */
-  ping(): Promise<boolean>
-  /**
-   * Streams container start events since `since` (unix seconds) to `onEvent` until the stream
-   * ends (dockerd stopped) or `signal` aborts; rejects when it cannot connect.
-   */
-  startEvents(since: number, onEvent: (e: { id: string, time: number, timeNano?: number }) => void, signal: AbortSignal): Promise<void>
-  /** GET /containers/ID/json; rejects when it fails. */
-  inspect(id: string): Promise<unknown>
-}
-
-/** The Engine API over a unix socket (unversioned paths: dockerd serves its current version). */
-export function unixSocketApi(socketPath: string, timeoutMs = 5_000): DockerApi {
-  return {
-    ping: () => getText(socketPath, '/_ping', { timeoutMs }).then(() => true, () => false),
-    inspect: (id) => getJson(socketPath, `/containers/${encodeURIComponent(id)}/json`, { timeoutMs }),
-    startEvents: async (since, onEvent, signal) => {
-      const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['start'] }))
-      const res = await openGet(socketPath, `/events?since=${since}&filters=${filters}`, { timeoutMs, signal })
-      if ((res.statusCode ?? 0) >= 300) { res.resume(); throw new Error(`GET /events: HTTP ${res.statusCode}`) }
-      // The stream idles between events: only the connection timeout applies, not an idle one.
-      res.socket?.setTimeout(0)
-      let buf = ''
-      try {
-        for await (const chunk of res) {
-          buf += (chunk as Buffer).toString('utf8')
-          let nl: number
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl).trim()
-            buf = buf.slice(nl + 1)
-            if (!line) continue
-            const e = JSON.parse(line) as { id?: string, Actor?: { ID?: string }, time?: number, timeNano?: number }
-            const id = e.id ?? e.Actor?.ID
-            if (id) onEvent({ id, time: e.time ?? 0, timeNano: e.timeNano })
-          }
-        }
-      } catch (err) {
-        if (!signal.aborted) throw err
-      }
-    },
-  }
-}
+/** The Engine API calls the watch makes (tests give a fake). */
+export type WatchApi = Pick<EngineApi, 'ping' | 'startEvents' | 'inspect'>
 
 export interface ConntrackWatchOptions {
-  /** dockerd's API socket (see dockerApiSocket in read/docker-api.ts). */
+  /** dockerd's API socket (see dockerApiSocket in src/dockerd/engine-api.ts). */
   socketPath: string
   log: Logger
   /** Runs conntrack and ip; default: the reader's bounded runner. */
   run?: Runner
-  /** Default: unixSocketApi(socketPath). */
-  api?: DockerApi
+  /** Default: engineApi(socketPath). */
+  api?: WatchApi
   /** Unix seconds to replay events from; default now (events of this dockerd only). */
   since?: number
   /** Pause between connection attempts; default 500 ms. */
@@ -217,7 +135,7 @@ export interface ConntrackWatch {
 export function startConntrackWatch(opts: ConntrackWatchOptions): ConntrackWatch {
   const { log } = opts
   const run = opts.run ?? defaultRunner
-  const api = opts.api ?? unixSocketApi(opts.socketPath)
+  const api = opts.api ?? engineApi(opts.socketPath)
   const retryMs = opts.retryMs ?? 500
   const abort = new AbortController()
   let since = opts.since ?? Math.floor(Date.now() / 1000)

@@ -52,7 +52,7 @@ const DEFAULT_DEPS: MainDeps = {
   exec: async (cmd, args, o) => (await import('../apply/exec-dockerd.js')).execDockerd(cmd, args, { ...o, execve: o.resident ? null : undefined }),
   conntrackWatch: async ({ argv, daemonJson, log }) => {
     const [{ dockerApiSocket }, { startConntrackWatch }] = await Promise.all([
-      import('../read/docker-api.js'), import('../apply/conntrack-watch.js')])
+      import('../dockerd/engine-api.js'), import('../apply/conntrack-watch.js')])
     const socket = dockerApiSocket(argv, daemonJson)
     if ('skip' in socket) { log.warn(`conntrack watch skipped: ${socket.skip}`); return null }
     return startConntrackWatch({ socketPath: socket.path, log })

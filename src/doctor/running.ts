@@ -9,9 +9,9 @@
  * ones it sees.
  */
 import { readdir, readFile, readlink } from 'node:fs/promises'
-import { configFileFromArgv, configFilePath, readDaemonConfig } from '../read/daemon-config.js'
-import { dockerApiSocket } from '../read/docker-api.js'
-import { readDockerApi } from './docker-api.js'
+import { configFileFromArgv, configFilePath, readDaemonConfig } from '../dockerd/config-file.js'
+import { dockerApiSocket } from '../dockerd/engine-api.js'
+import { readDockerApi } from './api-facts.js'
 import type { DockerApiFacts, RunningDockerd } from './types.js'
 
 export interface ReadRunningOptions {

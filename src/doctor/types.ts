@@ -4,27 +4,10 @@
  * `RunningDockerd`; the pure `diagnose()` (diagnose.ts) turns it and a MachineState into
  * findings. Field names are snake_case: `doctor --json` prints them as they are.
  */
+import type { DaemonJson } from '../dockerd/config-file.js'
+import type { ContainerInfo, NetworkInfo } from '../dockerd/engine-objects.js'
 
-/** One container the daemon's API lists as running, with the addresses it holds. */
-export interface ContainerInfo {
-  id: string
-  name: string
-  /** IPv4 and IPv6 addresses of every network the container is on (no prefix length). */
-  ips: string[]
-}
-
-/** One network of the daemon (`GET /networks`), the facts doctor uses. */
-export interface NetworkInfo {
-  name: string
-  id: string
-  driver: string
-  /** The Linux bridge behind a bridge network (com.docker.network.bridge.name, else br-<id12>); null for other drivers. */
-  bridge: string | null
-  /** com.docker.network.driver.mtu as the daemon holds it for this network; null when unset. */
-  mtu: number | null
-  /** IPAM subnets (CIDR). */
-  subnets: string[]
-}
+export type { ContainerInfo, NetworkInfo } from '../dockerd/engine-objects.js'
 
 /** What the daemon's API told us, or why it could not be asked. */
 export interface DockerApiFacts {
@@ -48,7 +31,7 @@ export interface RunningDockerd {
   /** A parent process is dockerd-autonet (the wrapper spawned it and stayed as its parent). */
   via_wrapper: boolean
   /** The daemon config file it reads, as it is now (null: absent or unusable). */
-  daemon_json: Record<string, unknown> | null
+  daemon_json: DaemonJson | null
   /** That file's path as dockerd names it (its --config-file, else /etc/docker/daemon.json). */
   daemon_json_path: string
   /** Why the config file could not be used; null when fine or absent. */

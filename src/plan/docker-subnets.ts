@@ -5,7 +5,7 @@
  * Sources: dockerd docs ("Daemon configuration file", "Customize the docker0 bridge").
  */
 import type { Link, MachineState, Route } from '../model.js'
-import { type FlagUse, flagValues, lastFlagValue } from './dockerd-argv.js'
+import { type FlagUse, flagValues, lastFlagValue } from '../dockerd/flags.js'
 import { type Prefix, formatPrefix, isLinkScoped, prefixesOverlap, tryParsePrefix } from '../net/prefix.js'
 
 /** dockerd's default bridge subnet when nothing else is configured. */

@@ -7,7 +7,7 @@
  */
 import type { Link, MachineState, PmtuProbe } from '../model.js'
 import { readConntrack } from '../tools/conntrack.js'
-import { configFileFromArgv, configFilePath, readDaemonConfig } from './daemon-config.js'
+import { configFileFromArgv, configFilePath, readDaemonConfig } from '../dockerd/config-file.js'
 import { readDockerdVersion } from './dockerd-version.js'
 import { readIpAddrs } from '../tools/iproute2.js'
 import { readRoutes, readRules } from './routes.js'

@@ -28,7 +28,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { MachineState } from '../model.js'
-import { parseDockerdFlags } from '../plan/dockerd-argv.js'
+import { parseDockerdFlags } from '../dockerd/flags.js'
 import { ADDRESS_BITS as WIDTH, type Family } from '../net/family.js'
 import { addressToBigInt, formatAddress, mask, type Prefix, tryParsePrefix } from '../net/prefix.js'
 

@@ -1,9 +1,8 @@
 import t from 'tap'
 import { join } from 'node:path'
-import {
-  bypassingEntries, clearBypassingEntries, containerAddresses,
-  publishedUdpPorts, startConntrackWatch, unixSocketApi, type DockerApi,
-} from '../../src/apply/conntrack-watch.js'
+import { bypassingEntries, clearBypassingEntries, startConntrackWatch, type WatchApi } from '../../src/apply/conntrack-watch.js'
+import { engineApi } from '../../src/dockerd/engine-api.js'
+import { containerAddresses, publishedUdpPorts } from '../../src/dockerd/engine-objects.js'
 import { memoryLogger } from '../../src/log.js'
 import { parseConntrackList } from '../../src/tools/conntrack.js'
 import type { Runner } from '../../src/tools/runner.js'
@@ -100,7 +99,7 @@ function fakeApi(downFor = 0) {
   let pings = 0
   const streams: { since: number, push: (id: string, time: number) => void, end: () => void }[] = []
   const inspected: string[] = []
-  const api: DockerApi = {
+  const api: WatchApi = {
     ping: async () => ++pings > downFor,
     inspect: async (id) => { inspected.push(id); return { ...INSPECT, Id: id } },
     startEvents: (since, onEvent, signal) => new Promise<void>((resolve) => {
@@ -160,7 +159,7 @@ t.test('startConntrackWatch stops itself when conntrack cannot be run', async (t
   await w.stop()
 })
 
-t.test('unixSocketApi speaks the Engine API over a unix socket', async (t) => {
+t.test('engineApi speaks the Engine API over a unix socket', async (t) => {
   const seenPaths: string[] = []
   let events: import('node:http').ServerResponse | null = null
   const { sock, dir } = await unixHttpServer(t, (req, res) => {
@@ -178,7 +177,7 @@ t.test('unixSocketApi speaks the Engine API over a unix socket', async (t) => {
     res.end()
   })
 
-  const api = unixSocketApi(sock)
+  const api = engineApi(sock)
   t.equal(await api.ping(), true)
   t.same(await api.inspect('abc'), INSPECT)
   await t.rejects(api.inspect('nope'), /HTTP 404.*No such container/)
@@ -193,5 +192,5 @@ t.test('unixSocketApi speaks the Engine API over a unix socket', async (t) => {
   events!.end()
   await streaming
   t.pass('the stream ends when dockerd ends it')
-  t.equal(await unixSocketApi(join(dir, 'none.sock')).ping(), false, 'no socket: not answering')
+  t.equal(await engineApi(join(dir, 'none.sock')).ping(), false, 'no socket: not answering')
 })

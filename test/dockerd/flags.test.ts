@@ -1,5 +1,6 @@
 import t from 'tap'
-import { configConflicts, configKeyOf, flagValues, lastFlagValue, parseDockerdFlags } from '../../src/plan/dockerd-argv.js'
+import { configConflicts, configKeyOf } from '../../src/dockerd/config-keys.js'
+import { flagValues, lastFlagValue, parseDockerdFlags } from '../../src/dockerd/flags.js'
 
 t.test('configConflicts: the first flag per daemon.json key also set, --config-file exempt', async (t) => {
   const flags = parseDockerdFlags(['--config-file=/etc/d.json', '-H', 'unix:///a.sock', '--mtu=1400', '--host=tcp://0.0.0.0:2375', '--debug'])

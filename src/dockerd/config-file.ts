@@ -5,7 +5,14 @@
  */
 import { readFile } from 'node:fs/promises'
 import { locateJsonError } from '../json-position.js'
-import { parseDockerdFlags } from '../plan/dockerd-argv.js'
+import { parseDockerdFlags } from './flags.js'
+
+/**
+ * dockerd's config file as parsed: a JSON object whose keys are dockerd's long flag names or
+ * their plural config names (config-keys.ts). Values are as the user wrote them, unchecked:
+ * read them through resolveSettings (settings.ts), which types the ones we act on.
+ */
+export type DaemonJson = Record<string, unknown>
 
 /** Where dockerd looks when no --config-file is given (Linux). */
 export const DEFAULT_DAEMON_CONFIG_PATH = '/etc/docker/daemon.json'
@@ -13,7 +20,7 @@ export const DEFAULT_DAEMON_CONFIG_PATH = '/etc/docker/daemon.json'
 /** Result of reading a daemon config file. */
 export interface DaemonConfigRead {
   /** Parsed top-level object; null when absent or unusable. */
-  config: Record<string, unknown> | null
+  config: DaemonJson | null
   path: string
   /** Why the file could not be used, starting "daemon.json:" and naming the file; null if fine or absent. */
   error: string | null
@@ -68,7 +75,7 @@ export async function readDaemonConfig(path: string, opts: { explicit?: boolean 
  * Parses daemon config text (BOM already removed). See readDaemonConfig for the cases;
  * `path` is only used to name the file in the error.
  */
-export function parseDaemonConfig(text: string, path: string): { config: Record<string, unknown> | null, error: string | null } {
+export function parseDaemonConfig(text: string, path: string): { config: DaemonJson | null, error: string | null } {
   if (text.trim() === '') return { config: {}, error: null }
   let value: unknown
   try {
@@ -81,7 +88,7 @@ export function parseDaemonConfig(text: string, path: string): { config: Record<
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`
     return { config: null, error: `daemon.json: ${path}: top level is ${kind}, expected a JSON object` }
   }
-  return { config: value as Record<string, unknown>, error: null }
+  return { config: value as DaemonJson, error: null }
 }
 
 /**

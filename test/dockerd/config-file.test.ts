@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import {
   configFileFromArgv, configFilePath, decodeConfigBytes,
   readDaemonConfig,
-} from '../../src/read/daemon-config.js'
+} from '../../src/dockerd/config-file.js'
 
 t.test('absent file: config null, no error', async (t) => {
   const path = join(t.testdir({}), 'daemon.json')

@@ -1,12 +1,14 @@
 /**
- * The Docker Engine API on dockerd's unix socket, with Node's http client (no docker CLI needed,
- * which dind sidecars and hosts may lack): where dockerd serves it, and plain GET requests.
+ * The one Docker Engine API client, on dockerd's unix socket with Node's http client (no docker
+ * CLI needed, which dind sidecars and hosts may lack): where dockerd serves it, plain GET
+ * requests, and the calls we make (ping, containers, networks, inspect, container start events).
  * Unversioned paths: the daemon answers them with its own API version (Docker Engine API
  * reference, "Versioning"). Used by doctor (containers, networks) and the conntrack watch
- * (ping, inspect, and the event stream, which it reads itself from {@link openGet}).
+ * (ping, inspect, events).
  */
 import { request, type IncomingMessage } from 'node:http'
-import { flagValues, parseDockerdFlags } from '../plan/dockerd-argv.js'
+import type { DaemonJson } from './config-file.js'
+import { resolveSettings } from './settings.js'
 
 /** Where dockerd listens when nothing says otherwise (moby: DefaultUnixSocket); also what `fd://` stands for. */
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock'
@@ -21,9 +23,8 @@ export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock'
  *    defines it;
  *  - else (tcp:// only): none, with the reason.
  */
-export function dockerApiSocket(argv: readonly string[], daemonJson: Record<string, unknown> | null): { path: string } | { skip: string } {
-  let hosts = flagValues(parseDockerdFlags(argv), 'host')
-  if (hosts.length === 0 && Array.isArray(daemonJson?.hosts)) hosts = (daemonJson.hosts as unknown[]).filter((h): h is string => typeof h === 'string')
+export function dockerApiSocket(argv: readonly string[], daemonJson: DaemonJson | null): { path: string } | { skip: string } {
+  const { hosts } = resolveSettings(argv, daemonJson)
   if (hosts.length === 0) return { path: DEFAULT_DOCKER_SOCKET }
   for (const h of hosts) {
     if (h.startsWith('unix://')) return { path: h.slice('unix://'.length) || DEFAULT_DOCKER_SOCKET }
@@ -69,4 +70,55 @@ export async function getText(socketPath: string, path: string, opts: ApiRequest
 export async function getJson(socketPath: string, path: string, opts: ApiRequestOptions = {}): Promise<unknown> {
   const body = await getText(socketPath, path, opts)
   try { return JSON.parse(body) } catch (e) { throw new Error(`GET ${path}: not JSON (${(e as Error).message})`) }
+}
+
+/** The calls we make to a daemon; tests give a fake. */
+export interface EngineApi {
+  /** True when dockerd answers GET /_ping. */
+  ping(): Promise<boolean>
+  /**
+   * Streams container start events since `since` (unix seconds) to `onEvent` until the stream
+   * ends (dockerd stopped) or `signal` aborts; rejects when it cannot connect.
+   */
+  startEvents(since: number, onEvent: (e: { id: string, time: number, timeNano?: number }) => void, signal: AbortSignal): Promise<void>
+  /** GET /containers/ID/json; rejects when it fails. */
+  inspect(id: string): Promise<unknown>
+  /** GET /containers/json (running containers), as the daemon answers it; rejects when it fails. */
+  containers(): Promise<unknown>
+  /** GET /networks, as the daemon answers it; rejects when it fails. */
+  networks(): Promise<unknown>
+}
+
+/** The Engine API over a unix socket (unversioned paths: dockerd serves its current version). */
+export function engineApi(socketPath: string, timeoutMs = 5_000): EngineApi {
+  return {
+    ping: () => getText(socketPath, '/_ping', { timeoutMs }).then(() => true, () => false),
+    inspect: (id) => getJson(socketPath, `/containers/${encodeURIComponent(id)}/json`, { timeoutMs }),
+    containers: () => getJson(socketPath, '/containers/json', { timeoutMs }),
+    networks: () => getJson(socketPath, '/networks', { timeoutMs }),
+    startEvents: async (since, onEvent, signal) => {
+      const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['start'] }))
+      const res = await openGet(socketPath, `/events?since=${since}&filters=${filters}`, { timeoutMs, signal })
+      if ((res.statusCode ?? 0) >= 300) { res.resume(); throw new Error(`GET /events: HTTP ${res.statusCode}`) }
+      // The stream idles between events: only the connection timeout applies, not an idle one.
+      res.socket?.setTimeout(0)
+      let buf = ''
+      try {
+        for await (const chunk of res) {
+          buf += (chunk as Buffer).toString('utf8')
+          let nl: number
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim()
+            buf = buf.slice(nl + 1)
+            if (!line) continue
+            const e = JSON.parse(line) as { id?: string, Actor?: { ID?: string }, time?: number, timeNano?: number }
+            const id = e.id ?? e.Actor?.ID
+            if (id) onEvent({ id, time: e.time ?? 0, timeNano: e.timeNano })
+          }
+        }
+      } catch (err) {
+        if (!signal.aborted) throw err
+      }
+    },
+  }
 }

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import t from 'tap'
-import { DEFAULT_DOCKER_SOCKET, dockerApiSocket, getJson, getText, openGet } from '../../src/read/docker-api.js'
+import { DEFAULT_DOCKER_SOCKET, dockerApiSocket, getJson, getText, openGet } from '../../src/dockerd/engine-api.js'
 import { unixHttpServer } from '../helpers/unix-server.js'
 
 t.test('dockerApiSocket: the first unix socket dockerd listens on', async (t) => {

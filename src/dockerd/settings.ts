@@ -1,0 +1,111 @@
+/**
+ * What dockerd will run with, worked out once from its argv and its config file: the answer to
+ * "which bridge, which MTU, which subnets, IPv6 or not, which API socket" that the planner,
+ * doctor, the wrapper, the test helpers and the benchmarks all ask.
+ *
+ * A flag beats daemon.json for the same setting (when both are given dockerd refuses to start,
+ * which the planner warns about: config-keys.ts); every spelling of a flag counts (flags.ts).
+ * Sources: dockerd reference ("Daemon configuration file"), moby cmd/dockerd/config*.go.
+ */
+import type { DaemonJson } from './config-file.js'
+import { type FlagUse, flagValues, isTrue, lastFlagValue, parseDockerdFlags } from './flags.js'
+
+/** daemon.json / --default-network-opt key of the bridge driver's per-network MTU option. */
+export const BRIDGE_MTU_OPTION = 'com.docker.network.driver.mtu'
+
+/** An MTU the user set: its value in bytes (null when not an integer), as written, and where ("your --mtu=1400"). */
+export interface ExplicitMtu {
+  value: number | null
+  raw: string
+  source: string
+}
+
+/** A setting's text as the user gave it; a non-string daemon.json value as its String() (no prefix parses from it). */
+type Text = string | null
+
+/** What dockerd is told, typed. Absent settings are null (dockerd's default applies). */
+export interface DockerdSettings {
+  /** Every flag occurrence in argv, in order. */
+  flags: FlagUse[]
+  daemonJson: DaemonJson | null
+  /** The bridge of the default network: --bridge/-b, else daemon.json "bridge" (a string); null = docker0. */
+  bridge: string | null
+  /** The MTU the user chose: the last --mtu, else daemon.json "mtu". */
+  mtu: ExplicitMtu | null
+  /** --bip / "bip": the default bridge's gateway address and prefix. */
+  bip: Text
+  fixedCidr: Text
+  fixedCidrV6: Text
+  /** Bases of the address pools, with where each came from (--default-address-pool, daemon.json). */
+  addressPools: { base: Text, from: string }[]
+  /** --ipv6 or "ipv6": true. */
+  ipv6: boolean
+  /** API hosts: the -H/--host flags, else daemon.json "hosts" (strings only). */
+  hosts: string[]
+  /** Where the user already gave user-defined networks an MTU (--default-network-opt or daemon.json default-network-opts). */
+  networkMtu: { source: 'argv', text: string } | { source: 'daemon.json', value: unknown } | null
+}
+
+/**
+ * Resolves dockerd's settings from its `argv` (without the program name) and its parsed config
+ * file (`daemonJson`, null when absent). Pure; never throws: malformed values stay as written
+ * (`mtu.value` null, a prefix text that does not parse) for the caller to report.
+ */
+export function resolveSettings(argv: readonly string[], daemonJson: DaemonJson | null): DockerdSettings {
+  const flags = parseDockerdFlags(argv)
+  const dj = daemonJson ?? {}
+  const text = (flag: string, key: string = flag): Text => {
+    const v = lastFlagValue(flags, flag)?.value ?? dj[key]
+    return v === undefined || v === null ? null : String(v)
+  }
+  const pools = [
+    ...flagValues(flags, 'default-address-pool').map((pool) => ({ base: /base=([^,]+)/.exec(pool)?.[1] ?? null, from: '--default-address-pool' })),
+    ...(Array.isArray(dj['default-address-pools'])
+      ? (dj['default-address-pools'] as { base?: unknown }[]).map((pool) => ({ base: textOf(pool?.base), from: 'daemon.json default-address-pools' }))
+      : []),
+  ]
+  let hosts = flagValues(flags, 'host')
+  if (hosts.length === 0 && Array.isArray(dj.hosts)) hosts = (dj.hosts as unknown[]).filter((h): h is string => typeof h === 'string')
+  return {
+    flags,
+    daemonJson,
+    bridge: lastFlagValue(flags, 'bridge')?.value ?? (typeof dj.bridge === 'string' ? dj.bridge : null),
+    mtu: explicitMtu(flags, daemonJson),
+    bip: text('bip'),
+    fixedCidr: text('fixed-cidr'),
+    fixedCidrV6: text('fixed-cidr-v6'),
+    addressPools: pools,
+    ipv6: isTrue(lastFlagValue(flags, 'ipv6')?.value) || dj.ipv6 === true,
+    hosts,
+    networkMtu: networkMtu(flags, dj),
+  }
+}
+
+/**
+ * An MTU as a user wrote it (flag text, or a daemon.json number or numeric string) as an
+ * integer number of bytes; null when it is not an integer at all (range checks are the caller's).
+ */
+export function mtuValue(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
+  return Number.isInteger(n) ? n : null
+}
+
+function explicitMtu(flags: FlagUse[], daemonJson: DaemonJson | null): ExplicitMtu | null {
+  const flag = lastFlagValue(flags, 'mtu')
+  if (flag) return { value: mtuValue(flag.value), raw: flag.value, source: `your ${flag.text}` }
+  if (daemonJson && daemonJson.mtu !== undefined) {
+    return { value: mtuValue(daemonJson.mtu), raw: String(daemonJson.mtu), source: `daemon.json "mtu": ${JSON.stringify(daemonJson.mtu)}` }
+  }
+  return null
+}
+
+function networkMtu(flags: FlagUse[], dj: DaemonJson): DockerdSettings['networkMtu'] {
+  const already = flags.find((f) => f.name === 'default-network-opt' && f.value.includes(`${BRIDGE_MTU_OPTION}=`))
+  if (already) return { source: 'argv', text: already.text }
+  const fromFile = (dj['default-network-opts'] as Record<string, Record<string, unknown>> | undefined)?.bridge?.[BRIDGE_MTU_OPTION]
+  return fromFile === undefined ? null : { source: 'daemon.json', value: fromFile }
+}
+
+function textOf(v: unknown): Text {
+  return v === undefined || v === null ? null : String(v)
+}
