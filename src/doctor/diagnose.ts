@@ -22,13 +22,15 @@
 import type { ConntrackEntry, Link, MachineState } from '../model.js'
 import { NET_ADDR_SET } from '../net/kernel.js'
 import { DOCKERD_DEFAULT_MTU } from '../net/mtu-limits.js'
-import { bridgePorts, stableBridgeMac } from '../plan/bridge-mac.js'
-import { dockerSubnets, isDockerBridgeName } from '../plan/docker-subnets.js'
+import { bridgePorts, stableBridgeMac } from '../net/bridge-mac.js'
+import { isDockerBridgeName } from '../dockerd/bridges.js'
 import { configConflicts } from '../dockerd/config-keys.js'
+import type { DaemonJson } from '../dockerd/config-file.js'
 import { lastFlagValue, parseDockerdFlags } from '../dockerd/flags.js'
+import { BRIDGE_MTU_OPTION, mtuValue, resolveSettings } from '../dockerd/settings.js'
+import { DEFAULT_PLAN_OPTIONS } from '../model.js'
 import { formatPrefix, isLinkScoped, type Prefix, prefixContains, prefixesOverlap, tryParsePrefix } from '../net/prefix.js'
-import { mtuValue } from '../plan/mtu.js'
-import { BRIDGE_MTU_OPTION, detectEgressMtu } from '../plan/plan.js'
+import { detectEgress, dockerSubnets, type Egress } from '../plan/index.js'
 import { conntrackDeleteCommand } from '../tools/conntrack.js'
 import type { Finding, RunningDockerd, Severity } from './types.js'
 
@@ -36,22 +38,15 @@ import type { Finding, RunningDockerd, Severity } from './types.js'
 /** TCP states of a flow that is closing; such an entry expires by itself within minutes. */
 const CLOSING_STATES = new Set(['TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'FIN_WAIT'])
 
-/** The egress as the planner resolves it, and the MTU it can carry. */
-export interface Egress {
-  dev: string
-  mtu: number
-  /** The planner's reason line. */
-  reason: string
-}
 
 /**
  * The egress and the MTU it carries for containers of a dockerd with these flags, as the
  * planner detects it before any MTU the user set (we want the path's, not theirs).
  */
-export function currentEgress(state: MachineState, argv: readonly string[], daemonJson: Record<string, unknown> | null): Egress | null {
-  const { egress, detected } = detectEgressMtu({ ...state, argv: [...argv], daemon_json: daemonJson })
+export function currentEgress(state: MachineState, argv: readonly string[], daemonJson: DaemonJson | null): Egress | null {
+  const { dev, egress } = detectEgress(state, resolveSettings(argv, daemonJson), DEFAULT_PLAN_OPTIONS)
   // The egress named as the plan names it (IPv4 first); the MTU is what the path carries.
-  return egress && detected ? { dev: egress, mtu: detected.value, reason: detected.reason } : null
+  return dev && egress ? { ...egress, dev } : null
 }
 
 /** The MTU a running dockerd gives containers on its default bridge, and where that comes from. */
@@ -83,9 +78,7 @@ export function dockerdMtu(d: RunningDockerd): DockerdMtu {
 
 /** The bridge a dockerd's default network uses: --bridge/-b, daemon.json "bridge", else docker0. */
 export function defaultBridgeOf(d: RunningDockerd): string {
-  const flag = lastFlagValue(parseDockerdFlags(d.argv), 'bridge')?.value
-  if (flag) return flag
-  return typeof d.daemon_json?.bridge === 'string' ? d.daemon_json.bridge : 'docker0'
+  return resolveSettings(d.argv, d.daemon_json).bridge || 'docker0'
 }
 
 function defaultBridgeNetwork(d: RunningDockerd) {
@@ -280,7 +273,7 @@ function checkConntrack(state: MachineState, running: RunningDockerd[]): Finding
   }
   for (const d of running) {
     const bridge = defaultBridgeOf(d)
-    const found = dockerSubnets({ ...state, daemon_json: d.daemon_json }, parseDockerdFlags(d.argv), bridge === 'docker0' ? null : bridge)
+    const found = dockerSubnets({ ...state, daemon_json: d.daemon_json }, { ...resolveSettings(d.argv, d.daemon_json), bridge: bridge === 'docker0' ? null : bridge })
     for (const p of found.prefixes) addSubnet(p, `dockerd pid ${d.pid}`)
     for (const n of d.api.networks ?? []) for (const s of n.subnets) addSubnet(tryParsePrefix(s), `network "${n.name}"`)
   }

@@ -4,17 +4,11 @@
  * configured (`--bip`, `--fixed-cidr`, `--default-address-pool`, and their daemon.json keys).
  * Sources: dockerd docs ("Daemon configuration file", "Customize the docker0 bridge").
  */
+import { DOCKER0_DEFAULT_SUBNET, isDockerBridgeName } from '../dockerd/bridges.js'
+import type { DockerdSettings } from '../dockerd/settings.js'
 import type { Link, MachineState, Route } from '../model.js'
-import { type FlagUse, flagValues, lastFlagValue } from '../dockerd/flags.js'
 import { type Prefix, formatPrefix, isLinkScoped, prefixesOverlap, tryParsePrefix } from '../net/prefix.js'
 
-/** dockerd's default bridge subnet when nothing else is configured. */
-export const DOCKER0_DEFAULT_SUBNET = '172.17.0.0/16'
-
-/** True for the bridges dockerd itself creates: docker0 and br-<network id>. */
-export function isDockerBridgeName(name: string): boolean {
-  return name === 'docker0' || /^br-[0-9a-f]{12}$/.test(name)
-}
 
 export interface DockerSubnets {
   prefixes: Prefix[]
@@ -30,7 +24,8 @@ export interface DockerSubnets {
  * - a docker bridge that has ports: containers are attached, so a daemon is running there (a
  *   second dockerd beside the main one must not cut the first one's flows).
  */
-export function dockerSubnets(state: MachineState, flags: FlagUse[], userBridge: string | null): DockerSubnets {
+export function dockerSubnets(state: MachineState, settings: DockerdSettings): DockerSubnets {
+  const userBridge = settings.bridge
   const candidates: { p: Prefix, from: string }[] = []
   const live: { p: Prefix, from: string }[] = []
   const add = (text: unknown, from: string, into = candidates) => {
@@ -47,14 +42,10 @@ export function dockerSubnets(state: MachineState, flags: FlagUse[], userBridge:
     for (const r of [...state.routes4, ...state.routes6]) if (r.dev === name && isBridgeNetworkRoute(r)) add(r.dst, `${from} route`, into)
   }
   add(DOCKER0_DEFAULT_SUBNET, 'dockerd default')
-  const dj = state.daemon_json ?? {}
-  add(lastFlagValue(flags, 'bip')?.value ?? dj.bip, '--bip')
-  add(lastFlagValue(flags, 'fixed-cidr')?.value ?? dj['fixed-cidr'], '--fixed-cidr')
-  add(lastFlagValue(flags, 'fixed-cidr-v6')?.value ?? dj['fixed-cidr-v6'], '--fixed-cidr-v6')
-  for (const pool of flagValues(flags, 'default-address-pool')) add(/base=([^,]+)/.exec(pool)?.[1], '--default-address-pool')
-  if (Array.isArray(dj['default-address-pools'])) {
-    for (const pool of dj['default-address-pools'] as { base?: unknown }[]) add(pool?.base, 'daemon.json default-address-pools')
-  }
+  add(settings.bip, '--bip')
+  add(settings.fixedCidr, '--fixed-cidr')
+  add(settings.fixedCidrV6, '--fixed-cidr-v6')
+  for (const pool of settings.addressPools) add(pool.base, pool.from)
 
   const keepOut = [...foreignPrefixes(state.links, dockerLinks), ...live]
   const kept: { p: Prefix, from: string }[] = []

@@ -13,7 +13,7 @@ import type { Family } from '../net/family.js'
 import { isUsableMtu } from '../net/mtu-limits.js'
 
 /** One device a packet may leave by, with the MTU that applies to it on that route. */
-export interface EgressHop {
+export interface RouteHop {
   dev: string
   /** MTU in bytes: the route's own `mtu` attribute when set, else the device MTU. */
   mtuBytes: number
@@ -22,9 +22,9 @@ export interface EgressHop {
   gw: string | null
 }
 
-/** The egress of one address family, or why there is none. */
-export type EgressResult =
-  | { found: true, family: Family, hops: EgressHop[], table: string, route: Route, reason: string }
+/** The default route container packets of one family take, with its hops, or why there is none. */
+export type DefaultRouteLookup =
+  | { found: true, family: Family, hops: RouteHop[], table: string, route: Route, reason: string }
   | { found: false, family: Family, reason: string }
 
 /** What we know about the packets we route: their source, mark and incoming interface. */
@@ -60,7 +60,7 @@ export function resolveEgress(
   routes: Route[],
   links: Link[],
   packet: ContainerPacket,
-): EgressResult {
+): DefaultRouteLookup {
   const byName = new Map(links.map((l) => [l.name, l]))
   const ordered = [...(rules && rules.length > 0 ? rules : DEFAULT_RULES)]
     .sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0))
@@ -135,7 +135,7 @@ function ruleAction(rule: Rule): string {
 }
 
 type Lookup =
-  | { kind: 'route', route: Route, hops: EgressHop[] }
+  | { kind: 'route', route: Route, hops: RouteHop[] }
   | { kind: 'none', note?: string }
   | { kind: 'blocked', note: string }
 
@@ -177,9 +177,9 @@ function describeDevs(r: Route): string {
 }
 
 /** The devices of a route with their effective MTU; hops over down or unknown links are dropped. */
-function routeHops(r: Route, links: Map<string, Link>): EgressHop[] {
+function routeHops(r: Route, links: Map<string, Link>): RouteHop[] {
   const nexthops: NextHop[] = r.nexthops?.length ? r.nexthops : [{ dev: r.dev, gw: r.gw ?? null }]
-  const hops: EgressHop[] = []
+  const hops: RouteHop[] = []
   for (const nh of nexthops) {
     const link = nh.dev ? links.get(nh.dev) : undefined
     if (!link || !link.up || !isUsableMtu(link.mtu)) continue

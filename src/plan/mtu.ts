@@ -1,18 +1,28 @@
 /**
- * Choosing the MTU containers get: the egress MTU, bounded, unless the user already chose.
+ * What the path carries and what containers may get: the egress MTU (or the smallest routed
+ * link's), lowered by a probe, then bounded; and what to say about an MTU the user chose.
  *
- * Bounds and why:
+ * Bounds and why (the numbers: src/net/mtu-limits.ts):
  * - at most `maxMtu` (1500 by default): a 9001-byte AWS NIC says nothing about the path beyond it
  *   (moby #7796, cloudfoundry/guardian#77), so jumbo frames are an opt-in;
  * - at least 576: the minimum datagram every IPv4 host must accept (RFC 791, RFC 1122 3.3.3);
  * - below 1280 IPv6 cannot work at all (RFC 8200 section 5), so we warn when IPv6 is on.
  */
-import type { Decided, Link, PlanOptions, PmtuProbe, Route } from '../model.js'
+import type { ExplicitMtu } from '../dockerd/settings.js'
+import type { Link, PlanOptions, PmtuProbe, Route } from '../model.js'
 import { CONTAINER_MTU_MAX, IPV4_MIN_MTU, IPV6_MIN_MTU, isContainerMtu, isUsableMtu, LINK_MTU_MIN } from '../net/mtu-limits.js'
-import type { EgressResult } from './egress.js'
+import type { DefaultRouteLookup } from './egress.js'
+
+/** The egress: an interface container traffic leaves by and the MTU its path carries, with why. */
+export interface Egress {
+  dev: string
+  /** MTU in bytes, IP header included. */
+  mtu: number
+  reason: string
+}
 
 /** The MTU the egress can carry: the smallest over both families' hops, with its reason. */
-export function egressMtu(results: EgressResult[]): Decided<number> & { dev: string } | null {
+export function egressMtu(results: DefaultRouteLookup[]): Egress | null {
   let best: { value: number, dev: string, family: number } | null = null
   for (const r of results) {
     if (!r.found) continue
@@ -24,14 +34,14 @@ export function egressMtu(results: EgressResult[]): Decided<number> & { dev: str
   const both = results.filter((r) => r.found).length > 1
   const reason = `egress ${best.dev} via ${both ? `IPv${best.family} ` : ''}default route, mtu ${best.value}` +
     (both ? ' (smaller of IPv4 and IPv6 egress)' : '')
-  return { value: best.value, dev: best.dev, reason }
+  return { mtu: best.value, dev: best.dev, reason }
 }
 
 /**
  * "all-routes" scope: the smallest MTU over every up link that carries a route containers could
  * use, loopback and docker's own bridges excluded (they are the containers' side, not the path).
  */
-export function allRoutesMtu(links: Link[], routes: Route[], dockerBridges: Set<string>): Decided<number> & { dev: string } | null {
+export function allRoutesMtu(links: Link[], routes: Route[], dockerBridges: Set<string>): Egress | null {
   const byName = new Map(links.map((l) => [l.name, l]))
   let best: Link | null = null
   for (const r of routes) {
@@ -44,7 +54,7 @@ export function allRoutesMtu(links: Link[], routes: Route[], dockerBridges: Set<
     }
   }
   if (best === null) return null
-  return { value: best.mtu, dev: best.name, reason: `smallest MTU over all routed links (--autonet-mtu-scope=all-routes): ${best.name}, mtu ${best.mtu}` }
+  return { mtu: best.mtu, dev: best.name, reason: `smallest MTU over all routed links (--autonet-mtu-scope=all-routes): ${best.name}, mtu ${best.mtu}` }
 }
 
 /**
@@ -53,23 +63,22 @@ export function allRoutesMtu(links: Link[], routes: Route[], dockerBridges: Set<
  * egress link, and with its ICMP "fragmentation needed" filtered nothing else would tell us.
  * A probe without a result (mtu null: no answer) changes nothing; the reader already warned.
  */
-export function withProbedPathMtu(detected: (Decided<number> & { dev: string }) | null, probe: PmtuProbe | null | undefined):
-  (Decided<number> & { dev: string }) | null {
+export function withProbedPathMtu(detected: Egress | null, probe: PmtuProbe | null | undefined): Egress | null {
   if (!detected || !probe || !isUsableMtu(probe.mtu)) return detected
   const via = `${probe.host}${probe.address && probe.address !== probe.host ? ` (${probe.address})` : ''}`
-  if (probe.mtu >= detected.value) {
+  if (probe.mtu >= detected.mtu) {
     return { ...detected, reason: `${detected.reason}; path MTU to ${via} probed: ${probe.mtu} bytes get through with Don't Fragment set, the egress MTU stands` }
   }
   return {
-    value: probe.mtu, dev: detected.dev,
+    mtu: probe.mtu, dev: detected.dev,
     reason: `${detected.reason}, lowered to ${probe.mtu}: the path MTU to ${via} probed with Don't-Fragment pings (a hop beyond ${detected.dev} carries less)`,
   }
 }
 
 /** Bounds a detected MTU for planning; returns the value, the reason, and warnings. */
-export function boundMtu(detected: Decided<number>, opts: PlanOptions, ipv6On: boolean): { value: number, reason: string, warnings: string[] } {
+export function boundMtu(detected: Egress, opts: PlanOptions, ipv6On: boolean): { value: number, reason: string, warnings: string[] } {
   const warnings: string[] = []
-  let value = detected.value
+  let value = detected.mtu
   let reason = detected.reason
   if (value > opts.maxMtu) {
     reason += `, capped at ${opts.maxMtu} (raise with --autonet-max-mtu for jumbo frames)`
@@ -86,37 +95,20 @@ export function boundMtu(detected: Decided<number>, opts: PlanOptions, ipv6On: b
   return { value, reason, warnings }
 }
 
-/** An MTU the user set: its value (null when not an integer), as written, and where ("your --mtu=1400"). */
-export interface ExplicitMtu {
-  value: number | null
-  raw: string
-  source: string
-}
-
 /** Warnings for an MTU the user chose: larger than the egress, under IPv6's floor, or not a number. */
-export function checkExplicitMtu(explicit: ExplicitMtu, egress: (Decided<number> & { dev: string }) | null, ipv6On: boolean): string[] {
+export function checkExplicitMtu(explicit: ExplicitMtu, egress: Egress | null, ipv6On: boolean): string[] {
   const warnings: string[] = []
   if (explicit.value === null || !isContainerMtu(explicit.value)) {
     warnings.push(`${explicit.source} is not a usable MTU (${LINK_MTU_MIN}..${CONTAINER_MTU_MAX} bytes); dockerd will reject it`)
     return warnings
   }
-  if (egress && explicit.value > egress.value) {
-    warnings.push(`${explicit.source} is larger than the egress ${egress.dev} mtu ${egress.value}: ` +
-      `full-size packets will be lost (PMTU black hole); kept because you set it — lower it to ${egress.value} or remove it`)
+  if (egress && explicit.value > egress.mtu) {
+    warnings.push(`${explicit.source} is larger than the egress ${egress.dev} mtu ${egress.mtu}: ` +
+      `full-size packets will be lost (PMTU black hole); kept because you set it — lower it to ${egress.mtu} or remove it`)
   }
   if (ipv6On && explicit.value < IPV6_MIN_MTU) {
     warnings.push(`${explicit.source} is below ${IPV6_MIN_MTU}, the IPv6 minimum MTU (RFC 8200), and IPv6 is enabled: ` +
       'containers will fail to start ("error setting interface IPv6 ... invalid argument")')
   }
   return warnings
-}
-
-
-/**
- * An MTU as a user wrote it (flag text, or a daemon.json number or numeric string) as an
- * integer number of bytes; null when it is not an integer at all (range checks are the caller's).
- */
-export function mtuValue(v: unknown): number | null {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
-  return Number.isInteger(n) ? n : null
 }

@@ -27,6 +27,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
+import { DOCKER0_DEFAULT_SUBNET, isNetworkBridgeName } from '../dockerd/bridges.js'
 import type { MachineState } from '../model.js'
 import { parseDockerdFlags } from '../dockerd/flags.js'
 import { ADDRESS_BITS as WIDTH, type Family } from '../net/family.js'
@@ -53,7 +54,7 @@ const PATH_KEPT: Record<Family, string[]> = {
 }
 /** Ranges kept exactly: nothing about them identifies a machine, and the planner knows 172.17.0.0/16 by value. */
 const IDENTITY: Record<Family, string[]> = {
-  4: ['127.0.0.0/8', '172.17.0.0/16', '224.0.0.0/4', '255.255.255.255/32', '0.0.0.0/32', '169.254.169.254/32'],
+  4: ['127.0.0.0/8', DOCKER0_DEFAULT_SUBNET, '224.0.0.0/4', '255.255.255.255/32', '0.0.0.0/32', '169.254.169.254/32'],
   6: ['::/128', '::1/128', 'ff00::/8'],
 }
 /** Host bits kept inside a subnet the snapshot names (the last 16: a /16's whole host part). */
@@ -211,7 +212,7 @@ function nameMap(state: MachineState): Map<string, string> {
   const out = new Map<string, string>()
   for (const name of [...all].sort()) {
     if (kept.has(name)) continue
-    const docker = /^br-[0-9a-f]{12}$/.test(name)
+    const docker = isNetworkBridgeName(name)
     const prefix = docker ? 'br-' : namePrefix(name)
     const counter = docker ? 'docker br-' : prefix
     let mapped: string

@@ -7,7 +7,7 @@
  * docker0, which dockerd creates itself, is checked too: dockerd gives it an explicit MAC.
  */
 import t, { type Test } from 'tap'
-import { stableBridgeMac } from '../../src/plan/bridge-mac.js'
+import { stableBridgeMac } from '../../src/net/bridge-mac.js'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { startDockerd, type Dockerd } from './lib/dockerd.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'

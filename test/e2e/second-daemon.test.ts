@@ -6,7 +6,7 @@
  * same namespace; containers of both must reach a server in `wan`.
  */
 import t, { type Test } from 'tap'
-import { stableBridgeMac } from '../../src/plan/bridge-mac.js'
+import { stableBridgeMac } from '../../src/net/bridge-mac.js'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { startDockerd, type Dockerd } from './lib/dockerd.js'
 import { conntrackList } from './lib/flows.js'

@@ -1,0 +1,35 @@
+import t from 'tap'
+import { mtuValue, resolveSettings } from '../../src/dockerd/settings.js'
+
+t.test('flags beat daemon.json; every spelling counts', async (t) => {
+  const s = resolveSettings(['-bbr-ci', '--mtu', '1400', '--bip=10.1.0.1/24', '--ipv6', '-H', 'unix:///run/d.sock'],
+    { bridge: 'br-file', mtu: 1300, bip: '10.2.0.1/24', hosts: ['unix:///file.sock'], 'fixed-cidr-v6': 'fd00::/64' })
+  t.equal(s.bridge, 'br-ci')
+  t.same(s.mtu, { value: 1400, raw: '1400', source: 'your --mtu 1400' })
+  t.equal(s.bip, '10.1.0.1/24')
+  t.equal(s.fixedCidrV6, 'fd00::/64')
+  t.equal(s.ipv6, true)
+  t.same(s.hosts, ['unix:///run/d.sock'])
+})
+
+t.test('from daemon.json alone', async (t) => {
+  const s = resolveSettings([], { bridge: 'br-file', mtu: '1300', ipv6: true, hosts: ['fd://', 7], 'default-address-pools': [{ base: '10.10.0.0/16', size: 24 }] })
+  t.equal(s.bridge, 'br-file')
+  t.same(s.mtu, { value: 1300, raw: '1300', source: 'daemon.json "mtu": "1300"' })
+  t.equal(s.ipv6, true)
+  t.same(s.hosts, ['fd://'], 'strings only')
+  t.same(s.addressPools, [{ base: '10.10.0.0/16', from: 'daemon.json default-address-pools' }])
+})
+
+t.test('nothing said: nulls and defaults', async (t) => {
+  const s = resolveSettings([], null)
+  t.match(s, { bridge: null, mtu: null, bip: null, fixedCidr: null, fixedCidrV6: null, addressPools: [], ipv6: false, hosts: [], networkMtu: null })
+  t.equal(resolveSettings(['--ipv6=false'], { ipv6: 'true' }).ipv6, false, 'daemon.json takes a JSON true only')
+  t.same(resolveSettings(['--default-address-pool', 'base=10.20.0.0/16,size=24'], null).addressPools, [{ base: '10.20.0.0/16', from: '--default-address-pool' }])
+})
+
+t.test('mtuValue: integers and numeric strings only', async (t) => {
+  t.equal(mtuValue(1400), 1400)
+  t.equal(mtuValue(' 1400 '), 1400)
+  for (const bad of ['14OO', 1400.5, null, '', '-1']) t.equal(mtuValue(bad), null, String(bad))
+})

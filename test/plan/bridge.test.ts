@@ -1,0 +1,39 @@
+import t from 'tap'
+import { stableBridgeMac } from '../../src/net/bridge-mac.js'
+import { bridgeStep } from '../../src/plan/bridge.js'
+import { contextOf } from '../helpers/plan-context.js'
+import { link, route, state } from '../helpers/state.js'
+
+const br = (name: string, extra = {}) => link(name, 1500, { type: 'bridge', mac: '02:42:00:00:00:01', addr_assign_type: 1, ...extra })
+
+t.test("the user's bridge gets a MAC derived from its name", async (t) => {
+  const s = state({ argv: ['--bridge=br-ci'], links: [...state().links, br('br-ci')] })
+  const mac = stableBridgeMac('br-ci', s.links.map((l) => l.mac))
+  const out = bridgeStep(contextOf(s))
+  t.match(out.actions, [{ type: 'pin-bridge-mac', bridge: 'br-ci', mac }])
+  t.same(out.reasons, [`bridge br-ci: pin MAC ${mac}`])
+  t.same(out.flags, [])
+})
+
+t.test('a bridge whose MAC is set already is kept; a missing one is a warning', async (t) => {
+  const set = bridgeStep(contextOf(state({ argv: ['-b', 'br-ci'], links: [br('br-ci', { addr_assign_type: 3 })] })))
+  t.same(set.actions, [])
+  t.same(set.reasons, ['bridge br-ci: MAC 02:42:00:00:00:01 already set explicitly (addr_assign_type 3), kept'])
+  const missing = bridgeStep(contextOf(state({ daemon_json: { bridge: 'br-x' } })))
+  t.match(missing.warnings, [/^bridge "br-x" named by --bridge\/daemon.json does not exist/])
+})
+
+t.test('--autonet-bridge creates a missing bridge and passes --bridge', async (t) => {
+  const out = bridgeStep(contextOf(state(), { createBridge: { name: 'br-two', cidr: '10.99.0.1/24' } }))
+  t.match(out.actions, [{ type: 'create-bridge', bridge: 'br-two', cidr: '10.99.0.1/24' }])
+  t.same(out.flags, [{ name: 'bridge', value: 'br-two', reason: 'containers attach to br-two (--autonet-bridge)' }])
+  t.equal(out.error, undefined)
+})
+
+t.test('--autonet-bridge overlapping a route is an error, and nothing is pinned', async (t) => {
+  const s = state({ routes4: [route('default', 'eth0', { gw: '10.0.0.1' }), route('10.99.0.0/16', 'eth0')] })
+  const out = bridgeStep(contextOf(s, { createBridge: { name: 'br-two', cidr: '10.99.0.1/24' } }))
+  t.equal(out.error, '--autonet-bridge=br-two=10.99.0.1/24 overlaps the route 10.99.0.0/16 dev eth0; choose another range')
+  t.same(out.actions, [])
+  t.same(out.flags, [])
+})
