@@ -9,11 +9,11 @@
  * Units: every MTU is in bytes and includes the IP header (as `ip link` and sysfs report it,
  * see Documentation/ABI/testing/sysfs-class-net in the kernel tree).
  */
+import type { DaemonJson } from './dockerd/config-file.js'
+import type { LinkType } from './net/link-types.js'
+import { DOCKERD_DEFAULT_MTU } from './net/mtu-limits.js'
 
-/** Link kinds as the snapshot names them ("ethernet" and "sit" occur in reports too). */
-export type LinkType =
-  | 'veth' | 'ether' | 'ethernet' | 'bridge' | 'vxlan' | 'ipip' | 'sit' | 'gre' | 'wireguard'
-  | 'tun' | 'loopback' | 'vlan' | 'bond' | 'other' | string
+export type { LinkType } from './net/link-types.js'
 
 /** One network interface, as /sys/class/net/NAME shows it. */
 export interface Link {
@@ -22,6 +22,7 @@ export interface Link {
   mtu: number
   /** MAC as lower-case colon-separated hex, null for L3 devices (tun, wireguard, ipip). */
   mac: string | null
+  /** The link's kind (src/net/link-types.ts). */
   type: LinkType
   /** IFF_UP set (administratively up). */
   up: boolean
@@ -130,7 +131,7 @@ export interface MachineState {
   rules6?: Rule[]
   conntrack?: ConntrackEntry[]
   /** Parsed daemon config file; null when absent. */
-  daemon_json: Record<string, unknown> | null
+  daemon_json: DaemonJson | null
   /** Arguments the wrapper was given for dockerd, in order. */
   argv: string[]
   env?: Record<string, string>
@@ -156,7 +157,7 @@ export interface PlanOptions {
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
-  maxMtu: 1500,
+  maxMtu: DOCKERD_DEFAULT_MTU,
   mtuScope: 'default-route',
   pinBridgeMac: true,
   conntrackCleanup: true,

@@ -1,5 +1,5 @@
 /**
- * The CLI: route the command line (route.ts), then run dockerd with a plan, exec a command
+ * The CLI: read the command line (invocation.ts), then run dockerd with a plan, exec a command
  * untouched, or answer a subcommand (plan, snapshot, doctor, help, version).
  *
  * Fail open: in run mode any failure of reading, planning or applying is logged and dockerd
@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import { formatPlan, planJson, quoteCommand } from './format-plan.js'
-import { routeArgv, UsageError, type Env, type Route } from './route.js'
+import { readInvocation, UsageError, type Env, type Invocation } from './invocation.js'
 
 /** What main needs from the rest of the program; tests replace any of them. */
 export interface MainDeps {
@@ -43,7 +43,7 @@ export const EXIT_INTERNAL = 70
 
 const DEFAULT_DEPS: MainDeps = {
   readState: async (o) => (await import('../read/machine-state.js')).readMachineState(o),
-  plan: async (s, o) => (await import('../plan/plan.js')).planFromState(s, o),
+  plan: async (s, o) => (await import('../plan/index.js')).planFromState(s, o),
   applyActions: async (actions, log) => {
     const [{ applyActions }, { defaultAppliers }] = await Promise.all([
       import('../apply/apply-actions.js'), import('../apply/appliers.js')])
@@ -73,43 +73,43 @@ const DEFAULT_DEPS: MainDeps = {
 export async function main(argv: readonly string[], env: Env, overrides: Partial<MainDeps> = {}): Promise<number> {
   const given = Object.entries(overrides).filter(([, v]) => v !== undefined)
   const deps: MainDeps = { ...DEFAULT_DEPS, ...Object.fromEntries(given) }
-  let route: Route
+  let inv: Invocation
   try {
-    route = routeArgv(argv, env)
+    inv = readInvocation(argv, env)
   } catch (err) {
     (deps.log ?? createLogger(deps.stderr)).error(message(err))
     if (err instanceof UsageError) return err.exitCode
     throw err
   }
-  const log = deps.log ?? createLogger(deps.stderr, route.ours.debug)
-  if (route.optionError) log.error(`${route.optionError}; starting ${route.command[0]} with your arguments unchanged`)
-  log.debug(`mode ${route.mode}: ${quoteCommand([...route.command, ...route.dockerdArgs])}`)
-  switch (route.mode) {
-    case 'run': return runWithPlan(route, env, deps, log)
-    case 'exec': return execUnchanged(route, env, deps, log)
+  const log = deps.log ?? createLogger(deps.stderr, inv.ours.debug)
+  if (inv.optionError) log.error(`${inv.optionError}; starting ${inv.program} with your arguments unchanged`)
+  log.debug(`mode ${inv.mode}: ${quoteCommand([...(inv.program === null ? [] : [inv.program]), ...inv.dockerdArgs])}`)
+  switch (inv.mode) {
+    case 'run': return runWithPlan(inv, env, deps, log)
+    case 'exec': return execUnchanged(inv, env, deps, log)
     case 'help': deps.stdout(await (await import('./commands.js')).helpText()); return 0
     case 'version': deps.stdout(`dockerd-autonet ${packageVersion()}\n`); return 0
-    case 'plan': case 'snapshot': case 'doctor': return subcommand(route, env, deps, log)
+    case 'plan': case 'snapshot': case 'doctor': return subcommand(inv, env, deps, log)
     case 'install': case 'uninstall': return (await import('../install/command.js'))
-      .runInstallCommand(route.mode, route.subcommandArgs, env, { stdout: deps.stdout, stderr: deps.stderr, program: process.argv[1] })
+      .runInstallCommand(inv.mode, inv.subcommandArgs, env, { stdout: deps.stdout, stderr: deps.stderr, program: process.argv[1] })
   }
 }
 
 /** Read, plan, log each reason, apply, exec; on any failure exec with the user's arguments. */
-async function runWithPlan(route: Route, env: Env, deps: MainDeps, log: Logger): Promise<number> {
-  const [program = 'dockerd', ...lead] = route.command
-  const userArgs = route.dockerdArgs
+async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logger): Promise<number> {
+  const program = inv.program ?? 'dockerd'
+  const userArgs = inv.dockerdArgs
   let plan: Plan | null = null
   let daemonJson: Record<string, unknown> | null = null
   try {
-    const state = await deps.readState(readOptions(route, env, { withConntrack: route.ours.plan.conntrackCleanup }))
+    const state = await deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup }))
     daemonJson = state.daemon_json ?? null
-    plan = checked(await deps.plan(state, route.ours.plan))
+    plan = checked(await deps.plan(state, inv.ours.plan))
   } catch (err) {
     log.error(`detection failed: ${message(err)}; starting ${program} with your arguments unchanged`)
   }
-  if (route.ours.dryRun) {
-    deps.stdout(plan ? formatPlan(plan, userArgs, route.command) : `command:  ${quoteCommand([...route.command, ...userArgs])}\n`)
+  if (inv.ours.dryRun) {
+    deps.stdout(plan ? formatPlan(plan, userArgs, [program]) : `command:  ${quoteCommand([program, ...userArgs])}\n`)
     return 0
   }
   let args = userArgs
@@ -129,48 +129,48 @@ async function runWithPlan(route: Route, env: Env, deps: MainDeps, log: Logger):
       args = plan.args
     }
   }
-  log.info(`starting: ${quoteCommand([...route.command, ...args])}`)
-  if (!route.ours.conntrackWatch) return deps.exec(program, [...lead, ...args], { env, log })
+  log.info(`starting: ${quoteCommand([program, ...args])}`)
+  if (!inv.ours.conntrackWatch) return deps.exec(program, args, { env, log })
   // The watch follows dockerd's events from this process, so dockerd runs as our child.
   const watch = await deps.conntrackWatch({ argv: args, daemonJson, log }).catch((err) => {
     log.warn(`conntrack watch not started: ${message(err)}`)
     return null
   })
   try {
-    return await deps.exec(program, [...lead, ...args], { env, log, resident: watch !== null })
+    return await deps.exec(program, args, { env, log, resident: watch !== null })
   } finally {
     await watch?.stop()
   }
 }
 
 /** A foreign command or --autonet-disable: exec exactly what was given. */
-async function execUnchanged(route: Route, env: Env, deps: MainDeps, log: Logger): Promise<number> {
-  const [program = 'dockerd', ...lead] = route.command
-  const command = quoteCommand([...route.command, ...route.dockerdArgs])
-  if (route.ours.dryRun) {
+async function execUnchanged(inv: Invocation, env: Env, deps: MainDeps, log: Logger): Promise<number> {
+  const program = inv.program ?? 'dockerd'
+  const command = quoteCommand([program, ...inv.dockerdArgs])
+  if (inv.ours.dryRun) {
     deps.stdout(`command:  ${command}\n`)
     return 0
   }
-  log.debug(`${route.reason ?? 'pass-through'}: exec ${command} unchanged`)
-  return deps.exec(program, [...lead, ...route.dockerdArgs], { env, log })
+  log.debug(`${inv.reason ?? 'pass-through'}: exec ${command} unchanged`)
+  return deps.exec(program, inv.dockerdArgs, { env, log })
 }
 
 /** `plan [--state FILE] [--json]` and `snapshot`: print, never exec. */
-async function subcommand(route: Route, env: Env, deps: MainDeps, log: Logger): Promise<number> {
+async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger): Promise<number> {
   try {
     const { parseSubcommandArgs } = await import('./commands.js')
-    const sub = await parseSubcommandArgs(route.mode as 'plan' | 'snapshot' | 'doctor', route.subcommandArgs)
+    const sub = await parseSubcommandArgs(inv.mode as 'plan' | 'snapshot' | 'doctor', inv.subcommandArgs)
     if ('help' in sub) {
       deps.stdout(sub.help)
       return 0
     }
-    if (route.mode === 'doctor') {
+    if (inv.mode === 'doctor') {
       // Exit 0 healthy, 1 problems found, 2 could not check (src/doctor).
       return (await import('../doctor/command.js')).runDoctor({ json: sub.json },
-        { readState: (argv) => deps.readState({ ...readOptions(route, env, { withConntrack: true }), argv }), stdout: deps.stdout })
+        { readState: (argv) => deps.readState({ ...readOptions(inv, env, { withConntrack: true }), argv }), stdout: deps.stdout })
     }
-    if (route.mode === 'snapshot') {
-      let state = await deps.readState(readOptions(route, env, { withConntrack: true }))
+    if (inv.mode === 'snapshot') {
+      let state = await deps.readState(readOptions(inv, env, { withConntrack: true }))
       if (sub.anonymize) state = (await import('../snapshot/anonymize.js')).anonymizeState(state).state
       deps.stdout(JSON.stringify(state, null, 2) + '\n')
       return 0
@@ -179,12 +179,12 @@ async function subcommand(route: Route, env: Env, deps: MainDeps, log: Logger): 
     if (sub.state !== undefined) {
       state = await (await import('./state-file.js')).readStateFile(sub.state)
       // `plan --state FILE -- ARGS`: what if dockerd were given ARGS on that machine.
-      if (route.dockerdArgs.length) state = { ...state, argv: route.dockerdArgs }
+      if (inv.dockerdArgs.length) state = { ...state, argv: inv.dockerdArgs }
     } else {
-      state = await deps.readState(readOptions(route, env, { withConntrack: route.ours.plan.conntrackCleanup }))
+      state = await deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup }))
     }
-    const plan = checked(await deps.plan(state, route.ours.plan))
-    deps.stdout(sub.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : formatPlan(plan, state.argv ?? [], route.command))
+    const plan = checked(await deps.plan(state, inv.ours.plan))
+    deps.stdout(sub.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : formatPlan(plan, state.argv ?? [], [inv.program ?? 'dockerd']))
     return plan.error ? 1 : 0
   } catch (err) {
     if (err instanceof UsageError) {
@@ -196,15 +196,15 @@ async function subcommand(route: Route, env: Env, deps: MainDeps, log: Logger): 
   }
 }
 
-/** The reader's options for this route: dockerd's argv as the user gave it, and the program to ask its version. */
-function readOptions(route: Route, env: Env, o: { withConntrack: boolean }): ReadMachineStateOptions {
+/** The reader's options for this invocation: dockerd's argv as the user gave it, and the program to ask its version. */
+function readOptions(inv: Invocation, env: Env, o: { withConntrack: boolean }): ReadMachineStateOptions {
   return {
-    argv: [...route.dockerdArgs], env, withConntrack: o.withConntrack, probeHost: route.ours.probe,
+    argv: [...inv.dockerdArgs], env, withConntrack: o.withConntrack, probeHost: inv.ours.probe,
     // Only a dockerd is asked `--version`: an entrypoint script or a program of yours given with
     // --autonet-exec would run for real; the dockerd on PATH answers for them.
-    dockerdCommand: /(^|\/)dockerd$/.test(route.command[0] ?? '') ? route.command[0] : 'dockerd',
+    dockerdCommand: inv.program !== null && /(^|\/)dockerd$/.test(inv.program) ? inv.program : 'dockerd',
     // A version given in advance is a fact like any read one; only the probe is skipped.
-    withVersion: route.ours.dockerdVersion === null, dockerdVersion: route.ours.dockerdVersion,
+    withVersion: inv.ours.dockerdVersion === null, dockerdVersion: inv.ours.dockerdVersion,
   }
 }
 

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises'
 import type { MachineState } from '../model.js'
 import { locateJsonError } from '../json-position.js'
 import { isObject, snapshotProblems } from '../snapshot/validate.js'
-import { UsageError } from './route.js'
+import { UsageError } from './invocation.js'
 
 /**
  * Read and check a snapshot file.

@@ -1,7 +1,7 @@
 /**
  * install's check of its own result: `dockerd --version` through the shim must reach the real
  * dockerd through dockerd-autonet and answer exactly as the real binary does. `--version`
- * starts no daemon and the wrapper passes it through unplanned (src/cli/route.ts), so the
+ * starts no daemon and the wrapper passes it through unplanned (src/cli/invocation.ts), so the
  * check changes nothing on the machine.
  */
 import { execFile } from 'node:child_process'

@@ -16,7 +16,7 @@ export function clampStep({ state, opts, settings }: PlanContext, sofar: Plan): 
   return step({
     actions: [{
       type: 'clamp-mss', mtu, ipv6: settings.ipv6,
-      reason: `clamp TCP MSS of forwarded SYNs to the path MTU, so containers on networks created with 'docker network create' or compose (still at 1500) fit mtu ${mtu}; UDP/QUIC on those networks is not covered`,
+      reason: `clamp TCP MSS of forwarded SYNs to the path MTU, so containers on networks created with 'docker network create' or compose (still at ${DOCKERD_DEFAULT_MTU}) fit mtu ${mtu}; UDP/QUIC on those networks is not covered`,
     }],
   })
 }

@@ -6,6 +6,7 @@
  * as warnings.
  */
 import type { Link, MachineState, PmtuProbe } from '../model.js'
+import { asLinkType } from '../net/link-types.js'
 import { readConntrack } from '../tools/conntrack.js'
 import { configFileFromArgv, configFilePath, readDaemonConfig } from '../dockerd/config-file.js'
 import { readDockerdVersion } from './dockerd-version.js'
@@ -132,7 +133,7 @@ export function withIpFacts(links: Link[], addrs: Map<string, string[]> | null, 
   return links.map((l) => {
     const out: Link = { ...l }
     const kind = kinds?.get(l.name)
-    if (kind) out.type = kind
+    if (kind) out.type = asLinkType(kind)
     if (addrs) out.addrs = addrs.get(l.name) ?? []
     return out
   })

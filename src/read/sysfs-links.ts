@@ -8,7 +8,8 @@
  */
 import { access, readdir, readFile, readlink, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import type { Link, LinkType } from '../model.js'
+import type { Link } from '../model.js'
+import { asLinkType, type LinkType } from '../net/link-types.js'
 import { ARPHRD, IFF_UP } from '../net/kernel.js'
 import { isUsableMtu, LINK_MTU_MAX, LINK_MTU_MIN } from '../net/mtu-limits.js'
 
@@ -130,7 +131,7 @@ export function linkTypeOf(f: LinkKindFacts): LinkType {
     case ARPHRD.IP6GRE: return 'gre'
     case ARPHRD.TUNNEL6: return 'ip6tnl'
   }
-  if (f.devtype) return f.devtype
+  if (f.devtype) return asLinkType(f.devtype)
   if (f.isBridge) return 'bridge'
   if (f.isBond) return 'bond'
   if (f.isTun) return 'tun'

@@ -1,26 +1,14 @@
 import t from 'tap'
-import { join } from 'node:path'
 import { bypassingEntries, clearBypassingEntries, startConntrackWatch, type WatchApi } from '../../src/apply/conntrack-watch.js'
-import { engineApi } from '../../src/dockerd/engine-api.js'
-import { containerAddresses, publishedUdpPorts } from '../../src/dockerd/engine-objects.js'
 import { memoryLogger } from '../../src/log.js'
 import { parseConntrackList } from '../../src/tools/conntrack.js'
 import type { Runner } from '../../src/tools/runner.js'
-import { unixHttpServer } from '../helpers/unix-server.js'
+import { publishedUdpPorts } from '../../src/dockerd/engine-objects.js'
+import { inspectSyslog } from '../helpers/engine-fixtures.js'
+import { until } from '../helpers/until.js'
 
 /** `docker inspect` of a container publishing 5514->514/udp on all addresses, and 8080->80/tcp. */
-const INSPECT = {
-  Id: '0123456789abcdef0123', Name: '/syslog',
-  NetworkSettings: {
-    IPAddress: '172.17.0.3',
-    Ports: {
-      '514/udp': [{ HostIp: '0.0.0.0', HostPort: '5514' }, { HostIp: '::', HostPort: '5514' }],
-      '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }],
-      '53/udp': null,
-    },
-    Networks: { bridge: { IPAddress: '172.17.0.3', GlobalIPv6Address: '' } },
-  },
-}
+const INSPECT = inspectSyslog()
 
 /** conntrack -L lines for host port 5514 on a host with 10.0.0.10 (eth0) and 172.17.0.1 (docker0). */
 const LISTING = [
@@ -35,17 +23,6 @@ const LISTING = [
 ].join('\n')
 
 const LOCAL = ['127.0.0.1', '10.0.0.10', '172.17.0.1', '::1']
-
-t.test('publishedUdpPorts and containerAddresses read docker inspect', async (t) => {
-  t.same(publishedUdpPorts(INSPECT), [{ hostIp: null, hostPort: 5514, containerPort: 514 }], 'one UDP port, both families folded')
-  t.same(publishedUdpPorts({ NetworkSettings: { Ports: { '514/udp': [{ HostIp: '10.0.0.10', HostPort: '1514' }] } } }),
-    [{ hostIp: '10.0.0.10', hostPort: 1514, containerPort: 514 }])
-  t.same(publishedUdpPorts({ HostConfig: { NetworkMode: 'host' }, NetworkSettings: { Ports: {} } }), [])
-  t.same(publishedUdpPorts(null), [])
-  t.same(containerAddresses(INSPECT), ['172.17.0.3'])
-  t.same(containerAddresses({ NetworkSettings: { Networks: { a: { IPAddress: '10.99.0.2', GlobalIPv6Address: 'fd00::2' }, b: { IPAddress: '172.18.0.5' } } } }),
-    ['10.99.0.2', 'fd00::2', '172.18.0.5'])
-})
 
 t.test('bypassingEntries: host port matched (not the container port), translated-to-the-new-container kept', async (t) => {
   const entries = parseConntrackList(LISTING)
@@ -111,14 +88,6 @@ function fakeApi(downFor = 0) {
   return { api, streams, inspected, pings: () => pings }
 }
 
-async function until(cond: () => boolean, ms = 2_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
-
 t.test('startConntrackWatch: waits for the API, handles each start once, reconnects from the last event, stops', async (t) => {
   const f = fakeApi(3)
   const { run, calls } = fakeRunner()
@@ -157,40 +126,4 @@ t.test('startConntrackWatch stops itself when conntrack cannot be run', async (t
   await until(() => log.lines.some((l) => l.includes('stopping')))
   t.match(log.lines.join('\n'), /warn: conntrack watch: container c1: conntrack watch: `conntrack -L/)
   await w.stop()
-})
-
-t.test('engineApi speaks the Engine API over a unix socket', async (t) => {
-  const seenPaths: string[] = []
-  let events: import('node:http').ServerResponse | null = null
-  const { sock, dir } = await unixHttpServer(t, (req, res) => {
-    seenPaths.push(req.url ?? '')
-    if (req.url === '/_ping') return res.end('OK')
-    if (req.url?.startsWith('/containers/abc/json')) return res.end(JSON.stringify(INSPECT))
-    if (req.url?.startsWith('/containers/')) { res.statusCode = 404; return res.end('{"message":"No such container"}') }
-    if (req.url?.startsWith('/events')) {
-      res.writeHead(200, { 'Content-Type': 'application/json' })
-      events = res
-      res.write(JSON.stringify({ status: 'start', id: 'abc', Type: 'container', Action: 'start', Actor: { ID: 'abc' }, time: 7, timeNano: 7000000001 }) + '\n{"id":"de')
-      return
-    }
-    res.statusCode = 500
-    res.end()
-  })
-
-  const api = engineApi(sock)
-  t.equal(await api.ping(), true)
-  t.same(await api.inspect('abc'), INSPECT)
-  await t.rejects(api.inspect('nope'), /HTTP 404.*No such container/)
-  const got: string[] = []
-  const abort = new AbortController()
-  const streaming = api.startEvents(5, (e) => got.push(`${e.id}@${e.time}`), abort.signal)
-  await until(() => got.length === 1)
-  events!.write('f","time":8}\n')
-  await until(() => got.length === 2)
-  t.same(got, ['abc@7', 'def@8'], 'events split across chunks are put back together')
-  t.match(seenPaths.find((p) => p.startsWith('/events')), /^\/events\?since=5&filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%5D%7D$/)
-  events!.end()
-  await streaming
-  t.pass('the stream ends when dockerd ends it')
-  t.equal(await engineApi(join(dir, 'none.sock')).ping(), false, 'no socket: not answering')
 })

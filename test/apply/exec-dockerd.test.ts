@@ -3,7 +3,7 @@ import { chmodSync } from 'node:fs'
 import { join } from 'node:path'
 import { memoryLogger } from '../../src/log.js'
 import { execDockerd, FORWARDED_SIGNALS, resolveCommand, type Execve } from '../../src/apply/exec-dockerd.js'
-import { makeStub } from '../fixtures/exec/stub-dockerd.js'
+import { makeStub } from '../helpers/stub-dockerd.js'
 
 // execve: null forces the spawn path: on Node >= 22.15 the default would replace the test runner.
 const spawnOnly = { execve: null }

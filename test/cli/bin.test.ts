@@ -11,7 +11,7 @@ import { main } from '../../src/cli/main.js'
 import { execDockerd } from '../../src/apply/exec-dockerd.js'
 import { memoryLogger } from '../../src/log.js'
 import type { MachineState } from '../../src/model.js'
-import { makeStub } from '../fixtures/exec/stub-dockerd.js'
+import { makeStub } from '../helpers/stub-dockerd.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = `${ROOT}/bin/dockerd-autonet.js`

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { main, type MainDeps } from '../../src/cli/main.js'
-import { routeArgv } from '../../src/cli/route.js'
+import { readInvocation } from '../../src/cli/invocation.js'
 import { runDoctor } from '../../src/doctor/command.js'
 import type { RunningDockerd } from '../../src/doctor/types.js'
 import { memoryLogger } from '../../src/log.js'
@@ -38,16 +38,16 @@ function fakes(over: Partial<MainDeps> = {}) {
 }
 
 t.test('routing: doctor is a subcommand; --autonet-probe is ours and reaches the reader', async (t) => {
-  t.match(routeArgv(['doctor', '--json'], {}), { mode: 'doctor', subcommandArgs: ['--json'], dockerdArgs: [] })
-  t.match(routeArgv(['--autonet-probe=1.1.1.1', 'doctor'], {}), { mode: 'doctor', ours: { probe: '1.1.1.1' } })
-  t.equal(routeArgv(['--debug'], { DOCKERD_AUTONET_PROBE: 'one.one.one.one' }).ours.probe, 'one.one.one.one')
-  t.equal(routeArgv(['--autonet-probe=[2001:db8::1]'], {}).ours.probe, '2001:db8::1', 'brackets dropped')
+  t.match(readInvocation(['doctor', '--json'], {}), { mode: 'doctor', subcommandArgs: ['--json'], dockerdArgs: [] })
+  t.match(readInvocation(['--autonet-probe=1.1.1.1', 'doctor'], {}), { mode: 'doctor', ours: { probe: '1.1.1.1' } })
+  t.equal(readInvocation(['--debug'], { DOCKERD_AUTONET_PROBE: 'one.one.one.one' }).ours.probe, 'one.one.one.one')
+  t.equal(readInvocation(['--autonet-probe=[2001:db8::1]'], {}).ours.probe, '2001:db8::1', 'brackets dropped')
   for (const bad of ['-f', 'a b', '', 'x;rm']) {
     // Refused by a subcommand; where dockerd is to start, carried as an error and no probe runs.
-    t.throws(() => routeArgv(['plan', `--autonet-probe=${bad}`], {}), /invalid value for --autonet-probe|needs a value/, JSON.stringify(bad))
-    t.match(routeArgv([`--autonet-probe=${bad}`], {}), { mode: 'exec', ours: { probe: null }, optionError: /invalid value for --autonet-probe|needs a value/ })
+    t.throws(() => readInvocation(['plan', `--autonet-probe=${bad}`], {}), /invalid value for --autonet-probe|needs a value/, JSON.stringify(bad))
+    t.match(readInvocation([`--autonet-probe=${bad}`], {}), { mode: 'exec', ours: { probe: null }, optionError: /invalid value for --autonet-probe|needs a value/ })
   }
-  t.throws(() => routeArgv(['doctor', '--autonet-probe'], {}), /--autonet-probe needs a value: --autonet-probe=HOST/)
+  t.throws(() => readInvocation(['doctor', '--autonet-probe'], {}), /--autonet-probe needs a value: --autonet-probe=HOST/)
   const f = fakes()
   await main(['plan', '--json', '--autonet-probe=192.0.2.9'], {}, f.deps)
   t.equal(f.reads[0].probeHost, '192.0.2.9')

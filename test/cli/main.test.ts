@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { memoryLogger } from '../../src/log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../../src/model.js'
 import { main, type MainDeps } from '../../src/cli/main.js'
-import { OPTIONS, envName } from '../../src/cli/route.js'
+import { OPTIONS, envName } from '../../src/cli/invocation.js'
 
 const CASES = new URL('../../../shared/cases/', import.meta.url)
 const clamp: Action = { type: 'clamp-mss', mtu: 1450, ipv6: false, reason: 'clamp MSS to 1450' }

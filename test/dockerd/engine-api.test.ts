@@ -1,7 +1,11 @@
 import path from 'node:path'
 import t from 'tap'
-import { DEFAULT_DOCKER_SOCKET, dockerApiSocket, getJson, getText, openGet } from '../../src/dockerd/engine-api.js'
+import { DEFAULT_DOCKER_SOCKET, dockerApiSocket, engineApi, getJson, getText, openGet } from '../../src/dockerd/engine-api.js'
+import { inspectSyslog } from '../helpers/engine-fixtures.js'
+import { until } from '../helpers/until.js'
 import { unixHttpServer } from '../helpers/unix-server.js'
+
+const INSPECT = inspectSyslog()
 
 t.test('dockerApiSocket: the first unix socket dockerd listens on', async (t) => {
   const rows: [string[], Record<string, unknown> | null, unknown][] = [
@@ -40,4 +44,40 @@ t.test('getJson over a unix socket: answers, HTTP errors and silence are told ap
   const slow = openGet(sock, '/slow', { signal: abort.signal })
   abort.abort()
   await t.rejects(slow, { name: 'AbortError' })
+})
+
+t.test('engineApi speaks the Engine API over a unix socket', async (t) => {
+  const seenPaths: string[] = []
+  let events: import('node:http').ServerResponse | null = null
+  const { sock, dir } = await unixHttpServer(t, (req, res) => {
+    seenPaths.push(req.url ?? '')
+    if (req.url === '/_ping') return res.end('OK')
+    if (req.url?.startsWith('/containers/abc/json')) return res.end(JSON.stringify(INSPECT))
+    if (req.url?.startsWith('/containers/')) { res.statusCode = 404; return res.end('{"message":"No such container"}') }
+    if (req.url?.startsWith('/events')) {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      events = res
+      res.write(JSON.stringify({ status: 'start', id: 'abc', Type: 'container', Action: 'start', Actor: { ID: 'abc' }, time: 7, timeNano: 7000000001 }) + '\n{"id":"de')
+      return
+    }
+    res.statusCode = 500
+    res.end()
+  })
+
+  const api = engineApi(sock)
+  t.equal(await api.ping(), true)
+  t.same(await api.inspect('abc'), INSPECT)
+  await t.rejects(api.inspect('nope'), /HTTP 404.*No such container/)
+  const got: string[] = []
+  const abort = new AbortController()
+  const streaming = api.startEvents(5, (e) => got.push(`${e.id}@${e.time}`), abort.signal)
+  await until(() => got.length === 1)
+  events!.write('f","time":8}\n')
+  await until(() => got.length === 2)
+  t.same(got, ['abc@7', 'def@8'], 'events split across chunks are put back together')
+  t.match(seenPaths.find((p) => p.startsWith('/events')), /^\/events\?since=5&filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%5D%7D$/)
+  events!.end()
+  await streaming
+  t.pass('the stream ends when dockerd ends it')
+  t.equal(await engineApi(path.join(dir, 'none.sock')).ping(), false, 'no socket: not answering')
 })

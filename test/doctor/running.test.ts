@@ -2,11 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { parseContainers, parseNetworks } from '../../src/dockerd/engine-objects.js'
-import { readDockerApi } from '../../src/doctor/api-facts.js'
 import { readRunningDockerds, splitCmdline } from '../../src/doctor/running.js'
 import type { DockerApiFacts } from '../../src/doctor/types.js'
-import { unixHttpServer } from '../helpers/unix-server.js'
 
 /** A fake /proc: self in net:[1]/mnt:[1]; processes with comm, cmdline, status, stat and ns links. */
 function fakeProc(t: { teardown(fn: () => void): void }, procs: { pid: number, comm: string, cmdline: string[], ppid?: number, net?: string, mnt?: string }[]) {
@@ -81,35 +78,4 @@ t.test('a dockerd in another mount namespace is read through /proc/PID/root', as
 
 t.test('splitCmdline', async (t) => {
   t.same(splitCmdline('dockerd\0--debug\0\0'), ['dockerd', '--debug', ''])
-})
-
-t.test('parse the API answers of dockerd 20.10 (recorded)', async (t) => {
-  const networks = parseNetworks([
-    { Name: 'none', Id: 'e8ad3cc8a067', Driver: 'null', IPAM: { Config: [] }, Options: {} },
-    { Name: 'bridge', Id: 'da0f9300c692685b', Driver: 'bridge', IPAM: { Config: [{ Subnet: '172.17.0.0/16' }] },
-      Options: { 'com.docker.network.bridge.name': 'docker0', 'com.docker.network.driver.mtu': '1500' } },
-    { Name: 'ci', Id: '0123456789abcdef', Driver: 'bridge', IPAM: { Config: [{ Subnet: '172.20.0.0/16', Gateway: '172.20.0.1' }] }, Options: {} },
-  ])
-  t.same(networks, [
-    { name: 'none', id: 'e8ad3cc8a067', driver: 'null', bridge: null, mtu: null, subnets: [] },
-    { name: 'bridge', id: 'da0f9300c692', driver: 'bridge', bridge: 'docker0', mtu: 1500, subnets: ['172.17.0.0/16'] },
-    { name: 'ci', id: '0123456789ab', driver: 'bridge', bridge: 'br-0123456789ab', mtu: null, subnets: ['172.20.0.0/16'] },
-  ])
-  t.same(parseContainers([{ Id: '27ce1c217c79b9c1', Names: ['/web'], NetworkSettings: { Networks: {
-    bridge: { IPAddress: '172.17.0.2', GlobalIPv6Address: '' }, ci: { IPAddress: '172.20.0.3', GlobalIPv6Address: 'fd00::3' } } } }]),
-  [{ id: '27ce1c217c79', name: 'web', ips: ['172.17.0.2', '172.20.0.3', 'fd00::3'] }])
-  t.throws(() => parseNetworks({ message: 'nope' }), /expected a list/)
-})
-
-t.test('readDockerApi over a unix socket: containers and networks, or why not', async (t) => {
-  const { sock, dir } = await unixHttpServer(t, (req, res) => {
-    if (req.url === '/containers/json') { res.end('[]'); return }
-    if (req.url === '/networks') { res.end('[{"Name":"bridge","Id":"x","Driver":"bridge","Options":{"com.docker.network.driver.mtu":"1450"}}]'); return }
-    res.statusCode = 404
-    res.end('{"message":"page not found"}')
-  })
-  const facts = await readDockerApi(sock, '/var/run/docker.sock')
-  t.match(facts, { socket: '/var/run/docker.sock', error: null, containers: [], networks: [{ name: 'bridge', mtu: 1450 }] })
-  t.match(await readDockerApi(path.join(dir, 'missing.sock'), null), { error: /ENOENT/, containers: null })
-  t.match(await readDockerApi(null, null), { error: 'it listens on no unix socket' })
 })

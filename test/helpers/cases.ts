@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { resolveSettings } from '../../src/dockerd/settings.js'
 import type { MachineState, Plan } from '../../src/model.js'
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -19,13 +20,13 @@ export interface Case {
   expected: Record<string, any>
 }
 
-/** Every case file; throws (failing the test, never skipping) when the directory is missing. */
-export function loadCases(): Case[] {
-  if (!existsSync(CASES_DIR)) throw new Error(`shared cases not found at ${CASES_DIR} (set DOCKERD_AUTONET_CASES)`)
-  const files = readdirSync(CASES_DIR).filter((f) => f.endsWith('.json')).sort()
-  if (files.length === 0) throw new Error(`no case files in ${CASES_DIR}`)
+/** Every case file of `dir` (default: the shared cases); throws (failing the test, never skipping) when the directory is missing. */
+export function loadCases(dir: string = CASES_DIR): Case[] {
+  if (!existsSync(dir)) throw new Error(`shared cases not found at ${dir} (set DOCKERD_AUTONET_CASES)`)
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+  if (files.length === 0) throw new Error(`no case files in ${dir}`)
   return files.map((file) => {
-    const path = join(CASES_DIR, file)
+    const path = join(dir, file)
     const data = JSON.parse(readFileSync(path, 'utf8'))
     return { file, path, kind: data.kind, fixture: data.fixture, expected: data.expected }
   })
@@ -56,7 +57,7 @@ export function checkExpectation(c: Case, plan: PlanJson): string[] {
     const texts = [plan.error ?? '', ...plan.warnings].map((w) => w.toLowerCase())
     if (!texts.some((w) => w.includes(e.warning.toLowerCase()))) bad.push(`no warning containing "${e.warning}": ${JSON.stringify(plan.warnings)}`)
   }
-  const bridge = namedBridge(c.fixture)
+  const bridge = resolveSettings(c.fixture.argv ?? [], c.fixture.daemon_json ?? null).bridge
   const pins = plan.actions.filter((a: any) => a.type === 'pin-bridge-mac' && a.bridge === bridge) as any[]
   if (e.bridge_mac_explicit === true && pins.length !== 1) bad.push(`want one pin-bridge-mac action for ${bridge}, got ${pins.length}`)
   for (const p of pins) {
@@ -67,13 +68,4 @@ export function checkExpectation(c: Case, plan: PlanJson): string[] {
   for (const id of e.conntrack_delete ?? []) if (!deleted.has(id)) bad.push(`conntrack entry ${id} not deleted`)
   for (const id of e.conntrack_keep ?? []) if (deleted.has(id)) bad.push(`conntrack entry ${id} deleted but must be kept`)
   return bad
-}
-
-function namedBridge(s: MachineState): string | null {
-  const argv = s.argv ?? []
-  for (let i = argv.length - 1; i >= 0; i--) {
-    const m = /^(?:--bridge|-b)(?:=(.*))?$/.exec(argv[i])
-    if (m) return m[1] ?? argv[i + 1] ?? null
-  }
-  return typeof s.daemon_json?.bridge === 'string' ? s.daemon_json.bridge : null
 }

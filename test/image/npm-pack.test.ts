@@ -38,7 +38,7 @@ t.before(async () => {
 t.test('the tarball holds the built program and nothing from the work tree', async (t) => {
   const r = await execa('tar', ['-tzf', tarball])
   const files = r.stdout.split('\n').map((f) => f.replace(/^package\//, '')).sort()
-  for (const f of ['package.json', 'README.md', 'bin/dockerd-autonet.js', 'dist/cli/main.js', 'dist/cli/route.js', 'dist/plan/plan.js', 'dist/read/machine-state.js', 'dist/apply/exec-dockerd.js']) {
+  for (const f of ['package.json', 'README.md', 'bin/dockerd-autonet.js', 'dist/cli/main.js', 'dist/cli/invocation.js', 'dist/plan/plan.js', 'dist/read/machine-state.js', 'dist/apply/exec-dockerd.js']) {
     t.ok(files.includes(f), `has ${f}`)
   }
   t.same(files.filter((f) => !/^(bin|dist)\//.test(f)), ['README.md', 'image/dockerd-shim.sh', 'package.json'], 'nothing outside bin/ and dist/ but README, package.json and the shim template (for install)')

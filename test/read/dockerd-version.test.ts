@@ -2,7 +2,7 @@ import t from 'tap'
 import { chmodSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseDockerdVersion, readDockerdVersion } from '../../src/read/dockerd-version.js'
-import { ok, replayRunner } from '../fixtures/read/fake-machine.js'
+import { ok, replayRunner } from '../helpers/fake-machine.js'
 
 t.test('parseDockerdVersion', async (t) => {
   t.equal(parseDockerdVersion('Docker version 20.10.24+dfsg1, build 5d6db84\n'), '20.10.24', 'Debian package (recorded here)')

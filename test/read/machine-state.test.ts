@@ -1,9 +1,10 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { readMachineState, snapshotEnv, withIpFacts } from '../../src/read/machine-state.js'
+import type { Link } from '../../src/model.js'
 import {
   BUSYBOX_IP_NO_JSON, fixtureText, recordedCommands, replayRunner, sysfsDump, sysfsSpec,
-} from '../fixtures/read/fake-machine.js'
+} from '../helpers/fake-machine.js'
 
 t.test('the recorded machine, read whole', async (t) => {
   const dir = t.testdir({
@@ -110,7 +111,7 @@ t.test('a reader that throws (a bug) does not take the snapshot down', async (t)
 })
 
 t.test('withIpFacts and snapshotEnv', async (t) => {
-  const links = [{ name: 'eth0', mtu: 1500, mac: '02:00:00:00:00:01', type: 'veth', up: true }]
+  const links: Link[] = [{ name: 'eth0', mtu: 1500, mac: '02:00:00:00:00:01', type: 'veth', up: true }]
   t.same(withIpFacts(links, null, null), links, 'no ip: unchanged, no addrs')
   t.same(withIpFacts(links, new Map(), new Map([['eth0', 'macvlan']])), [{ ...links[0], type: 'macvlan', addrs: [] }],
     'the driver kind beats the sysfs guess')

@@ -3,7 +3,7 @@ import t from 'tap'
 import { readMachineState } from '../../src/read/machine-state.js'
 import { probePathMtu, PROBE_FLOOR } from '../../src/read/pmtu-probe.js'
 import type { Runner } from '../../src/tools/runner.js'
-import { recordedCommands, replayRunner, sysfsDump, sysfsSpec } from '../fixtures/read/fake-machine.js'
+import { recordedCommands, replayRunner, sysfsDump, sysfsSpec } from '../helpers/fake-machine.js'
 
 interface PathSim {
   /** Largest packet the path carries. */

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { hexToIpv6, parseProcNetIpv6Route, parseProcNetRoute, readProcRoutes } from '../../src/read/proc-routes.js'
-import { fixtureText } from '../fixtures/read/fake-machine.js'
+import { fixtureText } from '../helpers/fake-machine.js'
 
 // Recorded on x86_64 (little-endian): pass that explicitly so the test holds on any host.
 const LE = true

@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { ARPHRD } from '../../src/net/kernel.js'
 import { carrierOf, devtypeOf, linkTypeOf, macOf, readLinks } from '../../src/read/sysfs-links.js'
 import {
-  BUSYBOX_IP_NO_JSON, fixtureJson, fixtureText, ok, replayRunner, sysfsDump, sysfsSpec,
-} from '../fixtures/read/fake-machine.js'
+  sysfsDump, sysfsSpec,
+} from '../helpers/fake-machine.js'
 
 const dump = sysfsDump()
 

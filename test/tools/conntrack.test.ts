@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { ConntrackEntry } from '../../src/model.js'
 import { conntrackDeleteArgs, conntrackDeleteCommand, parseConntrackLine, parseConntrackList, readConntrack } from '../../src/tools/conntrack.js'
-import { fixtureText, ok, replayRunner } from '../fixtures/read/fake-machine.js'
+import { fixtureText, ok, replayRunner } from '../helpers/fake-machine.js'
 
 const v4 = parseConntrackList(fixtureText('conntrack-ipv4.txt'))
 const v6 = parseConntrackList(fixtureText('conntrack-ipv6.txt'))

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { DEFAULT_PLAN_OPTIONS } from '../../src/model.js'
-import { envName, OPTIONS, routeArgv, UsageError, type Route } from '../../src/cli/route.js'
+import { envName, OPTIONS, readInvocation, UsageError, type Invocation } from '../../src/cli/invocation.js'
 
 /** The parts of a route a table row states; `ours` is checked separately. */
-const shape = (r: Route) => ({ mode: r.mode, command: r.command, dockerdArgs: r.dockerdArgs, subcommandArgs: r.subcommandArgs })
+const shape = (r: Invocation) => ({ mode: r.mode, command: r.program === null ? [] : [r.program], dockerdArgs: r.dockerdArgs, subcommandArgs: r.subcommandArgs })
 
 t.test('routing table: argv forms', async (t) => {
   const rows: [string[], ReturnType<typeof shape>][] = [
@@ -41,13 +41,13 @@ t.test('routing table: argv forms', async (t) => {
     [['--debug', '--version=false'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['--debug', '--version=false'], subcommandArgs: [] }],
     [['dockerd', 'plan'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['plan'], subcommandArgs: [] }],
   ]
-  for (const [argv, want] of rows) t.same(shape(routeArgv(argv, {})), want, JSON.stringify(argv))
+  for (const [argv, want] of rows) t.same(shape(readInvocation(argv, {})), want, JSON.stringify(argv))
 })
 
 t.test('our options: defaults, env, flags, and the flag wins', async (t) => {
-  t.same(routeArgv([], {}).ours, { dryRun: false, exec: null, disable: false, debug: false, conntrackWatch: false, probe: null, dockerdVersion: null, plan: DEFAULT_PLAN_OPTIONS })
+  t.same(readInvocation([], {}).ours, { dryRun: false, exec: null, disable: false, debug: false, conntrackWatch: false, probe: null, dockerdVersion: null, plan: DEFAULT_PLAN_OPTIONS })
 
-  const all = routeArgv([
+  const all = readInvocation([
     '--autonet-dry-run', '--autonet-exec=/x/dockerd', '--autonet-max-mtu=9000', '--autonet-mtu-scope=all-routes',
     '--autonet-no-bridge-mac', '--autonet-no-conntrack', '--autonet-no-clamp-mss', '--autonet-bridge=br-ci=10.99.0.1/24',
     '--autonet-debug', '--autonet-conntrack-watch', '--autonet-probe=192.0.2.1', '--autonet-dockerd-version=v27.3.1',
@@ -59,22 +59,22 @@ t.test('our options: defaults, env, flags, and the flag wins', async (t) => {
   })
 
   const env = { DOCKERD_AUTONET_MAX_MTU: '9000', DOCKERD_AUTONET_DRY_RUN: '1', DOCKERD_AUTONET_NO_CONNTRACK: 'yes', DOCKERD_AUTONET_EXEC: '' }
-  const fromEnv = routeArgv(['--debug'], env).ours
+  const fromEnv = readInvocation(['--debug'], env).ours
   t.equal(fromEnv.plan.maxMtu, 9000)
   t.equal(fromEnv.dryRun, true)
   t.equal(fromEnv.plan.conntrackCleanup, false)
   t.equal(fromEnv.exec, null, 'an empty variable counts as unset')
 
-  const flagWins = routeArgv(['--autonet-max-mtu=1400', '--autonet-dry-run=false', '--autonet-no-conntrack=0'], env).ours
+  const flagWins = readInvocation(['--autonet-max-mtu=1400', '--autonet-dry-run=false', '--autonet-no-conntrack=0'], env).ours
   t.equal(flagWins.plan.maxMtu, 1400)
   t.equal(flagWins.dryRun, false)
   t.equal(flagWins.plan.conntrackCleanup, true)
 
-  t.equal(routeArgv(['--autonet-max-mtu=1400', '--autonet-max-mtu=1300'], {}).ours.plan.maxMtu, 1300, 'the last flag wins')
-  t.equal(routeArgv([], { DOCKERD_AUTONET_DISABLE: 'true' }).mode, 'exec', 'disable from env')
-  t.same(routeArgv([], { DOCKERD_AUTONET_BRIDGE: 'br-v6=fd00:99::1/64' }).ours.plan.createBridge, { name: 'br-v6', cidr: 'fd00:99::1/64' })
-  t.equal(routeArgv([], { DOCKERD_AUTONET_CONNTRACK_WATCH: '1' }).ours.conntrackWatch, true, 'conntrack watch from env')
-  t.equal(routeArgv(['--autonet-conntrack-watch=false'], { DOCKERD_AUTONET_CONNTRACK_WATCH: '1' }).ours.conntrackWatch, false, 'the flag wins')
+  t.equal(readInvocation(['--autonet-max-mtu=1400', '--autonet-max-mtu=1300'], {}).ours.plan.maxMtu, 1300, 'the last flag wins')
+  t.equal(readInvocation([], { DOCKERD_AUTONET_DISABLE: 'true' }).mode, 'exec', 'disable from env')
+  t.same(readInvocation([], { DOCKERD_AUTONET_BRIDGE: 'br-v6=fd00:99::1/64' }).ours.plan.createBridge, { name: 'br-v6', cidr: 'fd00:99::1/64' })
+  t.equal(readInvocation([], { DOCKERD_AUTONET_CONNTRACK_WATCH: '1' }).ours.conntrackWatch, true, 'conntrack watch from env')
+  t.equal(readInvocation(['--autonet-conntrack-watch=false'], { DOCKERD_AUTONET_CONNTRACK_WATCH: '1' }).ours.conntrackWatch, false, 'the flag wins')
 })
 
 t.test('every option has its env variable, DOCKERD_AUTONET_<UPPER_SNAKE>', async (t) => {
@@ -110,33 +110,33 @@ t.test('bad values: a UsageError (exit 2) naming the flag or variable and the va
   for (const [argv, env, message] of bad) {
     const what = JSON.stringify([argv, env])
     // Subcommands (plan, snapshot, doctor) refuse a bad option: exit 2, nothing runs.
-    t.throws(() => routeArgv(['plan', ...argv], env), message, `plan ${what}`)
-    try { routeArgv(['plan', ...argv], env) } catch (err) {
+    t.throws(() => readInvocation(['plan', ...argv], env), message, `plan ${what}`)
+    try { readInvocation(['plan', ...argv], env) } catch (err) {
       t.ok(err instanceof UsageError && err.exitCode === 2, 'exit code 2')
     }
     // Where dockerd is to start, a bad option must not block it: exec unchanged, error carried.
-    const r = routeArgv(argv, env)
+    const r = readInvocation(argv, env)
     const rest = argv.filter((a) => !a.startsWith('--autonet-'))
     // After our leading options a word is a program of its own (`--autonet-max-mtu 9000`: "9000").
     const [command, args] = rest[0] !== undefined && !rest[0].startsWith('-') ? [rest[0], rest.slice(1)] : ['dockerd', rest]
-    t.match(r, { mode: 'exec', command: [command], optionError: message }, `run ${what}`)
+    t.match(r, { mode: 'exec', program: command, optionError: message }, `run ${what}`)
     t.same(r.dockerdArgs, args, 'the user\'s own arguments, ours taken out')
   }
 })
 
 t.test('a flag beats its variable, which is then not even read', async (t) => {
-  t.equal(routeArgv(['plan', '--autonet-max-mtu=1300'], { DOCKERD_AUTONET_MAX_MTU: 'x' }).ours.plan.maxMtu, 1300)
+  t.equal(readInvocation(['plan', '--autonet-max-mtu=1300'], { DOCKERD_AUTONET_MAX_MTU: 'x' }).ours.plan.maxMtu, 1300)
 })
 
 t.test('bad options with a named program or --autonet-exec: that program starts unchanged', async (t) => {
-  t.match(routeArgv(['/usr/local/bin/dockerd', '--autonet-max-mtu=x', '-H', 'fd://'], {}),
-    { mode: 'exec', command: ['/usr/local/bin/dockerd'], dockerdArgs: ['-H', 'fd://'], optionError: /--autonet-max-mtu/ })
-  t.match(routeArgv(['--autonet-exec=/opt/dockerd', '--autonet-bogus'], {}), { mode: 'exec', command: ['/opt/dockerd'], dockerdArgs: [] })
-  t.match(routeArgv(['--debug'], { DOCKERD_AUTONET_EXEC: '/opt/dockerd', DOCKERD_AUTONET_MAX_MTU: 'x' }), { mode: 'exec', command: ['/opt/dockerd'], dockerdArgs: ['--debug'] })
-  t.match(routeArgv(['--autonet-bogus', 'sh', '-c', 'exit 7'], {}), { mode: 'exec', command: ['sh'], dockerdArgs: ['-c', 'exit 7'], optionError: /unknown option --autonet-bogus/ })
+  t.match(readInvocation(['/usr/local/bin/dockerd', '--autonet-max-mtu=x', '-H', 'fd://'], {}),
+    { mode: 'exec', program: '/usr/local/bin/dockerd', dockerdArgs: ['-H', 'fd://'], optionError: /--autonet-max-mtu/ })
+  t.match(readInvocation(['--autonet-exec=/opt/dockerd', '--autonet-bogus'], {}), { mode: 'exec', program: '/opt/dockerd', dockerdArgs: [] })
+  t.match(readInvocation(['--debug'], { DOCKERD_AUTONET_EXEC: '/opt/dockerd', DOCKERD_AUTONET_MAX_MTU: 'x' }), { mode: 'exec', program: '/opt/dockerd', dockerdArgs: ['--debug'] })
+  t.match(readInvocation(['--autonet-bogus', 'sh', '-c', 'exit 7'], {}), { mode: 'exec', program: 'sh', dockerdArgs: ['-c', 'exit 7'], optionError: /unknown option --autonet-bogus/ })
 })
 
 t.test('a foreign command\'s arguments are its own, even --autonet-* ones', async (t) => {
-  t.same(routeArgv(['--autonet-debug', 'sh', '--autonet-bogus'], {}).dockerdArgs, ['--autonet-bogus'])
-  t.equal(routeArgv(['--autonet-debug', 'sh'], {}).ours.debug, true, 'ours before the command still count')
+  t.same(readInvocation(['--autonet-debug', 'sh', '--autonet-bogus'], {}).dockerdArgs, ['--autonet-bogus'])
+  t.equal(readInvocation(['--autonet-debug', 'sh'], {}).ours.debug, true, 'ours before the command still count')
 })

@@ -1,5 +1,5 @@
 /**
- * The argument contract of dockerd-autonet, decided in one place: `routeArgv`.
+ * The argument contract of dockerd-autonet, decided in one place: `readInvocation`.
  *
  * Model: docker-library's dockerd-entrypoint.sh. No arguments, or a first argument starting
  * with `-`, means "dockerd with these flags"; a first argument naming dockerd (or the dind
@@ -45,11 +45,11 @@ export interface AutonetOptions {
   plan: PlanOptions
 }
 
-/** The routing decision for one command line. */
-export interface Route {
+/** What one command line asks for: the mode, the program and its arguments, and our options. */
+export interface Invocation {
   mode: Mode
-  /** Program to exec (one word, as the user wrote it or `dockerd`); for plan/snapshot the program the plan is for. */
-  command: string[]
+  /** Program to exec (as the user wrote it, or `dockerd`); for plan/snapshot the program the plan is for; null for help and version. */
+  program: string | null
   /** Arguments for `command`, in the user's order, our flags taken out (foreign commands: untouched). */
   dockerdArgs: string[]
   /** Arguments of our subcommand (`plan --state FILE --json`), before any `--`. */
@@ -57,7 +57,7 @@ export interface Route {
   ours: AutonetOptions
   /** Set when our options did not parse in a mode that starts a program: it is logged, and the program starts unchanged. */
   optionError?: string
-  /** Why an `exec` route passes the program through unchanged (for the log). */
+  /** Why an `exec` invocation passes the program through unchanged (for the log). */
   reason?: string
 }
 
@@ -80,7 +80,7 @@ const DOCKERD_PROGRAMS = new Set(['dockerd', 'dockerd-entrypoint.sh'])
  * @param env  the environment; `DOCKERD_AUTONET_*` variables give our options' defaults
  * @throws UsageError for an unknown `--autonet-*` flag or a bad value (flag or env), naming it
  */
-export function routeArgv(argv: readonly string[], env: Env): Route {
+export function readInvocation(argv: readonly string[], env: Env): Invocation {
   // Our flags may come first, before whatever the rest turns out to be.
   let i = 0
   while (i < argv.length && isOurs(argv[i])) i++
@@ -90,7 +90,7 @@ export function routeArgv(argv: readonly string[], env: Env): Route {
   const mode = first === undefined ? undefined : SUBCOMMANDS[first]
 
   if (mode === 'help' || mode === 'version' || mode === 'install' || mode === 'uninstall') {
-    return { mode, command: [], dockerdArgs: [], subcommandArgs: rest, ours: readOptions(leading, env) }
+    return { mode, program: null, dockerdArgs: [], subcommandArgs: rest, ours: readOptions(leading, env) }
   }
   if (mode === 'plan' || mode === 'snapshot' || mode === 'doctor') {
     // `plan [--state FILE] [--json] [-- DOCKERD-ARGS...]`: after `--` is what dockerd would get.
@@ -98,7 +98,7 @@ export function routeArgv(argv: readonly string[], env: Env): Route {
     const own = end < 0 ? rest : rest.slice(0, end)
     const ours = readOptions([...leading, ...own.filter(isOurs)], env)
     return {
-      mode, command: [ours.exec ?? 'dockerd'], ours,
+      mode, program: ours.exec ?? 'dockerd', ours,
       subcommandArgs: own.filter((a) => !isOurs(a)), dockerdArgs: end < 0 ? [] : rest.slice(end + 1),
     }
   }
@@ -117,7 +117,7 @@ export function routeArgv(argv: readonly string[], env: Env): Route {
     // user's own arguments, as when detection fails (the caller logs optionError).
     if (!(err instanceof UsageError)) throw err
     const command = named ? first : execFallback(mine, env)
-    return { mode: 'exec', command: [command], dockerdArgs, subcommandArgs: [], ours: defaultOptions(), optionError: err.message, reason: 'options not understood' }
+    return { mode: 'exec', program: command, dockerdArgs, subcommandArgs: [], ours: defaultOptions(), optionError: err.message, reason: 'options not understood' }
   }
   const command = named ? first : ours.exec ?? 'dockerd'
   const reason = !forDockerd ? 'not dockerd'
@@ -125,7 +125,7 @@ export function routeArgv(argv: readonly string[], env: Env): Route {
     // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
     : asksOnlyForInfo(dockerdArgs) ? 'no daemon to start (version, help or validate)'
     : null
-  return { mode: reason ? 'exec' : 'run', command: [command], dockerdArgs, subcommandArgs: [], ours, ...(reason ? { reason } : {}) }
+  return { mode: reason ? 'exec' : 'run', program: command, dockerdArgs, subcommandArgs: [], ours, ...(reason ? { reason } : {}) }
 }
 
 /** The program the user meant when their options did not parse: a readable --autonet-exec, else dockerd. */
