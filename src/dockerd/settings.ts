@@ -18,6 +18,8 @@ export interface ExplicitMtu {
   value: number | null
   raw: string
   source: string
+  /** The flag as written ("--mtu 1400"); null when the MTU comes from daemon.json. */
+  flag: string | null
 }
 
 /** A setting's text as the user gave it; a non-string daemon.json value as its String() (no prefix parses from it). */
@@ -32,6 +34,8 @@ export interface DockerdSettings {
   bridge: string | null
   /** The MTU the user chose: the last --mtu, else daemon.json "mtu". */
   mtu: ExplicitMtu | null
+  /** daemon.json "mtu", whether or not a flag overrides it (doctor compares the file with the running daemon). */
+  fileMtu: ExplicitMtu | null
   /** --bip / "bip": the default bridge's gateway address and prefix. */
   bip: Text
   fixedCidr: Text
@@ -70,7 +74,8 @@ export function resolveSettings(argv: readonly string[], daemonJson: DaemonJson 
     flags,
     daemonJson,
     bridge: lastFlagValue(flags, 'bridge')?.value ?? (typeof dj.bridge === 'string' ? dj.bridge : null),
-    mtu: explicitMtu(flags, daemonJson),
+    mtu: flagMtu(flags) ?? fileMtu(daemonJson),
+    fileMtu: fileMtu(daemonJson),
     bip: text('bip'),
     fixedCidr: text('fixed-cidr'),
     fixedCidrV6: text('fixed-cidr-v6'),
@@ -90,13 +95,14 @@ export function mtuValue(v: unknown): number | null {
   return Number.isInteger(n) ? n : null
 }
 
-function explicitMtu(flags: FlagUse[], daemonJson: DaemonJson | null): ExplicitMtu | null {
+function flagMtu(flags: FlagUse[]): ExplicitMtu | null {
   const flag = lastFlagValue(flags, 'mtu')
-  if (flag) return { value: mtuValue(flag.value), raw: flag.value, source: `your ${flag.text}` }
-  if (daemonJson && daemonJson.mtu !== undefined) {
-    return { value: mtuValue(daemonJson.mtu), raw: String(daemonJson.mtu), source: `daemon.json "mtu": ${JSON.stringify(daemonJson.mtu)}` }
-  }
-  return null
+  return flag ? { value: mtuValue(flag.value), raw: flag.value, source: `your ${flag.text}`, flag: flag.text } : null
+}
+
+function fileMtu(daemonJson: DaemonJson | null): ExplicitMtu | null {
+  if (!daemonJson || daemonJson.mtu === undefined) return null
+  return { value: mtuValue(daemonJson.mtu), raw: String(daemonJson.mtu), source: `daemon.json "mtu": ${JSON.stringify(daemonJson.mtu)}`, flag: null }
 }
 
 function networkMtu(flags: FlagUse[], dj: DaemonJson): DockerdSettings['networkMtu'] {

@@ -26,8 +26,7 @@ import { bridgePorts, stableBridgeMac } from '../net/bridge-mac.js'
 import { isDockerBridgeName } from '../dockerd/bridges.js'
 import { configConflicts } from '../dockerd/config-keys.js'
 import type { DaemonJson } from '../dockerd/config-file.js'
-import { lastFlagValue, parseDockerdFlags } from '../dockerd/flags.js'
-import { BRIDGE_MTU_OPTION, mtuValue, resolveSettings } from '../dockerd/settings.js'
+import { BRIDGE_MTU_OPTION, resolveSettings } from '../dockerd/settings.js'
 import { DEFAULT_PLAN_OPTIONS } from '../model.js'
 import { detectEgress, type Egress } from '../plan/index.js'
 import { checkConntrack } from './conntrack-check.js'
@@ -61,11 +60,12 @@ export interface DockerdMtu {
  * else dockerd's default 1500.
  */
 export function dockerdMtu(d: RunningDockerd): DockerdMtu {
-  const flag = lastFlagValue(parseDockerdFlags(d.argv), 'mtu')
-  const fromFlag = flag ? mtuValue(flag.value) : null
-  const fromFile = d.daemon_json && 'mtu' in d.daemon_json ? mtuValue(d.daemon_json.mtu) : null
+  const { mtu: chosen, fileMtu } = resolveSettings(d.argv, d.daemon_json)
+  const flag = chosen?.flag ?? null
+  const fromFlag = flag !== null ? chosen?.value ?? null : null
+  const fromFile = fileMtu?.value ?? null
   const api = defaultBridgeNetwork(d)?.mtu ?? null
-  const said = fromFlag !== null ? `its ${flag!.text}` : fromFile !== null ? `daemon.json "mtu": ${fromFile}` : null
+  const said = fromFlag !== null ? `its ${flag}` : fromFile !== null ? `daemon.json "mtu": ${fromFile}` : null
   if (api !== null) {
     return { value: api, source: said && (fromFlag ?? fromFile) === api ? said : 'the daemon\'s default bridge network, from its API', explicit: said !== null || api !== DOCKERD_DEFAULT_MTU }
   }
@@ -164,8 +164,9 @@ function checkDockerd(d: RunningDockerd, egress: Egress | null): Finding[] {
   }
   // daemon.json edited after start: the next restart behaves differently.
   const api = defaultBridgeNetwork(d)?.mtu ?? null
-  const fileMtu = d.daemon_json && 'mtu' in d.daemon_json ? mtuValue(d.daemon_json.mtu) : null
-  if (api !== null && fileMtu !== null && fileMtu !== api && lastFlagValue(parseDockerdFlags(d.argv), 'mtu') === null) {
+  const settings = resolveSettings(d.argv, d.daemon_json)
+  const fileMtu = settings.fileMtu?.value ?? null
+  if (api !== null && fileMtu !== null && fileMtu !== api && !settings.mtu?.flag) {
     const tooBig = egress !== null && fileMtu > egress.mtu
     out.push({
       check: 'drift', severity: 'warn', subject: who, mtu: fileMtu,
@@ -173,7 +174,7 @@ function checkDockerd(d: RunningDockerd, egress: Egress | null): Finding[] {
       fix: tooBig ? `lower "mtu" in ${d.daemon_json_path} to ${egress!.mtu} before dockerd restarts` : 'restart dockerd when convenient for the file to take effect',
     })
   }
-  for (const c of configConflicts(parseDockerdFlags(d.argv), d.daemon_json)) {
+  for (const c of configConflicts(settings.flags, d.daemon_json)) {
     out.push({
       check: 'config-conflict', severity: 'problem', subject: who,
       message: `"${c.key}" is set both in ${d.daemon_json_path} (${JSON.stringify(d.daemon_json?.[c.key])}) and as ${who}'s flag ${c.flag.text}: ` +

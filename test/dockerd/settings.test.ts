@@ -5,7 +5,8 @@ t.test('flags beat daemon.json; every spelling counts', async (t) => {
   const s = resolveSettings(['-bbr-ci', '--mtu', '1400', '--bip=10.1.0.1/24', '--ipv6', '-H', 'unix:///run/d.sock'],
     { bridge: 'br-file', mtu: 1300, bip: '10.2.0.1/24', hosts: ['unix:///file.sock'], 'fixed-cidr-v6': 'fd00::/64' })
   t.equal(s.bridge, 'br-ci')
-  t.same(s.mtu, { value: 1400, raw: '1400', source: 'your --mtu 1400' })
+  t.same(s.mtu, { value: 1400, raw: '1400', source: 'your --mtu 1400', flag: '--mtu 1400' })
+  t.same(s.fileMtu, { value: 1300, raw: '1300', source: 'daemon.json "mtu": 1300', flag: null }, 'the file\'s value, though the flag wins')
   t.equal(s.bip, '10.1.0.1/24')
   t.equal(s.fixedCidrV6, 'fd00::/64')
   t.equal(s.ipv6, true)
@@ -15,7 +16,7 @@ t.test('flags beat daemon.json; every spelling counts', async (t) => {
 t.test('from daemon.json alone', async (t) => {
   const s = resolveSettings([], { bridge: 'br-file', mtu: '1300', ipv6: true, hosts: ['fd://', 7], 'default-address-pools': [{ base: '10.10.0.0/16', size: 24 }] })
   t.equal(s.bridge, 'br-file')
-  t.same(s.mtu, { value: 1300, raw: '1300', source: 'daemon.json "mtu": "1300"' })
+  t.same(s.mtu, { value: 1300, raw: '1300', source: 'daemon.json "mtu": "1300"', flag: null })
   t.equal(s.ipv6, true)
   t.same(s.hosts, ['fd://'], 'strings only')
   t.same(s.addressPools, [{ base: '10.10.0.0/16', from: 'daemon.json default-address-pools' }])
