@@ -54,6 +54,13 @@ function launchers(): Launcher[] {
     // As the image runs it: the engine version is known in advance, no `dockerd --version` probe.
     list.push({ name: 'dockerd-autonet bundle, version given (as in the image)', argv: (stub) => [process.execPath, bundle, `--autonet-exec=${stub}`, '--autonet-dockerd-version=20.10.24', ...flags], node: true })
   }
+  // Before and after side by side in one run: BENCH_BASELINE_BUNDLE=FILE adds another build's
+  // bundle (e.g. the merge base's), run the image's way.
+  const baseline = process.env.BENCH_BASELINE_BUNDLE
+  if (baseline) {
+    if (!fs.existsSync(baseline)) throw new Error(`BENCH_BASELINE_BUNDLE=${baseline}: no such file`)
+    list.push({ name: `baseline bundle ${path.basename(path.dirname(path.dirname(baseline)))}, version given`, argv: (stub) => [process.execPath, baseline, `--autonet-exec=${stub}`, '--autonet-dockerd-version=20.10.24', ...flags], node: true })
+  }
   return list
 }
 

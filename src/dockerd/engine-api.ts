@@ -6,7 +6,7 @@
  * reference, "Versioning"). Used by doctor (containers, networks) and the conntrack watch
  * (ping, inspect, events).
  */
-import { request, type IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { DaemonJson } from './config-file.js'
 import { resolveSettings } from './settings.js'
 
@@ -55,8 +55,10 @@ export const MAX_BODY_BYTES = 64 * 1024 * 1024
  * its head arrives, whatever the status (the caller reads, checks or discards the body).
  * Rejects when it cannot connect, on abort, or when the daemon is silent for `timeoutMs`.
  */
-export function openGet(socketPath: string, path: string, opts: ApiRequestOptions = {}): Promise<IncomingMessage> {
+export async function openGet(socketPath: string, path: string, opts: ApiRequestOptions = {}): Promise<IncomingMessage> {
   const timeoutMs = opts.timeoutMs ?? 3000
+  // Loaded when first used: node:http costs milliseconds at every dockerd start that never asks the API.
+  const { request } = await import('node:http')
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, path, method: 'GET', headers: { host: 'docker' }, signal: opts.signal, timeout: timeoutMs }, resolve)
     req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer within ${timeoutMs} ms`)))
