@@ -97,6 +97,9 @@ export async function scale(): Promise<string> {
       const cmp = JSON.parse(execFileSync('ip', ['netns', 'exec', ns, node, '--input-type=module', '-e', LINK_COMPARE], { encoding: 'utf8', timeout: 120_000 }))
       if (!cmp.same || cmp.errors !== 0) throw new Error(`the netlink and sysfs readers differ on ${cmp.n} links (${cmp.errors} errors)`)
       row('`plan` (live netns)', `netns, readers agree on ${cmp.n} links`, n, measure(['ip', 'netns', 'exec', ns, node, wrapper, 'plan', ...env]))
+      // Before and after in one run: BENCH_BASELINE_BUNDLE=FILE (another build's bundle) on the same namespace.
+      const baseline = process.env.BENCH_BASELINE_BUNDLE
+      if (baseline && n[1] === 0) row(`\`plan\`, baseline bundle ${path.basename(path.dirname(path.dirname(baseline)))}`, 'the same netns', n, measure(['ip', 'netns', 'exec', ns, node, baseline, 'plan', ...env]))
     } finally {
       try { execFileSync('ip', ['netns', 'del', ns]) } catch { /* never made */ }
       fs.rmSync(file, { force: true })
