@@ -21,7 +21,8 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { MachineState, Plan } from '../src/model.js'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../test/e2e/lib/busybox-image.js'
-import { startDockerd, DOCKERD, type Dockerd } from '../test/e2e/lib/dockerd.js'
+import { startDockerd, type Dockerd } from '../test/e2e/lib/dockerd.js'
+import { anyEngine } from '../test/e2e/lib/engines.js'
 import { findLeftovers } from '../test/e2e/lib/leftovers.js'
 import { buildBlackHole, downloadInContainer, type BlackHole, type Download } from '../test/e2e/lib/topologies.js'
 
@@ -35,6 +36,10 @@ const DOWNLOAD_BYTES = Number(process.env.BENCH_DOWNLOAD_MIB ?? 512) * 1024 * 10
 const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4').split(',').map((x) => x.trim()))
 /** Nothing of ours may change the machine: the bench runs the wrapper for its start-up only. */
 const HANDS_OFF = { DOCKERD_AUTONET_NO_CLAMP_MSS: '1', DOCKERD_AUTONET_NO_CONNTRACK: '1', DOCKERD_AUTONET_NO_BRIDGE_MAC: '1' }
+
+/** The engine of parts 1-4 (the first of AUTONET_E2E_ENGINES, fetched by scripts/fetch-engines.sh). */
+const ENGINE = anyEngine()
+const DOCKERD = ENGINE.dockerd
 
 const progress = (s: string) => process.stderr.write(`bench: ${s}\n`)
 
@@ -331,8 +336,8 @@ async function downloads(wrapper: string[], made: Made): Promise<string> {
     const hP = await buildBlackHole({ fileBytes: DOWNLOAD_BYTES })
     holes.push(hP)
     for (const h of [hA, hP]) made.add(h)
-    const dA = await startDockerd({ netns: hA.topo.ns('pod'), topology: hA.topo, command: wrapper })
-    const dP = await startDockerd({ netns: hP.topo.ns('pod'), topology: hP.topo, extraArgs: [`--mtu=${hP.podMtu}`] })
+    const dA = await startDockerd({ engine: ENGINE, netns: hA.topo.ns('pod'), topology: hA.topo, command: wrapper })
+    const dP = await startDockerd({ engine: ENGINE, netns: hP.topo.ns('pod'), topology: hP.topo, extraArgs: [`--mtu=${hP.podMtu}`] })
     made.query.tmpDirs.push(dA.tmpDir, dP.tmpDir)
     for (const d of [dA, dP]) await ensureBusyboxImage(d)
     for (const [d, args] of [[dA, ['net1']], [dP, ['-o', `com.docker.network.driver.mtu=${hP.podMtu}`, 'net2']]] as const) {

@@ -12,7 +12,7 @@ import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { startDockerd, type Dockerd } from './lib/dockerd.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import type { Teardownable, Topology } from './lib/netns.js'
-import { requireE2E } from './lib/preflight.js'
+import { forEachEngine } from './lib/matrix.js'
 import { podBehindWan } from './lib/topologies.js'
 import { WRAPPER } from './lib/wrapper.js'
 
@@ -28,7 +28,7 @@ interface Cycle {
   after: string
 }
 
-if (requireE2E(t)) {
+forEachEngine(t, import.meta.url, (t, engine) => {
   t.setTimeout(300_000)
   const seen = newSeen()
 
@@ -80,7 +80,7 @@ if (requireE2E(t)) {
 
   t.test(`through the wrapper, br-ci keeps one MAC over ${CYCLES} container cycles`, async (t) => {
     const topo = await podWithBridge(t)
-    const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--bridge=br-ci'] })
+    const d = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--bridge=br-ci'] })
     seen.tmpDirs.push(d.tmpDir)
     const want = stableBridgeMac('br-ci', [])
     t.match(d.log(), `bridge br-ci: MAC pinned to ${want}`, 'the wrapper says what it did', { log: d.log() })
@@ -99,7 +99,7 @@ if (requireE2E(t)) {
 
   t.test('with --autonet-no-bridge-mac (the fix off) br-ci takes each new container\'s MAC', async (t) => {
     const topo = await podWithBridge(t)
-    const d = await startDockerd({
+    const d = await startDockerd({ engine,
       netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--bridge=br-ci', '--autonet-no-bridge-mac'],
     })
     seen.tmpDirs.push(d.tmpDir)
@@ -119,7 +119,7 @@ if (requireE2E(t)) {
 
   t.test('plain dockerd 20.10 gives docker0 an explicit MAC (nothing for us to pin)', async (t) => {
     const topo = await podWithBridge(t, false)
-    const d = await startDockerd({ netns: topo.ns('pod'), topology: topo })
+    const d = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo })
     seen.tmpDirs.push(d.tmpDir)
     const docker0 = await macOf(d, 'docker0')
     t.comment(`docker0 ${docker0.mac} addr_assign_type ${docker0.assign}`)
@@ -132,4 +132,4 @@ if (requireE2E(t)) {
   t.test('nothing is left behind', async (t) => {
     t.same(await findLeftovers(seen), [])
   })
-}
+})

@@ -19,7 +19,7 @@ import { sleep } from './lib/exec.js'
 import { conntrackList, runInNetns, showEntry, UDP_SENDER } from './lib/flows.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import type { Teardownable, Topology } from './lib/netns.js'
-import { requireE2E } from './lib/preflight.js'
+import { forEachEngine } from './lib/matrix.js'
 import { podBehindWan } from './lib/topologies.js'
 import { WRAPPER } from './lib/wrapper.js'
 
@@ -27,7 +27,7 @@ const POD_IP = '10.60.0.1'
 const SENDER = { ip: '10.60.0.2', port: 40514 }
 const HOST_PORT = 5514
 
-if (requireE2E(t)) {
+forEachEngine(t, import.meta.url, (t, engine) => {
   t.setTimeout(240_000)
   const seen = newSeen()
 
@@ -68,7 +68,7 @@ if (requireE2E(t)) {
   /** The whole scenario; returns what B received in `windowMs` after it started. */
   async function replaceUnderStream(t: Test, watch: boolean): Promise<{ d: Dockerd, topo: Topology, bReceived: number, entryAfter: string | undefined, bIp: string }> {
     const topo = await podAndLan(t)
-    const d = await startDockerd({
+    const d = await startDockerd({ engine,
       netns: topo.ns('pod'), topology: topo, command: WRAPPER,
       extraArgs: ['--userland-proxy=false', ...(watch ? ['--autonet-conntrack-watch'] : [])],
     })
@@ -134,4 +134,4 @@ if (requireE2E(t)) {
   t.test('nothing is left behind', async (t) => {
     t.same(await findLeftovers(seen), [])
   })
-}
+})

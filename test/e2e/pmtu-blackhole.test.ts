@@ -21,14 +21,14 @@ import t, { type Test } from 'tap'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { startDockerd, type Dockerd } from './lib/dockerd.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
-import { requireE2E } from './lib/preflight.js'
+import { forEachEngine } from './lib/matrix.js'
 import { buildBlackHole, downloadInContainer, type BlackHole, type BlackHoleOptions, type Download } from './lib/topologies.js'
 import { WRAPPER } from './lib/wrapper.js'
 
 /** Bound of each download; a completing one takes well under a second here. */
 const STALL_S = 20
 
-if (requireE2E(t)) {
+forEachEngine(t, import.meta.url, (t, engine) => {
   // Every bound inside is far smaller; this only keeps a wedged run from reaching tap's 600 s.
   t.setTimeout(360_000)
   const seen = newSeen()
@@ -41,7 +41,7 @@ if (requireE2E(t)) {
   }
 
   async function daemon(h: BlackHole, o: { autonet: boolean; extraArgs?: string[] }): Promise<Dockerd> {
-    const d = await startDockerd({
+    const d = await startDockerd({ engine,
       netns: h.topo.ns('pod'), topology: h.topo, command: o.autonet ? WRAPPER : undefined, extraArgs: o.extraArgs,
     })
     seen.tmpDirs.push(d.tmpDir)
@@ -151,4 +151,4 @@ if (requireE2E(t)) {
   t.test('nothing is left behind', async (t) => {
     t.same(await findLeftovers(seen), [], 'no namespaces, dirs, mounts, processes or cgroups')
   })
-}
+})

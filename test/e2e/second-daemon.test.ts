@@ -13,7 +13,7 @@ import { conntrackList } from './lib/flows.js'
 import { runInNetns } from './lib/flows.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import type { Teardownable } from './lib/netns.js'
-import { requireE2E } from './lib/preflight.js'
+import { forEachEngine } from './lib/matrix.js'
 import { podBehindWan } from './lib/topologies.js'
 import { WRAPPER } from './lib/wrapper.js'
 
@@ -27,7 +27,7 @@ http.createServer((req, res) => res.end('hello ' + req.socket.remoteAddress + '\
 })
 `
 
-if (requireE2E(t)) {
+forEachEngine(t, import.meta.url, (t, engine) => {
   t.setTimeout(300_000)
   const seen = newSeen()
 
@@ -53,7 +53,7 @@ if (requireE2E(t)) {
     const server = runInNetns(topo, 'wan', SERVER, [], 240)
     await server.waitFor(/^ready$/)
 
-    const d1 = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER })
+    const d1 = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: WRAPPER })
     seen.tmpDirs.push(d1.tmpDir)
     await ensureBusyboxImage(d1)
     const docker0 = await link(d1, 'docker0')
@@ -74,7 +74,7 @@ if (requireE2E(t)) {
     for (let i = 0; i < 25 && !before.includes('root:'); i++) { before = await published(); if (!before) await new Promise((r) => setTimeout(r, 200)) }
     t.match(before, /^root:/, 'wan reaches a port published by daemon 1')
 
-    const d2 = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--autonet-bridge=br-ci=10.99.0.1/24'] })
+    const d2 = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--autonet-bridge=br-ci=10.99.0.1/24'] })
     seen.tmpDirs.push(d2.tmpDir)
     // dockerd 20.10 flushes the DOCKER chains at start (removeIPChains), the other daemon's DNAT
     // rules included; the port still answers through docker-proxy (userland-proxy is on by default).
@@ -103,7 +103,7 @@ if (requireE2E(t)) {
     // Restart the second daemon: nothing to create, same MAC, no complaint.
     await d2.stop()
     t.same(await link(d1, 'br-ci'), { mac, assign: 3 }, 'br-ci outlives its daemon (dockerd does not delete a bridge given with --bridge)')
-    const d2b = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--autonet-bridge=br-ci=10.99.0.1/24'] })
+    const d2b = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--autonet-bridge=br-ci=10.99.0.1/24'] })
     seen.tmpDirs.push(d2b.tmpDir)
     t.match(d2b.log(), 'bridge br-ci exists with 10.99.0.1/24: nothing to create', 'restart: nothing to create', { log: ours(d2b) })
     t.notMatch(d2b.log(), /created bridge|added 10\.99/, 'nothing created or added')
@@ -120,7 +120,7 @@ if (requireE2E(t)) {
     const topo = await pod(t)
     await topo.addLink('pod', 'br-ci', 'bridge')
     await topo.addAddr('pod', 'br-ci', '10.98.0.1/24')
-    const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--autonet-bridge=br-ci=10.99.0.1/24'] })
+    const d = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--autonet-bridge=br-ci=10.99.0.1/24'] })
     seen.tmpDirs.push(d.tmpDir)
     t.match(d.log(), /dockerd-autonet: warn: --autonet-bridge=br-ci=10\.99\.0\.1\/24: br-ci exists with 10\.98\.0\.1\/24, not 10\.99\.0\.1\/24; dockerd uses it as it is/,
       'the warning names the bridge, the wanted and the existing address', { log: ours(d) })
@@ -136,4 +136,4 @@ if (requireE2E(t)) {
   t.test('nothing is left behind', async (t: Test) => {
     t.same(await findLeftovers(seen), [])
   })
-}
+})

@@ -13,14 +13,14 @@ import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { DockerdStartError, startDockerd, type Dockerd } from './lib/dockerd.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import type { Teardownable } from './lib/netns.js'
-import { requireE2E } from './lib/preflight.js'
+import { forEachEngine } from './lib/matrix.js'
 import { podBehindWan } from './lib/topologies.js'
 import { WRAPPER } from './lib/wrapper.js'
 
 const EGRESS_MTU = 1450
 const DECOY_MTU = 1280
 
-if (requireE2E(t)) {
+forEachEngine(t, import.meta.url, (t, engine) => {
   t.setTimeout(240_000)
   const seen = newSeen()
 
@@ -39,7 +39,7 @@ if (requireE2E(t)) {
 
   t.test(`through dockerd-autonet, containers get the egress MTU ${EGRESS_MTU}, not the decoy's ${DECOY_MTU} nor 1500`, async (t) => {
     const topo = await pod(t)
-    const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--debug'] })
+    const d = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--debug'] })
     seen.tmpDirs.push(d.tmpDir)
     t.equal(await containerMtu(d), String(EGRESS_MTU), 'container eth0 MTU', { log: d.log().slice(-3000) })
     const log = d.log()
@@ -53,7 +53,7 @@ if (requireE2E(t)) {
 
   t.test('daemon.json "mtu" is kept and --mtu is not passed (dockerd would refuse to start)', async (t) => {
     const topo = await pod(t)
-    const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, daemonJson: { mtu: 1400 } })
+    const d = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: WRAPPER, daemonJson: { mtu: 1400 } })
     seen.tmpDirs.push(d.tmpDir)
     t.equal(await containerMtu(d), '1400', 'container eth0 MTU comes from daemon.json')
     t.match(d.log(), 'mtu: keeping daemon.json "mtu": 1400')
@@ -67,7 +67,7 @@ if (requireE2E(t)) {
     seen.tmpDirs.push(tmpDir)
     fs.mkdirSync(path.join(tmpDir, 'etc-docker'))
     fs.writeFileSync(path.join(tmpDir, 'etc-docker', 'daemon.json'), '{\n  "mtu": 1400,\n  "debug": true,\n}\n')
-    const err = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, tmpDir, readyTimeoutMs: 20_000 })
+    const err = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: WRAPPER, tmpDir, readyTimeoutMs: 20_000 })
       .then(() => undefined, (e: unknown) => e)
     t.ok(err instanceof DockerdStartError, 'dockerd refuses the file itself')
     if (err instanceof DockerdStartError) {
@@ -79,4 +79,4 @@ if (requireE2E(t)) {
   t.test('nothing left behind', async (t) => {
     t.same(await findLeftovers(seen), [], 'no namespaces, dirs, mounts, processes or cgroups')
   })
-}
+})
