@@ -80,7 +80,7 @@ forEachEngine(t, import.meta.url, (t, engine) => {
     const ports = find(report, 'port', 'problem')
     t.equal(ports.length, 1, 'the running container\'s veth')
     t.match(ports[0], { subject: /^veth/, mtu: 1500 })
-    t.same(find(report, 'bridge-mac'), [], 'docker0 made by dockerd 20.10 has a fixed MAC (addr_assign_type 3)')
+    t.same(find(report, 'bridge-mac'), [], `docker0 made by ${engine.label} has a fixed MAC (addr_assign_type 3)`)
     const ct = find(report, 'conntrack', 'problem')
     t.equal(ct.length, 1, 'the gone container\'s flow')
     t.match(ct[0]?.message, new RegExp(`icmp ${goneIp!.replace(/\./g, '\\.')} -> 198\\.18\\.0\\.1`))
