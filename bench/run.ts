@@ -5,7 +5,8 @@
  *  2. memory the launcher leaves resident while dockerd runs;
  *  3. decision quality on every shared case (../shared/cases), against the naive strategies;
  *  4. download time in the PMTU black hole (test/e2e/lib/topologies.ts), against the
- *     hand-configured `dockerd --mtu=1450` that is the ceiling.
+ *     hand-configured `dockerd --mtu=1450` that is the ceiling;
+ *  5, 6. per engine (bench/engines.ts): time to a ready daemon, and the downloads of 4.
  *
  * Prints a Markdown report on stdout (progress on stderr); `npm run bench -- --write` also
  * writes it to BENCHMARKS.md. Needs root (namespaces, a real dockerd), like the e2e tests; it
@@ -23,6 +24,8 @@ import type { MachineState, Plan } from '../src/model.js'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../test/e2e/lib/busybox-image.js'
 import { startDockerd, type Dockerd } from '../test/e2e/lib/dockerd.js'
 import { anyEngine } from '../test/e2e/lib/engines.js'
+import { engineParts } from './engines.js'
+import { f1, f2, ratios, stats, table } from './stats.js'
 import { findLeftovers } from '../test/e2e/lib/leftovers.js'
 import { buildBlackHole, downloadInContainer, type BlackHole, type Download } from '../test/e2e/lib/topologies.js'
 
@@ -33,7 +36,7 @@ const RSS_RUNS = Number(process.env.BENCH_RSS_RUNS ?? 5)
 const DOWNLOAD_ROUNDS = Number(process.env.BENCH_DOWNLOAD_ROUNDS ?? 20)
 const DOWNLOAD_BYTES = Number(process.env.BENCH_DOWNLOAD_MIB ?? 512) * 1024 * 1024
 /** Which parts to run, e.g. BENCH_PARTS=3,4; default all. */
-const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4').split(',').map((x) => x.trim()))
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6').split(',').map((x) => x.trim()))
 /** Nothing of ours may change the machine: the bench runs the wrapper for its start-up only. */
 const HANDS_OFF = { DOCKERD_AUTONET_NO_CLAMP_MSS: '1', DOCKERD_AUTONET_NO_CONNTRACK: '1', DOCKERD_AUTONET_NO_BRIDGE_MAC: '1' }
 
@@ -42,23 +45,6 @@ const ENGINE = anyEngine()
 const DOCKERD = ENGINE.dockerd
 
 const progress = (s: string) => process.stderr.write(`bench: ${s}\n`)
-
-interface Stats { min: number; median: number; max: number; n: number }
-
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2
-  return { min: s[0], median, max: s[s.length - 1], n: s.length }
-}
-
-const f1 = (x: number) => x.toFixed(1)
-const f2 = (x: number) => x.toFixed(2)
-
-function table(head: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`
-  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n')
-}
 
 function sh(cmd: string, args: string[]): string {
   try { return execFileSync(cmd, args, { encoding: 'utf8', timeout: 10_000 }).trim() } catch { return '(unavailable)' }
@@ -304,12 +290,6 @@ function downloadFailed(s: Side, dl: Download): Error {
   return new Error(`${s.name}: download failed (docker run exit ${dl.runExit}, ${Math.round(dl.wallMs)} ms):\n${dl.output}\n--- daemon log (tail) ---\n${s.d.log().slice(-4000)}`)
 }
 
-/** `times` against the ceiling's: median of per-round ratios, and ratio of the minima. */
-function ratios(times: number[], ceiling: number[]): { paired: number; mins: number } {
-  const paired = stats(times.map((t, i) => t / ceiling[i])).median
-  return { paired, mins: stats(times).min / stats(ceiling).min }
-}
-
 function verdict(times: number[], ceiling: number[]): string {
   const r = ratios(times, ceiling)
   const within = (x: number) => (x <= 1.05 ? 'within' : 'NOT within')
@@ -442,6 +422,8 @@ async function main(): Promise<void> {
     }
     if (PARTS.has('3')) sections.push(await decisionQuality())
     if (PARTS.has('4')) sections.push(await downloads(wrapper, made))
+    // 5 (time to a ready daemon) and 6 (downloads), once per engine: bench/engines.ts.
+    sections.push(...await engineParts(PARTS, wrapper, made))
   } finally {
     fs.rmSync(stubDir, { recursive: true, force: true })
   }

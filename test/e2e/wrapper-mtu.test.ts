@@ -13,6 +13,7 @@ import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { DockerdStartError, startDockerd, type Dockerd } from './lib/dockerd.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import type { Teardownable } from './lib/netns.js'
+import { hasDefaultNetworkOpt } from './lib/engines.js'
 import { forEachEngine } from './lib/matrix.js'
 import { podBehindWan } from './lib/topologies.js'
 import { WRAPPER } from './lib/wrapper.js'
@@ -46,8 +47,12 @@ forEachEngine(t, import.meta.url, (t, engine) => {
     t.match(log, `dockerd-autonet: --mtu=${EGRESS_MTU}: egress eth0 via default route, mtu ${EGRESS_MTU}`, 'the reason line is logged')
     t.notMatch(log, /--mtu=1280/, 'the decoy is not taken')
     // The user's flags reached dockerd in order, ours after them.
-    const cmd = (await d.inside(['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline 2>/dev/null; echo; done | grep -E "^(/usr/sbin/)?dockerd " || true'])).stdout
-    t.match(cmd, new RegExp(`^(/usr/sbin/)?dockerd --data-root=\\S+ --exec-root=\\S+ --host=\\S+ --pidfile=\\S+ --cgroup-parent=\\S+ --debug --mtu=${EGRESS_MTU} *$`, "m"), 'dockerd argv: user flags, then --mtu', { cmd })
+    // The dockerd the wrapper found on PATH is the engine's (by name or by its full path).
+    const cmd = (await d.inside(['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline 2>/dev/null; echo; done | grep -E "^(\\S*/)?dockerd " || true'])).stdout
+    const self = `(${engine.dockerd.replace(/[.+]/g, '\\$&')}|dockerd)`
+    const tail = hasDefaultNetworkOpt(engine) ? ` --default-network-opt=bridge=com\\.docker\\.network\\.driver\\.mtu=${EGRESS_MTU}` : ''
+    t.match(cmd, new RegExp(`^${self} --data-root=\\S+ --exec-root=\\S+ --host=\\S+ --pidfile=\\S+ --cgroup-parent=\\S+ --debug --mtu=${EGRESS_MTU}${tail} *$`, "m"),
+      `dockerd argv: user flags, then --mtu${tail ? ' and --default-network-opt (Engine >= 24)' : ''}`, { cmd })
     await d.stop()
   })
 

@@ -31,6 +31,7 @@
  */
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { track, type Tracked } from './cleanup.js'
@@ -60,7 +61,7 @@ export interface StartDockerdOptions {
   topology?: Topology
   /** Register stop() as a tap teardown. */
   t?: Teardownable
-  /** Bound for `docker version` to answer; default 60 s. */
+  /** Bound for the API to answer GET /_ping; default 60 s. */
   readyTimeoutMs?: number
   /** Bound for the daemon to exit after SIGTERM before SIGKILL; default 20 s. */
   stopTimeoutMs?: number
@@ -94,6 +95,8 @@ export interface Dockerd {
   readonly pid: number
   /** Full argv that was launched after the namespace setup. */
   readonly argv: string[]
+  /** From spawning the command until the API first answered GET /_ping, ms (polled every 20 ms). */
+  readonly readyMs: number
   /** Settles when the spawned command exits. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   /** Runs the docker client against this daemon; never rejects on a non-zero exit. */
@@ -231,7 +234,7 @@ function tail(text: string, lines = 40): string {
 
 /**
  * Launches `command` (dockerd or a wrapper that execs it) in `netns` with per-instance
- * data-root/exec-root/socket/pidfile/cgroup-parent, and waits until `docker version` answers.
+ * data-root/exec-root/socket/pidfile/cgroup-parent, and waits until its API answers GET /_ping.
  * On failure the instance is removed and a {@link DockerdStartError} thrown.
  */
 export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> {
@@ -327,6 +330,7 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> 
   opts.t?.teardown(() => stop())
 
   const logFd = fs.openSync(logFile, 'a')
+  const spawnedAt = process.hrtime.bigint()
   try {
     const child = spawn('nsenter', [`--net=/run/netns/${opts.netns}`, '--',
       'unshare', '--mount', '--propagation', 'slave', '--',
@@ -352,9 +356,9 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> 
     fs.closeSync(logFd)
   }
 
-  // Wait for the API, failing early if the command dies.
+  // Wait for the API (GET /_ping answering OK, polled every 20 ms), failing early if the command dies.
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000)
-  let last: ExecResult | undefined
+  let last: string | undefined
   for (;;) {
     if (exitInfo) {
       await stop().catch(() => {})
@@ -362,16 +366,17 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> 
         `${command.join(' ')} exited (code ${exitInfo.code}, signal ${exitInfo.signal}) before its API answered\n${tail(log())}`,
         log(), exitInfo.code)
     }
-    last = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 5_000 })
-    if (last.exitCode === 0) break
+    last = await ping(socket)
+    if (last === 'OK') break
     if (Date.now() > deadline) {
       await stop().catch(() => {})
       throw new DockerdStartError(
-        `${command.join(' ')} did not answer on ${socket} within ${opts.readyTimeoutMs ?? 60_000} ms: ${last.stderr}\n${tail(log())}`,
+        `${command.join(' ')} did not answer on ${socket} within ${opts.readyTimeoutMs ?? 60_000} ms: ${last}\n${tail(log())}`,
         log(), null)
     }
-    await sleep(200)
+    await sleep(20)
   }
+  const readyMs = Number(process.hrtime.bigint() - spawnedAt) / 1e6
 
   // The spawned pid is past unshare by now; its mount namespace identifies the whole instance
   // (containerd and shims inherit it) even for processes whose command line does not name TMP.
@@ -385,8 +390,26 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> 
 
   return {
     netns: opts.netns, engine, tmpDir, socket, host: `unix://${socket}`, dataRoot, execRoot, etcDocker, logFile,
-    pid, argv, exited, docker, clientEnv, inside, log, stop,
+    pid, argv, readyMs, exited, docker, clientEnv, inside, log, stop,
   }
+}
+
+/**
+ * GET /_ping on the API socket (Docker Engine API, "Ping": answers "OK" once the daemon serves
+ * requests); resolves with the body, or with what went wrong (never rejects). Bounded to 2 s.
+ */
+function ping(socketPath: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath, path: '/_ping', timeout: 2_000 }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => { body += c })
+      res.on('end', () => resolve(res.statusCode === 200 ? body : `HTTP ${res.statusCode}: ${body}`))
+      res.on('error', (err) => resolve(err.message))
+    })
+    req.on('timeout', () => req.destroy(new Error('no answer within 2 s')))
+    req.on('error', (err) => resolve(err.message))
+  })
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
