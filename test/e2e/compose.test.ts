@@ -13,15 +13,12 @@
  *             the TCP downloads;
  *    both services complete with the server's SHA-256 and no packet reaches the hole.
  */
-import t, { type Test } from 'tap'
-import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
-import { composeUpInHole, CUT_BY_TIMEOUT, type ComposeResult } from './lib/clients.js'
-import { startDockerd, type Dockerd } from './lib/dockerd.js'
-import { hasDefaultNetworkOpt, type Engine } from './lib/engines.js'
+import t from 'tap'
+import { BUSYBOX_IMAGE } from './lib/busybox-image.js'
+import { composeUpInHole, holeAndDaemon, CUT_BY_TIMEOUT, type ComposeResult } from './lib/clients.js'
+import { hasDefaultNetworkOpt } from './lib/engines.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import { forEachEngine } from './lib/matrix.js'
-import { buildBlackHole, type BlackHole } from './lib/topologies.js'
-import { WRAPPER } from './lib/wrapper.js'
 
 const STALL_S = 20
 const SERVICES = ['onDefault', 'onSecond'] as const
@@ -30,20 +27,10 @@ forEachEngine(t, import.meta.url, (t, engine) => {
   t.setTimeout(240_000)
   const seen = newSeen()
 
-  async function holeAndDaemon(tt: Test, e: Engine, autonet: boolean): Promise<{ h: BlackHole; d: Dockerd }> {
-    const h = await buildBlackHole({ t: tt })
-    seen.netns.push(h.topo.prefix)
-    seen.tmpDirs.push(h.wwwDir)
-    const d = await startDockerd({ engine: e, netns: h.topo.ns('pod'), topology: h.topo, command: autonet ? WRAPPER : undefined })
-    seen.tmpDirs.push(d.tmpDir)
-    await ensureBusyboxImage(d)
-    return { h, d }
-  }
-
   const diag = (c: ComposeResult) => ({ output: c.output.slice(-2500), services: c.services, networkMtu: c.networkMtu })
 
   t.test(`plain ${engine.label}: docker compose up stalls on both project networks`, async (t) => {
-    const { h, d } = await holeAndDaemon(t, engine, false)
+    const { h, d } = await holeAndDaemon(t, engine, false, seen)
     const c = await composeUpInHole(d, h, { image: BUSYBOX_IMAGE, timeoutS: STALL_S, project: 'plain' })
     t.equal(c.exitCode, 0, 'compose up ran the project', diag(c))
     t.same(c.networkMtu, { default: null, second: null }, 'no MTU option on the project networks', diag(c))
@@ -62,7 +49,7 @@ forEachEngine(t, import.meta.url, (t, engine) => {
     ? `the project networks get mtu 1450 from --default-network-opt (Engine ${engine.major}.${engine.minor} >= 24)`
     : `the MSS clamp carries the project networks at 1500 (Engine ${engine.major}.${engine.minor} < 24)`
   t.test(`${engine.label} through dockerd-autonet: docker compose up completes on both project networks: ${path}`, async (t) => {
-    const { h, d } = await holeAndDaemon(t, engine, true)
+    const { h, d } = await holeAndDaemon(t, engine, true, seen)
     const c = await composeUpInHole(d, h, { image: BUSYBOX_IMAGE, timeoutS: STALL_S, project: 'autonet' })
     t.equal(c.exitCode, 0, 'compose up ran the project', diag(c))
     const mtu = hasDefaultNetworkOpt(engine) ? h.podMtu : 1500

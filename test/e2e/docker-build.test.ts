@@ -11,15 +11,11 @@
  *    image's /blob both match the server's file, and no packet reached the hole.
  * The RUN container sits on the default bridge for both builders, so it gets --mtu.
  */
-import t, { type Test } from 'tap'
-import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
-import { buildInHole, CUT_BY_TIMEOUT, type BuildResult, type Builder } from './lib/clients.js'
-import { startDockerd, type Dockerd } from './lib/dockerd.js'
-import type { Engine } from './lib/engines.js'
+import t from 'tap'
+import { BUSYBOX_IMAGE } from './lib/busybox-image.js'
+import { buildInHole, holeAndDaemon, CUT_BY_TIMEOUT, type BuildResult, type Builder } from './lib/clients.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import { forEachEngine } from './lib/matrix.js'
-import { buildBlackHole, type BlackHole } from './lib/topologies.js'
-import { WRAPPER } from './lib/wrapper.js'
 
 /** Bound of the RUN step's download; a completing one takes well under a second here. */
 const STALL_S = 20
@@ -29,20 +25,10 @@ forEachEngine(t, import.meta.url, (t, engine) => {
   t.setTimeout(300_000)
   const seen = newSeen()
 
-  async function holeAndDaemon(tt: Test, e: Engine, autonet: boolean): Promise<{ h: BlackHole; d: Dockerd }> {
-    const h = await buildBlackHole({ t: tt })
-    seen.netns.push(h.topo.prefix)
-    seen.tmpDirs.push(h.wwwDir)
-    const d = await startDockerd({ engine: e, netns: h.topo.ns('pod'), topology: h.topo, command: autonet ? WRAPPER : undefined })
-    seen.tmpDirs.push(d.tmpDir)
-    await ensureBusyboxImage(d)
-    return { h, d }
-  }
-
   const diag = (b: BuildResult) => ({ output: b.output.slice(-2500) })
 
   t.test(`plain ${engine.label}: docker build stalls in the black hole, legacy builder and BuildKit`, async (t) => {
-    const { h, d } = await holeAndDaemon(t, engine, false)
+    const { h, d } = await holeAndDaemon(t, engine, false, seen)
     for (const builder of BUILDERS) {
       const b = await buildInHole(d, h, { builder, image: BUSYBOX_IMAGE, timeoutS: STALL_S, tag: `stall-${builder}:1` })
       t.equal(b.mtu, 1500, `${builder}: the RUN container has dockerd's default MTU 1500`, diag(b))
@@ -55,7 +41,7 @@ forEachEngine(t, import.meta.url, (t, engine) => {
   })
 
   t.test(`${engine.label} through dockerd-autonet: docker build completes, legacy builder and BuildKit, checksum verified`, async (t) => {
-    const { h, d } = await holeAndDaemon(t, engine, true)
+    const { h, d } = await holeAndDaemon(t, engine, true, seen)
     t.match(d.log(), `dockerd-autonet: --mtu=${h.podMtu}: egress eth0`, 'the wrapper planned --mtu for the egress', { log: d.log().slice(-3000) })
     for (const builder of BUILDERS) {
       const b = await buildInHole(d, h, { builder, image: BUSYBOX_IMAGE, timeoutS: STALL_S, tag: `ok-${builder}:1` })

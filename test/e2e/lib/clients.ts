@@ -9,12 +9,32 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import { ensureBusyboxImage } from './busybox-image.js'
 import { shq } from './exec.js'
-import type { Dockerd } from './dockerd.js'
-import type { BlackHole } from './topologies.js'
+import { startDockerd, type Dockerd } from './dockerd.js'
+import type { Engine } from './engines.js'
+import type { Seen } from './leftovers.js'
+import type { Teardownable } from './netns.js'
+import { buildBlackHole, type BlackHole } from './topologies.js'
+import { WRAPPER } from './wrapper.js'
 
 /** Exit status of a command cut by busybox `timeout` (128 + SIGTERM). */
 export const CUT_BY_TIMEOUT = 143
+
+/**
+ * A fresh black hole (lib/topologies.ts) with one daemon of `engine` in its pod, plain or
+ * through dockerd-autonet, the busybox image imported; both recorded in `seen` for the file's
+ * final leftovers check and removed with the topology (registered on `t`).
+ */
+export async function holeAndDaemon(t: Teardownable, engine: Engine, autonet: boolean, seen: Seen): Promise<{ h: BlackHole; d: Dockerd }> {
+  const h = await buildBlackHole({ t })
+  seen.netns.push(h.topo.prefix)
+  seen.tmpDirs.push(h.wwwDir)
+  const d = await startDockerd({ engine, netns: h.topo.ns('pod'), topology: h.topo, command: autonet ? WRAPPER : undefined })
+  seen.tmpDirs.push(d.tmpDir)
+  await ensureBusyboxImage(d)
+  return { h, d }
+}
 
 export type Builder = 'legacy' | 'buildkit'
 
