@@ -112,8 +112,8 @@ export interface ComposeResult {
 /**
  * `docker compose up` of a project with service onDefault on the project's default network and
  * onSecond on the named network `second`, each reading its eth0 MTU, fetching the small file,
- * then the large one under `timeout timeoutS`; then reads the services' results from their
- * logs and the networks' MTU option, and takes the project down.
+ * then the large one under `timeout timeoutS`; then reads the services' results from up's
+ * attached output and the networks' MTU option, and takes the project down.
  */
 export async function composeUpInHole(d: Dockerd, h: BlackHole, o: { image: string; timeoutS: number; project: string }): Promise<ComposeResult> {
   const dir = path.join(d.tmpDir, `compose-${o.project}`)
@@ -132,20 +132,22 @@ export async function composeUpInHole(d: Dockerd, h: BlackHole, o: { image: stri
     services: { onDefault: service(), onSecond: service(['second']) },
     networks: { second: {} },
   }, null, 2))
-  const compose = (args: string[], timeoutMs = 60_000) => d.docker(['compose', '-f', path.join(dir, 'compose.yaml'), ...args], { cwd: dir, timeoutMs })
+  const compose = (args: string[], timeoutMs = 60_000) => d.docker(['compose', '--ansi', 'never', '-f', path.join(dir, 'compose.yaml'), ...args], { cwd: dir, timeoutMs })
   const t0 = process.hrtime.bigint()
   const up = await compose(['up', '--no-color'], (o.timeoutS + 120) * 1000)
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6
+  // Each service's lines come prefixed "onDefault-1  | ..." in up's attached output.
+  const kv = { onDefault: new Map<string, string>(), onSecond: new Map<string, string>() }
+  // eslint-disable-next-line no-control-regex
+  for (const raw of up.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split('\n')) {
+    const m = /^(onDefault|onSecond)-\d+\s*\|\s?([a-z0-9]+)=(.*)$/.exec(raw.trim())
+    if (m) kv[m[1] as 'onDefault' | 'onSecond'].set(m[2], m[3].trim())
+  }
   const services = {} as ComposeResult['services']
   for (const s of ['onDefault', 'onSecond'] as const) {
-    const logs = await compose(['logs', '--no-color', '--no-log-prefix', s])
-    const kv = new Map<string, string>()
-    for (const line of logs.stdout.split('\n')) {
-      const i = line.indexOf('=')
-      if (i > 0) kv.set(line.slice(0, i).trim(), line.slice(i + 1).trim())
-    }
-    const num = (k: string) => (kv.get(k) && Number.isFinite(Number(kv.get(k))) ? Number(kv.get(k)) : null)
-    services[s] = { mtu: num('mtu'), smallOk: kv.get('small') === h.smallText, exit: num('exit'), sha256: kv.get('sha256') || null }
+    const get = (k: string) => kv[s].get(k)
+    const num = (k: string) => (get(k) && Number.isFinite(Number(get(k))) ? Number(get(k)) : null)
+    services[s] = { mtu: num('mtu'), smallOk: get('small') === h.smallText, exit: num('exit'), sha256: get('sha256') || null }
   }
   const networkMtu = {} as ComposeResult['networkMtu']
   for (const n of ['default', 'second'] as const) {
