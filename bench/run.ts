@@ -5,7 +5,8 @@
  *  2. memory the launcher leaves resident while dockerd runs;
  *  3. decision quality on every shared case (../shared/cases), against the naive strategies;
  *  4. download time in the PMTU black hole (test/e2e/lib/topologies.ts), against the
- *     hand-configured `dockerd --mtu=1450` that is the ceiling.
+ *     hand-configured `dockerd --mtu=1450` that is the ceiling;
+ *  5, 6. per engine (bench/engines.ts): time to a ready daemon, and the downloads of 4.
  *
  * Prints a Markdown report on stdout (progress on stderr); `npm run bench -- --write` also
  * writes it to BENCHMARKS.md. Needs root (namespaces, a real dockerd), like the e2e tests; it
@@ -17,16 +18,20 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { DOCKERD } from '../test/e2e/lib/dockerd.js'
+import { anyEngine } from '../test/e2e/lib/engines.js'
 import { findLeftovers } from '../test/e2e/lib/leftovers.js'
 import { buildBlackHole } from '../test/e2e/lib/topologies.js'
 import { decisionQuality } from './decisions.js'
+import { engineParts } from './engines.js'
 import { downloads, Made } from './downloads.js'
 import { progress, ROOT, sh } from './report.js'
 import { startupAndMemory, STUB } from './startup.js'
 
-/** Which parts to run (BENCH_PARTS=1,3): 1+2 start-up and memory, 3 decisions, 4 downloads. */
-const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4').split(',').map((x) => x.trim()))
+/**
+ * Which parts to run (BENCH_PARTS=1,3): 1+2 start-up and memory, 3 decisions, 4 downloads,
+ * 5 time to a ready daemon and 6 downloads, per engine (bench/engines.ts).
+ */
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6').split(',').map((x) => x.trim()))
 
 // ---------------------------------------------------------------------------------------------
 
@@ -48,7 +53,7 @@ async function main(): Promise<void> {
     `- load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`,
     `- kernel: ${os.release()} (${os.arch()})`,
     `- node: ${process.version}`,
-    `- dockerd: ${sh(DOCKERD, ['--version'])}`,
+    `- dockerd (parts 1-4): ${sh(anyEngine().dockerd, ['--version'])}`,
     `- dockerd-autonet: ${pkg.version}, git ${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain']) ? ' + uncommitted changes' : ''}`,
     `- command: \`npm run bench${process.argv.includes('--write') ? ' -- --write' : ''}\`${Object.keys(process.env).filter((k) => k.startsWith('BENCH_')).map((k) => ` with ${k}=${process.env[k]}`).join('')}`,
   ]
@@ -70,6 +75,7 @@ async function main(): Promise<void> {
     }
     if (PARTS.has('3')) sections.push(await decisionQuality())
     if (PARTS.has('4')) sections.push(await downloads(wrapper, made))
+    sections.push(...await engineParts(PARTS, wrapper, made))
   } finally {
     fs.rmSync(stubDir, { recursive: true, force: true })
   }
