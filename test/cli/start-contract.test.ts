@@ -94,6 +94,13 @@ t.test('a trailing newline (YAML block scalar) does not turn the wrapper off; a 
   t.match(f.log.lines, ['dockerd-autonet: warn: unknown variable DOCKERD_AUTONET_NO_CLAMPMSS ignored (did you mean DOCKERD_AUTONET_NO_CLAMP_MSS?)'])
 })
 
+t.test('regression (fast-check on main, seed 42): DOCKERD_AUTONET_DRY_RUN="true\\n" is a dry run', async (t) => {
+  const f = fakes()
+  t.equal(await main([], { DOCKERD_AUTONET_DRY_RUN: 'true\n' }, f.deps), 0)
+  t.same(f.execs, [])
+  t.notOk(f.events.includes('apply'))
+})
+
 // --- property: the contract over generated argv and environments ---
 
 /** A piece of argv: the user's dockerd words, or ours (complete, good or bad). */
