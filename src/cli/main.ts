@@ -114,8 +114,9 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   const command = (argv: string[]) => [program, ...inv.leadArgs, ...argv]
   if (inv.ours.dryRun) {
     // Contract point 2: print, never apply, never exec.
-    deps.stdout(plan && !plan.error ? formatPlan(plan, userArgs, [program, ...inv.leadArgs])
-      : `${plan ? formatPlan(plan, userArgs, [program, ...inv.leadArgs]).replace(/^command: .*\n/m, '') : ''}command:  ${quoteCommand(command(fallback.args))}\n`)
+    // A plan with an error prints the command with the user's arguments: the fallback's.
+    deps.stdout(plan ? formatPlan(plan, plan.error ? fallback.args : userArgs, [program, ...inv.leadArgs])
+      : `command:  ${quoteCommand(command(fallback.args))}\n`)
     return 0
   }
   let args = fallback.args

@@ -82,6 +82,10 @@ t.test('a second daemon\'s bridge that cannot be made never yields a dockerd on 
   const own = fakes({ readState: async () => { throw new Error('x') } })
   await main(['--autonet-bridge=br-ci=10.99.0.1/24', '-b', 'br-mine'], {}, own.deps)
   t.same(own.execs, [['dockerd', '-b', 'br-mine']], 'the user\'s own --bridge wins')
+  const dry = fakes({ plan: (s) => ({ egress: 'eth0', mtu: 1450, args: [...s.argv!, '--mtu=1450'], warnings: [], reasons: [], error: 'overlaps the route 10.0.0.0/8', actions: [clamp] }) })
+  await main(['--autonet-dry-run', '--autonet-bridge=br-ci=10.0.0.1/24', '--debug'], {}, dry.deps)
+  t.match(dry.stdout(), /error: {4}overlaps the route 10.0.0.0\/8\n[^]*command: {2}dockerd --debug --bridge=br-ci\n$/, 'the dry run shows the same fallback')
+  t.same(dry.execs, [])
   const none = fakes()
   t.equal(await main(['--autonet-bridge=/x'], {}, none.deps), 2, 'no name at all: exit 2')
   t.same(none.execs, [])
@@ -106,7 +110,7 @@ t.test('regression (fast-check on main, seed 42): DOCKERD_AUTONET_DRY_RUN="true\
 /** A piece of argv: the user's dockerd words, or ours (complete, good or bad). */
 type Piece = { user: string[] } | { ours: string[], bad?: boolean, dry?: boolean }
 
-const userPiece: fc.Arbitrary<Piece> = fc.constantFrom(
+const userPiece: fc.Arbitrary<Piece> = fc.constantFrom<string[]>(
   ['--debug'], ['-H', 'fd://'], ['--mtu', '1400'], ['--registry-mirror=http://m'], ['-D'], ['--label', 'a b'],
   ['stray'], ['--'], ['--iptables=false'],
 ).map((user) => ({ user }))
