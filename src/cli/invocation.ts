@@ -270,7 +270,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'dry-run', describe: 'print the plan, its reasons and the final command; do not exec',
     set: (o, raw, from) => { o.dryRun = readSwitch(raw, from) } },
   { name: 'exec', value: 'CMD', describe: 'program to exec instead of dockerd when the arguments are flags',
-    set: (o, raw) => { o.exec = raw } },
+    set: (o, raw, from) => {
+      if (raw === '') throw new UsageError(`invalid value for ${from}: "" (expected a program, e.g. /usr/local/bin/dockerd)`)
+      o.exec = raw
+    } },
   { name: 'max-mtu', value: 'N', describe: 'highest MTU in bytes we set on our own (jumbo frames are opt-in)',
     set: (o, raw, from) => { o.plan.maxMtu = readMtu(raw, from) } },
   { name: 'mtu-scope', value: 'default-route|all-routes',

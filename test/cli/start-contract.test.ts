@@ -91,6 +91,13 @@ t.test('a second daemon\'s bridge that cannot be made never yields a dockerd on 
   t.same(none.execs, [])
 })
 
+t.test('an empty --autonet-exec= is a bad option: dockerd starts, not a program called ""', async (t) => {
+  const f = fakes()
+  await main(['--autonet-exec=', '--debug'], {}, f.deps)
+  t.same(f.execs, [['dockerd', '--debug']])
+  t.match(f.log.lines.join('\n'), /invalid value for --autonet-exec: ""/)
+})
+
 t.test('a trailing newline (YAML block scalar) does not turn the wrapper off; a misspelled variable is named', async (t) => {
   const f = fakes()
   await main(['--debug'], { DOCKERD_AUTONET_NO_CONNTRACK: '1\n', DOCKERD_AUTONET_NO_CLAMPMSS: '1' }, f.deps)
