@@ -11,7 +11,8 @@
  *    environment default; a valued one takes `=VALUE` or the next word (`--autonet-max-mtu 9000`,
  *    as a YAML list writes it). They are taken out; dockerd's argv stays exactly as given.
  * 2. A dry run, in any spelling (flag or variable, next to bad options too; a value that is not
- *    clearly false counts), execs nothing and applies nothing. It reads the machine as a real
+ *    clearly false counts, and so does a misspelt name whose closest option is the dry run),
+ *    execs nothing and applies nothing. It reads the machine as a real
  *    start would, which may run `dockerd --version` and, with --autonet-probe, ping.
  * 3. A mistake in our options or variables never stops dockerd and never becomes the program
  *    or one of its arguments: it is logged, and the program starts with the user's arguments.
@@ -365,7 +366,10 @@ function readOptionsLenient(flags: readonly string[], env: Env): OptionsRead {
     const from = flag.slice(0, eq < 0 ? undefined : eq)
     if (!spec) {
       const near = closest(from.slice('--autonet-'.length), OPTIONS.map((s) => s.name))
-      errors.push(`unknown option ${from} (${near ? `did you mean --autonet-${near}? ` : ''}see dockerd-autonet --help)`)
+      // A misspelt dry run is still meant as one: nothing may start on it.
+      const dry = near === 'dry-run' && !isClearlyFalse(eq < 0 ? 'true' : flag.slice(eq + 1))
+      if (dry) o.dryRun = true
+      errors.push(`unknown option ${from} (${near ? `did you mean --autonet-${near}? ` : ''}see dockerd-autonet --help)${dry ? '; taken as a dry run' : ''}`)
       continue
     }
     if (spec.value !== undefined && eq < 0) {
@@ -379,7 +383,9 @@ function readOptionsLenient(flags: readonly string[], env: Env): OptionsRead {
   const bridgeError = asked && bridge === null
     ? errors.find((e) => /autonet-bridge|AUTONET_BRIDGE/.test(e)) ?? '--autonet-bridge names no bridge'
     : null
-  return { ours: o, errors, warnings: unknownVariables(env), bridge, bridgeError }
+  const unknown = unknownVariables(env)
+  if (unknown.some((u) => u.dryRun) && !given.has('dry-run')) o.dryRun = true
+  return { ours: o, errors, warnings: unknown.map((u) => u.warning), bridge, bridgeError }
 }
 
 /** The interface name of an --autonet-bridge value, when it has one (`br-ci=…` or a bare `br-ci`). */
@@ -392,13 +398,21 @@ function isInterfaceName(name: string): boolean {
   return /^[^\s/:=]{1,15}$/.test(name) && name !== '.' && name !== '..'
 }
 
-/** A warning for every DOCKERD_AUTONET_* variable that is no option of ours, naming the closest one. */
-function unknownVariables(env: Env): string[] {
+/**
+ * A warning for every DOCKERD_AUTONET_* variable that is no option of ours, naming the closest
+ * one; a misspelt DOCKERD_AUTONET_DRY_RUN that is not clearly false still counts as a dry run.
+ */
+function unknownVariables(env: Env): { warning: string, dryRun: boolean }[] {
   const known = OPTIONS.map(envName)
   return Object.keys(env).filter((k) => k.startsWith('DOCKERD_AUTONET_') && !known.includes(k)).sort().map((k) => {
     const near = closest(k, known)
-    return `unknown variable ${k} ignored${near ? ` (did you mean ${near}?)` : ''}`
+    const dryRun = near === 'DOCKERD_AUTONET_DRY_RUN' && (env[k] ?? '').trim() !== '' && !isClearlyFalse(env[k]!)
+    return { warning: `unknown variable ${k} ${dryRun ? 'taken as a dry run' : 'ignored'}${near ? ` (did you mean ${near}?)` : ''}`, dryRun }
   })
+}
+
+function isClearlyFalse(raw: string): boolean {
+  return ['0', 'false', 'no', 'off'].includes(raw.trim().toLowerCase())
 }
 
 /** The candidate nearest to `word` by edit distance, if it is near enough to be a typo (at most a third of its length). */

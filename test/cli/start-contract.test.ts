@@ -91,6 +91,19 @@ t.test('a second daemon\'s bridge that cannot be made never yields a dockerd on 
   t.same(none.execs, [])
 })
 
+t.test('a misspelt dry run (flag or variable) is still a dry run: nothing starts', async (t) => {
+  for (const [argv, env] of [[['--autonet-dryrun', '--debug'], {}], [['--debug'], { DOCKERD_AUTONET_DRYRUN: '1' }], [['--debug'], { DOCKERD_AUTONET_DRY_RNU: 'true' }]] as [string[], Record<string, string>][]) {
+    const f = fakes()
+    t.equal(await main(argv, env, f.deps), 0)
+    t.same(f.execs, [], JSON.stringify([argv, env]))
+    t.notOk(f.events.includes('apply'))
+    t.match(f.log.lines.join('\n'), /taken as a dry run/)
+  }
+  const off = fakes()
+  await main(['--debug'], { DOCKERD_AUTONET_DRYRUN: '0' }, off.deps)
+  t.equal(off.execs.length, 1, 'a clearly false one is only warned about')
+})
+
 t.test('an empty --autonet-exec= is a bad option: dockerd starts, not a program called ""', async (t) => {
   const f = fakes()
   await main(['--autonet-exec=', '--debug'], {}, f.deps)
