@@ -98,9 +98,11 @@ t.test('a plan with an error: logged, nothing applied, the user\'s arguments unc
     plan: (s) => ({ egress: 'eth0', mtu: 1500, args: [...s.argv, '--bip=10.99.0.1/24'], warnings: [], reasons: [], error: '--autonet-bridge=br-ci=10.0.0.1/24 overlaps the route 10.0.0.0/8', actions: [clamp] }),
   })
   t.equal(await main(['--autonet-bridge=br-ci=10.0.0.1/24', '--debug'], {}, f.deps), 0)
-  t.same(f.execs, [['dockerd', '--debug']])
+  // A second daemon's bridge stays: dockerd uses br-ci or fails loudly, never lands on docker0.
+  t.same(f.execs, [['dockerd', '--debug', '--bridge=br-ci']])
   t.notOk(f.events.some((e) => e.startsWith('apply')))
   t.match(f.log.lines.join('\n'), /error: --autonet-bridge=br-ci=10.0.0.1\/24 overlaps the route 10.0.0.0\/8; starting dockerd with your arguments unchanged/)
+  t.match(f.log.lines.join('\n'), /keeping --bridge=br-ci \(--autonet-bridge\): a second daemon must not land on docker0/)
 })
 
 t.test('--autonet-dry-run: prints the plan and the final command; nothing applied or exec\'d', async (t) => {
