@@ -101,10 +101,10 @@ const DIND_BASE: Record<string, string> = {
 export const LAYOUTS = {
   /** Our Dockerfile: FROM docker:dind. */
   dind: { real: '/usr/local/bin/dockerd', files: DIND_BASE },
-  /** docker:dind-rootless: docker:dind plus rootlesskit in /usr/local/bin; the same entrypoint takes its rootless branch for a non-root uid. */
+  /** docker:dind-rootless: docker:dind plus rootlesskit in /usr/local/bin; the same entrypoint takes its rootless branch for a non-root uid (AUTONET_TEST_UID). */
   'dind-rootless': {
     real: '/usr/local/bin/dockerd',
-    files: { ...DIND_BASE, '/usr/local/bin/dockerd-entrypoint.sh': 'fixture:dockerd-entrypoint-rootless.sh', '/usr/local/bin/rootlesskit': STUB_ROOTLESSKIT },
+    files: { ...DIND_BASE, '/usr/local/bin/rootlesskit': STUB_ROOTLESSKIT },
   },
   /** image/drone/Dockerfile: FROM plugins/docker (docker:dind inside; drone-docker execs /usr/local/bin/dockerd). */
   drone: { real: '/usr/local/bin/dockerd', files: DIND_BASE },
