@@ -1,7 +1,7 @@
 /**
  * The docker:dind-rootless start-up chain, run for real against a stub tree of that image's
- * layout (lib/image-tree.ts 'dind-rootless') with dockerd-autonet installed as our Dockerfile
- * installs it (`--mode=path`): the entrypoint's rootless branch (a non-root uid) → rootlesskit
+ * layout (lib/image-tree.ts 'dind-rootless') with dockerd-autonet installed as
+ * image/rootless/Dockerfile installs it (`--mode=path`): the entrypoint's rootless branch (a non-root uid) → rootlesskit
  * (a stub that marks its child with ROOTLESSKIT_STATE_DIR, as the real one does) → docker-init
  * → `dockerd` by PATH = our shim → dockerd-autonet → the real dockerd, down to the argv it gets.
  * rootlesskit's API is served on the state dir's api.sock by this test.
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BUNDLE } from '../../src/install/layout.js'
 import { unixHttpServer } from '../helpers/unix-server.js'
-import { buildBundle, IMAGE_INSTALL_ARGS, makeTree, PATHS, SH, type Tree } from './lib/image-tree.js'
+import { buildBundle, makeTree, PATHS, SH, type Tree } from './lib/image-tree.js'
 
 let bundle = ''
 const work = mkdtempSync(join(tmpdir(), 'autonet-rootless-'))
@@ -55,7 +55,7 @@ const ENTRY = ['--host=unix:///run/user/1000/docker.sock', '--host=tcp://0.0.0.0
 const FIXES_ON = { DOCKERD_AUTONET_NO_CLAMP_MSS: '0', DOCKERD_AUTONET_NO_CONNTRACK: '0', DOCKERD_AUTONET_NO_BRIDGE_MAC: '0' }
 
 t.test('docker run --privileged docker:dind-rootless-based image: rootlesskit runs the chain, the wrapper plans rootless', async (t) => {
-  const tree = await makeTree('dind-rootless', bundle, IMAGE_INSTALL_ARGS.dind)
+  const tree = await makeTree('dind-rootless', bundle)
   t.teardown(tree.remove)
   const stateDir = await rootlesskitApi(t, 'slirp4netns')
   const env = rootlessEnv(tree, stateDir, { DOCKERD_ROOTLESS_ROOTLESSKIT_MTU: '1300' })
@@ -79,7 +79,7 @@ t.test('docker run --privileged docker:dind-rootless-based image: rootlesskit ru
 })
 
 t.test('the same machine with the fixes on: rootless withdraws what plain dind would plan, one reason each', async (t) => {
-  const tree = await makeTree('dind-rootless', bundle, IMAGE_INSTALL_ARGS.dind)
+  const tree = await makeTree('dind-rootless', bundle)
   t.teardown(tree.remove)
   const stateDir = await rootlesskitApi(t, 'slirp4netns')
   // An engine below 24 so that an egress under 1500 plans the MSS clamp whatever its version gate on newer engines.
@@ -98,7 +98,7 @@ t.test('the same machine with the fixes on: rootless withdraws what plain dind w
 })
 
 t.test('lxc-user-nic from rootlesskit\'s API: the plan warns that the black hole is back', async (t) => {
-  const tree = await makeTree('dind-rootless', bundle, IMAGE_INSTALL_ARGS.dind)
+  const tree = await makeTree('dind-rootless', bundle)
   t.teardown(tree.remove)
   const stateDir = await rootlesskitApi(t, 'lxc-user-nic')
   const p = await plan(tree, ENTRY, { ...rootlessEnv(tree, stateDir), ROOTLESSKIT_STATE_DIR: stateDir })

@@ -217,10 +217,11 @@ export function installArgs(text: string, where: string): string[] {
   return m[1].trim().split(/\s+/).filter(Boolean)
 }
 
-/** Our two images' install steps, as their Dockerfiles give them. */
+/** Our images' install steps, as their Dockerfiles give them. */
 export const IMAGE_INSTALL_ARGS = {
   dind: installArgs(readFileSync(join(REPO, 'Dockerfile'), 'utf8'), 'Dockerfile'),
   drone: installArgs(readFileSync(join(REPO, 'image/drone/Dockerfile'), 'utf8'), 'image/drone/Dockerfile'),
+  'dind-rootless': installArgs(readFileSync(join(REPO, 'image/rootless/Dockerfile'), 'utf8'), 'image/rootless/Dockerfile'),
 }
 
 /**
@@ -230,7 +231,7 @@ export const IMAGE_INSTALL_ARGS = {
  */
 export async function makeTree(layout: Layout, bundle: string, recipeArgs: string[] = []): Promise<Tree> {
   const tree = makeBaseTree(layout, bundle)
-  const args = layout === 'dind' || layout === 'drone' ? IMAGE_INSTALL_ARGS[layout] : recipeArgs
+  const args = layout === 'dind' || layout === 'drone' || layout === 'dind-rootless' ? IMAGE_INSTALL_ARGS[layout] : recipeArgs
   const r = await tree.autonet('install', args)
   if (r.exitCode !== 0) {
     tree.remove()
