@@ -2,7 +2,8 @@
  * Decision: the egress and the MTU containers get. The egress is resolved for both families as
  * the kernel would route a container packet (egress.ts); its MTU (or, with
  * --autonet-mtu-scope=all-routes, the smallest routed link's), lowered by a probe, is bounded
- * and planned as --mtu, unless the user chose an MTU, which is kept and checked (mtu.ts).
+ * and planned as --mtu, unless the user chose an MTU, which is kept and checked (mtu.ts). A
+ * rootless dockerd's containers get at most rootlesskit's MTU (rootless.ts).
  */
 import { DOCKER0_DEFAULT_BIP, isDockerBridgeName } from '../dockerd/bridges.js'
 import type { DockerdSettings } from '../dockerd/settings.js'
@@ -12,6 +13,7 @@ import { DOCKERD_DEFAULT_MTU } from '../net/mtu-limits.js'
 import { formatAddress, tryParsePrefix } from '../net/prefix.js'
 import { type ContainerPacket, type DefaultRouteLookup, resolveEgress } from './egress.js'
 import { allRoutesMtu, boundMtu, checkExplicitMtu, type Egress, egressMtu, withProbedPathMtu } from './mtu.js'
+import { detectRootless, withRootlessMtu } from './rootless.js'
 import { type PlanContext, step, type Step } from './step.js'
 
 /** The default routes of both families for container packets, and the egress they give. */
@@ -38,9 +40,10 @@ export function detectEgress(state: MachineState, settings: DockerdSettings, opt
   const v4 = resolveEgress(4, state.rules4, state.routes4 ?? [], links, containerPacket(4, settings, bridgeInUse, created?.cidr))
   const v6 = resolveEgress(6, state.rules6, state.routes6 ?? [], links, containerPacket(6, settings, bridgeInUse, null))
   const dockerBridges = new Set(links.filter((l) => isDockerBridgeName(l.name) || l.name === settings.bridge).map((l) => l.name))
-  const egress = withProbedPathMtu(opts.mtuScope === 'all-routes'
+  const path = withProbedPathMtu(opts.mtuScope === 'all-routes'
     ? allRoutesMtu(links, [...(state.routes4 ?? []), ...(state.routes6 ?? [])], dockerBridges)
     : egressMtu([v4, v6]), state.pmtu_probe)
+  const egress = withRootlessMtu(path, detectRootless(state, settings))
   return { v4, v6, dev: firstHop(v4) ?? firstHop(v6), egress }
 }
 
