@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url'
 import { resolveSettings } from '../src/dockerd/settings.js'
 import type { MachineState, Plan } from '../src/model.js'
 import { loadCases } from '../test/helpers/cases.js'
-import { ROOT, table } from './report.js'
+import { ROOT } from './report.js'
+import { table } from './stats.js'
 
 /** The MTU plain dockerd runs with for this state: the user's explicit one, else none chosen (null). */
 function plainDockerdMtu(state: MachineState): number | null {

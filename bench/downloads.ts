@@ -7,10 +7,15 @@ import os from 'node:os'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../test/e2e/lib/busybox-image.js'
 import { startDockerd, type Dockerd } from '../test/e2e/lib/dockerd.js'
 import { buildBlackHole, downloadInContainer, type BlackHole, type Download } from '../test/e2e/lib/topologies.js'
-import { f1, f2, progress, stats, table } from './report.js'
+import { progress } from './report.js'
+import { f1, f2, ratios, stats, table } from './stats.js'
+import { anyEngine } from '../test/e2e/lib/engines.js'
 
 const DOWNLOAD_ROUNDS = Number(process.env.BENCH_DOWNLOAD_ROUNDS ?? 20)
 const DOWNLOAD_BYTES = Number(process.env.BENCH_DOWNLOAD_MIB ?? 512) * 1024 * 1024
+
+/** The engine of part 4: the first of the fetched engines (scripts/fetch-engines.sh); part 6 runs every one. */
+const ENGINE = anyEngine()
 
 // ---------------------------------------------------------------------------------------------
 // 4. Downloads in the black hole
@@ -18,12 +23,6 @@ const DOWNLOAD_BYTES = Number(process.env.BENCH_DOWNLOAD_MIB ?? 512) * 1024 * 10
 
 function downloadFailed(s: Side, dl: Download): Error {
   return new Error(`${s.name}: download failed (docker run exit ${dl.runExit}, ${Math.round(dl.wallMs)} ms):\n${dl.output}\n--- daemon log (tail) ---\n${s.d.log().slice(-4000)}`)
-}
-
-/** `times` against the ceiling's: median of per-round ratios, and ratio of the minima. */
-function ratios(times: number[], ceiling: number[]): { paired: number; mins: number } {
-  const paired = stats(times.map((t, i) => t / ceiling[i])).median
-  return { paired, mins: stats(times).min / stats(ceiling).min }
 }
 
 function verdict(times: number[], ceiling: number[]): string {
@@ -52,8 +51,8 @@ export async function downloads(wrapper: string[], made: Made): Promise<string> 
     const hP = await buildBlackHole({ fileBytes: DOWNLOAD_BYTES })
     holes.push(hP)
     for (const h of [hA, hP]) made.add(h)
-    const dA = await startDockerd({ netns: hA.topo.ns('pod'), topology: hA.topo, command: wrapper })
-    const dP = await startDockerd({ netns: hP.topo.ns('pod'), topology: hP.topo, extraArgs: [`--mtu=${hP.podMtu}`] })
+    const dA = await startDockerd({ engine: ENGINE, netns: hA.topo.ns('pod'), topology: hA.topo, command: wrapper })
+    const dP = await startDockerd({ engine: ENGINE, netns: hP.topo.ns('pod'), topology: hP.topo, extraArgs: [`--mtu=${hP.podMtu}`] })
     made.query.tmpDirs.push(dA.tmpDir, dP.tmpDir)
     for (const d of [dA, dP]) await ensureBusyboxImage(d)
     for (const [d, args] of [[dA, ['net1']], [dP, ['-o', `com.docker.network.driver.mtu=${hP.podMtu}`, 'net2']]] as const) {

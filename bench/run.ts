@@ -6,11 +6,12 @@
  *  3. decision quality on every shared case (../shared/cases), against the naive strategies;
  *  4. download time in the PMTU black hole (test/e2e/lib/topologies.ts), against the
  *     hand-configured `dockerd --mtu=1450` that is the ceiling;
- *  5. scale: `plan` with 1k, 10k and 100k links, routes and rules (bench/scale.ts).
+ *  5, 6. per engine (bench/engines.ts): time to a ready daemon, and the downloads of 4;
+ *  7. scale: `plan` with 1k, 10k and 100k links, routes and rules (bench/scale.ts).
  *
  * `npm run bench -- --only startup,scale` runs only the parts named (startup = 1+2,
- * decisions = 3, downloads = 4, scale = 5); BENCH_PARTS=1,5 does the same by number. Only
- * part 4 starts real engines.
+ * decisions = 3, downloads = 4, engines = 5+6, scale = 7); BENCH_PARTS=1,7 does the same by
+ * number. Only parts 4, 5 and 6 start real engines.
  *
  * Prints a Markdown report on stdout (progress on stderr); `npm run bench -- --write` also
  * writes it to BENCHMARKS.md. Needs root (namespaces, a real dockerd), like the e2e tests; it
@@ -22,21 +23,22 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { DOCKERD } from '../test/e2e/lib/dockerd.js'
+import { anyEngine } from '../test/e2e/lib/engines.js'
 import { findLeftovers } from '../test/e2e/lib/leftovers.js'
 import { buildBlackHole } from '../test/e2e/lib/topologies.js'
 import { decisionQuality } from './decisions.js'
+import { engineParts } from './engines.js'
 import { downloads, Made } from './downloads.js'
 import { progress, ROOT, sh } from './report.js'
 import { scale } from './scale.js'
 import { startupAndMemory, STUB } from './startup.js'
 
-const PART_NAMES: Record<string, string[]> = { startup: ['1', '2'], decisions: ['3'], downloads: ['4'], scale: ['5'] }
+const PART_NAMES: Record<string, string[]> = { startup: ['1', '2'], decisions: ['3'], downloads: ['4'], engines: ['5', '6'], scale: ['7'] }
 
 /** Which parts to run: `--only NAME,…` (PART_NAMES), else BENCH_PARTS=1,3, else all. */
 function partsToRun(argv: string[]): Set<string> {
   const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='))
-  if (i === -1) return new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5').split(',').map((x) => x.trim()))
+  if (i === -1) return new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6,7').split(',').map((x) => x.trim()))
   const value = argv[i].startsWith('--only=') ? argv[i].slice('--only='.length) : argv[i + 1] ?? ''
   const out = new Set<string>()
   for (const name of value.split(',').map((x) => x.trim()).filter(Boolean)) {
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
     `- load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`,
     `- kernel: ${os.release()} (${os.arch()})`,
     `- node: ${process.version}`,
-    `- dockerd: ${sh(DOCKERD, ['--version'])}`,
+    `- dockerd (parts 1-4): ${sh(anyEngine().dockerd, ['--version'])}`,
     `- dockerd-autonet: ${pkg.version}, git ${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain']) ? ' + uncommitted changes' : ''}`,
     `- command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`${Object.keys(process.env).filter((k) => k.startsWith('BENCH_')).map((k) => ` with ${k}=${process.env[k]}`).join('')}`,
   ]
@@ -91,7 +93,8 @@ async function main(): Promise<void> {
     }
     if (PARTS.has('3')) sections.push(await decisionQuality())
     if (PARTS.has('4')) sections.push(await downloads(wrapper, made))
-    if (PARTS.has('5')) sections.push(await scale())
+    for (const s of await engineParts(PARTS, wrapper, made)) sections.push(s)
+    if (PARTS.has('7')) sections.push(await scale())
   } finally {
     fs.rmSync(stubDir, { recursive: true, force: true })
   }

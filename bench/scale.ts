@@ -1,5 +1,5 @@
 /**
- * Part 5 of `npm run bench`: what reading and planning cost on a big machine. `plan` runs on
+ * Part 7 of `npm run bench`: what reading and planning cost on a big machine. `plan` runs on
  * N links, N routes and N policy rules, next to `node -e 0`, with wall time and peak RSS
  * (GNU time's %e and %M).
  *
@@ -14,7 +14,8 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { f1, f2, progress, ROOT, stats, table } from './report.js'
+import { progress, ROOT } from './report.js'
+import { f1, f2, stats, table } from './stats.js'
 
 const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 3)
 const TIME = '/usr/bin/time'
@@ -73,7 +74,7 @@ const strip = JSON.stringify(a.links.map(({ addrs, ...l }) => l))
 process.stdout.write(JSON.stringify({ n: a.links.length, same: strip === JSON.stringify(b.links), errors: [...a.errors, ...b.errors].length }))
 `
 
-/** Part 5: the scale table. `node` is the launcher of every row (process.execPath). */
+/** Part 7: the scale table. `node` is the launcher of every row (process.execPath). */
 export async function scale(): Promise<string> {
   if (!fs.existsSync(TIME)) throw new Error(`${TIME} (GNU time) is needed for peak RSS: apt-get install time`)
   const node = process.execPath
@@ -117,7 +118,7 @@ export async function scale(): Promise<string> {
     }
   }
   return [
-    '## 5. Scale: links, routes and rules',
+    '## 7. Scale: links, routes and rules',
     '',
     '`plan` on a machine with N links (veth pairs, down), N host routes spread over N tables and',
     'N policy rules (each looking up its own table, none matching container traffic, so the walk',

@@ -5,8 +5,12 @@
 import { execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { DOCKERD } from '../test/e2e/lib/dockerd.js'
-import { f1, f2, progress, ROOT, stats, table } from './report.js'
+import { anyEngine } from '../test/e2e/lib/engines.js'
+import { progress, ROOT } from './report.js'
+import { f1, f2, stats, table } from './stats.js'
+
+/** The real dockerd whose `--version` answer the stub hands on (the first fetched engine). */
+const DOCKERD = anyEngine().dockerd
 
 const STARTUP_ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 30)
 const RSS_RUNS = Number(process.env.BENCH_RSS_RUNS ?? 5)

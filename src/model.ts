@@ -122,6 +122,23 @@ export interface PmtuProbe {
   note: string | null
 }
 
+/**
+ * rootlesskit, as the wrapper sees it from inside (src/read/sandbox.ts): present only when
+ * ROOTLESSKIT_STATE_DIR is set, which is how rootlesskit marks its child and how moby decides it
+ * runs rootless (moby daemon/internal/rootless: RunningWithRootlessKit).
+ */
+export interface RootlessKitFacts {
+  /** Its network driver, from its API (GET /v1/info on $ROOTLESSKIT_STATE_DIR/api.sock, networkDriver.driver; "" means --net=host); null when the API did not answer. */
+  net: string | null
+}
+
+/** A sandboxed runtime recognised by a marker it documents (src/read/sandbox.ts). */
+export interface SandboxFacts {
+  kind: 'gvisor' | 'sysbox' | 'kata'
+  /** The marker seen, for the reason line ("/proc/version has gVisor's fixed build string"). */
+  evidence: string
+}
+
 /** The machine-state snapshot (shared/cases/README.md). */
 export interface MachineState {
   links: Link[]
@@ -140,6 +157,12 @@ export interface MachineState {
   read_errors?: string[]
   /** Path-MTU probe result, present only with --autonet-probe; the planner plans at most its mtu. */
   pmtu_probe?: PmtuProbe | null
+  /** Effective uid of the wrapper; optional (older snapshots lack it). */
+  euid?: number | null
+  /** Present when the wrapper runs under rootlesskit; optional. */
+  rootlesskit?: RootlessKitFacts | null
+  /** Present when a sandboxed runtime (gVisor, Sysbox, Kata) was recognised; optional. */
+  sandbox?: SandboxFacts | null
   [extra: string]: unknown
 }
 

@@ -22,11 +22,15 @@ const USAGE = `Usage:
 
 Your dockerd flags reach dockerd untouched and in order (-H fd://, --mtu 1400, --);
 planned flags (--flag=value) are appended. --autonet-* options may stand anywhere among
-dockerd's flags and are taken out; the ones valued take VALUE after '=' only. Each has an
-environment default (DOCKERD_AUTONET_*, e.g. DOCKERD_AUTONET_MAX_MTU=9000,
-DOCKERD_AUTONET_DRY_RUN=1); a flag beats the environment, a switch takes =false to undo it.
+dockerd's flags and are taken out; the ones valued take VALUE after '=' or as the next word.
+Each has an environment default (DOCKERD_AUTONET_*, e.g. DOCKERD_AUTONET_MAX_MTU=9000,
+DOCKERD_AUTONET_DRY_RUN=1; values are trimmed); a flag beats the environment, a switch takes
+=false to undo it.
 plan, snapshot, doctor, install, uninstall, help and version count only as the first word (after --autonet-* options).
-If detection or planning fails, dockerd starts with your arguments unchanged.`
+A dry run execs nothing and changes nothing. If an option of ours is bad, or detection or
+planning fails, dockerd starts with your arguments unchanged (with --autonet-bridge: plus
+--bridge=NAME, never on docker0). Nothing is applied or appended when dockerd will refuse
+your arguments (a positional word) or the command is not dockerd.`
 
 const EPILOGUE = `Exit codes:
   run      dockerd's own exit code; 128+N when a signal N killed it
@@ -34,7 +38,8 @@ const EPILOGUE = `Exit codes:
   1        plan: the plan has an error (printed with the rest of the plan); doctor: problems found
   2        doctor: could not check (no dockerd in this network namespace, no interfaces readable)
   1        install: it did not take (a file operation or the dockerd --version check failed; undone)
-  2        usage error or bad input: bad --autonet-* value, unreadable or malformed --state FILE,
+  2        usage error or bad input: bad --autonet-* value of a subcommand, unreadable or malformed
+           --state FILE, --autonet-bridge naming no bridge (dockerd is not started),
            a tree install/uninstall cannot work on (the path is named; nothing changed)
   70       plan, snapshot, doctor, install: internal error (a bug; please report it)
   126/127  the command to exec is not executable / not found

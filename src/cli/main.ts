@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import { formatPlan, planJson, quoteCommand } from './format-plan.js'
-import { readInvocation, UsageError, type Env, type Invocation } from './invocation.js'
+import { fallbackArgs, readInvocation, UsageError, type Env, type Invocation } from './invocation.js'
 
 /** What main needs from the rest of the program; tests replace any of them. */
 export interface MainDeps {
@@ -82,7 +82,8 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
     throw err
   }
   const log = deps.log ?? createLogger(deps.stderr, inv.ours.debug)
-  if (inv.optionError) log.error(`${inv.optionError}; starting ${inv.program} with your arguments unchanged`)
+  for (const line of inv.warnings) log.warn(line)
+  if (inv.optionError) log.error(`${inv.optionError}; ${inv.ours.dryRun ? 'dry run: would start' : 'starting'} ${inv.program} with your arguments unchanged`)
   log.debug(`mode ${inv.mode}: ${quoteCommand([...(inv.program === null ? [] : [inv.program]), ...inv.dockerdArgs])}`)
   switch (inv.mode) {
     case 'run': return runWithPlan(inv, env, deps, log)
@@ -108,11 +109,17 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   } catch (err) {
     log.error(`detection failed: ${message(err)}; starting ${program} with your arguments unchanged`)
   }
+  // Stepping aside keeps the user's words, and a second daemon's bridge (invocation.ts, point 5).
+  const fallback = fallbackArgs(inv, daemonJson)
+  const command = (argv: string[]) => [program, ...inv.leadArgs, ...argv]
   if (inv.ours.dryRun) {
-    deps.stdout(plan ? formatPlan(plan, userArgs, [program]) : `command:  ${quoteCommand([program, ...userArgs])}\n`)
+    // Contract point 2: print, never apply, never exec.
+    // A plan with an error prints the command with the user's arguments: the fallback's.
+    deps.stdout(plan ? formatPlan(plan, plan.error ? fallback.args : userArgs, [program, ...inv.leadArgs])
+      : `command:  ${quoteCommand(command(fallback.args))}\n`)
     return 0
   }
-  let args = userArgs
+  let args = fallback.args
   if (plan) {
     for (const line of plan.reasons) log.info(line)
     for (const line of plan.warnings) log.warn(line)
@@ -129,15 +136,16 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
       args = plan.args
     }
   }
-  log.info(`starting: ${quoteCommand([program, ...args])}`)
-  if (!inv.ours.conntrackWatch) return deps.exec(program, args, { env, log })
+  if (args === fallback.args && fallback.note) log.warn(fallback.note)
+  log.info(`starting: ${quoteCommand(command(args))}`)
+  if (!inv.ours.conntrackWatch) return deps.exec(program, [...inv.leadArgs, ...args], { env, log })
   // The watch follows dockerd's events from this process, so dockerd runs as our child.
   const watch = await deps.conntrackWatch({ argv: args, daemonJson, log }).catch((err) => {
     log.warn(`conntrack watch not started: ${message(err)}`)
     return null
   })
   try {
-    return await deps.exec(program, args, { env, log, resident: watch !== null })
+    return await deps.exec(program, [...inv.leadArgs, ...args], { env, log, resident: watch !== null })
   } finally {
     await watch?.stop()
   }
@@ -146,13 +154,17 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
 /** A foreign command or --autonet-disable: exec exactly what was given. */
 async function execUnchanged(inv: Invocation, env: Env, deps: MainDeps, log: Logger): Promise<number> {
   const program = inv.program ?? 'dockerd'
-  const command = quoteCommand([program, ...inv.dockerdArgs])
+  const { args, note } = fallbackArgs(inv, null)
+  const command = quoteCommand([program, ...args])
   if (inv.ours.dryRun) {
     deps.stdout(`command:  ${command}\n`)
     return 0
   }
-  log.debug(`${inv.reason ?? 'pass-through'}: exec ${command} unchanged`)
-  return deps.exec(program, inv.dockerdArgs, { env, log })
+  if (note) log.warn(note)
+  // A reason that is not routine (dockerd will refuse a positional word) is worth a line without --autonet-debug.
+  if (inv.reason?.startsWith('dockerd takes no arguments') || inv.reason?.startsWith('not dockerd:')) log.warn(`${inv.reason}; exec ${command} unchanged`)
+  else log.debug(`${inv.reason ?? 'pass-through'}: exec ${command} unchanged`)
+  return deps.exec(program, args, { env, log })
 }
 
 /** `plan [--state FILE] [--json]` and `snapshot`: print, never exec. */

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { MachineState } from '../model.js'
+import { firstTooDeep, MAX_JSON_DEPTH } from '../json-depth.js'
 import { locateJsonError } from '../json-position.js'
 import { isObject, snapshotProblems } from '../snapshot/validate.js'
 import { UsageError } from './invocation.js'
@@ -15,7 +16,8 @@ import { UsageError } from './invocation.js'
  *
  * @param path file to read; a case file (`{"fixture": {...}, "expected": ...}`) is accepted too
  * @returns the snapshot as written (fields the reader did not know stay absent)
- * @throws UsageError naming the file: unreadable, not JSON (with line:column), or not a snapshot
+ * @throws UsageError naming the file: unreadable, not JSON (with line:column), nested deeper than
+ *   MAX_JSON_DEPTH (line:column), or not a snapshot
  *   (the first problems found by snapshotProblems, each naming its field)
  */
 export async function readStateFile(path: string): Promise<MachineState> {
@@ -25,6 +27,8 @@ export async function readStateFile(path: string): Promise<MachineState> {
   } catch (err) {
     throw new UsageError(`cannot read state file ${path}: ${(err as Error).message}`)
   }
+  const deep = firstTooDeep(text)
+  if (deep) throw new UsageError(`state file ${path}:${deep.line}:${deep.column}: nested deeper than ${MAX_JSON_DEPTH} levels; not a snapshot`)
   let value: unknown
   try {
     value = JSON.parse(text)

@@ -4,6 +4,7 @@
  * order mark is honoured, and an empty or whitespace-only file is an empty config.
  */
 import { readFile } from 'node:fs/promises'
+import { firstTooDeep, MAX_JSON_DEPTH } from '../json-depth.js'
 import { locateJsonError } from '../json-position.js'
 import { parseDockerdFlags } from './flags.js'
 
@@ -50,6 +51,7 @@ export function configFilePath(argv: string[]): string {
  * - malformed JSON → config null, error naming the file and the line:column (1-based) of the
  *   problem, e.g. "daemon.json: /etc/docker/daemon.json: invalid JSON at line 3, column 8: …".
  * - top level not an object → config null, error.
+ * - nested deeper than MAX_JSON_DEPTH (json-depth.ts) → config null, error with line:column.
  * - empty or whitespace-only → `{}` (dockerd treats it as an empty config).
  */
 export async function readDaemonConfig(path: string, opts: { explicit?: boolean } = {}): Promise<DaemonConfigRead> {
@@ -77,6 +79,8 @@ export async function readDaemonConfig(path: string, opts: { explicit?: boolean 
  */
 export function parseDaemonConfig(text: string, path: string): { config: DaemonJson | null, error: string | null } {
   if (text.trim() === '') return { config: {}, error: null }
+  const deep = firstTooDeep(text)
+  if (deep) return { config: null, error: `daemon.json: ${path}: nested deeper than ${MAX_JSON_DEPTH} levels at line ${deep.line}, column ${deep.column}; not read` }
   let value: unknown
   try {
     value = JSON.parse(text)

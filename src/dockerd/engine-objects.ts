@@ -24,7 +24,12 @@ export interface NetworkInfo {
   mtu: number | null
   /** IPAM subnets (CIDR). */
   subnets: string[]
+  /** The compose project that made it (label com.docker.compose.project); absent when none did. */
+  compose_project?: string
 }
+
+/** The label docker compose puts on the networks (and containers) of a project. */
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project'
 
 /** Containers and their addresses from a `GET /containers/json` answer. */
 export function parseContainers(json: unknown): ContainerInfo[] {
@@ -39,7 +44,7 @@ export function parseContainers(json: unknown): ContainerInfo[] {
   })
 }
 
-/** Networks from a `GET /networks` answer: bridge device, MTU option and subnets. */
+/** Networks from a `GET /networks` answer: bridge device, MTU option, subnets and compose project. */
 export function parseNetworks(json: unknown): NetworkInfo[] {
   if (!Array.isArray(json)) throw new Error('GET /networks: expected a list')
   return json.map((n: any) => {
@@ -48,7 +53,8 @@ export function parseNetworks(json: unknown): NetworkInfo[] {
     const driver = String(n?.Driver ?? '')
     const mtu = Number(opts[BRIDGE_MTU_OPTION])
     const named = typeof opts['com.docker.network.bridge.name'] === 'string' ? opts['com.docker.network.bridge.name'] : null
-    return {
+    const project = n?.Labels?.[COMPOSE_PROJECT_LABEL]
+    const info: NetworkInfo = {
       name: String(n?.Name ?? ''),
       id: id.slice(0, 12),
       driver,
@@ -56,6 +62,8 @@ export function parseNetworks(json: unknown): NetworkInfo[] {
       mtu: Number.isInteger(mtu) && mtu > 0 ? mtu : null,
       subnets: (Array.isArray(n?.IPAM?.Config) ? n.IPAM.Config : []).map((c: any) => c?.Subnet).filter((s: unknown): s is string => typeof s === 'string' && s !== ''),
     }
+    if (typeof project === 'string' && project !== '') info.compose_project = project
+    return info
   })
 }
 

@@ -40,10 +40,26 @@ const BOOLEAN_FLAGS = new Set([
  * A lone "--" ends flag parsing (pflag): what follows is not read as flags.
  */
 export function parseDockerdFlags(argv: readonly string[]): FlagUse[] {
+  return readDockerdArgv(argv).flags
+}
+
+/**
+ * The words of a dockerd argv that pflag leaves as arguments: neither a flag nor a flag's value,
+ * and everything after a lone "--". dockerd takes none (its cobra command is `Args: cli.NoArgs`:
+ * "dockerd: 'x' accepts no arguments"), so a non-empty answer means dockerd will refuse to start.
+ * A flag we do not know is given the benefit of the doubt: a word after it is its value.
+ */
+export function positionalArgs(argv: readonly string[]): string[] {
+  return readDockerdArgv(argv).positional
+}
+
+/** One walk over argv as pflag reads it: the flags, and the words left over as arguments. */
+function readDockerdArgv(argv: readonly string[]): { flags: FlagUse[], positional: string[] } {
   const uses: FlagUse[] = []
+  const positional: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i]
-    if (tok === '--') break
+    if (tok === '--') { positional.push(...argv.slice(i + 1)); break }
     if (tok.startsWith('--') && tok.length > 2) {
       const eq = tok.indexOf('=')
       const name = eq === -1 ? tok.slice(2) : tok.slice(2, eq)
@@ -57,19 +73,29 @@ export function parseDockerdFlags(argv: readonly string[]): FlagUse[] {
       continue
     }
     if (tok.startsWith('-') && tok.length > 1) {
-      const name = SHORTHANDS[tok[1]] ?? tok[1]
-      const rest = tok.slice(2)
-      if (BOOLEAN_FLAGS.has(name)) {
-        uses.push({ name, value: rest.startsWith('=') ? rest.slice(1) : 'true', index: i, text: tok })
-      } else if (rest.length > 0) {
-        uses.push({ name, value: rest.startsWith('=') ? rest.slice(1) : rest, index: i, text: tok })
-      } else if (i + 1 < argv.length) {
-        uses.push({ name, value: argv[i + 1], index: i, text: `${tok} ${argv[i + 1]}` })
-        i++
+      // pflag reads `-Dl debug` as -D, then -l with the next word: booleans may be grouped,
+      // the first shorthand that takes a value takes the rest of the word, or the next word.
+      for (let c = 1; c < tok.length; c++) {
+        const name = SHORTHANDS[tok[c]] ?? tok[c]
+        const rest = tok.slice(c + 1)
+        if (BOOLEAN_FLAGS.has(name)) {
+          if (rest.startsWith('=')) { uses.push({ name, value: rest.slice(1), index: i, text: tok }); break }
+          uses.push({ name, value: 'true', index: i, text: tok })
+          continue
+        }
+        if (rest.length > 0) {
+          uses.push({ name, value: rest.startsWith('=') ? rest.slice(1) : rest, index: i, text: tok })
+        } else if (i + 1 < argv.length) {
+          uses.push({ name, value: argv[i + 1], index: i, text: `${tok} ${argv[i + 1]}` })
+          i++
+        }
+        break
       }
+      continue
     }
+    positional.push(tok)
   }
-  return uses
+  return { flags: uses, positional }
 }
 
 function takesValue(name: string, next: string | undefined): boolean {
@@ -97,4 +123,27 @@ export function flagValues(uses: FlagUse[], name: string): string[] {
 /** pflag's boolean parsing (strconv.ParseBool). */
 export function isTrue(value: unknown): boolean {
   return value === true || (typeof value === 'string' && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value))
+}
+
+/**
+ * An integer flag value as pflag reads it: strconv.ParseInt(s, 0, 64) (pflag int.go). Base 0
+ * means Go's integer literal syntax: an optional sign, then `0x`/`0X` hex, `0o`/`0O` or a bare
+ * leading `0` octal (`01400` is 768), `0b`/`0B` binary, else decimal; `_` may separate digits
+ * (`1_400`). No blanks. Null when pflag would refuse it ("invalid argument … for --mtu").
+ */
+export function goParseInt(text: string): number | null {
+  const m = /^([+-]?)(0[xX]|0[oO]|0[bB]|0(?=[0-7_])|)([0-9a-fA-F_]+)$/.exec(text)
+  if (!m) return null
+  const [, sign, prefix, body] = m
+  if (prefix === '' && /^0./.test(body)) return null // "08": a leading 0 is octal, and 8 is no octal digit
+  const base = /^0[xX]$/.test(prefix) ? 16 : /^0[bB]$/.test(prefix) ? 2 : prefix === '' ? 10 : 8
+  // Go's underscoreOK: an underscore only between digits, or right after a base prefix.
+  const digits = prefix === '0' ? `0${body}` : body
+  if (digits.startsWith('_') && !(prefix !== '' && prefix !== '0')) return null
+  if (digits.endsWith('_') || digits.includes('__')) return null
+  const clean = body.replace(/_/g, '')
+  const valid = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ }[base]
+  if (!valid.test(clean)) return null
+  const n = Number.parseInt(clean, base) * (sign === '-' ? -1 : 1)
+  return Number.isSafeInteger(n) ? n : null
 }

@@ -8,13 +8,14 @@
  * Sources: dockerd reference ("Daemon configuration file"), moby cmd/dockerd/config*.go.
  */
 import type { DaemonJson } from './config-file.js'
-import { type FlagUse, flagValues, isTrue, lastFlagValue, parseDockerdFlags } from './flags.js'
+import { type FlagUse, flagValues, goParseInt, isTrue, lastFlagValue, parseDockerdFlags } from './flags.js'
 
 /** daemon.json / --default-network-opt key of the bridge driver's per-network MTU option. */
 export const BRIDGE_MTU_OPTION = 'com.docker.network.driver.mtu'
 
 /** An MTU the user set: its value in bytes (null when not an integer), as written, and where ("your --mtu=1400"). */
 export interface ExplicitMtu {
+  /** Bytes as dockerd reads them; 0 is dockerd's default (1500), below 0 dockerd refuses to start. */
   value: number | null
   raw: string
   source: string
@@ -97,7 +98,8 @@ export function mtuValue(v: unknown): number | null {
 
 function flagMtu(flags: FlagUse[]): ExplicitMtu | null {
   const flag = lastFlagValue(flags, 'mtu')
-  return flag ? { value: mtuValue(flag.value), raw: flag.value, source: `your ${flag.text}`, flag: flag.text } : null
+  // pflag reads --mtu with strconv.ParseInt(s, 0, 64): 0x578 is 1400, 01400 is octal 768.
+  return flag ? { value: goParseInt(flag.value), raw: flag.value, source: `your ${flag.text}`, flag: flag.text } : null
 }
 
 function fileMtu(daemonJson: DaemonJson | null): ExplicitMtu | null {

@@ -10,6 +10,8 @@
  * - drift: a dockerd started with an explicit MTU that no longer matches the egress: routes and
  *   links can change after dockerd started (moby PR #18108's objection to automatic MTU), or
  *   daemon.json changed since;
+ * - network: every user-defined bridge network whose MTU is above the egress MTU: a network
+ *   keeps the MTU it was created with (networks-check.ts);
  * - bridge / port: every docker bridge (docker0, br-*, the --bridge one) and each of its ports
  *   (the host ends of container veths) with its MTU, flagged when larger than the egress;
  * - bridge-mac: a docker bridge whose MAC is not fixed (addr_assign_type not 3) follows its
@@ -30,6 +32,7 @@ import { BRIDGE_MTU_OPTION, resolveSettings } from '../dockerd/settings.js'
 import { DEFAULT_PLAN_OPTIONS } from '../model.js'
 import { detectEgress, type Egress } from '../plan/index.js'
 import { checkConntrack } from './conntrack-check.js'
+import { checkNetworks } from './networks-check.js'
 import { defaultBridgeOf, readErrorsOf } from './facts.js'
 import type { Finding, RunningDockerd, Severity } from './types.js'
 
@@ -80,7 +83,7 @@ function defaultBridgeNetwork(d: RunningDockerd) {
 
 /**
  * Everything doctor has to say about this machine, in report order: links, egress, each
- * dockerd (MTU, drift, config conflicts, API), each docker bridge (MTU, MAC, ports),
+ * dockerd (MTU, drift, config conflicts, API, its networks), each docker bridge (MTU, MAC, ports),
  * conntrack, then the reader's own errors.
  */
 export function diagnose(state: MachineState, running: RunningDockerd[]): Finding[] {
@@ -106,8 +109,8 @@ export function diagnose(state: MachineState, running: RunningDockerd[]): Findin
       fix: 'run doctor where dockerd runs: inside the dind container (docker exec CONTAINER dockerd-autonet doctor) or in its pod or namespace',
     })
   }
-  // Loops, not push(...findings): thousands of bridges or stale entries overflow call arguments.
-  for (const d of running) for (const f of checkDockerd(d, egress)) out.push(f)
+  // Loops, not push(...findings): thousands of bridges, networks or stale entries overflow call arguments.
+  for (const d of running) for (const f of [...checkDockerd(d, egress), ...checkNetworks(d, egress)]) out.push(f)
   for (const f of checkBridges(links, running, egress)) out.push(f)
   for (const f of checkConntrack(state, running)) out.push(f)
   for (const e of state.read_errors ?? []) {

@@ -47,7 +47,7 @@ export type Severity = 'ok' | 'info' | 'warn' | 'problem' | 'unknown'
 
 /** Which check produced a finding. */
 export type Check =
-  | 'links' | 'egress' | 'dockerd' | 'mtu' | 'drift' | 'bridge' | 'port' | 'bridge-mac'
+  | 'links' | 'egress' | 'dockerd' | 'mtu' | 'drift' | 'network' | 'bridge' | 'port' | 'bridge-mac'
   | 'conntrack' | 'config-conflict' | 'api' | 'read'
 
 /** One line of the doctor's report. */

@@ -2,15 +2,18 @@
  * Decision: the egress and the MTU containers get. The egress is resolved for both families as
  * the kernel would route a container packet (egress.ts); its MTU (or, with
  * --autonet-mtu-scope=all-routes, the smallest routed link's), lowered by a probe, is bounded
- * and planned as --mtu, unless the user chose an MTU, which is kept and checked (mtu.ts).
+ * and planned as --mtu, unless the user chose an MTU, which is kept and checked (mtu.ts). A
+ * rootless dockerd's containers get at most rootlesskit's MTU (rootless.ts).
  */
 import { DOCKER0_DEFAULT_BIP, isDockerBridgeName } from '../dockerd/bridges.js'
 import type { DockerdSettings } from '../dockerd/settings.js'
 import type { MachineState, PlanOptions } from '../model.js'
 import type { Family } from '../net/family.js'
+import { DOCKERD_DEFAULT_MTU } from '../net/mtu-limits.js'
 import { formatAddress, tryParsePrefix } from '../net/prefix.js'
 import { type ContainerPacket, type DefaultRouteLookup, resolveEgress } from './egress.js'
 import { allRoutesMtu, boundMtu, checkExplicitMtu, type Egress, egressMtu, withProbedPathMtu } from './mtu.js'
+import { detectRootless, withRootlessMtu } from './rootless.js'
 import { type PlanContext, step, type Step } from './step.js'
 
 /** The default routes of both families for container packets, and the egress they give. */
@@ -37,9 +40,10 @@ export function detectEgress(state: MachineState, settings: DockerdSettings, opt
   const v4 = resolveEgress(4, state.rules4, state.routes4 ?? [], links, containerPacket(4, settings, bridgeInUse, created?.cidr))
   const v6 = resolveEgress(6, state.rules6, state.routes6 ?? [], links, containerPacket(6, settings, bridgeInUse, null))
   const dockerBridges = new Set(links.filter((l) => isDockerBridgeName(l.name) || l.name === settings.bridge).map((l) => l.name))
-  const egress = withProbedPathMtu(opts.mtuScope === 'all-routes'
+  const path = withProbedPathMtu(opts.mtuScope === 'all-routes'
     ? allRoutesMtu(links, [...(state.routes4 ?? []), ...(state.routes6 ?? [])], dockerBridges)
     : egressMtu([v4, v6]), state.pmtu_probe)
+  const egress = withRootlessMtu(path, detectRootless(state, settings))
   return { v4, v6, dev: firstHop(v4) ?? firstHop(v6), egress }
 }
 
@@ -52,7 +56,12 @@ export function egressMtuStep({ state, opts, settings, routes }: PlanContext): S
   if (dev && (isDockerBridgeName(dev) || dev === settings.bridge)) {
     warnings.push(`the default route leaves via ${dev}, the bridge containers sit on: their traffic would loop back to them; check the routes (ip route) before starting dockerd`)
   }
-  const explicit = settings.mtu
+  // dockerd reads an MTU of 0 as "not set": its default of 1500 (moby daemon/config: only a
+  // negative MTU is refused), so 0 is planned for like no MTU at all.
+  const explicit = settings.mtu?.value === 0 ? null : settings.mtu
+  if (settings.mtu?.value === 0) {
+    reasons.push(`mtu: ${settings.mtu.source} means dockerd's default (${DOCKERD_DEFAULT_MTU}); planning as if no MTU were set`)
+  }
   if (explicit) {
     warnings.push(...checkExplicitMtu(explicit, egress, settings.ipv6))
     reasons.push(`mtu: keeping ${explicit.source}` + (egress ? ` (${egress.reason})` : ''))
@@ -61,6 +70,11 @@ export function egressMtuStep({ state, opts, settings, routes }: PlanContext): S
   if (egress) {
     const bounded = boundMtu(egress, opts, settings.ipv6)
     warnings.push(...bounded.warnings)
+    if (settings.mtu?.flag === null && bounded.value < DOCKERD_DEFAULT_MTU) {
+      // daemon.json "mtu": 0: a --mtu flag would make dockerd refuse the file, so only the user can fix it.
+      warnings.push(`${settings.mtu.source} gives containers ${DOCKERD_DEFAULT_MTU}, more than the egress ${egress.dev} mtu ${egress.mtu}: ` +
+        `full-size packets will be lost; set "mtu": ${bounded.value} in daemon.json (--mtu cannot be passed while daemon.json sets "mtu")`)
+    }
     return step({ reasons, warnings, mtu: bounded.value, flags: [{ name: 'mtu', value: String(bounded.value), reason: bounded.reason }] })
   }
   const why = [v4, v6].map((e) => e.reason).join('; ')

@@ -17,11 +17,12 @@ import { bridgeStep } from './bridge.js'
 import { clampStep } from './clamp.js'
 import { conntrackStep } from './conntrack.js'
 import { detectEgress, egressMtuStep } from './egress-mtu.js'
+import { detectEnvironment, environmentStep, withoutSkippedActions } from './environment.js'
 import { networkMtuStep } from './network-mtu.js'
 import type { PlanContext, PlannedFlag, PlanStep } from './step.js'
 
 /** The decisions, in the order their reasons, warnings and actions appear in the plan. */
-const STEPS: readonly PlanStep[] = [egressMtuStep, networkMtuStep, clampStep, bridgeStep, conntrackStep]
+const STEPS: readonly PlanStep[] = [egressMtuStep, environmentStep, networkMtuStep, clampStep, bridgeStep, conntrackStep]
 
 /**
  * Plans dockerd's flags and the actions to take for `state`.
@@ -34,7 +35,8 @@ export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_P
   const argv = state.argv ?? []
   const settings = resolveSettings(argv, state.daemon_json ?? null)
   const routes = detectEgress(state, settings, opts)
-  const ctx: PlanContext = { state, opts, settings, routes }
+  const environment = detectEnvironment(state, settings)
+  const ctx: PlanContext = { state, opts, settings, routes, environment }
   const start: Plan = {
     egress: routes.dev, mtu: null, args: [], reasons: [], actions: [], error: null,
     warnings: [...(state.read_errors ?? []), ...conflictWarnings(settings)],
@@ -52,12 +54,14 @@ export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_P
       error: sofar.error ?? s.error ?? null,
     }
   }, start)
+  // Whichever step planned them: actions this environment cannot or need not carry out go.
+  const allowed = withoutSkippedActions(plan.actions, environment)
   const passed = passableFlags(flags, settings)
   // Ours go after the user's flags, before a `--` that ends them.
   const args = [...argv]
   const end = args.indexOf('--')
   args.splice(end === -1 ? args.length : end, 0, ...passed.ours)
-  return { ...plan, args, reasons: [...plan.reasons, ...passed.reasons] }
+  return { ...plan, args, actions: allowed.actions, reasons: [...plan.reasons, ...allowed.reasons, ...passed.reasons] }
 }
 
 /** The planned flags that may be passed (never what daemon.json sets), as `--name=value`, each with its reason line. */

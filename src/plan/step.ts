@@ -6,6 +6,7 @@
 import type { DockerdSettings } from '../dockerd/settings.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { EgressRoutes } from './egress-mtu.js'
+import type { Environment } from './environment.js'
 
 /** A dockerd flag a step wants passed (`--name=value`), and why; the fold drops it when daemon.json sets its key. */
 export interface PlannedFlag {
@@ -27,12 +28,13 @@ export interface Step {
   mtu?: number | null
 }
 
-/** What every step decides from: the snapshot, our options, dockerd's settings and the egress routes. */
+/** What every step decides from: the snapshot, our options, dockerd's settings, the egress routes and where dockerd runs. */
 export interface PlanContext {
   state: MachineState
   opts: PlanOptions
   settings: DockerdSettings
   routes: EgressRoutes
+  environment: Environment
 }
 
 /** A decision: a pure function of the context and the plan so far (earlier steps' results). */

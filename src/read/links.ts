@@ -4,7 +4,7 @@
  * Link field but two, and sysfs is asked only for those, only where a decision needs them:
  * `addr_assign_type` of bridges (the MAC pin) and DEVTYPE of links without a driver kind (a NIC
  * or Wi-Fi card; a handful on any machine). Reading every link's dozen sysfs files instead cost
- * 13 s and 660 MiB with 10,000 links (BENCHMARKS.md, part 5).
+ * 13 s and 660 MiB with 10,000 links (BENCHMARKS.md, part 7).
  *
  * When `ip` gives no JSON (busybox) the whole of sysfs is the fallback (sysfs-links.ts), with
  * the same Link fields and values; links then carry no `addrs`.

@@ -12,6 +12,7 @@ import { readDockerdVersion } from './dockerd-version.js'
 import { readRoutes, readRules } from './routes.js'
 import { defaultRunner, type Runner } from '../tools/runner.js'
 import { readLinks } from './links.js'
+import { readSandbox, type SandboxRead } from './sandbox.js'
 
 
 export interface ReadMachineStateOptions {
@@ -39,6 +40,12 @@ export interface ReadMachineStateOptions {
   probeHost?: string | null
   /** The path-MTU prober (tests replace it); default probePathMtu with `run`. */
   probe?: (host: string) => Promise<PmtuProbe>
+  /** procfs root for the sandbox markers (src/read/sandbox.ts); default /proc. */
+  proc?: string
+  /** Effective uid to record; default process.geteuid(). */
+  euid?: number | null
+  /** Asks rootlesskit's API (tests replace it); default GET /v1/info on its unix socket. */
+  rootlesskitInfo?: (socket: string) => Promise<unknown>
 }
 
 /**
@@ -52,7 +59,8 @@ export interface ReadMachineStateOptions {
  * starts "daemon.json:" and names the file and position). `read_errors` is always present.
  *
  * Besides the contract fields the snapshot carries `daemon_json_path`: the file daemon_json
- * came from (or would have), so warnings can name it.
+ * came from (or would have), so warnings can name it; and, optional in the contract, `euid`,
+ * `rootlesskit` (under rootlesskit only) and `sandbox` (gVisor, Sysbox, Kata; sandbox.ts).
  */
 export async function readMachineState(opts: ReadMachineStateOptions): Promise<MachineState> {
   const run = opts.run ?? defaultRunner
@@ -62,7 +70,9 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
   const unexpected: string[] = []
   const guard = guardInto(unexpected)
 
-  const [links, routes4, routes6, rules4, rules6, daemon, conntrack, version] = await Promise.all([
+  const env = opts.env ?? process.env
+  const noSandbox: SandboxRead = { euid: null, rootlesskit: null, sandbox: null, errors: [] }
+  const [links, routes4, routes6, rules4, rules6, daemon, conntrack, version, where] = await Promise.all([
     guard('links', () => readLinks(run, opts.sysClassNet), { links: [], errors: [] }),
     guard('routes4', () => readRoutes(4, run, opts.procNet), { routes: [], errors: [] }),
     guard('routes6', () => readRoutes(6, run, opts.procNet), { routes: [], errors: [] }),
@@ -77,6 +87,7 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
       : opts.withVersion === false
       ? Promise.resolve(undefined)
       : guard('dockerd_version', () => readDockerdVersion(opts.dockerdCommand ?? 'dockerd', 2000, opts.run), null),
+    guard('sandbox', () => readSandbox({ proc: opts.proc, env, euid: opts.euid, rootlesskitInfo: opts.rootlesskitInfo }), noSandbox),
   ])
 
   const readErrors = [
@@ -87,6 +98,7 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
     ...rules6.errors,
     ...(daemon.error ? [daemon.error] : []),
     ...(conntrack?.errors ?? []),
+    ...where.errors,
     ...unexpected,
   ]
   if (version === null) readErrors.push(`dockerd_version: no version from \`${opts.dockerdCommand ?? 'dockerd'} --version\`; dockerd version unknown`)
@@ -98,9 +110,12 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
     daemon_json: daemon.config,
     daemon_json_path: daemon.path,
     argv,
-    env: snapshotEnv(opts.env ?? process.env),
+    env: snapshotEnv(env),
     read_errors: readErrors,
   }
+  if (where.euid !== null) state.euid = where.euid
+  if (where.rootlesskit) state.rootlesskit = where.rootlesskit
+  if (where.sandbox) state.sandbox = where.sandbox
   if (rules4.rules) state.rules4 = rules4.rules
   if (rules6.rules) state.rules6 = rules6.rules
   if (conntrack?.entries) state.conntrack = conntrack.entries

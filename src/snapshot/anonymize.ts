@@ -95,7 +95,8 @@ export function anonymizeState(state: MachineState, opts: AnonymizeOptions = {})
 
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(state)) {
-    if (k === 'dockerd_version' || k === 'daemon_json_path') out[k] = v
+    // Where it runs (uid, rootlesskit's driver, a sandbox marker) names no host, link or address.
+    if (k === 'dockerd_version' || k === 'daemon_json_path' || k === 'euid' || k === 'rootlesskit' || k === 'sandbox') out[k] = v
     else if (k === 'argv') out[k] = anonymizeArgv(v as string[], (s, hn) => text(s, hn))
     else out[k] = walk(v, null, false)
   }

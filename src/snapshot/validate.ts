@@ -60,8 +60,24 @@ export function snapshotProblems(value: unknown): string[] {
   if ('env' in value && value.env !== undefined && !(isObject(value.env) && Object.values(value.env).every((v) => typeof v === 'string'))) {
     out.push(`env: expected an object of strings, got ${show(value.env)}`)
   }
+  if ('euid' in value && value.euid !== undefined && value.euid !== null && !(Number.isInteger(value.euid) && (value.euid as number) >= 0)) {
+    out.push(`euid: expected a uid (an integer >= 0) or null, got ${show(value.euid)}`)
+  }
+  if ('rootlesskit' in value && value.rootlesskit !== undefined && value.rootlesskit !== null) {
+    const r = value.rootlesskit
+    if (!isObject(r)) out.push(`rootlesskit: expected {net} or null, got ${show(r)}`)
+    else if (r.net !== undefined && r.net !== null && typeof r.net !== 'string') out.push(`rootlesskit.net: expected a driver name or null, got ${show(r.net)}`)
+  }
+  if ('sandbox' in value && value.sandbox !== undefined && value.sandbox !== null) {
+    const b = value.sandbox
+    if (!isObject(b) || !SANDBOX_KINDS.includes(b.kind as string) || typeof b.evidence !== 'string') {
+      out.push(`sandbox: expected {kind: ${SANDBOX_KINDS.map((k) => `"${k}"`).join(' | ')}, evidence: string} or null, got ${show(b)}`)
+    }
+  }
   return out
 }
+
+const SANDBOX_KINDS: readonly string[] = ['gvisor', 'sysbox', 'kata']
 
 function list(value: Obj, key: string, out: string[], each: (item: Obj, at: string) => void): void {
   if (!(key in value) || value[key] === undefined) return

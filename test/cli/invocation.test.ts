@@ -15,8 +15,10 @@ t.test('routing table: argv forms', async (t) => {
       { mode: 'run', command: ['dockerd-entrypoint.sh'], dockerdArgs: ['--registry-mirror=x'], subcommandArgs: [] }],
     [['-H', 'fd://', '--autonet-max-mtu=9000', '--mtu', '1400'],
       { mode: 'run', command: ['dockerd'], dockerdArgs: ['-H', 'fd://', '--mtu', '1400'], subcommandArgs: [] }],
+    // After `--` pflag reads arguments, and dockerd takes none: it will refuse, so nothing is planned.
     [['--autonet-debug', '--', '--debug', '--autonet-dry-run'],
-      { mode: 'run', command: ['dockerd'], dockerdArgs: ['--', '--debug'], subcommandArgs: [] }],
+      { mode: 'exec', command: ['dockerd'], dockerdArgs: ['--', '--debug'], subcommandArgs: [] }],
+    [['--debug', '--'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['--debug', '--'], subcommandArgs: [] }],
     [['--autonet-exec=/opt/dockerd', '--debug'], { mode: 'run', command: ['/opt/dockerd'], dockerdArgs: ['--debug'], subcommandArgs: [] }],
     [['--autonet-disable', '-H', 'fd://'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['-H', 'fd://'], subcommandArgs: [] }],
     [['sh', '-c', 'echo --autonet-debug', '--autonet-debug'],
@@ -39,7 +41,18 @@ t.test('routing table: argv forms', async (t) => {
     [['dockerd', '--validate', '--config-file=/x.json'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['--validate', '--config-file=/x.json'], subcommandArgs: [] }],
     [['--version=true'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['--version=true'], subcommandArgs: [] }],
     [['--debug', '--version=false'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['--debug', '--version=false'], subcommandArgs: [] }],
-    [['dockerd', 'plan'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['plan'], subcommandArgs: [] }],
+    // A positional word: dockerd refuses it ("accepts no arguments"), so nothing is applied or appended.
+    [['dockerd', 'plan'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['plan'], subcommandArgs: [] }],
+    [['--debug', 'stray'], { mode: 'exec', command: ['dockerd'], dockerdArgs: ['--debug', 'stray'], subcommandArgs: [] }],
+    [['-Dl', 'debug'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['-Dl', 'debug'], subcommandArgs: [] }],
+    [['--mtu', '1400', '-H', 'fd://', '--some-new-flag', 'x'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['--mtu', '1400', '-H', 'fd://', '--some-new-flag', 'x'], subcommandArgs: [] }],
+    // Our valued options take the next word too (a YAML list writes ["--autonet-max-mtu", "9000"]).
+    [['--autonet-max-mtu', '9000', '--debug'], { mode: 'run', command: ['dockerd'], dockerdArgs: ['--debug'], subcommandArgs: [] }],
+    [['--debug', '--autonet-exec', '/opt/dockerd', '-H', 'fd://'], { mode: 'run', command: ['/opt/dockerd'], dockerdArgs: ['--debug', '-H', 'fd://'], subcommandArgs: [] }],
+    // The dind entrypoint reaches dockerd only with flags or `dockerd` first; else it execs its arguments.
+    [['dockerd-entrypoint.sh', 'dockerd', '--debug'], { mode: 'run', command: ['dockerd-entrypoint.sh'], dockerdArgs: ['--debug'], subcommandArgs: [] }],
+    [['dockerd-entrypoint.sh'], { mode: 'run', command: ['dockerd-entrypoint.sh'], dockerdArgs: [], subcommandArgs: [] }],
+    [['dockerd-entrypoint.sh', 'docker', 'info'], { mode: 'exec', command: ['dockerd-entrypoint.sh'], dockerdArgs: ['docker', 'info'], subcommandArgs: [] }],
   ]
   for (const [argv, want] of rows) t.same(shape(readInvocation(argv, {})), want, JSON.stringify(argv))
 })
@@ -92,8 +105,9 @@ t.test('bad values: a UsageError (exit 2) naming the flag or variable and the va
     [['--autonet-max-mtu=500'], {}, /--autonet-max-mtu: "500" \(expected an MTU in bytes, an integer from 576 to 65535\)/],
     [['--autonet-max-mtu=65536'], {}, /--autonet-max-mtu: "65536"/],
     [['--autonet-max-mtu=1e3'], {}, /--autonet-max-mtu: "1e3"/],
-    [['--autonet-max-mtu'], {}, /--autonet-max-mtu needs a value: --autonet-max-mtu=N/],
-    [['--autonet-max-mtu', '9000'], {}, /--autonet-max-mtu needs a value/],
+    [['--autonet-max-mtu'], {}, /--autonet-max-mtu needs a value: --autonet-max-mtu=N or --autonet-max-mtu N/],
+    [['--autonet-max-mtu', '--debug'], {}, /--autonet-max-mtu needs a value/],
+    [['--autonet-max-mtu', 'jumbo'], {}, /--autonet-max-mtu: "jumbo"/],
     [[], { DOCKERD_AUTONET_MAX_MTU: 'jumbo' }, /DOCKERD_AUTONET_MAX_MTU: "jumbo"/],
     [['--autonet-mtu-scope=everything'], {}, /--autonet-mtu-scope: "everything" \(expected default-route or all-routes\)/],
     [['--autonet-dry-run=maybe'], {}, /--autonet-dry-run: "maybe" \(expected true or false/],
@@ -102,10 +116,8 @@ t.test('bad values: a UsageError (exit 2) naming the flag or variable and the va
     [[], { DOCKERD_AUTONET_DOCKERD_VERSION: 'latest' }, /DOCKERD_AUTONET_DOCKERD_VERSION: "latest" \(expected an engine version/],
     [['--autonet-bridge=br-ci=10.99.0.1'], {}, /"10.99.0.1" is not an address with a prefix length/],
     [['--autonet-bridge=br-ci=10.99.0.1/33'], {}, /is not an address with a prefix length/],
-    [['--autonet-bridge=a-very-long-bridge-name=10.99.0.1/24'], {}, /"a-very-long-bridge-name" is not an interface name/],
-    [['--autonet-bridge=br/x=10.99.0.1/24'], {}, /is not an interface name/],
     [['--autonet-mtu=1400'], {}, /unknown option --autonet-mtu \(see dockerd-autonet --help\)/],
-    [['--debug', '--autonet-dryrun'], {}, /unknown option --autonet-dryrun/],
+    [['--debug', '--autonet-dryrun'], {}, /unknown option --autonet-dryrun \(did you mean --autonet-dry-run\? see dockerd-autonet --help\)/],
   ]
   for (const [argv, env, message] of bad) {
     const what = JSON.stringify([argv, env])
@@ -116,11 +128,45 @@ t.test('bad values: a UsageError (exit 2) naming the flag or variable and the va
     }
     // Where dockerd is to start, a bad option must not block it: exec unchanged, error carried.
     const r = readInvocation(argv, env)
-    const rest = argv.filter((a) => !a.startsWith('--autonet-'))
-    // After our leading options a word is a program of its own (`--autonet-max-mtu 9000`: "9000").
-    const [command, args] = rest[0] !== undefined && !rest[0].startsWith('-') ? [rest[0], rest.slice(1)] : ['dockerd', rest]
-    t.match(r, { mode: 'exec', program: command, optionError: message }, `run ${what}`)
-    t.same(r.dockerdArgs, args, 'the user\'s own arguments, ours taken out')
+    // Our words (a valued option's next word included) never become the program or its arguments.
+    const rest = argv.filter((a, i) => !a.startsWith('--autonet-') && !(a === 'jumbo' && i > 0))
+    t.match(r, { mode: 'exec', program: 'dockerd', optionError: message }, `run ${what}`)
+    t.same(r.dockerdArgs, rest, 'the user\'s own arguments, ours taken out')
+  }
+})
+
+t.test('--autonet-bridge naming no bridge: dockerd does not start on docker0 (exit 2); a readable name is kept', async (t) => {
+  for (const argv of [['--autonet-bridge=a-very-long-bridge-name=10.99.0.1/24'], ['--autonet-bridge=br/x=10.99.0.1/24'], ['--autonet-bridge=', '--debug'], ['--autonet-bridge']]) {
+    t.throws(() => readInvocation(argv, {}), /not starting dockerd: without its own bridge a second daemon would share docker0/, JSON.stringify(argv))
+  }
+  t.throws(() => readInvocation([], { DOCKERD_AUTONET_BRIDGE: '=10.99.0.1/24' }), /DOCKERD_AUTONET_BRIDGE.*not starting dockerd/)
+  // A name without a usable CIDR: dockerd is told the bridge, and uses it or fails loudly.
+  t.match(readInvocation(['--autonet-bridge=br-ci', '--debug'], {}), { mode: 'exec', bridge: 'br-ci', dockerdArgs: ['--debug'], optionError: /expected NAME=CIDR/ })
+  t.match(readInvocation(['--autonet-bridge=br-ci=10.99.0.1/24', '--autonet-max-mtu=x'], {}), { mode: 'exec', bridge: 'br-ci' })
+  // Not dockerd: nothing of ours matters, the program runs.
+  t.match(readInvocation(['sh', '-c', 'true'], { DOCKERD_AUTONET_BRIDGE: '=x' }), { mode: 'exec', program: 'sh' })
+})
+
+t.test('values are trimmed; an unknown DOCKERD_AUTONET_* variable is a warning naming the closest option', async (t) => {
+  const r = readInvocation(['--debug'], { DOCKERD_AUTONET_MAX_MTU: '9000\n', DOCKERD_AUTONET_NO_CONNTRACK: ' 1 ', DOCKERD_AUTONET_MAXMTU: '9000', DOCKERD_AUTONET_ZZZZZZZZZZZZ: '1' })
+  t.match(r, { mode: 'run', ours: { plan: { maxMtu: 9000, conntrackCleanup: false } } })
+  t.same(r.warnings, [
+    'unknown variable DOCKERD_AUTONET_MAXMTU ignored (did you mean DOCKERD_AUTONET_MAX_MTU?)',
+    'unknown variable DOCKERD_AUTONET_ZZZZZZZZZZZZ ignored',
+  ])
+  t.equal(readInvocation(['--autonet-max-mtu= 1400 '], {}).ours.plan.maxMtu, 1400)
+  t.equal(readInvocation([], { DOCKERD_AUTONET_DRY_RUN: '  ' }).ours.dryRun, false, 'blank counts as unset')
+})
+
+t.test('a dry run stays a dry run next to bad options, and an unreadable dry-run value counts as one', async (t) => {
+  for (const [argv, env] of [
+    [['--autonet-dry-run', '--autonet-max-mtu=abc'], {}],
+    [['--autonet-max-mtu=abc'], { DOCKERD_AUTONET_DRY_RUN: '1' }],
+    [['--autonet-bogus'], { DOCKERD_AUTONET_DRY_RUN: 'true' }],
+    [['--autonet-dry-run=maybe'], {}],
+    [[], { DOCKERD_AUTONET_DRY_RUN: 'yes please' }],
+  ] as [string[], Record<string, string>][]) {
+    t.match(readInvocation(argv, env), { mode: 'exec', ours: { dryRun: true } }, JSON.stringify([argv, env]))
   }
 })
 

@@ -98,9 +98,11 @@ t.test('a plan with an error: logged, nothing applied, the user\'s arguments unc
     plan: (s) => ({ egress: 'eth0', mtu: 1500, args: [...s.argv, '--bip=10.99.0.1/24'], warnings: [], reasons: [], error: '--autonet-bridge=br-ci=10.0.0.1/24 overlaps the route 10.0.0.0/8', actions: [clamp] }),
   })
   t.equal(await main(['--autonet-bridge=br-ci=10.0.0.1/24', '--debug'], {}, f.deps), 0)
-  t.same(f.execs, [['dockerd', '--debug']])
+  // A second daemon's bridge stays: dockerd uses br-ci or fails loudly, never lands on docker0.
+  t.same(f.execs, [['dockerd', '--debug', '--bridge=br-ci']])
   t.notOk(f.events.some((e) => e.startsWith('apply')))
   t.match(f.log.lines.join('\n'), /error: --autonet-bridge=br-ci=10.0.0.1\/24 overlaps the route 10.0.0.0\/8; starting dockerd with your arguments unchanged/)
+  t.match(f.log.lines.join('\n'), /keeping --bridge=br-ci \(--autonet-bridge\): a second daemon must not land on docker0/)
 })
 
 t.test('--autonet-dry-run: prints the plan and the final command; nothing applied or exec\'d', async (t) => {
@@ -192,6 +194,29 @@ t.test('plan --state with the real planner on a case file', async (t) => {
   const printed = JSON.parse(f.stdout())
   t.equal(printed.egress, expected.egress)
   t.equal(printed.mtu, expected.mtu)
+})
+
+t.test('plan --state replays where dockerd ran: a gVisor or rootless snapshot withdraws the clamp, an older snapshot plans it', async (t) => {
+  const file = new URL('01-arc-dind-pod-eth0-1450.json', CASES).pathname
+  const fixture = { ...JSON.parse(readFileSync(file, 'utf8')).fixture, dockerd_version: '20.10.24' }
+  const run = async (extra: Record<string, unknown>) => {
+    const dir = t.testdir({ 'state.json': JSON.stringify({ ...fixture, ...extra }) })
+    const f = fakes({ plan: undefined })
+    t.equal(await main(['plan', '--state', `${dir}/state.json`, '--json'], {}, f.deps), 0)
+    return JSON.parse(f.stdout()) as Plan
+  }
+  const plain = await run({})
+  t.ok(plain.actions.some((a) => a.type === 'clamp-mss'), 'without the fields (an older snapshot): the clamp is planned')
+  const gvisor = await run({ sandbox: { kind: 'gvisor', evidence: '/proc/gvisor exists (runsc --gvisor-marker-file)' } })
+  t.notOk(gvisor.actions.some((a) => a.type === 'clamp-mss'))
+  t.match(gvisor.reasons.join('\n'), /gVisor .*not clamping TCP MSS/)
+  t.equal(gvisor.mtu, plain.mtu, '--mtu kept')
+  const rootless = await run({ euid: 0, rootlesskit: { net: 'slirp4netns' } })
+  t.same(rootless.actions, [])
+  const bad = t.testdir({ 'state.json': JSON.stringify({ ...fixture, sandbox: { kind: 'vm' } }) })
+  const f = fakes({ plan: undefined })
+  t.equal(await main(['plan', '--state', `${bad}/state.json`, '--json'], {}, f.deps), 2, 'a bad sandbox field is bad input')
+  t.match(f.log.lines.join('\n'), /sandbox: expected \{kind/)
 })
 
 t.test('plan: human summary; -- ARGS replace the snapshot\'s argv; exit 1 when the plan has an error', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { flagValues, lastFlagValue, parseDockerdFlags } from '../../src/dockerd/flags.js'
+import { flagValues, goParseInt, lastFlagValue, parseDockerdFlags, positionalArgs } from '../../src/dockerd/flags.js'
 
 t.test('every spelling of a value flag is found, with its value', async (t) => {
   const cases: [string[], string, string][] = [
@@ -32,4 +32,23 @@ t.test('an unknown flag takes the next token only when it is not a flag', async 
 
 t.test('"--" ends flag parsing', async (t) => {
   t.same(parseDockerdFlags(['--debug', '--', '--mtu=1400']).map((u) => u.name), ['debug'])
+})
+
+t.test('goParseInt reads integers as pflag does (strconv.ParseInt(s, 0, 64))', async (t) => {
+  const rows: [string, number | null][] = [
+    ['1400', 1400], ['0x578', 1400], ['0X578', 1400], ['01400', 768], ['0o2570', 1400], ['0b10101111000', 1400],
+    ['1_400', 1400], ['0x_578', 1400], ['+1400', 1400], ['-1', -1], ['0', 0],
+    ['08', null], ['1__400', null], ['_1400', null], ['1400_', null], [' 1400', null], ['1400 ', null], ['14OO', null], ['', null], ['0x', null], ['1.4e3', null],
+  ]
+  for (const [text, want] of rows) t.equal(goParseInt(text), want, JSON.stringify(text))
+})
+
+t.test('positionalArgs: the words dockerd will refuse (it takes no arguments)', async (t) => {
+  t.same(positionalArgs(['--debug', 'stray']), ['stray'])
+  t.same(positionalArgs(['-D', 'x']), ['x'], 'a boolean shorthand takes no value')
+  t.same(positionalArgs(['-Dl', 'debug', '-H', 'fd://', '--mtu', '1400', '--label', 'a b']), [], 'grouped shorthands, value flags')
+  t.same(positionalArgs(['--new-flag', 'value']), [], 'an unknown flag gets the benefit of the doubt')
+  t.same(positionalArgs(['--debug', '--']), [])
+  t.same(positionalArgs(['--debug', '--', '-x', 'y']), ['-x', 'y'])
+  t.same(positionalArgs(['-']), ['-'])
 })

@@ -11,13 +11,13 @@ import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { DockerdStartError, startDockerd, type Dockerd } from './lib/dockerd.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import type { Teardownable } from './lib/netns.js'
-import { requireE2E } from './lib/preflight.js'
+import { forEachEngine } from './lib/matrix.js'
 import { podBehindWan } from './lib/topologies.js'
 
 const EGRESS_MTU = 1450
 const DECOY_MTU = 1280
 
-if (requireE2E(t)) {
+forEachEngine(t, import.meta.url, (t, engine) => {
   // Every bound inside is far smaller; this only keeps a wedged run from reaching tap's 600 s.
   t.setTimeout(180_000)
   const seen = newSeen()
@@ -46,7 +46,7 @@ if (requireE2E(t)) {
   t.test(`dockerd --mtu=${EGRESS_MTU} gives containers eth0 MTU ${EGRESS_MTU}`, async (t) => {
     const topo = await pod(t)
     const d = await timed(t, 'dockerd start', () =>
-      startDockerd({ netns: topo.ns('pod'), topology: topo, extraArgs: [`--mtu=${EGRESS_MTU}`] }))
+      startDockerd({ engine, netns: topo.ns('pod'), topology: topo, extraArgs: [`--mtu=${EGRESS_MTU}`] }))
     seen.tmpDirs.push(d.tmpDir)
 
     // What the wrapper will read must be the namespace's links, not the host's.
@@ -66,7 +66,7 @@ if (requireE2E(t)) {
 
   t.test('plain dockerd gives containers 1500 whatever the egress MTU (the bug)', async (t) => {
     const topo = await pod(t)
-    const d = await timed(t, 'dockerd start', () => startDockerd({ netns: topo.ns('pod'), topology: topo }))
+    const d = await timed(t, 'dockerd start', () => startDockerd({ engine, netns: topo.ns('pod'), topology: topo }))
     seen.tmpDirs.push(d.tmpDir)
     t.equal(await containerMtu(t, d), '1500', 'container eth0 MTU', { log: d.log().slice(-4000) })
     // Left running on purpose: topology teardown must stop it before removing the namespaces.
@@ -76,7 +76,7 @@ if (requireE2E(t)) {
     const topo = await pod(t)
     const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `dan-${topo.id}-f`))
     seen.tmpDirs.push(tmpDir)
-    const err = await startDockerd({
+    const err = await startDockerd({ engine,
       netns: topo.ns('pod'), topology: topo, tmpDir,
       command: ['sh', '-c', 'echo "cannot start: $1" >&2; exit 3', 'fake-dockerd'],
       readyTimeoutMs: 10_000,
@@ -92,4 +92,4 @@ if (requireE2E(t)) {
   t.test('harness leaves nothing behind', async (t) => {
     t.same(await findLeftovers(seen), [], 'no namespaces, dirs, mounts, processes or cgroups')
   })
-}
+})

@@ -20,13 +20,13 @@ import { startDockerd, type Dockerd } from './lib/dockerd.js'
 import { run } from './lib/exec.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import type { Teardownable } from './lib/netns.js'
-import { requireE2E } from './lib/preflight.js'
+import { forEachEngine } from './lib/matrix.js'
 import { podBehindWan } from './lib/topologies.js'
 import { BIN } from './lib/wrapper.js'
 
 const EGRESS_MTU = 1450
 
-if (requireE2E(t)) {
+forEachEngine(t, import.meta.url, (t, engine) => {
   t.setTimeout(240_000)
   const seen = newSeen()
 
@@ -54,11 +54,11 @@ if (requireE2E(t)) {
 
   t.test('plain dockerd on a 1450 egress: mismatch, the container veth and a stale conntrack entry reported, exit 1', async (t) => {
     const topo = await pod(t)
-    const d = await startDockerd({ netns: topo.ns('pod'), topology: topo })
+    const d = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo })
     seen.tmpDirs.push(d.tmpDir)
     // Another daemon on the machine, in another network namespace: /proc shows it to doctor too.
     await topo.addNetns('other')
-    const other = await startDockerd({ netns: topo.ns('other'), topology: topo })
+    const other = await startDockerd({ engine, netns: topo.ns('other'), topology: topo })
     seen.tmpDirs.push(other.tmpDir)
     await runningContainer(t, d)
     // A container that pings out and is gone leaves its ICMP flow behind (30 s timeout).
@@ -80,7 +80,7 @@ if (requireE2E(t)) {
     const ports = find(report, 'port', 'problem')
     t.equal(ports.length, 1, 'the running container\'s veth')
     t.match(ports[0], { subject: /^veth/, mtu: 1500 })
-    t.same(find(report, 'bridge-mac'), [], 'docker0 made by dockerd 20.10 has a fixed MAC (addr_assign_type 3)')
+    t.same(find(report, 'bridge-mac'), [], `docker0 made by ${engine.label} has a fixed MAC (addr_assign_type 3)`)
     const ct = find(report, 'conntrack', 'problem')
     t.equal(ct.length, 1, 'the gone container\'s flow')
     t.match(ct[0]?.message, new RegExp(`icmp ${goneIp!.replace(/\./g, '\\.')} -> 198\\.18\\.0\\.1`))
@@ -122,7 +122,7 @@ if (requireE2E(t)) {
 
   t.test('dockerd through dockerd-autonet: healthy (exit 0); egress MTU lowered under it: drift (exit 1)', async (t) => {
     const topo = await pod(t)
-    const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: [process.execPath, BIN] })
+    const d = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: [process.execPath, BIN] })
     seen.tmpDirs.push(d.tmpDir)
     t.match(d.log(), /--mtu=1450/, 'the wrapper planned --mtu=1450')
     await runningContainer(t, d)
@@ -153,4 +153,4 @@ if (requireE2E(t)) {
   t.test('doctor leaves nothing behind', async (t) => {
     t.same(await findLeftovers(seen), [], 'no namespaces, dirs, mounts, processes or cgroups')
   })
-}
+})

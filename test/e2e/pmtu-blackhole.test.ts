@@ -9,8 +9,9 @@
  *     with the ICMP let through (the control), the download completes and the server has cached
  *     the path MTU. So the hole, and nothing else, is what stalls plain dockerd.
  *  2. dockerd-autonet: downloads complete on the default bridge (MTU 1450) and on a user-defined
- *     network (MTU 1500: Debian's dockerd 20.10 has no --default-network-opt, so only the MSS
- *     clamp can make it work), without a single packet hitting the hole.
+ *     network, without a single packet hitting the hole, by the path the engine allows: on
+ *     Engine >= 24 the network gets MTU 1450 from --default-network-opt (and no MSS clamp is
+ *     added); on 20.10 (no --default-network-opt) it stays at 1500 and the MSS clamp carries it.
  *  3. hand-configured `dockerd --mtu=1450`: the default bridge works, a user-defined network
  *     still stalls (what the clamp fixes).
  *  4. Calico IP-in-IP (1480) with a down 1280 decoy: dockerd-autonet picks 1480 and downloads.
@@ -20,15 +21,16 @@
 import t, { type Test } from 'tap'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { startDockerd, type Dockerd } from './lib/dockerd.js'
+import { hasDefaultNetworkOpt } from './lib/engines.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
-import { requireE2E } from './lib/preflight.js'
+import { forEachEngine } from './lib/matrix.js'
 import { buildBlackHole, downloadInContainer, type BlackHole, type BlackHoleOptions, type Download } from './lib/topologies.js'
 import { WRAPPER } from './lib/wrapper.js'
 
 /** Bound of each download; a completing one takes well under a second here. */
 const STALL_S = 20
 
-if (requireE2E(t)) {
+forEachEngine(t, import.meta.url, (t, engine) => {
   // Every bound inside is far smaller; this only keeps a wedged run from reaching tap's 600 s.
   t.setTimeout(360_000)
   const seen = newSeen()
@@ -41,7 +43,7 @@ if (requireE2E(t)) {
   }
 
   async function daemon(h: BlackHole, o: { autonet: boolean; extraArgs?: string[] }): Promise<Dockerd> {
-    const d = await startDockerd({
+    const d = await startDockerd({ engine,
       netns: h.topo.ns('pod'), topology: h.topo, command: o.autonet ? WRAPPER : undefined, extraArgs: o.extraArgs,
     })
     seen.tmpDirs.push(d.tmpDir)
@@ -71,7 +73,7 @@ if (requireE2E(t)) {
     tt.ok(ms >= STALL_S * 1000 * 0.9, `${what}: stalled until the ${STALL_S} s bound (${Math.round(ms)} ms)`, diag)
   }
 
-  t.test('plain dockerd stalls in the PMTU black hole; with the ICMP let through it completes (control)', async (t) => {
+  t.test(`plain ${engine.label} stalls in the PMTU black hole; with the ICMP let through it completes (control)`, async (t) => {
     const h = await blackHole(t)
     const d = await daemon(h, { autonet: false })
 
@@ -89,10 +91,10 @@ if (requireE2E(t)) {
 
   /**
    * The download on the default bridge (MTU podMtu, completes), then on a network made as compose
-   * makes one (MTU 1500, asserted with `net1Message`); returns that second download for the caller
-   * to judge: it completes or stalls depending on the daemon.
+   * makes one (MTU `net1Mtu`, asserted with `net1Message`); returns that second download for the
+   * caller to judge: it completes or stalls depending on the daemon.
    */
-  async function defaultBridgeThenNet1(t: Test, d: Dockerd, h: BlackHole, net1Message: string): Promise<Download> {
+  async function defaultBridgeThenNet1(t: Test, d: Dockerd, h: BlackHole, net1Mtu: number, net1Message: string): Promise<Download> {
     const dl = await download(d, h)
     t.equal(dl.mtu, h.podMtu, `default bridge container eth0 MTU ${h.podMtu}`, { output: dl.output })
     completes(t, dl, h, 'default bridge')
@@ -100,39 +102,66 @@ if (requireE2E(t)) {
     const net = await d.docker(['network', 'create', 'net1'])
     t.equal(net.exitCode, 0, 'docker network create net1', { stderr: net.stderr })
     const dl1 = await download(d, h, 'net1')
-    t.equal(dl1.mtu, 1500, net1Message, { output: dl1.output })
+    t.equal(dl1.mtu, net1Mtu, net1Message, { output: dl1.output })
     return dl1
   }
 
-  t.test('dockerd-autonet completes on the default bridge and, via the MSS clamp, on a user-defined network', async (t) => {
-    const h = await blackHole(t)
-    const d = await daemon(h, { autonet: true })
-    const log = () => ({ log: d.log().slice(-3000) })
-    t.match(d.log(), `dockerd-autonet: --mtu=${h.podMtu}: egress eth0`, 'the wrapper planned --mtu for the egress', log())
-    t.match(d.log(), 'dockerd-autonet: MSS clamp: forwarded TCP SYNs now clamped', 'and added the MSS clamp for user-defined networks', log())
-
-    const dl1 = await defaultBridgeThenNet1(t, d, h, 'net1 container eth0 MTU stays 1500 (dockerd 20.10: --mtu reaches only the default bridge)')
-    completes(t, dl1, h, 'user-defined network net1')
-    const mangle = await h.topo.execOk('pod', ['iptables', '-w', '-t', 'mangle', '-S', 'FORWARD'])
-    t.match(mangle, /-p tcp .*--tcp-flags SYN,RST SYN .*-j TCPMSS --clamp-mss-to-pmtu/, 'the clamp rule is in the pod\'s mangle FORWARD')
+  async function mangleForward(h: BlackHole): Promise<{ rules: string, clampHits: number }> {
+    const rules = await h.topo.execOk('pod', ['iptables', '-w', '-t', 'mangle', '-S', 'FORWARD'])
     const counted = await h.topo.execOk('pod', ['iptables', '-w', '-t', 'mangle', '-L', 'FORWARD', '-v', '-n', '-x'])
-    const hits = counted.split('\n').filter((l) => l.includes('TCPMSS')).reduce((n, l) => n + (Number(l.trim().split(/\s+/)[0]) || 0), 0)
-    t.ok(hits > 0, `and it rewrote forwarded SYNs (${hits} packets)`, { counted })
+    const clampHits = counted.split('\n').filter((l) => l.includes('TCPMSS')).reduce((n, l) => n + (Number(l.trim().split(/\s+/)[0]) || 0), 0)
+    return { rules, clampHits }
+  }
 
-    t.equal(await h.icmpDropped(), 0, 'no oversized packet ever reached the hole')
-    t.equal(await h.serverPmtu(), null, 'and the server learned no path MTU: nothing relied on ICMP')
-  })
+  if (hasDefaultNetworkOpt(engine)) {
+    t.test(`${engine.label} through dockerd-autonet completes on the default bridge and, via --default-network-opt (Engine >= 24), on a user-defined network at mtu 1450`, async (t) => {
+      const h = await blackHole(t)
+      const d = await daemon(h, { autonet: true })
+      const log = () => ({ log: d.log().slice(-3000) })
+      t.match(d.log(), `dockerd-autonet: --mtu=${h.podMtu}: egress eth0`, 'the wrapper planned --mtu for the egress', log())
+      t.match(d.log(), new RegExp(`starting: \\S*dockerd .*--default-network-opt=bridge=com\\.docker\\.network\\.driver\\.mtu=${h.podMtu}`), 'and passed --default-network-opt for user-defined networks', log())
+      t.notMatch(d.log(), /MSS clamp: forwarded TCP SYNs now clamped/, 'no MSS clamp: the engine can be told the MTU', log())
 
-  t.test('hand-configured dockerd --mtu=1450: default bridge completes, a user-defined network still stalls', async (t) => {
+      const dl1 = await defaultBridgeThenNet1(t, d, h, h.podMtu, `net1 container eth0 MTU ${h.podMtu} (${engine.label} applies --default-network-opt to new networks)`)
+      completes(t, dl1, h, 'user-defined network net1')
+      const net = await d.docker(['network', 'inspect', '--format', '{{index .Options "com.docker.network.driver.mtu"}}', 'net1'])
+      t.equal(net.stdout.trim(), String(h.podMtu), `net1 carries com.docker.network.driver.mtu=${h.podMtu}`, { stderr: net.stderr })
+      const { rules } = await mangleForward(h)
+      t.notMatch(rules, /TCPMSS/, 'no clamp rule in the pod\'s mangle FORWARD', { rules })
+
+      t.equal(await h.icmpDropped(), 0, 'no oversized packet ever reached the hole')
+      t.equal(await h.serverPmtu(), null, 'and the server learned no path MTU: nothing relied on ICMP')
+    })
+  } else {
+    t.test(`${engine.label} through dockerd-autonet completes on the default bridge and, via the MSS clamp (Engine < 24), on a user-defined network`, async (t) => {
+      const h = await blackHole(t)
+      const d = await daemon(h, { autonet: true })
+      const log = () => ({ log: d.log().slice(-3000) })
+      t.match(d.log(), `dockerd-autonet: --mtu=${h.podMtu}: egress eth0`, 'the wrapper planned --mtu for the egress', log())
+      t.match(d.log(), 'dockerd-autonet: MSS clamp: forwarded TCP SYNs now clamped', 'and added the MSS clamp for user-defined networks', log())
+      t.notMatch(d.log(), /starting: .*--default-network-opt/, `dockerd started without --default-network-opt: ${engine.label} would refuse it`, log())
+
+      const dl1 = await defaultBridgeThenNet1(t, d, h, 1500, `net1 container eth0 MTU stays 1500 (${engine.label}: --mtu reaches only the default bridge)`)
+      completes(t, dl1, h, 'user-defined network net1')
+      const { rules, clampHits } = await mangleForward(h)
+      t.match(rules, /-p tcp .*--tcp-flags SYN,RST SYN .*-j TCPMSS --clamp-mss-to-pmtu/, 'the clamp rule is in the pod\'s mangle FORWARD')
+      t.ok(clampHits > 0, `and it rewrote forwarded SYNs (${clampHits} packets)`)
+
+      t.equal(await h.icmpDropped(), 0, 'no oversized packet ever reached the hole')
+      t.equal(await h.serverPmtu(), null, 'and the server learned no path MTU: nothing relied on ICMP')
+    })
+  }
+
+  t.test(`hand-configured ${engine.label} --mtu=1450: default bridge completes, a user-defined network still stalls`, async (t) => {
     const h = await blackHole(t)
     const d = await daemon(h, { autonet: false, extraArgs: [`--mtu=${h.podMtu}`] })
 
-    const dl1 = await defaultBridgeThenNet1(t, d, h, 'net1 container eth0 MTU is 1500 despite --mtu')
+    const dl1 = await defaultBridgeThenNet1(t, d, h, 1500, 'net1 container eth0 MTU is 1500 despite --mtu')
     stalls(t, dl1, h, 'user-defined network net1')
     t.ok(await h.icmpDropped() > 0, 'the router dropped its "fragmentation needed"')
   })
 
-  t.test('Calico IP-in-IP 1480 with a down 1280 decoy: dockerd-autonet picks 1480 and downloads', async (t) => {
+  t.test(`Calico IP-in-IP 1480 with a down 1280 decoy: dockerd-autonet picks 1480 and ${engine.label} downloads`, async (t) => {
     const h = await blackHole(t, { style: 'calico' })
     const d = await daemon(h, { autonet: true })
 
@@ -151,4 +180,4 @@ if (requireE2E(t)) {
   t.test('nothing is left behind', async (t) => {
     t.same(await findLeftovers(seen), [], 'no namespaces, dirs, mounts, processes or cgroups')
   })
-}
+})

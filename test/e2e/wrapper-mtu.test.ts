@@ -13,14 +13,15 @@ import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
 import { DockerdStartError, startDockerd, type Dockerd } from './lib/dockerd.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import type { Teardownable } from './lib/netns.js'
-import { requireE2E } from './lib/preflight.js'
+import { hasDefaultNetworkOpt } from './lib/engines.js'
+import { forEachEngine } from './lib/matrix.js'
 import { podBehindWan } from './lib/topologies.js'
 import { WRAPPER } from './lib/wrapper.js'
 
 const EGRESS_MTU = 1450
 const DECOY_MTU = 1280
 
-if (requireE2E(t)) {
+forEachEngine(t, import.meta.url, (t, engine) => {
   t.setTimeout(240_000)
   const seen = newSeen()
 
@@ -39,21 +40,25 @@ if (requireE2E(t)) {
 
   t.test(`through dockerd-autonet, containers get the egress MTU ${EGRESS_MTU}, not the decoy's ${DECOY_MTU} nor 1500`, async (t) => {
     const topo = await pod(t)
-    const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--debug'] })
+    const d = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: WRAPPER, extraArgs: ['--debug'] })
     seen.tmpDirs.push(d.tmpDir)
     t.equal(await containerMtu(d), String(EGRESS_MTU), 'container eth0 MTU', { log: d.log().slice(-3000) })
     const log = d.log()
     t.match(log, `dockerd-autonet: --mtu=${EGRESS_MTU}: egress eth0 via default route, mtu ${EGRESS_MTU}`, 'the reason line is logged')
     t.notMatch(log, /--mtu=1280/, 'the decoy is not taken')
     // The user's flags reached dockerd in order, ours after them.
-    const cmd = (await d.inside(['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline 2>/dev/null; echo; done | grep -E "^(/usr/sbin/)?dockerd " || true'])).stdout
-    t.match(cmd, new RegExp(`^(/usr/sbin/)?dockerd --data-root=\\S+ --exec-root=\\S+ --host=\\S+ --pidfile=\\S+ --cgroup-parent=\\S+ --debug --mtu=${EGRESS_MTU} *$`, "m"), 'dockerd argv: user flags, then --mtu', { cmd })
+    // The dockerd the wrapper found on PATH is the engine's (by name or by its full path).
+    const cmd = (await d.inside(['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline 2>/dev/null; echo; done | grep -E "^(\\S*/)?dockerd " || true'])).stdout
+    const self = `(${engine.dockerd.replace(/[.+]/g, '\\$&')}|dockerd)`
+    const tail = hasDefaultNetworkOpt(engine) ? ` --default-network-opt=bridge=com\\.docker\\.network\\.driver\\.mtu=${EGRESS_MTU}` : ''
+    t.match(cmd, new RegExp(`^${self} --data-root=\\S+ --exec-root=\\S+ --host=\\S+ --pidfile=\\S+ --cgroup-parent=\\S+ --debug --mtu=${EGRESS_MTU}${tail} *$`, "m"),
+      `dockerd argv: user flags, then --mtu${tail ? ' and --default-network-opt (Engine >= 24)' : ''}`, { cmd })
     await d.stop()
   })
 
   t.test('daemon.json "mtu" is kept and --mtu is not passed (dockerd would refuse to start)', async (t) => {
     const topo = await pod(t)
-    const d = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, daemonJson: { mtu: 1400 } })
+    const d = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: WRAPPER, daemonJson: { mtu: 1400 } })
     seen.tmpDirs.push(d.tmpDir)
     t.equal(await containerMtu(d), '1400', 'container eth0 MTU comes from daemon.json')
     t.match(d.log(), 'mtu: keeping daemon.json "mtu": 1400')
@@ -67,7 +72,7 @@ if (requireE2E(t)) {
     seen.tmpDirs.push(tmpDir)
     fs.mkdirSync(path.join(tmpDir, 'etc-docker'))
     fs.writeFileSync(path.join(tmpDir, 'etc-docker', 'daemon.json'), '{\n  "mtu": 1400,\n  "debug": true,\n}\n')
-    const err = await startDockerd({ netns: topo.ns('pod'), topology: topo, command: WRAPPER, tmpDir, readyTimeoutMs: 20_000 })
+    const err = await startDockerd({ engine, netns: topo.ns('pod'), topology: topo, command: WRAPPER, tmpDir, readyTimeoutMs: 20_000 })
       .then(() => undefined, (e: unknown) => e)
     t.ok(err instanceof DockerdStartError, 'dockerd refuses the file itself')
     if (err instanceof DockerdStartError) {
@@ -79,4 +84,4 @@ if (requireE2E(t)) {
   t.test('nothing left behind', async (t) => {
     t.same(await findLeftovers(seen), [], 'no namespaces, dirs, mounts, processes or cgroups')
   })
-}
+})

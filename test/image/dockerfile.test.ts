@@ -40,7 +40,7 @@ function parse(file: string): Instruction[] {
   return out
 }
 
-const DOCKERFILES = { dind: 'Dockerfile', drone: 'image/drone/Dockerfile' } as const
+const DOCKERFILES = { dind: 'Dockerfile', drone: 'image/drone/Dockerfile', 'dind-rootless': 'image/rootless/Dockerfile' } as const
 const shim = readFileSync(join(REPO, 'image/dockerd-shim.sh'), 'utf8')
 const shimVar = (name: string) => new RegExp(`^${name}=(\\S+)$`, 'm').exec(shim)?.[1]
 const dockerignore = readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
@@ -50,15 +50,31 @@ t.test('bases are pinned to a full version', async (t) => {
   t.same(from(DOCKERFILES.dind).length, 1)
   t.match(from(DOCKERFILES.dind)[0], /^docker:\d+\.\d+\.\d+-dind-alpine\d+\.\d+$/, 'docker:X.Y.Z-dind-alpineA.B (the Alpine release decides the nodejs version)')
   t.match(from(DOCKERFILES.drone)[0], /^plugins\/docker:\d+\.\d+\.\d+$/)
+  t.match(from(DOCKERFILES['dind-rootless'])[0], /^docker:\d+\.\d+\.\d+-dind-rootless$/, 'docker:X.Y.Z-dind-rootless (FROM docker:X.Y.Z-dind upstream)')
   for (const f of Object.values(DOCKERFILES)) t.notMatch(from(f).join(' '), /latest|:\d+(-|$)/, `${f}: no floating tag`)
 })
 
 t.test('the engine version told to the wrapper is the base image\'s', async (t) => {
-  const ins = parse(DOCKERFILES.dind)
-  const base = /^docker:(\d+\.\d+\.\d+)-/.exec(ins.find((i) => i.op === 'FROM')!.args)?.[1]
-  const env = ins.filter((i) => i.op === 'ENV').map((i) => /^DOCKERD_AUTONET_DOCKERD_VERSION=(\S+)$/.exec(i.args)?.[1]).find(Boolean)
-  t.equal(env, base, `DOCKERD_AUTONET_DOCKERD_VERSION=${env} matches FROM docker:${base}`)
-  t.ok(ins.some((i) => i.op === 'RUN' && i.args.includes('/usr/local/bin/dockerd --version | grep -F "version $DOCKERD_AUTONET_DOCKERD_VERSION,"')), 'and the build checks it against the binary')
+  for (const f of [DOCKERFILES.dind, DOCKERFILES['dind-rootless']]) {
+    const ins = parse(f)
+    const base = /^docker:(\d+\.\d+\.\d+)-/.exec(ins.find((i) => i.op === 'FROM')!.args)?.[1]
+    const env = ins.filter((i) => i.op === 'ENV').map((i) => /^DOCKERD_AUTONET_DOCKERD_VERSION=(\S+)$/.exec(i.args)?.[1]).find(Boolean)
+    t.equal(env, base, `${f}: DOCKERD_AUTONET_DOCKERD_VERSION=${env} matches FROM docker:${base}`)
+    t.ok(ins.some((i) => i.op === 'RUN' && i.args.includes('/usr/local/bin/dockerd --version | grep -F "version $DOCKERD_AUTONET_DOCKERD_VERSION,"')), `${f}: the build checks it against the binary`)
+  }
+})
+
+t.test('rootless: root for the build steps only; the image runs as the base\'s rootless user', async (t) => {
+  const ins = parse(DOCKERFILES['dind-rootless'])
+  const users = ins.filter((i) => i.op === 'USER')
+  t.same(users.map((u) => u.args), ['root', 'rootless'], 'USER root, then back to rootless (docker:dind-rootless: USER rootless)')
+  const runs = ins.filter((i) => i.op === 'RUN')
+  t.ok(runs.length > 0 && runs.every((r) => r.line > users[0].line && r.line < users[1].line), 'every RUN between them')
+  t.equal(ins[ins.length - 1].op, 'USER', 'nothing after the switch back')
+  const version = (f: string) => /^docker:(\d+\.\d+\.\d+)-/.exec(parse(f).find((i) => i.op === 'FROM')!.args)?.[1]
+  t.equal(version(DOCKERFILES['dind-rootless']), version(DOCKERFILES.dind), 'the same engine as the main image (bump them together)')
+  t.notMatch(ins.filter((i) => i.op === 'RUN').map((i) => i.args).join(' '), /iproute2/, 'the base already has iproute2 (ip -j) for rootlesskit')
+  t.match(readFileSync(join(REPO, DOCKERFILES['dind-rootless']), 'utf8'), `test "$(command -v dockerd)" = ${PATHS.dindShim};`, 'the build checks where PATH lands')
 })
 
 t.test('no npm in the images; ENTRYPOINT and CMD are the bases\'', async (t) => {
@@ -99,6 +115,7 @@ t.test('destinations agree with the shim, with install and with the upstream lay
     t.ok(IMAGE_INSTALL_ARGS[kind as keyof typeof IMAGE_INSTALL_ARGS], `${f}: install step found`)
   }
   t.same(IMAGE_INSTALL_ARGS.dind, ['--mode=path'], 'dind: the shim ahead in PATH, the official binary untouched (docker-init finds dockerd by PATH)')
+  t.same(IMAGE_INSTALL_ARGS['dind-rootless'], ['--mode=path'], 'dind-rootless: the same (docker-init under rootlesskit finds dockerd by PATH)')
   t.match(readFileSync(join(REPO, DOCKERFILES.dind), 'utf8'), `test "$(command -v dockerd)" = ${PATHS.dindShim};`, 'dind: the build checks where PATH lands')
   t.same(IMAGE_INSTALL_ARGS.drone, [`--dockerd=${PATHS.droneShim}`], 'drone: in front of the path drone-docker execs (replace mode, the default)')
 })

@@ -80,3 +80,12 @@ t.test('install from the global install: the shim template travels in the packag
   t.equal(un.exitCode, 0, 'uninstall exits 0', { stderr: un.stderr })
   t.equal(readFileSync(join(tree, 'usr/bin/dockerd'), 'utf8').split('\n')[1], 'echo "Docker version 29.7.2, build 0000000"', 'the stub is back')
 })
+
+t.test('from a checkout after npm ci (the README\'s other way): npm install -g . links the command', async (t) => {
+  const linked = join(work, 'prefix-link')
+  const install = await execa('npm', ['install', '--global', '--prefix', linked, '.', '--prefer-offline', '--no-audit', '--no-fund'],
+    { cwd: copy, reject: false, timeout: 240_000, stdin: 'ignore' })
+  t.equal(install.exitCode, 0, 'npm install -g . exits 0', { stderr: install.stderr })
+  const version = await execa(join(linked, 'bin', 'dockerd-autonet'), ['--version'], { cwd: work, reject: false })
+  t.equal(version.stdout, `dockerd-autonet ${pkg.version}`, '--version through the link', { stderr: version.stderr })
+})

@@ -15,7 +15,7 @@ t.test('a link may report 65536 (loopback); a container network takes at most 65
 
 t.test('an explicit --mtu=65536 is one dockerd rejects (it was accepted up to 65536)', async (t) => {
   t.same(checkExplicitMtu({ value: 65536, raw: '65536', source: 'your --mtu=65536', flag: '--mtu=65536' }, null, false),
-    ['your --mtu=65536 is not a usable MTU (68..65535 bytes); dockerd will reject it'])
+    ['your --mtu=65536 is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start'])
   t.same(checkExplicitMtu({ value: 65535, raw: '65535', source: 'your --mtu=65535', flag: '--mtu=65535' }, null, false), [])
 })
 

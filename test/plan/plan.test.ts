@@ -206,3 +206,23 @@ t.test("a default route over docker's own bridge is warned about", async (t) => 
   t.match(p.warnings.join('\n'), /the default route leaves via docker0, the bridge containers sit on/)
   t.same(planFromState(state()).warnings, [], 'no such warning for an ordinary egress')
 })
+
+t.test('an MTU of 0 is dockerd\'s default (1500), planned for as if unset; a negative one is refused by dockerd', async (t) => {
+  const flag = planFromState(state({ argv: ['--mtu=0'] }))
+  t.same(flag.args, ['--mtu=0', '--mtu=1450'], 'pflag: the last --mtu wins')
+  t.equal(flag.mtu, 1450)
+  t.match(flag.reasons.join('\n'), /your --mtu=0 means dockerd's default \(1500\); planning as if no MTU were set/)
+  t.notMatch(flag.warnings.join('\n'), /not a usable MTU/)
+  const file = planFromState(state({ daemon_json: { mtu: 0 } }))
+  t.same(file.args, [], 'no --mtu while daemon.json sets "mtu"')
+  t.match(file.warnings.join('\n'), /daemon.json "mtu": 0 gives containers 1500, more than the egress eth0 mtu 1450: .*set "mtu": 1450 in daemon.json/)
+  t.notMatch(file.warnings.join('\n'), /dockerd will reject it/)
+  t.match(planFromState(state({ daemon_json: { mtu: -1 } })).warnings.join('\n'), /is negative: dockerd refuses to start \("invalid default MTU: -1"\)/)
+})
+
+t.test('--mtu is read with Go\'s base prefixes, as pflag reads it', async (t) => {
+  t.equal(planFromState(state({ argv: ['--mtu', '0x578'] })).mtu, 1400)
+  const octal = planFromState(state({ argv: ['--mtu=01400'] }))
+  t.equal(octal.mtu, 768, '01400 is octal')
+  t.same(octal.warnings, [], '768 is a usable MTU below the egress: no warning')
+})

@@ -124,3 +124,17 @@ t.test('a dockerd version given in advance is recorded without running dockerd',
   t.equal(state.dockerd_version, '29.7.2')
   t.notOk(run.calls.some((c) => c.startsWith('dockerd')), 'dockerd --version was not run')
 })
+
+t.test('where it runs goes into the snapshot: euid, rootlesskit (its driver), a sandbox marker', async (t) => {
+  const dir = t.testdir({ sys: sysfsSpec(sysfsDump(), t.fixture), proc: { gvisor: {}, version: 'Linux version 4.19.0-gvisor #1 SMP Sun Jan 10 15:06:54 PST 2016\n' } })
+  const asked: string[] = []
+  const state = await readMachineState({
+    argv: [], env: { ROOTLESSKIT_STATE_DIR: '/run/user/1000/dockerd-rootless' }, sysClassNet: join(dir, 'sys'), run: replayRunner(recordedCommands()),
+    proc: join(dir, 'proc'), euid: 0, rootlesskitInfo: async (sock) => { asked.push(sock); return { networkDriver: { driver: 'pasta' } } },
+  })
+  t.equal(state.euid, 0)
+  t.same(state.rootlesskit, { net: 'pasta' })
+  t.same(asked, ['/run/user/1000/dockerd-rootless/api.sock'])
+  t.match(state.sandbox, { kind: 'gvisor' })
+  t.notOk('ROOTLESSKIT_STATE_DIR' in (state.env ?? {}), 'the variable itself (a path) stays out of env')
+})

@@ -7,6 +7,8 @@ const ok = { links: [{ name: 'eth0', mtu: 1450, mac: null, type: 'veth', up: tru
 t.test('every shared case is a valid snapshot', async (t) => {
   for (const c of loadCases()) t.same(snapshotProblems(c.fixture), [], c.file)
   t.same(snapshotProblems(ok), [])
+  t.same(snapshotProblems({ ...ok, euid: 1000, rootlesskit: { net: null }, sandbox: { kind: 'gvisor', evidence: '/proc/gvisor exists' } }), [], 'the optional where-it-runs fields')
+  t.same(snapshotProblems({ ...ok, euid: null, rootlesskit: null, sandbox: null }), [])
 })
 
 t.test('each bad field is named with its path', async (t) => {
@@ -28,6 +30,11 @@ t.test('each bad field is named with its path', async (t) => {
     [{ ...ok, conntrack: [{ id: 'A', proto: 'udp', orig: {} }] }, 'conntrack[0].orig: expected {src, dst, sport?, dport?}, got {}'],
     [{ ...ok, rules4: 'x' }, 'rules4: expected a list, got string'],
     [{ ...ok, argv: ['--debug', 5] }, 'argv: expected a list of strings, got ["--debug",5]'],
+    [{ ...ok, euid: -1 }, 'euid: expected a uid (an integer >= 0) or null, got -1'],
+    [{ ...ok, euid: '0' }, 'euid: expected a uid (an integer >= 0) or null, got "0"'],
+    [{ ...ok, rootlesskit: true }, 'rootlesskit: expected {net} or null, got true'],
+    [{ ...ok, rootlesskit: { net: 5 } }, 'rootlesskit.net: expected a driver name or null, got 5'],
+    [{ ...ok, sandbox: { kind: 'firecracker', evidence: 'x' } }, 'sandbox: expected {kind: "gvisor" | "sysbox" | "kata", evidence: string} or null, got {"kind":"firecracker","evidence":"x"}'],
   ]
   for (const [value, problem] of bad) {
     const found = snapshotProblems(value)

@@ -23,24 +23,31 @@
  *
  * Per-instance flags added after the command: --data-root, --exec-root, -H unix://TMP/docker.sock,
  * --pidfile and --cgroup-parent=/<basename TMP> (containers' cgroups are global; a private parent
- * lets cleanup find and remove them). dockerd 20.10 starts its own containerd under --exec-root.
+ * lets cleanup find and remove them). dockerd starts its own containerd under --exec-root: the one
+ * of the engine, first on PATH.
+ *
+ * The engine (dockerd, its containerd, the docker CLI and its plugins) is a parameter, an
+ * {@link Engine} fetched by scripts/fetch-engines.sh; nothing here uses the host's docker.io.
  */
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { track, type Tracked } from './cleanup.js'
 import { run, settlesWithin, shq, sleep, type ExecResult } from './exec.js'
+import type { Engine } from './engines.js'
 import type { Teardownable, Topology } from './netns.js'
-
-/** The client matching the Debian daemon; /usr/local/bin/docker on PATH may be newer. */
-export const DOCKER_CLIENT = process.env.AUTONET_E2E_DOCKER_CLIENT ?? '/usr/bin/docker'
-export const DOCKERD = '/usr/sbin/dockerd'
 
 export interface StartDockerdOptions {
   /** Real netns name (Topology.ns('pod')). */
   netns: string
-  /** Program and its leading args; default ['/usr/sbin/dockerd']. */
+  /**
+   * The engine: its dockerd is the default command and the `dockerd` a wrapper finds on PATH,
+   * its containerd the one dockerd starts, its CLI (with buildx and compose) the client.
+   */
+  engine: Engine
+  /** Program and its leading args; default [engine.dockerd]. */
   command?: string[]
   /** Appended after the per-instance flags, e.g. ['--mtu=1450']. */
   extraArgs?: string[]
@@ -54,7 +61,7 @@ export interface StartDockerdOptions {
   topology?: Topology
   /** Register stop() as a tap teardown. */
   t?: Teardownable
-  /** Bound for `docker version` to answer; default 60 s. */
+  /** Bound for the API to answer GET /_ping; default 60 s. */
   readyTimeoutMs?: number
   /** Bound for the daemon to exit after SIGTERM before SIGKILL; default 20 s. */
   stopTimeoutMs?: number
@@ -64,11 +71,16 @@ export interface DockerExecOptions {
   input?: string | Uint8Array
   /** Default 60 s. */
   timeoutMs?: number
+  /** Working directory (e.g. a build context or compose project); default the test's. */
+  cwd?: string
+  /** Added to the client environment (e.g. DOCKER_BUILDKIT=0); undefined removes a variable. */
+  env?: Record<string, string | undefined>
 }
 
 /** A running daemon instance. */
 export interface Dockerd {
   readonly netns: string
+  readonly engine: Engine
   readonly tmpDir: string
   /** Path of the API socket. */
   readonly socket: string
@@ -83,10 +95,17 @@ export interface Dockerd {
   readonly pid: number
   /** Full argv that was launched after the namespace setup. */
   readonly argv: string[]
+  /** From spawning the command until the API first answered GET /_ping, ms (polled every 20 ms). */
+  readonly readyMs: number
   /** Settles when the spawned command exits. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   /** Runs the docker client against this daemon; never rejects on a non-zero exit. */
   docker(args: string[], opts?: DockerExecOptions): Promise<ExecResult>
+  /**
+   * Environment for running the engine's client (or compose, buildx) against this daemon:
+   * DOCKER_HOST, DOCKER_CONFIG with the engine's CLI plugins, the engine's bin dirs on PATH.
+   */
+  clientEnv(overrides?: Record<string, string | undefined>): Record<string, string>
   /**
    * Runs argv in the instance's network and mount namespaces, i.e. seeing the same /sys/class/net
    * and /etc/docker as dockerd (and the wrapper) do.
@@ -139,12 +158,13 @@ exec "$@"
 // again; a NODE_OPTIONS the caller asks for travels as DAN_NODE_OPTIONS.
 const ENV_DROP = /^(TAP|_TAPJS_|NODE_OPTIONS$|TS_NODE_|DOCKER_HOST$|DOCKER_CONTEXT$|DOCKER_TLS|DOCKER_CERT_PATH$)/
 
-function childEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+function childEnv(engine: Engine, overrides: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !ENV_DROP.test(k)) env[k] = v
-  // dockerd finds iptables, containerd, runc and docker-proxy on PATH; keep the caller's PATH
-  // (it knows where node is) but make sure the sbin directories are on it.
-  const dirs = (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')
+  // dockerd finds containerd and docker-proxy on PATH: the engine's come first; iptables and
+  // runc are the host's. Keep the caller's PATH (it knows where node is) but make sure the
+  // sbin directories are on it.
+  const dirs = [...engine.binDirs, ...(env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter((d) => !engine.binDirs.includes(d))]
   for (const d of ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/bin', '/bin']) if (!dirs.includes(d)) dirs.push(d)
   env.PATH = dirs.join(':')
   for (const [k, v] of Object.entries(overrides)) {
@@ -214,11 +234,12 @@ function tail(text: string, lines = 40): string {
 
 /**
  * Launches `command` (dockerd or a wrapper that execs it) in `netns` with per-instance
- * data-root/exec-root/socket/pidfile/cgroup-parent, and waits until `docker version` answers.
+ * data-root/exec-root/socket/pidfile/cgroup-parent, and waits until its API answers GET /_ping.
  * On failure the instance is removed and a {@link DockerdStartError} thrown.
  */
 export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> {
-  const command = opts.command ?? [DOCKERD]
+  const engine = opts.engine
+  const command = opts.command ?? [engine.dockerd]
   const tmpDir = path.resolve(opts.tmpDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `dan-${opts.topology?.id ?? 'x'}-d`)))
   // The removal script kills by "TMP/" in command lines and deletes TMP: it must be specific.
   if (path.dirname(tmpDir) === tmpDir || tmpDir === path.resolve(os.tmpdir())) throw new Error(`refusing tmpDir ${tmpDir}`)
@@ -257,10 +278,17 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> 
     if (cachedLog !== undefined) return cachedLog
     try { return fs.readFileSync(logFile, 'utf8') } catch { return '' }
   }
-  const clientEnv = childEnv({ DOCKER_CONFIG: path.join(tmpDir, 'client') })
+  // The engine's buildx and compose, as `docker buildx` / `docker compose` find them.
+  const dockerConfig = path.join(tmpDir, 'client')
+  fs.mkdirSync(path.join(dockerConfig, 'cli-plugins'), { recursive: true })
+  for (const p of fs.readdirSync(engine.pluginsDir)) {
+    fs.symlinkSync(path.join(engine.pluginsDir, p), path.join(dockerConfig, 'cli-plugins', p))
+  }
+  const clientEnv = (o: Record<string, string | undefined> = {}) =>
+    childEnv(engine, { DOCKER_CONFIG: dockerConfig, DOCKER_HOST: `unix://${socket}`, ...o })
   const docker = (args: string[], o: DockerExecOptions = {}) =>
-    run([DOCKER_CLIENT, '-H', `unix://${socket}`, ...args], {
-      input: o.input, timeoutMs: o.timeoutMs ?? 60_000, env: clientEnv, extendEnv: false,
+    run([engine.docker, ...args], {
+      input: o.input, timeoutMs: o.timeoutMs ?? 60_000, env: clientEnv(o.env), extendEnv: false, cwd: o.cwd,
     })
 
   const inside = (argv: string[], o: DockerExecOptions = {}) => {
@@ -302,6 +330,7 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> 
   opts.t?.teardown(() => stop())
 
   const logFd = fs.openSync(logFile, 'a')
+  const spawnedAt = process.hrtime.bigint()
   try {
     const child = spawn('nsenter', [`--net=/run/netns/${opts.netns}`, '--',
       'unshare', '--mount', '--propagation', 'slave', '--',
@@ -309,7 +338,7 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> 
       // Own process group, so a stray signal to ours does not hit it and we can kill its group.
       detached: true,
       stdio: ['ignore', logFd, logFd],
-      env: childEnv(opts.env),
+      env: childEnv(engine, opts.env),
     })
     child.once('exit', (code, sig) => onExit({ code, signal: sig }))
     child.once('error', (err) => {
@@ -327,9 +356,9 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> 
     fs.closeSync(logFd)
   }
 
-  // Wait for the API, failing early if the command dies.
+  // Wait for the API (GET /_ping answering OK, polled every 20 ms), failing early if the command dies.
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000)
-  let last: ExecResult | undefined
+  let last: string | undefined
   for (;;) {
     if (exitInfo) {
       await stop().catch(() => {})
@@ -337,16 +366,17 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> 
         `${command.join(' ')} exited (code ${exitInfo.code}, signal ${exitInfo.signal}) before its API answered\n${tail(log())}`,
         log(), exitInfo.code)
     }
-    last = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 5_000 })
-    if (last.exitCode === 0) break
+    last = await ping(socket)
+    if (last === 'OK') break
     if (Date.now() > deadline) {
       await stop().catch(() => {})
       throw new DockerdStartError(
-        `${command.join(' ')} did not answer on ${socket} within ${opts.readyTimeoutMs ?? 60_000} ms: ${last.stderr}\n${tail(log())}`,
+        `${command.join(' ')} did not answer on ${socket} within ${opts.readyTimeoutMs ?? 60_000} ms: ${last}\n${tail(log())}`,
         log(), null)
     }
-    await sleep(200)
+    await sleep(20)
   }
+  const readyMs = Number(process.hrtime.bigint() - spawnedAt) / 1e6
 
   // The spawned pid is past unshare by now; its mount namespace identifies the whole instance
   // (containerd and shims inherit it) even for processes whose command line does not name TMP.
@@ -359,9 +389,27 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> 
   }
 
   return {
-    netns: opts.netns, tmpDir, socket, host: `unix://${socket}`, dataRoot, execRoot, etcDocker, logFile,
-    pid, argv, exited, docker, inside, log, stop,
+    netns: opts.netns, engine, tmpDir, socket, host: `unix://${socket}`, dataRoot, execRoot, etcDocker, logFile,
+    pid, argv, readyMs, exited, docker, clientEnv, inside, log, stop,
   }
+}
+
+/**
+ * GET /_ping on the API socket (Docker Engine API, "Ping": answers "OK" once the daemon serves
+ * requests); resolves with the body, or with what went wrong (never rejects). Bounded to 2 s.
+ */
+function ping(socketPath: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath, path: '/_ping', timeout: 2_000 }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => { body += c })
+      res.on('end', () => resolve(res.statusCode === 200 ? body : `HTTP ${res.statusCode}: ${body}`))
+      res.on('error', (err) => resolve(err.message))
+    })
+    req.on('timeout', () => req.destroy(new Error('no answer within 2 s')))
+    req.on('error', (err) => resolve(err.message))
+  })
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -20,6 +20,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>
   /** When false, `env` replaces the inherited environment instead of extending it. */
   extendEnv?: boolean
+  /** Working directory; default the caller's. */
+  cwd?: string
 }
 
 /** Runs argv[0] with argv[1..] and resolves with its output, whatever its exit status. */
@@ -35,6 +37,7 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<ExecRe
     input: opts.input,
     env: opts.env,
     extendEnv: opts.extendEnv ?? true,
+    cwd: opts.cwd,
     stdin: opts.input === undefined ? 'ignore' : 'pipe',
   })
   return {

@@ -4,11 +4,11 @@
  * elsewhere the file is skipped so unprivileged local runs stay green.
  */
 import fs from 'node:fs'
-import { DOCKER_CLIENT, DOCKERD } from './dockerd.js'
 import { HOST_BUSYBOX } from './busybox-image.js'
 
-const TOOLS = [DOCKERD, DOCKER_CLIENT, HOST_BUSYBOX]
-const ON_PATH = ['nsenter', 'unshare', 'ip', 'iptables', 'tar', 'awk', 'find', 'mount', 'umount', 'mountpoint']
+const TOOLS = [HOST_BUSYBOX]
+// The host's tools every engine uses (the engines themselves: lib/engines.ts).
+const ON_PATH = ['nsenter', 'unshare', 'ip', 'iptables', 'runc', 'conntrack', 'tar', 'awk', 'find', 'mount', 'umount', 'mountpoint']
 
 function onPath(bin: string): boolean {
   return (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')

@@ -72,6 +72,21 @@ const GUARD_DOCKERD = '#!/bin/sh\necho "test guard: dockerd was looked up outsid
 const STUB_DOCKER_INIT = '#!/bin/sh\n[ "$1" = -- ] && shift\nexec "$@"\n'
 // hack/dind ends with exec "$@" after its mounts.
 const STUB_PASS_THROUGH = '#!/bin/sh\nexec "$@"\n'
+// rootlesskit: records its own flags, marks its child as rootlesskit does (ROOTLESSKIT_STATE_DIR,
+// ROOTLESSKIT_PARENT_EUID: rootlesskit cmd/rootlesskit/main.go), then runs the child command.
+// No namespaces are made: the child sees this machine's network, which NO_CHANGES keeps untouched.
+const STUB_ROOTLESSKIT = `#!/bin/sh
+flags=
+while [ "$#" -gt 0 ]; do
+	case "$1" in
+		-p|--publish) flags="$flags $1 $2"; shift 2 ;;
+		-*) flags="$flags $1"; shift ;;
+		*) break ;;
+	esac
+done
+printf '%s\\n' "\${flags# }" > "$AUTONET_TEST_ROOTLESSKIT_RECORD"
+ROOTLESSKIT_STATE_DIR="$AUTONET_TEST_ROOTLESSKIT_STATE_DIR" ROOTLESSKIT_PARENT_EUID="\${AUTONET_TEST_UID:-1000}" exec "$@"
+`
 
 /**
  * The layouts, each as its upstream ships it (stand-ins written from each project's documented
@@ -86,6 +101,11 @@ const DIND_BASE: Record<string, string> = {
 export const LAYOUTS = {
   /** Our Dockerfile: FROM docker:dind. */
   dind: { real: '/usr/local/bin/dockerd', files: DIND_BASE },
+  /** docker:dind-rootless: docker:dind plus rootlesskit in /usr/local/bin; the same entrypoint takes its rootless branch for a non-root uid (AUTONET_TEST_UID). */
+  'dind-rootless': {
+    real: '/usr/local/bin/dockerd',
+    files: { ...DIND_BASE, '/usr/local/bin/rootlesskit': STUB_ROOTLESSKIT },
+  },
   /** image/drone/Dockerfile: FROM plugins/docker (docker:dind inside; drone-docker execs /usr/local/bin/dockerd). */
   drone: { real: '/usr/local/bin/dockerd', files: DIND_BASE },
   /** Gitea/Forgejo act_runner *-dind: FROM docker:dind, ENTRYPOINT s6-svscan /etc/s6; the docker service's run script. */
@@ -139,7 +159,8 @@ export function makeBaseTree(layout: Layout, bundle: string): Tree {
   }
   const spec = LAYOUTS[layout]
   for (const [p, text] of Object.entries(spec.files)) {
-    put(p, text === 'fixture:dockerd-entrypoint.sh' ? rebase(readFileSync(join(REPO, 'test/image/fixtures/dockerd-entrypoint.sh'), 'utf8'), root) : text)
+    const fixture = /^fixture:(.+)$/.exec(text)?.[1]
+    put(p, fixture ? rebase(readFileSync(join(REPO, 'test/image/fixtures', fixture), 'utf8'), root) : text)
   }
   put(spec.real, STUB_DOCKERD)
   mkdirSync(at(BUNDLE_DIR), { recursive: true })
@@ -196,10 +217,11 @@ export function installArgs(text: string, where: string): string[] {
   return m[1].trim().split(/\s+/).filter(Boolean)
 }
 
-/** Our two images' install steps, as their Dockerfiles give them. */
+/** Our images' install steps, as their Dockerfiles give them. */
 export const IMAGE_INSTALL_ARGS = {
   dind: installArgs(readFileSync(join(REPO, 'Dockerfile'), 'utf8'), 'Dockerfile'),
   drone: installArgs(readFileSync(join(REPO, 'image/drone/Dockerfile'), 'utf8'), 'image/drone/Dockerfile'),
+  'dind-rootless': installArgs(readFileSync(join(REPO, 'image/rootless/Dockerfile'), 'utf8'), 'image/rootless/Dockerfile'),
 }
 
 /**
@@ -209,7 +231,7 @@ export const IMAGE_INSTALL_ARGS = {
  */
 export async function makeTree(layout: Layout, bundle: string, recipeArgs: string[] = []): Promise<Tree> {
   const tree = makeBaseTree(layout, bundle)
-  const args = layout === 'dind' || layout === 'drone' ? IMAGE_INSTALL_ARGS[layout] : recipeArgs
+  const args = layout === 'dind' || layout === 'drone' || layout === 'dind-rootless' ? IMAGE_INSTALL_ARGS[layout] : recipeArgs
   const r = await tree.autonet('install', args)
   if (r.exitCode !== 0) {
     tree.remove()

@@ -1,0 +1,193 @@
+/**
+ * The start-path contract (src/cli/invocation.ts, points 1-5) through main() with fakes for
+ * the reader, planner, appliers and exec: one example per bug it fixed, then a property over
+ * generated argv and environments.
+ */
+import t from 'tap'
+import fc from 'fast-check'
+import { memoryLogger } from '../../src/log.js'
+import type { Action, MachineState, Plan } from '../../src/model.js'
+import { main, type MainDeps } from '../../src/cli/main.js'
+
+const clamp: Action = { type: 'clamp-mss', mtu: 1450, ipv6: false, reason: 'clamp MSS to 1450' }
+
+/** Fakes recording what main did: reads, applies and execs. */
+function fakes(over: Partial<MainDeps> = {}) {
+  const events: string[] = []
+  const execs: string[][] = []
+  const out: string[] = []
+  const log = memoryLogger()
+  const deps: Partial<MainDeps> = {
+    readState: async (o) => { events.push('read'); return { links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv } },
+    plan: (state: MachineState): Plan => ({ egress: 'eth0', mtu: 1450, args: [...state.argv!, '--mtu=1450'], warnings: [], reasons: [], error: null, actions: [clamp] }),
+    applyActions: async () => { events.push('apply') },
+    exec: async (cmd, args) => { execs.push([cmd, ...args]); events.push('exec'); return 0 },
+    conntrackWatch: async () => null,
+    stdout: (s) => { out.push(s) },
+    log,
+    ...over,
+  }
+  return { deps, events, execs, log, stdout: () => out.join('') }
+}
+
+t.test('a dry run next to a bad option starts nothing and applies nothing', async (t) => {
+  for (const [argv, env] of [
+    [['--autonet-dry-run', '--autonet-max-mtu=abc', '--debug'], {}],
+    [['--debug'], { DOCKERD_AUTONET_DRY_RUN: '1', DOCKERD_AUTONET_MTU_SCOPE: 'everything' }],
+    [['--autonet-dry-run', '--autonet-bogus'], {}],
+  ] as [string[], Record<string, string>][]) {
+    const f = fakes()
+    t.equal(await main(argv, env, f.deps), 0)
+    t.same(f.execs, [], `nothing exec'd: ${JSON.stringify([argv, env])}`)
+    t.notOk(f.events.includes('apply'), 'nothing applied')
+    t.match(f.stdout(), /^command: {2}dockerd --debug\n$|command: {2}dockerd\n$/)
+  }
+})
+
+t.test('a valued option as two words (YAML list form) is ours, never the program', async (t) => {
+  const f = fakes()
+  await main(['--autonet-max-mtu', '9000', '--debug'], {}, f.deps)
+  t.same(f.execs, [['dockerd', '--debug', '--mtu=1450']])
+  const bad = fakes()
+  await main(['--autonet-max-mtu', 'jumbo', '--debug'], {}, bad.deps)
+  t.same(bad.execs, [['dockerd', '--debug']], 'a bad two-word value: dockerd with the user\'s args')
+  t.notOk(bad.events.includes('apply'))
+  t.match(bad.log.lines.join('\n'), /--autonet-max-mtu: "jumbo".*starting dockerd with your arguments unchanged/)
+})
+
+t.test('dockerd will refuse the argv, or it is not dockerd: nothing applied, nothing appended', async (t) => {
+  for (const argv of [['--debug', 'stray'], ['dockerd', 'stray'], ['dockerd-entrypoint.sh', 'docker', 'info'], ['dockerd-entrypoint.sh', 'dockerd', 'stray'], ['-H', 'fd://', '--', 'x']]) {
+    const f = fakes()
+    await main(argv, {}, f.deps)
+    const [program, ...args] = argv[0].startsWith('-') ? ['dockerd', ...argv] : argv
+    t.same(f.execs, [[program, ...args]], JSON.stringify(argv))
+    t.same(f.events, ['exec'], 'nothing read, planned or applied')
+  }
+  const entry = fakes()
+  await main(['dockerd-entrypoint.sh', 'docker', 'info'], {}, entry.deps)
+  t.match(entry.log.lines.join('\n'), /not dockerd: dockerd-entrypoint.sh runs docker/)
+  // `dockerd-entrypoint.sh dockerd FLAGS` is dockerd: planned for FLAGS, `dockerd` kept in front.
+  const through = fakes()
+  await main(['dockerd-entrypoint.sh', 'dockerd', '--debug'], {}, through.deps)
+  t.same(through.execs, [['dockerd-entrypoint.sh', 'dockerd', '--debug', '--mtu=1450']])
+})
+
+t.test('a second daemon\'s bridge that cannot be made never yields a dockerd on docker0', async (t) => {
+  const failing = fakes({ readState: async () => { throw new Error('netlink exploded') } })
+  await main(['--autonet-bridge=br-ci=10.99.0.1/24', '--debug'], {}, failing.deps)
+  t.same(failing.execs, [['dockerd', '--debug', '--bridge=br-ci']], 'detection failed: --bridge kept')
+  const badOpt = fakes()
+  await main(['--autonet-bridge=br-ci=10.99.0.1/24', '--autonet-max-mtu=x'], {}, badOpt.deps)
+  t.same(badOpt.execs, [['dockerd', '--bridge=br-ci']], 'another option bad: --bridge kept')
+  const own = fakes({ readState: async () => { throw new Error('x') } })
+  await main(['--autonet-bridge=br-ci=10.99.0.1/24', '-b', 'br-mine'], {}, own.deps)
+  t.same(own.execs, [['dockerd', '-b', 'br-mine']], 'the user\'s own --bridge wins')
+  const dry = fakes({ plan: (s) => ({ egress: 'eth0', mtu: 1450, args: [...s.argv!, '--mtu=1450'], warnings: [], reasons: [], error: 'overlaps the route 10.0.0.0/8', actions: [clamp] }) })
+  await main(['--autonet-dry-run', '--autonet-bridge=br-ci=10.0.0.1/24', '--debug'], {}, dry.deps)
+  t.match(dry.stdout(), /error: {4}overlaps the route 10.0.0.0\/8\n[^]*command: {2}dockerd --debug --bridge=br-ci\n$/, 'the dry run shows the same fallback')
+  t.same(dry.execs, [])
+  const none = fakes()
+  t.equal(await main(['--autonet-bridge=/x'], {}, none.deps), 2, 'no name at all: exit 2')
+  t.same(none.execs, [])
+})
+
+t.test('a misspelt dry run (flag or variable) is still a dry run: nothing starts', async (t) => {
+  for (const [argv, env] of [[['--autonet-dryrun', '--debug'], {}], [['--debug'], { DOCKERD_AUTONET_DRYRUN: '1' }], [['--debug'], { DOCKERD_AUTONET_DRY_RNU: 'true' }]] as [string[], Record<string, string>][]) {
+    const f = fakes()
+    t.equal(await main(argv, env, f.deps), 0)
+    t.same(f.execs, [], JSON.stringify([argv, env]))
+    t.notOk(f.events.includes('apply'))
+    t.match(f.log.lines.join('\n'), /taken as a dry run/)
+  }
+  const off = fakes()
+  await main(['--debug'], { DOCKERD_AUTONET_DRYRUN: '0' }, off.deps)
+  t.equal(off.execs.length, 1, 'a clearly false one is only warned about')
+})
+
+t.test('an empty --autonet-exec= is a bad option: dockerd starts, not a program called ""', async (t) => {
+  const f = fakes()
+  await main(['--autonet-exec=', '--debug'], {}, f.deps)
+  t.same(f.execs, [['dockerd', '--debug']])
+  t.match(f.log.lines.join('\n'), /invalid value for --autonet-exec: ""/)
+})
+
+t.test('a trailing newline (YAML block scalar) does not turn the wrapper off; a misspelled variable is named', async (t) => {
+  const f = fakes()
+  await main(['--debug'], { DOCKERD_AUTONET_NO_CONNTRACK: '1\n', DOCKERD_AUTONET_NO_CLAMPMSS: '1' }, f.deps)
+  t.same(f.events, ['read', 'apply', 'exec'], 'planned and applied as usual')
+  t.match(f.log.lines, ['dockerd-autonet: warn: unknown variable DOCKERD_AUTONET_NO_CLAMPMSS ignored (did you mean DOCKERD_AUTONET_NO_CLAMP_MSS?)'])
+})
+
+t.test('regression (fast-check on main, seed 42): DOCKERD_AUTONET_DRY_RUN="true\\n" is a dry run', async (t) => {
+  const f = fakes()
+  t.equal(await main([], { DOCKERD_AUTONET_DRY_RUN: 'true\n' }, f.deps), 0)
+  t.same(f.execs, [])
+  t.notOk(f.events.includes('apply'))
+})
+
+// --- property: the contract over generated argv and environments ---
+
+/** A piece of argv: the user's dockerd words, or ours (complete, good or bad). */
+type Piece = { user: string[] } | { ours: string[], bad?: boolean, dry?: boolean }
+
+const userPiece: fc.Arbitrary<Piece> = fc.constantFrom<string[]>(
+  ['--debug'], ['-H', 'fd://'], ['--mtu', '1400'], ['--registry-mirror=http://m'], ['-D'], ['--label', 'a b'],
+  ['stray'], ['--'], ['--iptables=false'],
+).map((user) => ({ user }))
+
+const oursPiece: fc.Arbitrary<Piece> = fc.constantFrom<Piece>(
+  { ours: ['--autonet-max-mtu=9000'] }, { ours: ['--autonet-max-mtu', '9000'] }, { ours: ['--autonet-debug'] },
+  { ours: ['--autonet-no-conntrack'] }, { ours: ['--autonet-probe', '192.0.2.1'] },
+  { ours: ['--autonet-max-mtu=abc'], bad: true }, { ours: ['--autonet-bogus'], bad: true },
+  { ours: ['--autonet-mtu-scope', 'nowhere'], bad: true },
+  { ours: ['--autonet-dry-run'], dry: true }, { ours: ['--autonet-dry-run=false'], dry: false },
+  { ours: ['--autonet-dry-run=maybe'], bad: true, dry: true },
+)
+
+const envArb = fc.record({
+  DOCKERD_AUTONET_DRY_RUN: fc.constantFrom(undefined, '1', '0', 'true\n', 'maybe'),
+  DOCKERD_AUTONET_MAX_MTU: fc.constantFrom(undefined, '9000', ' 1400 ', 'jumbo'),
+  DOCKERD_AUTONET_MAXMTU: fc.constantFrom(undefined, '9000'),
+}, { requiredKeys: [] })
+
+const SEED = 42
+const RUNS = 500
+
+t.test(`property: the start-path contract holds over generated argv and env (fast-check, ${RUNS} runs, seed ${SEED})`, async (t) => {
+  let runs = 0
+  await fc.assert(fc.asyncProperty(fc.array(fc.oneof(userPiece, oursPiece), { maxLength: 8 }), envArb, async (pieces, env) => {
+    runs++
+    // A flag first keeps the command line dockerd's (a bare word first would name a program).
+    const all: Piece[] = [{ user: ['--debug'] }, ...pieces]
+    const argv = all.flatMap((p) => ('user' in p ? p.user : p.ours))
+    const userWords = all.flatMap((p) => ('user' in p ? p.user : []))
+    const ours = all.filter((p): p is Exclude<Piece, { user: string[] }> => 'ours' in p)
+    const dryFlags = ours.filter((p) => p.dry !== undefined)
+    const envDry = env.DOCKERD_AUTONET_DRY_RUN
+    const dry = dryFlags.length ? dryFlags[dryFlags.length - 1].dry! : envDry !== undefined && envDry.trim() !== '0'
+    const envBad = (dryFlags.length === 0 && envDry === 'maybe') ||
+      (!ours.some((p) => p.ours[0].startsWith('--autonet-max-mtu')) && env.DOCKERD_AUTONET_MAX_MTU === 'jumbo')
+    const bad = ours.some((p) => p.bad) || envBad
+    const dashdash = userWords.indexOf('--')
+    const refused = userWords.includes('stray') || (dashdash >= 0 && dashdash < userWords.length - 1)
+
+    const f = fakes()
+    const code = await main(argv, env, f.deps)
+    const what = JSON.stringify({ argv, env })
+    if (dry) {
+      if (f.execs.length || f.events.includes('apply')) throw new Error(`dry run started or applied something: ${what}`)
+      if (code !== 0) throw new Error(`dry run exit ${code}: ${what}`)
+      return
+    }
+    if (f.execs.length !== 1) throw new Error(`expected one exec, got ${JSON.stringify(f.execs)}: ${what}`)
+    const [program, ...args] = f.execs[0]
+    if (program !== 'dockerd') throw new Error(`program ${program}, not dockerd: ${what}`)
+    if (args.some((a) => a.startsWith('--autonet-')) || args.includes('9000') || args.includes('192.0.2.1')) throw new Error(`our words reached dockerd: ${what}`)
+    const applied = f.events.includes('apply')
+    if (applied !== (!bad && !refused)) throw new Error(`applied=${applied} with bad=${bad} refused=${refused}: ${what}`)
+    const expected = applied ? [...userWords, '--mtu=1450'] : userWords
+    if (JSON.stringify(args) !== JSON.stringify(expected)) throw new Error(`args ${JSON.stringify(args)}, expected ${JSON.stringify(expected)}: ${what}`)
+  }), { seed: SEED, numRuns: RUNS })
+  t.comment(`fast-check: ${runs} runs, seed ${SEED}`)
+  t.equal(runs, RUNS)
+})
