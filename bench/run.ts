@@ -6,7 +6,12 @@
  *  3. decision quality on every shared case (../shared/cases), against the naive strategies;
  *  4. download time in the PMTU black hole (test/e2e/lib/topologies.ts), against the
  *     hand-configured `dockerd --mtu=1450` that is the ceiling;
- *  5, 6. per engine (bench/engines.ts): time to a ready daemon, and the downloads of 4.
+ *  5, 6. per engine (bench/engines.ts): time to a ready daemon, and the downloads of 4;
+ *  7. scale: `plan` with 1k, 10k and 100k links, routes and rules (bench/scale.ts).
+ *
+ * `npm run bench -- --only startup,scale` runs only the parts named (startup = 1+2,
+ * decisions = 3, downloads = 4, engines = 5+6, scale = 7); BENCH_PARTS=1,7 does the same by
+ * number. Only parts 4, 5 and 6 start real engines.
  *
  * Prints a Markdown report on stdout (progress on stderr); `npm run bench -- --write` also
  * writes it to BENCHMARKS.md. Needs root (namespaces, a real dockerd), like the e2e tests; it
@@ -25,13 +30,26 @@ import { decisionQuality } from './decisions.js'
 import { engineParts } from './engines.js'
 import { downloads, Made } from './downloads.js'
 import { progress, ROOT, sh } from './report.js'
+import { scale } from './scale.js'
 import { startupAndMemory, STUB } from './startup.js'
 
-/**
- * Which parts to run (BENCH_PARTS=1,3): 1+2 start-up and memory, 3 decisions, 4 downloads,
- * 5 time to a ready daemon and 6 downloads, per engine (bench/engines.ts).
- */
-const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6').split(',').map((x) => x.trim()))
+const PART_NAMES: Record<string, string[]> = { startup: ['1', '2'], decisions: ['3'], downloads: ['4'], engines: ['5', '6'], scale: ['7'] }
+
+/** Which parts to run: `--only NAME,…` (PART_NAMES), else BENCH_PARTS=1,3, else all. */
+function partsToRun(argv: string[]): Set<string> {
+  const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='))
+  if (i === -1) return new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6,7').split(',').map((x) => x.trim()))
+  const value = argv[i].startsWith('--only=') ? argv[i].slice('--only='.length) : argv[i + 1] ?? ''
+  const out = new Set<string>()
+  for (const name of value.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const parts = PART_NAMES[name]
+    if (!parts) throw new Error(`--only: unknown part "${name}" (known: ${Object.keys(PART_NAMES).join(', ')})`)
+    for (const p of parts) out.add(p)
+  }
+  if (out.size === 0) throw new Error(`--only needs a list of parts (${Object.keys(PART_NAMES).join(', ')})`)
+  return out
+}
+const PARTS = partsToRun(process.argv.slice(2))
 
 // ---------------------------------------------------------------------------------------------
 
@@ -55,7 +73,7 @@ async function main(): Promise<void> {
     `- node: ${process.version}`,
     `- dockerd (parts 1-4): ${sh(anyEngine().dockerd, ['--version'])}`,
     `- dockerd-autonet: ${pkg.version}, git ${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain']) ? ' + uncommitted changes' : ''}`,
-    `- command: \`npm run bench${process.argv.includes('--write') ? ' -- --write' : ''}\`${Object.keys(process.env).filter((k) => k.startsWith('BENCH_')).map((k) => ` with ${k}=${process.env[k]}`).join('')}`,
+    `- command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`${Object.keys(process.env).filter((k) => k.startsWith('BENCH_')).map((k) => ` with ${k}=${process.env[k]}`).join('')}`,
   ]
 
   const stubDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dan-bench-'))
@@ -75,7 +93,8 @@ async function main(): Promise<void> {
     }
     if (PARTS.has('3')) sections.push(await decisionQuality())
     if (PARTS.has('4')) sections.push(await downloads(wrapper, made))
-    sections.push(...await engineParts(PARTS, wrapper, made))
+    for (const s of await engineParts(PARTS, wrapper, made)) sections.push(s)
+    if (PARTS.has('7')) sections.push(await scale())
   } finally {
     fs.rmSync(stubDir, { recursive: true, force: true })
   }

@@ -58,6 +58,13 @@ function launchers(): Launcher[] {
     // As the image runs it: the engine version is known in advance, no `dockerd --version` probe.
     list.push({ name: 'dockerd-autonet bundle, version given (as in the image)', argv: (stub) => [process.execPath, bundle, `--autonet-exec=${stub}`, '--autonet-dockerd-version=20.10.24', ...flags], node: true })
   }
+  // Before and after side by side in one run: BENCH_BASELINE_BUNDLE=FILE adds another build's
+  // bundle (e.g. the merge base's), run the image's way.
+  const baseline = process.env.BENCH_BASELINE_BUNDLE
+  if (baseline) {
+    if (!fs.existsSync(baseline)) throw new Error(`BENCH_BASELINE_BUNDLE=${baseline}: no such file`)
+    list.push({ name: `baseline bundle ${path.basename(path.dirname(path.dirname(baseline)))}, version given`, argv: (stub) => [process.execPath, baseline, `--autonet-exec=${stub}`, '--autonet-dockerd-version=20.10.24', ...flags], node: true })
+  }
   return list
 }
 
@@ -117,7 +124,8 @@ export async function startupAndMemory(netns: string, stub: string): Promise<str
 
   // What the wrapper's own `dockerd --version` probe costs, for reading the figures above.
   const probe: number[] = []
-  for (let i = 0; i < 10; i++) {
+  // Without an engine installed the stub answers --version itself (and this stays empty).
+  for (let i = 0; i < 10 && fs.existsSync(DOCKERD); i++) {
     const t0 = process.hrtime.bigint()
     execFileSync(DOCKERD, ['--version'], { stdio: 'ignore', timeout: 10_000 })
     probe.push(Number(process.hrtime.bigint() - t0) / 1e6)
@@ -168,7 +176,8 @@ export async function startupAndMemory(netns: string, stub: string): Promise<str
     `wrapper runs its whole normal path (read links, routes, rules, daemon.json, \`dockerd --version\`;`,
     'plan; spawn), with clamp, conntrack and MAC pinning switched off so it changes nothing.',
     `The stub answers the wrapper's \`--version\` probe by running the real ${DOCKERD} --version`,
-    `(alone: median ${f1(stats(probe).median)} ms, min ${f1(stats(probe).min)}); the wrapper runs that probe concurrently with its other reads.`,
+    probe.length ? `(alone: median ${f1(stats(probe).median)} ms, min ${f1(stats(probe).min)}); the wrapper runs that probe concurrently with its other reads.`
+      : `(not installed in this run: the stub answers it with a fixed line instead); the wrapper runs that probe concurrently with its other reads.`,
     `${STARTUP_ROUNDS} interleaved rounds after 3 warm-up rounds; milliseconds.`,
     '',
     table(['launcher', 'min', 'median', 'max', 'added (median)', 'ratio (median)'], rows),

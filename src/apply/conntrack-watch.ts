@@ -85,7 +85,7 @@ export async function clearBypassingEntries(inspect: unknown, run: Runner, log: 
       const args = ['-L', '-f', family, '-p', 'udp', '--orig-port-dst', String(port)]
       const r = await run('conntrack', args)
       if (conntrackUnusable(r)) throw new ConntrackUnusableError(`conntrack watch: ${describeFailure('conntrack', args, r)}`)
-      if (r.exitCode === 0) entries.push(...parseConntrackList(r.stdout))
+      if (r.exitCode === 0) for (const e of parseConntrackList(r.stdout)) entries.push(e)
     }
   }
   const stale = bypassingEntries(entries, ports, ips, local)

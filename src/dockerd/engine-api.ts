@@ -6,7 +6,7 @@
  * reference, "Versioning"). Used by doctor (containers, networks) and the conntrack watch
  * (ping, inspect, events).
  */
-import { request, type IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { DaemonJson } from './config-file.js'
 import { resolveSettings } from './settings.js'
 
@@ -37,17 +37,28 @@ export function dockerApiSocket(argv: readonly string[], daemonJson: DaemonJson 
 export interface ApiRequestOptions {
   /** Bound on connecting and on each silence of the connection; default 3000 ms. */
   timeoutMs?: number
+  /**
+   * Bound on the whole request, connect to last byte, for calls that read the whole body
+   * (getText, getJson); default twice timeoutMs. A daemon that trickles one byte a second is
+   * never silent, so only this ends the wait.
+   */
+  deadlineMs?: number
   /** Aborts the request (and a response being read). */
   signal?: AbortSignal
 }
+
+/** Largest body getText reads (bytes); the list of a host's containers and networks fits well inside. */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024
 
 /**
  * GET `path` on the daemon at unix socket `socketPath`; resolves with the response as soon as
  * its head arrives, whatever the status (the caller reads, checks or discards the body).
  * Rejects when it cannot connect, on abort, or when the daemon is silent for `timeoutMs`.
  */
-export function openGet(socketPath: string, path: string, opts: ApiRequestOptions = {}): Promise<IncomingMessage> {
+export async function openGet(socketPath: string, path: string, opts: ApiRequestOptions = {}): Promise<IncomingMessage> {
   const timeoutMs = opts.timeoutMs ?? 3000
+  // Loaded when first used: node:http costs milliseconds at every dockerd start that never asks the API.
+  const { request } = await import('node:http')
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, path, method: 'GET', headers: { host: 'docker' }, signal: opts.signal, timeout: timeoutMs }, resolve)
     req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer within ${timeoutMs} ms`)))
@@ -56,14 +67,37 @@ export function openGet(socketPath: string, path: string, opts: ApiRequestOption
   })
 }
 
-/** GET `path` and its whole body as text; rejects as {@link openGet} does, and on a non-2xx status. */
+/**
+ * GET `path` and its whole body as text. Rejects as {@link openGet} does, on a non-2xx status,
+ * when the whole answer has not arrived within `deadlineMs` ("GET PATH: answer not complete
+ * within N ms"), and when the body exceeds {@link MAX_BODY_BYTES} ("answer larger than …").
+ */
 export async function getText(socketPath: string, path: string, opts: ApiRequestOptions = {}): Promise<string> {
-  const res = await openGet(socketPath, path, opts)
-  const chunks: Buffer[] = []
-  for await (const c of res) chunks.push(c as Buffer)
-  const body = Buffer.concat(chunks).toString('utf8')
-  if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) throw new Error(`GET ${path}: HTTP ${res.statusCode}: ${body.trim().slice(0, 200)}`)
-  return body
+  const deadlineMs = opts.deadlineMs ?? 2 * (opts.timeoutMs ?? 3000)
+  const deadline = new AbortController()
+  const timer = setTimeout(() => deadline.abort(), deadlineMs)
+  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal
+  try {
+    const res = await openGet(socketPath, path, { timeoutMs: opts.timeoutMs, signal })
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const c of res) {
+      size += (c as Buffer).length
+      if (size > MAX_BODY_BYTES) {
+        res.destroy()
+        throw new Error(`GET ${path}: answer larger than ${MAX_BODY_BYTES} bytes; not read`)
+      }
+      chunks.push(c as Buffer)
+    }
+    const body = Buffer.concat(chunks).toString('utf8')
+    if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) throw new Error(`GET ${path}: HTTP ${res.statusCode}: ${body.trim().slice(0, 200)}`)
+    return body
+  } catch (e) {
+    if (deadline.signal.aborted && !opts.signal?.aborted) throw new Error(`GET ${path}: answer not complete within ${deadlineMs} ms`)
+    throw e
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** GET `path` as JSON; rejects as {@link getText} does, and when the body is not JSON. */
@@ -89,13 +123,18 @@ export interface EngineApi {
   networks(): Promise<unknown>
 }
 
-/** The Engine API over a unix socket (unversioned paths: dockerd serves its current version). */
-export function engineApi(socketPath: string, timeoutMs = 5_000): EngineApi {
+/**
+ * The Engine API over a unix socket (unversioned paths: dockerd serves its current version).
+ * `timeoutMs` bounds each silence; every call but the event stream is answered whole within
+ * `deadlineMs` (default twice timeoutMs) or rejects.
+ */
+export function engineApi(socketPath: string, timeoutMs = 5_000, deadlineMs = 2 * timeoutMs): EngineApi {
+  const o = { timeoutMs, deadlineMs }
   return {
-    ping: () => getText(socketPath, '/_ping', { timeoutMs }).then(() => true, () => false),
-    inspect: (id) => getJson(socketPath, `/containers/${encodeURIComponent(id)}/json`, { timeoutMs }),
-    containers: () => getJson(socketPath, '/containers/json', { timeoutMs }),
-    networks: () => getJson(socketPath, '/networks', { timeoutMs }),
+    ping: () => getText(socketPath, '/_ping', o).then(() => true, () => false),
+    inspect: (id) => getJson(socketPath, `/containers/${encodeURIComponent(id)}/json`, o),
+    containers: () => getJson(socketPath, '/containers/json', o),
+    networks: () => getJson(socketPath, '/networks', o),
     startEvents: async (since, onEvent, signal) => {
       const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['start'] }))
       const res = await openGet(socketPath, `/events?since=${since}&filters=${filters}`, { timeoutMs, signal })

@@ -109,9 +109,10 @@ export function diagnose(state: MachineState, running: RunningDockerd[]): Findin
       fix: 'run doctor where dockerd runs: inside the dind container (docker exec CONTAINER dockerd-autonet doctor) or in its pod or namespace',
     })
   }
-  for (const d of running) out.push(...checkDockerd(d, egress), ...checkNetworks(d, egress))
-  out.push(...checkBridges(links, running, egress))
-  out.push(...checkConntrack(state, running))
+  // Loops, not push(...findings): thousands of bridges, networks or stale entries overflow call arguments.
+  for (const d of running) for (const f of [...checkDockerd(d, egress), ...checkNetworks(d, egress)]) out.push(f)
+  for (const f of checkBridges(links, running, egress)) out.push(f)
+  for (const f of checkConntrack(state, running)) out.push(f)
   for (const e of state.read_errors ?? []) {
     out.push({ check: 'read', severity: 'info', subject: e.split(':')[0] || 'read', message: e, fix: null })
   }

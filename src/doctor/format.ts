@@ -39,7 +39,7 @@ const LABEL: Record<Severity, string> = { ok: 'ok', info: 'info', warn: 'WARN', 
 export function formatFindings(findings: Finding[]): string {
   const rows = findings.map((f) => [LABEL[f.severity], f.check, f.subject, f.mtu == null ? '-' : String(f.mtu), f.message])
   const head = ['STATUS', 'CHECK', 'SUBJECT', 'MTU', 'FINDING']
-  const width = [0, 1, 2, 3].map((i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)))
+  const width = [0, 1, 2, 3].map((i) => rows.reduce((w, r) => Math.max(w, r[i].length), head[i].length))
   const line = (cells: string[]) => cells.map((c, i) => (i < 4 ? c.padEnd(width[i]) : c)).join('  ').trimEnd()
   const indent = ' '.repeat(width.reduce((a, b) => a + b + 2, 0))
   const lines = [line(head)]

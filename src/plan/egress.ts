@@ -64,7 +64,10 @@ export function resolveEgress(
   const byName = new Map(links.map((l) => [l.name, l]))
   const ordered = [...(rules && rules.length > 0 ? rules : DEFAULT_RULES)]
     .sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0))
-  const skipped: string[] = []
+  // Indexed once: each rule then looks at its own table's default-like routes only, so the
+  // walk costs O(rules + routes), not O(rules × routes).
+  const tables = defaultCandidatesByTable(family, routes)
+  const skipped = boundedNotes()
 
   for (let i = 0; i < ordered.length; i++) {
     const rule = ordered[i]
@@ -75,13 +78,12 @@ export function resolveEgress(
     }
     if (action === 'nop') continue
     if (action === 'goto') {
-      const target = Number(rule.goto ?? rule.target)
-      const j = ordered.findIndex((r) => (r.priority ?? 0) >= target)
+      const j = firstAtOrAbove(ordered, Number(rule.goto ?? rule.target))
       if (j > i) i = j - 1
       continue
     }
     const table = rule.table ?? 'main'
-    const hit = lookupDefault(family, routes.filter((r) => (r.table ?? 'main') === String(table)), byName)
+    const hit = lookupDefault(tables.get(String(table)) ?? [], byName)
     if (hit.kind === 'none') { if (hit.note) skipped.push(hit.note); continue }
     if (hit.kind === 'blocked') {
       return { found: false, family, reason: `IPv${family} table ${table}: ${hit.note}` }
@@ -98,10 +100,10 @@ export function resolveEgress(
     const multi = hops.length > 1 ? `multipath default over ${devs}` : `${devs}`
     return {
       found: true, family, hops, table: String(table), route: hit.route,
-      reason: `IPv${family} default route${via} leaves via ${multi}${skipped.length ? `; ${skipped.join('; ')}` : ''}`,
+      reason: `IPv${family} default route${via} leaves via ${multi}${skipped.count() ? `; ${skipped.text()}` : ''}`,
     }
   }
-  const why = skipped.length ? `: ${skipped.join('; ')}` : ''
+  const why = skipped.count() ? `: ${skipped.text()}` : ''
   return { found: false, family, reason: `no IPv${family} default route for container traffic${why}` }
 }
 
@@ -139,20 +141,61 @@ type Lookup =
   | { kind: 'none', note?: string }
   | { kind: 'blocked', note: string }
 
+type Candidate = { r: Route, p: Prefix }
+
+/** The default-like unicast routes (/0, or /1 halves) of each table, in one pass over `routes`. */
+function defaultCandidatesByTable(family: Family, routes: Route[]): Map<string, Candidate[]> {
+  const out = new Map<string, Candidate[]>()
+  for (const r of routes) {
+    const p = defaultLike(r, family)
+    if (p === null || NON_UNICAST_ROUTES.has(String(r.type ?? 'unicast'))) continue
+    const table = String(r.table ?? 'main')
+    const list = out.get(table)
+    if (list) list.push({ r, p })
+    else out.set(table, [{ r, p }])
+  }
+  return out
+}
+
+/** Index of the first rule (sorted by priority) at or above `priority`; ordered.length if none. */
+function firstAtOrAbove(ordered: Rule[], priority: number): number {
+  let lo = 0
+  let hi = ordered.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((ordered[mid].priority ?? 0) >= priority) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+/** At most this many "skipped" notes are spelled out in a reason line; the rest are counted. */
+const MAX_NOTES = 5
+
+/** Notes for a reason line, bounded: a machine with 200,000 down routes gets one short line. */
+function boundedNotes() {
+  const kept: string[] = []
+  let n = 0
+  return {
+    push(note: string) { if (n++ < MAX_NOTES) kept.push(note) },
+    count: () => n,
+    text: () => kept.join('; ') + (n > kept.length ? `; and ${n - kept.length} more` : ''),
+  }
+}
+
 /**
- * Longest-prefix match for "any internet address" in one table: the default route (/0), unless
- * the table splits the space into /1 halves (OpenVPN's def1), which then win. Lowest metric
- * first; routes over links that are down are passed over (the kernel does not use them).
+ * Longest-prefix match for "any internet address" in one table, given its default-like
+ * candidates: the default route (/0), unless the table splits the space into /1 halves
+ * (OpenVPN's def1), which then win. Lowest metric first; routes over links that are down are
+ * passed over (the kernel does not use them).
  */
-function lookupDefault(family: Family, routes: Route[], links: Map<string, Link>): Lookup {
-  const candidates = routes
-    .map((r) => ({ r, p: defaultLike(r, family) }))
-    .filter((c): c is { r: Route, p: Prefix } => c.p !== null && !NON_UNICAST_ROUTES.has(String(c.r.type ?? 'unicast')))
+function lookupDefault(candidates: Candidate[], links: Map<string, Link>): Lookup {
   if (candidates.length === 0) return { kind: 'none' }
-  const longest = Math.max(...candidates.map((c) => c.p.length))
+  let longest = 0
+  for (const c of candidates) if (c.p.length > longest) longest = c.p.length
   const best = candidates.filter((c) => c.p.length === longest)
     .sort((a, b) => (a.r.metric ?? 0) - (b.r.metric ?? 0))
-  const notes: string[] = []
+  const notes = boundedNotes()
   for (const { r } of best) {
     const type = String(r.type ?? 'unicast')
     if (type === 'throw') return { kind: 'none', note: `throw route ${r.dst}` }
@@ -164,7 +207,7 @@ function lookupDefault(family: Family, routes: Route[], links: Map<string, Link>
     }
     return { kind: 'route', route: r, hops }
   }
-  return { kind: 'none', note: notes.join('; ') || undefined }
+  return { kind: 'none', note: notes.text() || undefined }
 }
 
 function defaultLike(r: Route, family: Family): Prefix | null {

@@ -5,15 +5,13 @@
  * read is left out (or null) and the reason goes to `read_errors`, which the planner surfaces
  * as warnings.
  */
-import type { Link, MachineState, PmtuProbe } from '../model.js'
-import { asLinkType } from '../net/link-types.js'
+import type { MachineState, PmtuProbe } from '../model.js'
 import { readConntrack } from '../tools/conntrack.js'
 import { configFileFromArgv, configFilePath, readDaemonConfig } from '../dockerd/config-file.js'
 import { readDockerdVersion } from './dockerd-version.js'
-import { readIpAddrs } from '../tools/iproute2.js'
 import { readRoutes, readRules } from './routes.js'
 import { defaultRunner, type Runner } from '../tools/runner.js'
-import { readLinks } from './sysfs-links.js'
+import { readLinks } from './links.js'
 import { readSandbox, type SandboxRead } from './sandbox.js'
 
 
@@ -51,7 +49,7 @@ export interface ReadMachineStateOptions {
 }
 
 /**
- * Reads links (sysfs + `ip -j -d addr show`), routes and rules of both families (`ip -j`, with
+ * Reads links (`ip -j -d addr show`, sysfs as the fallback; links.ts), routes and rules of both families (`ip -j`, with
  * a /proc fallback for routes), dockerd's config file, and optionally conntrack entries and
  * dockerd's version, concurrently.
  *
@@ -74,9 +72,8 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
 
   const env = opts.env ?? process.env
   const noSandbox: SandboxRead = { euid: null, rootlesskit: null, sandbox: null, errors: [] }
-  const [links, ipAddrs, routes4, routes6, rules4, rules6, daemon, conntrack, version, where] = await Promise.all([
-    guard('links', () => readLinks(opts.sysClassNet), { links: [], errors: [] }),
-    guard('addrs', () => readIpAddrs(run), { addrs: null, kinds: null, errors: [] }),
+  const [links, routes4, routes6, rules4, rules6, daemon, conntrack, version, where] = await Promise.all([
+    guard('links', () => readLinks(run, opts.sysClassNet), { links: [], errors: [] }),
     guard('routes4', () => readRoutes(4, run, opts.procNet), { routes: [], errors: [] }),
     guard('routes6', () => readRoutes(6, run, opts.procNet), { routes: [], errors: [] }),
     guard('rules4', () => readRules(4, run), { rules: null, errors: [] }),
@@ -94,8 +91,7 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
   ])
 
   const readErrors = [
-    ...links.errors.map((e) => `links: ${e}`),
-    ...ipAddrs.errors,
+    ...links.errors,
     ...routes4.errors,
     ...routes6.errors,
     ...rules4.errors,
@@ -108,7 +104,7 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
   if (version === null) readErrors.push(`dockerd_version: no version from \`${opts.dockerdCommand ?? 'dockerd'} --version\`; dockerd version unknown`)
 
   const state: MachineState = {
-    links: withIpFacts(links.links, ipAddrs.addrs, ipAddrs.kinds),
+    links: links.links,
     routes4: routes4.routes,
     routes6: routes6.routes,
     daemon_json: daemon.config,
@@ -137,21 +133,6 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
     }
   }
   return state
-}
-
-/**
- * Adds what iproute2 knows and sysfs does not: `addrs` (CIDRs) per link, and the driver's kind
- * (`info_kind`), which replaces the sysfs guess (it tells a veth from a macvlan). With null maps
- * (no usable `ip`) links are returned unchanged, without `addrs`.
- */
-export function withIpFacts(links: Link[], addrs: Map<string, string[]> | null, kinds: Map<string, string> | null): Link[] {
-  return links.map((l) => {
-    const out: Link = { ...l }
-    const kind = kinds?.get(l.name)
-    if (kind) out.type = asLinkType(kind)
-    if (addrs) out.addrs = addrs.get(l.name) ?? []
-    return out
-  })
 }
 
 /**

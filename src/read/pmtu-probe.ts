@@ -14,7 +14,6 @@
  * missing iputils ping, all give `mtu: null` with a note, and the planner keeps the egress MTU.
  * The result goes into the snapshot as `pmtu_probe`, so `plan --state` replays it.
  */
-import { lookup } from 'node:dns/promises'
 import { readFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import type { PmtuProbe } from '../model.js'
@@ -61,7 +60,7 @@ export async function probePathMtu(host: string, opts: ProbeOptions = {}): Promi
   // 1. Address and family.
   try {
     const fam = isIP(host)
-    const r = fam ? { address: host, family: fam } : await withTimeout((opts.resolve ?? ((h) => lookup(h)))(host), 2000, `resolving ${host}`)
+    const r = fam ? { address: host, family: fam } : await withTimeout((opts.resolve ?? (async (h) => (await import('node:dns/promises')).lookup(h)))(host), 2000, `resolving ${host}`)
     if (r.family !== 4 && r.family !== 6) return done(`${host} resolved to no IPv4 or IPv6 address`)
     result.address = r.address
     result.family = r.family

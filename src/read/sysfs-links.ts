@@ -1,12 +1,11 @@
 /**
  * Network interfaces as the kernel shows them under /sys/class/net (attribute meanings:
- * Documentation/ABI/testing/sysfs-class-net in the kernel tree). What sysfs does not hold
- * (addresses, the driver's own kind name) comes from iproute2 (src/tools/iproute2.ts).
- *
- * sysfs is read rather than netlink because it needs no tool: the docker:dind image may carry
- * only busybox `ip`, which has no JSON output.
+ * Documentation/ABI/testing/sysfs-class-net in the kernel tree): the fallback reader when `ip`
+ * gives no JSON (busybox `ip` in a docker:dind image), and the one or two attributes the netlink
+ * dump does not carry (src/read/links.ts). What sysfs does not hold (addresses, the driver's
+ * own kind name) comes from iproute2 (src/tools/iproute2.ts).
  */
-import { access, readdir, readFile, readlink, stat } from 'node:fs/promises'
+import { accessSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { Link } from '../model.js'
 import { asLinkType, type LinkType } from '../net/link-types.js'
@@ -33,27 +32,30 @@ export class LinkReadError extends Error {
  *
  * Each Link has name, mtu (bytes, IP header included), mac (null for L3 devices), type,
  * up (IFF_UP), carrier (omitted when the kernel cannot say, e.g. EINVAL on a down device),
- * master (bridge/bond this is a port of, or null) and addr_assign_type. `addrs` is not set
- * here: it is not in sysfs (see readIpAddrs).
+ * master (bridge/bond this is a port of, or null), and for bridges only addr_assign_type (the
+ * one decision that reads it is a bridge's MAC pin; see readBridgeAddrAssign). `addrs` is not
+ * set here: it is not in sysfs (see readLinks in links.ts).
  */
-export async function readLinks(sysClassNet = '/sys/class/net'): Promise<{ links: Link[], errors: string[] }> {
+export async function readSysfsLinks(sysClassNet = '/sys/class/net'): Promise<{ links: Link[], errors: string[] }> {
   let names: string[]
   try {
-    names = await readdir(sysClassNet)
+    names = readdirSync(sysClassNet)
   } catch (e) {
     return { links: [], errors: [`cannot list network interfaces in ${sysClassNet}: ${errText(e)}`] }
   }
   const errors: string[] = []
-  const read = await Promise.all(names.map(async (name) => {
+  const links: Array<Link & { ifindex: number }> = []
+  // One link after the other, with synchronous reads: sysfs attributes are generated in
+  // memory and never block, while reading every link's files concurrently opened tens of
+  // thousands of descriptors at once on a busy host, and the reads that failed with EMFILE
+  // silently lost MACs and kinds (optional attributes).
+  for (const name of names) {
     try {
-      if (!(await isInterfaceEntry(sysClassNet, name))) return null
-      return await readLink(sysClassNet, name)
+      if (isInterfaceEntry(sysClassNet, name)) links.push(readLink(sysClassNet, name))
     } catch (e) {
       errors.push(e instanceof LinkReadError ? e.message : `link ${name}: ${errText(e)}`)
-      return null
     }
-  }))
-  const links = read.filter((l): l is Link & { ifindex: number } => l !== null)
+  }
   links.sort((a, b) => a.ifindex - b.ifindex || a.name.localeCompare(b.name))
   errors.sort()
   return { links: links.map(({ ifindex: _ifindex, ...link }) => link), errors }
@@ -64,38 +66,56 @@ export async function readLinks(sysClassNet = '/sys/class/net'): Promise<{ links
  * ordering). Throws LinkReadError naming the interface when a required attribute (type, mtu,
  * flags) is missing or absurd; `vanished` is set when the cause was ENOENT.
  */
-export async function readLink(sysClassNet: string, name: string): Promise<Link & { ifindex: number }> {
+export function readLink(sysClassNet: string, name: string): Link & { ifindex: number } {
   const dir = join(sysClassNet, name)
-  const arphrd = parseIntStrict(await required(dir, name, 'type'))
-  const mtuText = await required(dir, name, 'mtu')
+  const arphrd = parseIntStrict(required(dir, name, 'type'))
+  const mtuText = required(dir, name, 'mtu')
   const mtu = parseIntStrict(mtuText)
   if (mtu === null || !isUsableMtu(mtu)) {
     throw new LinkReadError(`link ${name}: mtu ${JSON.stringify(mtuText)} in ${join(dir, 'mtu')} is not an integer in ${LINK_MTU_MIN}..${LINK_MTU_MAX}; link left out`, false)
   }
-  const flags = parseHex(await required(dir, name, 'flags'))
+  const flags = parseHex(required(dir, name, 'flags'))
   if (flags === null) throw new LinkReadError(`link ${name}: unreadable flags in ${join(dir, 'flags')}`, false)
-  const [address, carrier, master, addrAssign, ifindex, iflink, uevent, isBridge, isBond, isTun] = await Promise.all([
-    optional(dir, 'address'), optional(dir, 'carrier'), readMaster(dir), optional(dir, 'addr_assign_type'),
+  const [address, carrier, master, ifindex, iflink, uevent, isBridge, isBond, isTun] = [
+    optional(dir, 'address'), optional(dir, 'carrier'), readMaster(dir),
     optional(dir, 'ifindex'), optional(dir, 'iflink'), optional(dir, 'uevent'),
     exists(join(dir, 'bridge')), exists(join(dir, 'bonding')), exists(join(dir, 'tun_flags')),
-  ])
+  ] as const
   const index = parseIntStrict(ifindex ?? '')
+  const type = linkTypeOf({
+    arphrd, devtype: devtypeOf(uevent), isBridge, isBond, isTun,
+    ifindex: index, iflink: parseIntStrict(iflink ?? ''),
+  })
   const link: Link & { ifindex: number } = {
     name,
     mtu,
     mac: macOf(arphrd, address),
-    type: linkTypeOf({
-      arphrd, devtype: devtypeOf(uevent), isBridge, isBond, isTun,
-      ifindex: index, iflink: parseIntStrict(iflink ?? ''),
-    }),
+    type,
     up: (flags & IFF_UP) !== 0,
     master,
-    addr_assign_type: parseIntStrict(addrAssign ?? ''),
     ifindex: index ?? Number.MAX_SAFE_INTEGER,
   }
   const c = carrierOf(carrier)
   if (c !== undefined) link.carrier = c
+  if (type === 'bridge') link.addr_assign_type = readBridgeAddrAssign(name, sysClassNet)
   return link
+}
+
+/**
+ * A bridge's sysfs `addr_assign_type` (0 permanent, 1 random, 2 stolen, 3 NET_ADDR_SET: set
+ * explicitly), or null when unreadable. Only bridges are asked: pinning a bridge's MAC is the one
+ * decision that needs it, and netlink does not carry it (iproute2 6.1 prints no such key).
+ */
+export function readBridgeAddrAssign(name: string, sysClassNet = '/sys/class/net'): number | null {
+  return parseIntStrict(optional(join(sysClassNet, name), 'addr_assign_type') ?? '')
+}
+
+/**
+ * DEVTYPE= of a link's sysfs `uevent` (wlan, wwan, …), or null: the netlink dump says nothing of
+ * it, and it tells a kindless ethernet device (a NIC, a Wi-Fi card) apart.
+ */
+export function readDevtype(name: string, sysClassNet = '/sys/class/net'): string | null {
+  return devtypeOf(optional(join(sysClassNet, name), 'uevent'))
 }
 
 /** Facts that decide a link's kind; see linkTypeOf. */
@@ -123,14 +143,8 @@ export interface LinkKindFacts {
  * readMachineState prefers iproute2's `info_kind` when it has it.
  */
 export function linkTypeOf(f: LinkKindFacts): LinkType {
-  switch (f.arphrd) {
-    case ARPHRD.LOOPBACK: return 'loopback'
-    case ARPHRD.IPIP: return 'ipip'
-    case ARPHRD.SIT: return 'sit'
-    case ARPHRD.IPGRE:
-    case ARPHRD.IP6GRE: return 'gre'
-    case ARPHRD.TUNNEL6: return 'ip6tnl'
-  }
+  const byArphrd = arphrdLinkType(f.arphrd)
+  if (byArphrd) return byArphrd
   if (f.devtype) return asLinkType(f.devtype)
   if (f.isBridge) return 'bridge'
   if (f.isBond) return 'bond'
@@ -140,6 +154,19 @@ export function linkTypeOf(f: LinkKindFacts): LinkType {
     return peered ? 'veth' : 'ether'
   }
   return 'other'
+}
+
+/** The kinds an ARPHRD type settles alone (loopback, L3 tunnels), else null. */
+export function arphrdLinkType(arphrd: number | null): LinkType | null {
+  switch (arphrd) {
+    case ARPHRD.LOOPBACK: return 'loopback'
+    case ARPHRD.IPIP: return 'ipip'
+    case ARPHRD.SIT: return 'sit'
+    case ARPHRD.IPGRE:
+    case ARPHRD.IP6GRE: return 'gre'
+    case ARPHRD.TUNNEL6: return 'ip6tnl'
+  }
+  return null
 }
 
 /**
@@ -166,9 +193,9 @@ export function devtypeOf(uevent: string | null): string | null {
 }
 
 /** Name of the bridge/bond this link is a port of: basename of the `master` symlink, or null. */
-async function readMaster(dir: string): Promise<string | null> {
+function readMaster(dir: string): string | null {
   try {
-    return basename(await readlink(join(dir, 'master')))
+    return basename(readlinkSync(join(dir, 'master')))
   } catch {
     return null
   }
@@ -181,9 +208,9 @@ async function readMaster(dir: string): Promise<string | null> {
  * entry is one: with the bonding driver loaded there is a `bonding_masters` file. Throws
  * LinkReadError (vanished) when the entry's target is gone.
  */
-async function isInterfaceEntry(sysClassNet: string, name: string): Promise<boolean> {
+function isInterfaceEntry(sysClassNet: string, name: string): boolean {
   try {
-    return (await stat(join(sysClassNet, name))).isDirectory()
+    return statSync(join(sysClassNet, name)).isDirectory()
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     throw new LinkReadError(`link ${name}: vanished while being read (${code} on ${join(sysClassNet, name)}); skipped`, code === 'ENOENT')
@@ -191,9 +218,9 @@ async function isInterfaceEntry(sysClassNet: string, name: string): Promise<bool
 }
 
 /** A required attribute: throws LinkReadError naming the link (vanished when ENOENT). */
-async function required(dir: string, name: string, attr: string): Promise<string> {
+function required(dir: string, name: string, attr: string): string {
   try {
-    return (await readFile(join(dir, attr), 'utf8')).trim()
+    return readFileSync(join(dir, attr), 'utf8').trim()
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENODEV') {
@@ -204,17 +231,17 @@ async function required(dir: string, name: string, attr: string): Promise<string
 }
 
 /** An optional attribute: null when absent or unreadable (carrier raises EINVAL when down). */
-async function optional(dir: string, attr: string): Promise<string | null> {
+function optional(dir: string, attr: string): string | null {
   try {
-    return (await readFile(join(dir, attr), 'utf8')).trim()
+    return readFileSync(join(dir, attr), 'utf8').trim()
   } catch {
     return null
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+function exists(path: string): boolean {
   try {
-    await access(path)
+    accessSync(path)
     return true
   } catch {
     return false

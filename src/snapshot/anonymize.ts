@@ -25,7 +25,6 @@
  * Not replaced: numbers (MTUs, metrics, ports, marks, tables), file paths, free text not listed.
  * The key is random per run: an anonymized snapshot cannot be mapped back.
  */
-import { randomBytes } from 'node:crypto'
 import { isNetworkBridgeName } from '../dockerd/bridges.js'
 import { parseDockerdFlags } from '../dockerd/flags.js'
 import type { MachineState } from '../model.js'
@@ -58,7 +57,8 @@ const HOSTNAME_KEYS = new Set(['insecure-registries', 'insecure-registry', 'regi
 
 /** Returns an anonymized copy of `state` (see the module comment); the input is not changed. */
 export function anonymizeState(state: MachineState, opts: AnonymizeOptions = {}): Anonymized {
-  const key = opts.key ?? randomBytes(32)
+  // Web Crypto's global, not an import of node:crypto: that would load at every dockerd start.
+  const key = opts.key ?? Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(32)))
   const names = nameMap(state)
   const subnets = mentionedSubnets(state)
   const addrs = new AddressPermutation(key, subnets)

@@ -134,7 +134,8 @@ export async function readConntrack(run: Runner = defaultRunner): Promise<{ entr
     const r = await run('conntrack', args)
     if (r.exitCode === 0) {
       anyOk = true
-      entries.push(...parseConntrackList(r.stdout))
+      // A loop, not push(...list): a busy host's table (262,144 entries) overflows call arguments.
+      for (const e of parseConntrackList(r.stdout)) entries.push(e)
       continue
     }
     errors.push(`conntrack: ${describeFailure('conntrack', args, r)}${conntrackHint(r)}`)

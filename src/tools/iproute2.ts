@@ -13,6 +13,7 @@
  */
 import type { NextHop, Route, Rule } from '../model.js'
 import type { Family } from '../net/family.js'
+import { ARPHRD } from '../net/kernel.js'
 import { defaultRunner, describeFailure, type Runner } from './runner.js'
 
 /** The `ip` arguments that list every route of one family, in every table. */
@@ -147,6 +148,71 @@ export function parseIpLinkKinds(json: unknown): Map<string, string> {
   return out
 }
 
+/** The arguments of the one netlink dump the reader takes links, kinds and addresses from. */
+export const LINK_DUMP_ARGS: readonly string[] = ['-j', '-d', 'addr', 'show']
+
+/** One entry of `ip -j -d addr show`, as far as the reader needs it. */
+export interface IpLink {
+  name: string
+  ifindex: number | null
+  /** MTU in bytes, IP header included; null when absent or not a number. */
+  mtu: number | null
+  /** The kernel's flags as iproute2 names them: "UP", "LOWER_UP", "NO-CARRIER", … */
+  flags: string[]
+  /** ARPHRD_* of the `link_type` name (see ARPHRD_BY_IP_NAME), null for a name we do not map. */
+  arphrd: number | null
+  /** `address` as printed (a MAC for ethernet devices, an IP for ipip, absent for tun). */
+  address: string | null
+  master: string | null
+  /** linkinfo.info_kind (rtnl_link_ops->kind), null when the link has none (physical NICs, lo). */
+  kind: string | null
+  /** The peer or lower device is another link (`link` or `link_index`): the "@if61" of `ip link`. */
+  peered: boolean
+  /** addr_info as CIDRs, as parseIpAddrJson gives them. */
+  addrs: string[]
+}
+
+/**
+ * iproute2's names for the ARPHRD_* types we tell apart (lib/ll_types.c, `link_type` in JSON);
+ * other types map to null, which reads as "not ethernet, not a known tunnel".
+ */
+export const ARPHRD_BY_IP_NAME: Readonly<Record<string, number>> = {
+  ether: ARPHRD.ETHER, loopback: ARPHRD.LOOPBACK, ipip: ARPHRD.IPIP, tunnel6: ARPHRD.TUNNEL6,
+  sit: ARPHRD.SIT, gre: ARPHRD.IPGRE, ip6gre: ARPHRD.IP6GRE, none: ARPHRD.NONE,
+}
+
+/**
+ * Converts `ip -j -d addr show` (or `ip -j -d link show`) output, already JSON.parse'd, to
+ * IpLinks in iproute2's order (ifindex). Entries without an `ifname` are skipped. One loop,
+ * no recursion: cost is linear in the number of links. Throws TypeError when `json` is not an
+ * array.
+ */
+export function parseIpLinkJson(json: unknown): IpLink[] {
+  const out: IpLink[] = []
+  for (const e of asArray(json, 'ip link JSON')) {
+    if (typeof e?.ifname !== 'string' || !e.ifname) continue
+    const kind = e.linkinfo?.info_kind
+    const ifindex = typeof e.ifindex === 'number' ? e.ifindex : null
+    const addrs: string[] = []
+    for (const a of Array.isArray(e.addr_info) ? e.addr_info : []) {
+      if (typeof a?.local === 'string' && typeof a?.prefixlen === 'number') addrs.push(`${a.local}/${a.prefixlen}`)
+    }
+    out.push({
+      name: e.ifname,
+      ifindex,
+      mtu: typeof e.mtu === 'number' ? e.mtu : null,
+      flags: Array.isArray(e.flags) ? e.flags.filter((f: unknown): f is string => typeof f === 'string') : [],
+      arphrd: typeof e.link_type === 'string' && Object.hasOwn(ARPHRD_BY_IP_NAME, e.link_type) ? ARPHRD_BY_IP_NAME[e.link_type] : null,
+      address: str(e.address),
+      master: str(e.master),
+      kind: typeof kind === 'string' && kind ? kind : null,
+      peered: typeof e.link === 'string' || (typeof e.link_index === 'number' && e.link_index !== ifindex),
+      addrs,
+    })
+  }
+  return out
+}
+
 /**
  * Runs `ip -j -d addr show` and returns addresses and kinds per interface (see parseIpAddrJson,
  * parseIpLinkKinds). Never throws: when `ip` is missing or has no JSON output (busybox), both
@@ -155,7 +221,7 @@ export function parseIpLinkKinds(json: unknown): Map<string, string> {
 export async function readIpAddrs(run: Runner = defaultRunner): Promise<{
   addrs: Map<string, string[]> | null, kinds: Map<string, string> | null, errors: string[]
 }> {
-  const args = ['-j', '-d', 'addr', 'show']
+  const args = [...LINK_DUMP_ARGS]
   const r = await run('ip', args)
   if (r.exitCode !== 0) return { addrs: null, kinds: null, errors: [`addrs: ${describeFailure('ip', args, r)}; link addresses unknown`] }
   try {

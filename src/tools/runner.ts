@@ -14,6 +14,8 @@ export interface RunResult {
    * need only one field: 127 = could not start (not installed, not executable), 124 = timed out.
    */
   exitCode: number
+  /** Set when the program printed more than the runner keeps: the limit in bytes (exitCode is then EXIT_OUTPUT_TOO_LARGE). */
+  outputLimitBytes?: number
 }
 
 /** Runs `cmd args…` without a shell and resolves with its output; must not reject. */
@@ -23,6 +25,10 @@ export type Runner = (cmd: string, args: string[]) => Promise<RunResult>
 export const EXIT_NOT_STARTED = 127
 /** Exit code used when the program was killed for running too long (as timeout(1) does). */
 export const EXIT_TIMED_OUT = 124
+/** Exit code used when the program was killed for printing more than the runner keeps. */
+export const EXIT_OUTPUT_TOO_LARGE = 125
+/** Most a program's stdout (and, separately, stderr) may print, in bytes; 64 MiB is 10× `ip -j -d addr show` with 100,000 links. */
+export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 
 /**
  * A Runner on Node's own `child_process.execFile` (no shell). Each command is killed after
@@ -34,11 +40,13 @@ export const EXIT_TIMED_OUT = 124
  * together (about 90 ms of a 250 ms start with the tsc build, measured with --cpu-prof and
  * hyperfine; BENCHMARKS.md). execFile gives the same guarantees this contract needs.
  */
-export function execFileRunner(timeoutMs = 10_000): Runner {
+export function execFileRunner(timeoutMs = 10_000, maxOutputBytes = MAX_OUTPUT_BYTES): Runner {
   return (cmd, args) => new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: maxOutputBytes, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout, stderr, exitCode: 0 })
       const e = err as NodeJS.ErrnoException & { code?: string | number, killed?: boolean, signal?: string | null }
+      // Node kills the child and keeps what fit; a truncated JSON dump is no answer at all.
+      if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return resolve({ stdout: '', stderr: e.message, exitCode: EXIT_OUTPUT_TOO_LARGE, outputLimitBytes: maxOutputBytes })
       if (e.killed && e.signal === 'SIGKILL') return resolve({ stdout, stderr: `timed out after ${timeoutMs} ms`, exitCode: EXIT_TIMED_OUT })
       // Spawn failures (ENOENT, EACCES) carry a string code and no exit status.
       if (typeof e.code === 'string') return resolve({ stdout: '', stderr: `${cmd}: ${e.code}`, exitCode: EXIT_NOT_STARTED })
@@ -62,5 +70,8 @@ export function describeFailure(cmd: string, args: string[], r: RunResult): stri
   const first = (r.stderr ?? '').split('\n').map((l) => l.trim()).find((l) => l !== '') ?? ''
   if (r.exitCode === EXIT_NOT_STARTED) return `${what} could not be run (${first || 'not found'})`
   if (r.exitCode === EXIT_TIMED_OUT) return `${what} timed out`
+  if (r.exitCode === EXIT_OUTPUT_TOO_LARGE && r.outputLimitBytes !== undefined) {
+    return `${what} printed more than ${r.outputLimitBytes} bytes (${first || 'output too large'}); output too large, not read`
+  }
   return `${what} failed (exit ${r.exitCode}${first ? `: ${first}` : ''})`
 }

@@ -81,3 +81,18 @@ t.test('engineApi speaks the Engine API over a unix socket', async (t) => {
   t.pass('the stream ends when dockerd ends it')
   t.equal(await engineApi(path.join(dir, 'none.sock')).ping(), false, 'no socket: not answering')
 })
+
+t.test('a daemon trickling one byte a second is cut off at the whole-request deadline', async (t) => {
+  const { sock } = await unixHttpServer(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    const timer = setInterval(() => res.write(' '), 100)
+    res.on('close', () => clearInterval(timer))
+  })
+  const t0 = Date.now()
+  // Never silent for 300 ms, so only the deadline ends it.
+  await t.rejects(getJson(sock, '/containers/json', { timeoutMs: 300, deadlineMs: 800 }), /^GET \/containers\/json: answer not complete within 800 ms$/)
+  const took = Date.now() - t0
+  t.ok(took < 3000, `gave up after ${took} ms`)
+  const api = engineApi(sock, 200)
+  await t.rejects(api.networks(), /answer not complete within 400 ms/, 'engineApi: twice the silence bound by default')
+})

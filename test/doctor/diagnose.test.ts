@@ -211,3 +211,11 @@ t.test('the fix for an entry conntrack lists as "unknown" (IGMP) selects it by n
   t.match(bad[0].fix, /delete them: conntrack -D -p 2 -s 172\.17\.0\.4 -d 224\.0\.0\.22 \(/)
   t.notMatch(bad[0].fix, /-p unknown/)
 })
+
+t.test('the table of 200,000 findings: columns sized without spreading them into a call', async (t) => {
+  const many: Finding[] = []
+  for (let i = 0; i < 200_000; i++) many.push({ check: 'bridge', severity: 'info', subject: `br-${i}`, mtu: 1500, message: 'x', fix: null })
+  const text = formatFindings(many)
+  t.match(text, /^STATUS  CHECK   SUBJECT    MTU   FINDING\n/, 'SUBJECT as wide as br-199999')
+  t.equal(text.split('\n').length, 200_000 + 4)
+})

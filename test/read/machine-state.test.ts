@@ -1,7 +1,6 @@
 import t from 'tap'
 import { join } from 'node:path'
-import { readMachineState, snapshotEnv, withIpFacts } from '../../src/read/machine-state.js'
-import type { Link } from '../../src/model.js'
+import { readMachineState, snapshotEnv } from '../../src/read/machine-state.js'
 import {
   BUSYBOX_IP_NO_JSON, fixtureText, recordedCommands, replayRunner, sysfsDump, sysfsSpec,
 } from '../helpers/fake-machine.js'
@@ -110,11 +109,7 @@ t.test('a reader that throws (a bug) does not take the snapshot down', async (t)
   t.match(state.read_errors, ['rules4: unexpected error while reading: runner exploded', 'rules6: unexpected error while reading: runner exploded'])
 })
 
-t.test('withIpFacts and snapshotEnv', async (t) => {
-  const links: Link[] = [{ name: 'eth0', mtu: 1500, mac: '02:00:00:00:00:01', type: 'veth', up: true }]
-  t.same(withIpFacts(links, null, null), links, 'no ip: unchanged, no addrs')
-  t.same(withIpFacts(links, new Map(), new Map([['eth0', 'macvlan']])), [{ ...links[0], type: 'macvlan', addrs: [] }],
-    'the driver kind beats the sysfs guess')
+t.test('snapshotEnv', async (t) => {
   t.same(snapshotEnv({ DOCKERD_ROOTLESS_ROOTLESSKIT_MTU: '1400', DOCKER_HOST: 'unix:///run/docker.sock', DOCKER_TLS_CERTDIR: '/certs', DOCKER_AUTH_CONFIG: 'x', HOME: '/root', DOCKERD_AUTONET_DEBUG: undefined }), {
     DOCKERD_ROOTLESS_ROOTLESSKIT_MTU: '1400', DOCKER_HOST: 'unix:///run/docker.sock', DOCKER_TLS_CERTDIR: '/certs',
   })

@@ -115,3 +115,14 @@ t.test('the command to paste selects the same entry: unnamed protocols by number
   t.equal(conntrackDeleteCommand(igmp), 'conntrack -D -p 2 -s 172.17.0.1 -d 224.0.0.22')
   t.equal(conntrackDeleteCommand(tcp6), 'conntrack -D -f ipv6 -p tcp -s fd00::2 -d fd00::1 --sport 1 --dport 2')
 })
+
+t.test('readConntrack on a full table (200,000 entries): all read, no stack overflow', async (t) => {
+  const lines: string[] = []
+  for (let i = 0; i < 200_000; i++) {
+    lines.push(`udp      17 28 src=10.0.${(i >> 8) & 255}.${i & 255} dst=10.1.0.1 sport=${1024 + (i % 60000)} dport=53 [UNREPLIED] src=10.1.0.1 dst=10.0.${(i >> 8) & 255}.${i & 255} sport=53 dport=${1024 + (i % 60000)} mark=0 use=1`)
+  }
+  const run = replayRunner({ 'conntrack -L -f ipv4': ok(lines.join('\n') + '\n'), 'conntrack -L -f ipv6': ok('') })
+  const r = await readConntrack(run)
+  t.same(r.errors, [])
+  t.equal(r.entries?.length, 200_000)
+})

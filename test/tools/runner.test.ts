@@ -1,5 +1,5 @@
 import t from 'tap'
-import { describeFailure, EXIT_NOT_STARTED, EXIT_TIMED_OUT, execFileRunner } from '../../src/tools/runner.js'
+import { describeFailure, EXIT_NOT_STARTED, EXIT_OUTPUT_TOO_LARGE, EXIT_TIMED_OUT, execFileRunner } from '../../src/tools/runner.js'
 
 const run = execFileRunner(1500)
 
@@ -18,4 +18,13 @@ t.test('a missing program is 127, named; a hung one is killed and 124', async (t
   t.equal(hung.exitCode, EXIT_TIMED_OUT)
   t.ok(Date.now() - t0 < 5000, `killed within the bound (${Date.now() - t0} ms)`)
   t.equal(describeFailure('sleep', ['30'], hung), '`sleep 30` timed out')
+})
+
+t.test('output beyond the bound: named as too large, not as "could not be run"', async (t) => {
+  const small = execFileRunner(5000, 1000)
+  const r = await small('sh', ['-c', 'head -c 5000 /dev/zero'])
+  t.equal(r.exitCode, EXIT_OUTPUT_TOO_LARGE)
+  t.equal(r.stdout, '', 'a truncated answer is not kept')
+  t.equal(describeFailure('sh', ['-c', 'x'], r), '`sh -c x` printed more than 1000 bytes (stdout maxBuffer length exceeded); output too large, not read')
+  t.same((await small('sh', ['-c', 'head -c 900 /dev/zero'])).exitCode, 0, 'under the bound: read')
 })
