@@ -12,13 +12,13 @@
  *    SYNs; then the control: the clamp rule deleted, the same download stalls.
  */
 import t, { type Test } from 'tap'
-import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
-import { startDockerd, type Dockerd } from './lib/dockerd.js'
+import { BUSYBOX_IMAGE } from './lib/busybox-image.js'
+import { holeAndDaemon } from './lib/clients.js'
+import type { Dockerd } from './lib/dockerd.js'
 import { CLAMP_RULE_LISTED, completes, dropClampRule, mangleForward, stalls } from './lib/hole-checks.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import { forEachEngine } from './lib/matrix.js'
-import { buildBlackHole, downloadInContainer, type BlackHole } from './lib/topologies.js'
-import { WRAPPER } from './lib/wrapper.js'
+import { downloadInContainer, type BlackHole } from './lib/topologies.js'
 
 /** Bound of each download; a completing one takes well under a second here. */
 const STALL_S = 10
@@ -30,12 +30,7 @@ forEachEngine(t, import.meta.url, (t, engine) => {
 
   /** A black hole and a daemon in its pod with the network created, its MTU option checked. */
   async function holeWithNetwork(t: Test, autonet: boolean): Promise<{ h: BlackHole, d: Dockerd }> {
-    const h = await buildBlackHole({ t })
-    seen.netns.push(h.topo.prefix)
-    seen.tmpDirs.push(h.wwwDir)
-    const d = await startDockerd({ engine, netns: h.topo.ns('pod'), topology: h.topo, command: autonet ? WRAPPER : undefined })
-    seen.tmpDirs.push(d.tmpDir)
-    await ensureBusyboxImage(d)
+    const { h, d } = await holeAndDaemon(t, engine, autonet, seen)
     const net = await d.docker(['network', 'create', '-o', 'com.docker.network.driver.mtu=1500', NETWORK])
     t.equal(net.exitCode, 0, `docker network create -o com.docker.network.driver.mtu=1500 ${NETWORK}`, { stderr: net.stderr })
     const option = await d.docker(['network', 'inspect', '--format', '{{index .Options "com.docker.network.driver.mtu"}}', NETWORK])

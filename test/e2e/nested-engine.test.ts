@@ -17,14 +17,14 @@
  */
 import t, { type Test } from 'tap'
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './lib/busybox-image.js'
+import { holeAndDaemon } from './lib/clients.js'
 import { startDockerd, type Dockerd } from './lib/dockerd.js'
 import { runOk } from './lib/exec.js'
 import { CLAMP_RULE_LISTED, completes, dropClampRule, mangleForward, stalls } from './lib/hole-checks.js'
 import { findLeftovers, newSeen } from './lib/leftovers.js'
 import { forEachEngine } from './lib/matrix.js'
 import { netnsRemovalScript } from './lib/netns.js'
-import { buildBlackHole, downloadInContainer, type BlackHole } from './lib/topologies.js'
-import { WRAPPER } from './lib/wrapper.js'
+import { downloadInContainer, type BlackHole } from './lib/topologies.js'
 
 /** Bound of each download; a completing one takes well under a second here. */
 const STALL_S = 10
@@ -41,12 +41,7 @@ forEachEngine(t, import.meta.url, (t, engine) => {
    * `<prefix>inner` in /run/netns for the harness (and removed with the topology).
    */
   async function nested(t: Test, autonet: boolean): Promise<Nested> {
-    const h = await buildBlackHole({ t })
-    seen.netns.push(h.topo.prefix)
-    seen.tmpDirs.push(h.wwwDir)
-    const outer = await startDockerd({ engine, netns: h.topo.ns('pod'), topology: h.topo, command: autonet ? WRAPPER : undefined })
-    seen.tmpDirs.push(outer.tmpDir)
-    await ensureBusyboxImage(outer)
+    const { h, d: outer } = await holeAndDaemon(t, engine, autonet, seen)
     const run = await outer.docker(['run', '-d', '--name', 'dind', BUSYBOX_IMAGE, 'sleep', '600'])
     t.equal(run.exitCode, 0, 'outer daemon: the container the nested engine lives in runs', { stderr: run.stderr })
     const pid = (await outer.docker(['inspect', '--format', '{{.State.Pid}}', 'dind'])).stdout.trim()
