@@ -7,7 +7,9 @@
  *
  * Per engine, in the PMTU black hole of lib/topologies.ts, one data-root throughout:
  *  1. plain dockerd creates net1; a download on it stalls (plain dockerd fails);
- *  2. that daemon stopped, the same data-root started through dockerd-autonet: net1 is restored
+ *  2. that daemon stopped, the same data-root started through dockerd-autonet, in a second pod
+ *     (as a runner's cache volume moves to a new pod; and the server's retransmissions of the
+ *     stalled download, which go on for minutes, do not count in this pod's hole): net1 is restored
  *     without an MTU option, its container still has MTU 1500, and the download completes with
  *     the server's SHA-256 and no packet in the hole, the clamp rule having rewritten SYNs;
  *  3. the control: the clamp rule deleted, the same daemon's download on net1 stalls again.
@@ -44,23 +46,24 @@ forEachEngine(t, import.meta.url, (t, engine) => {
     (await d.docker(['network', 'inspect', '--format', '{{index .Options "com.docker.network.driver.mtu"}}', 'net1'])).stdout.trim()
 
   t.test(`a network made by plain ${engine.label}, restored from its data-root through dockerd-autonet`, async (t: Test) => {
-    const h = await buildBlackHole({ t })
-    seen.netns.push(h.topo.prefix)
-    seen.tmpDirs.push(h.wwwDir)
+    const [h0, h] = [await buildBlackHole({ t }), await buildBlackHole({ t })]
+    for (const x of [h0, h]) {
+      seen.netns.push(x.topo.prefix)
+      seen.tmpDirs.push(x.wwwDir)
+    }
     const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), `${h.topo.prefix}root`))
     seen.tmpDirs.push(dataRoot)
-    // Registered before the daemons, so it runs after they have stopped.
+    // Registered in the second pod before its daemon, so it runs after that daemon has stopped.
     h.topo.defer(`data-root ${dataRoot}`, async () => fs.rmSync(dataRoot, { recursive: true, force: true }), `rm -rf ${shq(dataRoot)}`)
 
-    const plain = await daemon(h, dataRoot, false)
+    const plain = await daemon(h0, dataRoot, false)
     const net = await plain.docker(['network', 'create', 'net1'])
     t.equal(net.exitCode, 0, 'plain dockerd: docker network create net1', { stderr: net.stderr })
-    const dl0 = await downloadInContainer(plain, h, { image: BUSYBOX_IMAGE, timeoutS: STALL_S, network: 'net1' })
+    const dl0 = await downloadInContainer(plain, h0, { image: BUSYBOX_IMAGE, timeoutS: STALL_S, network: 'net1' })
     t.equal(dl0.mtu, 1500, 'plain dockerd: net1 container eth0 MTU 1500', { output: dl0.output })
-    stalls(t, dl0, h, 'plain dockerd, net1', STALL_S)
+    stalls(t, dl0, h0, 'plain dockerd, net1', STALL_S)
+    t.ok(await h0.icmpDropped() > 0, 'the router dropped its "fragmentation needed"')
     await plain.stop()
-    const droppedBefore = await h.icmpDropped()
-    t.ok(droppedBefore > 0, 'the router dropped its "fragmentation needed"')
 
     const d = await daemon(h, dataRoot, true)
     const log = () => ({ log: d.log().slice(-3000) })
@@ -77,7 +80,7 @@ forEachEngine(t, import.meta.url, (t, engine) => {
     const { rules, clampHits } = await mangleForward(h)
     t.match(rules, CLAMP_RULE_LISTED, 'the clamp rule is in the pod\'s mangle FORWARD', { rules })
     t.ok(clampHits > 0, `and it rewrote forwarded SYNs (${clampHits} packets)`)
-    t.equal(await h.icmpDropped(), droppedBefore, 'no oversized packet reached the hole')
+    t.equal(await h.icmpDropped(), 0, 'no oversized packet reached the hole')
 
     await dropClampRule(h)
     const ctl = await downloadInContainer(d, h, { image: BUSYBOX_IMAGE, timeoutS: STALL_S, network: 'net1' })
