@@ -124,7 +124,7 @@ async function engineDownloads(list: Engine[], wrapper: string[], made: Made): P
       for (const d of [dA, dP]) await ensureBusyboxImage(d)
       const netA = await composeNetwork(dA, 'autonet')
       const netP = await composeNetwork(dP, 'byhand', hP.podMtu)
-      const how = hasDefaultNetworkOpt(engine) ? 'mtu 1450 from --default-network-opt' : 'mtu 1500, MSS clamp'
+      const how = hasDefaultNetworkOpt(engine) ? 'mtu 1450 from --default-network-opt; clamp rule present' : 'mtu 1500, MSS clamp'
       const sides: Side[] = [
         { name: `hand-set \`--mtu=${hP.podMtu}\`, default bridge (the ceiling)`, d: dP, hole: hP, times: [] },
         { name: 'dockerd-autonet, default bridge', d: dA, hole: hA, times: [] },

@@ -8,7 +8,8 @@
  *  - plain dockerd: both services' downloads stall (MTU 1500, exit 143 at the bound);
  *  - through dockerd-autonet, by the path the engine allows:
  *      >= 24: the project networks carry com.docker.network.driver.mtu=1450 (from
- *             --default-network-opt) and the services get MTU 1450;
+ *             --default-network-opt) and the services get MTU 1450 (the MSS clamp is there
+ *             too, for networks that option cannot reach);
  *      20.10: the networks stay at 1500 (no --default-network-opt) and the MSS clamp carries
  *             the TCP downloads;
  *    both services complete with the server's SHA-256 and no packet reaches the hole.
@@ -55,11 +56,10 @@ forEachEngine(t, import.meta.url, (t, engine) => {
     const mtu = hasDefaultNetworkOpt(engine) ? h.podMtu : 1500
     if (hasDefaultNetworkOpt(engine)) {
       t.same(c.networkMtu, { default: String(h.podMtu), second: String(h.podMtu) }, `both networks carry com.docker.network.driver.mtu=${h.podMtu}`, diag(c))
-      t.notMatch(d.log(), /MSS clamp: forwarded TCP SYNs now clamped/, 'no MSS clamp needed', { log: d.log().slice(-3000) })
     } else {
       t.same(c.networkMtu, { default: null, second: null }, 'the networks carry no MTU option (20.10 has no --default-network-opt)', diag(c))
-      t.match(d.log(), 'dockerd-autonet: MSS clamp: forwarded TCP SYNs now clamped', 'the wrapper added the MSS clamp', { log: d.log().slice(-3000) })
     }
+    t.match(d.log(), 'dockerd-autonet: MSS clamp: forwarded TCP SYNs now clamped', 'the wrapper added the MSS clamp', { log: d.log().slice(-3000) })
     for (const s of SERVICES) {
       const r = c.services[s]
       t.equal(r.mtu, mtu, `${s}: eth0 MTU ${mtu}`, diag(c))

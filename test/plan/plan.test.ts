@@ -57,18 +57,20 @@ t.test('all-routes scope takes the smallest MTU over links with routes, not dock
   t.match(p.reasons.join('\n'), /all-routes.*wg0/)
 })
 
-t.test('engine version gate: 24+ gets --default-network-opt, 20.10 gets an MSS clamp instead', async (t) => {
+t.test('engine version gate: 24+ gets --default-network-opt, 20.10 not; both get the MSS clamp', async (t) => {
   const newer = planFromState(state({ dockerd_version: '24.0.7' }))
   t.ok(newer.args.includes('--default-network-opt=bridge=com.docker.network.driver.mtu=1450'))
-  t.notOk(newer.actions.some((a) => a.type === 'clamp-mss'))
+  t.same(newer.actions.filter((a) => a.type === 'clamp-mss').map((a) => (a as { mtu: number }).mtu), [1450], 'persisted and explicit-mtu networks and nested engines still need it')
   const older = planFromState(state({ dockerd_version: '20.10.24+dfsg1' }))
   t.notOk(older.args.some((a) => a.startsWith('--default-network-opt')))
   t.same(older.actions.filter((a) => a.type === 'clamp-mss').map((a) => (a as { mtu: number }).mtu), [1450])
   t.match(older.reasons.join('\n'), /20\.10 predates --default-network-opt/)
   t.match(older.actions.find((a) => a.type === 'clamp-mss'), { ipv6: false })
   t.match(planFromState(state({ dockerd_version: '20.10.24', argv: ['--ipv6'] })).actions.find((a) => a.type === 'clamp-mss'), { ipv6: true }, 'IPv6 on: the rule goes into ip6tables too')
-  const optedOut = planFromState(state({ dockerd_version: '20.10.24' }), { ...opts, clampMss: false })
-  t.notOk(optedOut.actions.some((a) => a.type === 'clamp-mss'))
+  for (const v of ['20.10.24', '26.1.5']) {
+    const optedOut = planFromState(state({ dockerd_version: v }), { ...opts, clampMss: false })
+    t.notOk(optedOut.actions.some((a) => a.type === 'clamp-mss'), `${v}: --autonet-no-clamp-mss turns it off`)
+  }
   const at1500 = planFromState(state({ links: [link('eth0', 1500)], dockerd_version: '20.10.24' }))
   t.notOk(at1500.actions.some((a) => a.type === 'clamp-mss'), 'nothing to clamp when the path carries 1500')
 })

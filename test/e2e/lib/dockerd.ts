@@ -55,6 +55,11 @@ export interface StartDockerdOptions {
   env?: Record<string, string | undefined>
   /** Instance directory; created if missing, REMOVED by stop(). Default: a fresh one in os.tmpdir(). */
   tmpDir?: string
+  /**
+   * --data-root outside the instance directory, kept by stop() so a later instance can start on
+   * it (a runner's persistent /var/lib/docker); the caller removes it. Default: TMP/data.
+   */
+  dataRoot?: string
   /** Written to /etc/docker/daemon.json as the instance sees it. */
   daemonJson?: Record<string, unknown>
   /** Stop this instance when the topology is destroyed (before its namespaces go). */
@@ -247,7 +252,7 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<Dockerd> 
   const socket = path.join(tmpDir, 'docker.sock')
   // sun_path is 108 bytes; containerd's sockets under exec-root are longer still.
   if (socket.length > 90) throw new Error(`tmpDir too long for unix sockets: ${tmpDir}`)
-  const dataRoot = path.join(tmpDir, 'data')
+  const dataRoot = opts.dataRoot ? path.resolve(opts.dataRoot) : path.join(tmpDir, 'data')
   const execRoot = path.join(tmpDir, 'exec')
   const etcDocker = path.join(tmpDir, 'etc-docker')
   const logFile = path.join(tmpDir, 'dockerd.log')
