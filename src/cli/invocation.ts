@@ -116,9 +116,15 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   const mode = first === undefined ? undefined : SUBCOMMANDS[first]
   const base = { leadArgs: [] as string[], subcommandArgs: [] as string[], bridge: null }
 
-  if (mode === 'help' || mode === 'version' || mode === 'install' || mode === 'uninstall') {
+  if (mode === 'help' || mode === 'version') {
     const read = strictOptions(lead.ours, env)
     return { ...base, mode, program: null, dockerdArgs: [], subcommandArgs: rest, ours: read.ours, warnings: read.warnings }
+  }
+  if (mode === 'install' || mode === 'uninstall') {
+    // Ours stand anywhere (--help says so): `install --root R --autonet-dry-run` is a dry run.
+    const own = takeOurs(rest, { leadingOnly: false })
+    const read = strictOptions([...lead.ours, ...own.ours], env)
+    return { ...base, mode, program: null, dockerdArgs: [], subcommandArgs: own.rest, ours: read.ours, warnings: read.warnings }
   }
   if (mode === 'plan' || mode === 'snapshot' || mode === 'doctor') {
     // `plan [--state FILE] [--json] [-- DOCKERD-ARGS...]`: after `--` is what dockerd would get.

@@ -92,7 +92,7 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
     case 'version': deps.stdout(`dockerd-autonet ${packageVersion()}\n`); return 0
     case 'plan': case 'snapshot': case 'doctor': return subcommand(inv, env, deps, log)
     case 'install': case 'uninstall': return (await import('../install/command.js'))
-      .runInstallCommand(inv.mode, inv.subcommandArgs, env, { stdout: deps.stdout, stderr: deps.stderr, program: process.argv[1] })
+      .runInstallCommand(inv.mode, inv.subcommandArgs, env, { stdout: deps.stdout, stderr: deps.stderr, program: process.argv[1], dryRun: inv.ours.dryRun })
   }
 }
 
