@@ -104,6 +104,39 @@ t.test('a misspelt dry run (flag or variable) is still a dry run: nothing starts
   t.equal(off.execs.length, 1, 'a clearly false one is only warned about')
 })
 
+t.test('a look-alike of our flags is never passed to dockerd: nothing applied or appended; a dry-run look-alike is a dry run', async (t) => {
+  for (const flag of ['--autonet_dry_run', '--autonetdry-run', '--auto-net-dry-run', '-autonet-dry-run', '--Autonet-dry-run']) {
+    const f = fakes()
+    t.equal(await main(['--debug', flag], {}, f.deps), 0, flag)
+    t.same(f.execs, [], `${flag}: nothing exec'd`)
+    t.notOk(f.events.includes('apply'), `${flag}: nothing applied`)
+    t.match(f.stdout(), /^command: {2}dockerd --debug\n$/, `${flag}: the dry run shows dockerd without it`)
+    t.match(f.log.lines.join('\n'), new RegExp(`unknown option ${flag} \\(did you mean --autonet-dry-run\\?.*taken as a dry run`))
+  }
+  const debug = fakes()
+  await main(['--autonet_debug', '-H', 'fd://'], {}, debug.deps)
+  t.same(debug.execs, [['dockerd', '-H', 'fd://']], 'another look-alike: dockerd with the user\'s args only')
+  t.same(debug.events, ['exec'], 'nothing read, planned or applied')
+  t.match(debug.log.lines.join('\n'), /unknown option --autonet_debug \(did you mean --autonet-debug\?/)
+  const label = fakes()
+  await main(['--label=autonet=1'], {}, label.deps)
+  t.same(label.execs, [['dockerd', '--label=autonet=1', '--mtu=1450']], 'a value with "autonet" in it is dockerd\'s')
+})
+
+t.test('a look-alike of our variables is named, and a dry-run look-alike is a dry run', async (t) => {
+  for (const name of ['DOCKER_AUTONET_DRY_RUN', 'DOCKERD_AUTONETDRY_RUN', 'dockerd_autonet_dry_run']) {
+    const f = fakes()
+    t.equal(await main(['--debug'], { [name]: '1' }, f.deps), 0)
+    t.same(f.execs, [], `${name}: nothing exec'd`)
+    t.notOk(f.events.includes('apply'))
+    t.match(f.log.lines, [`dockerd-autonet: warn: unknown variable ${name} taken as a dry run (did you mean DOCKERD_AUTONET_DRY_RUN?)`])
+  }
+  const mtu = fakes()
+  await main(['--debug'], { docker_autonet_max_mtu: '9000' }, mtu.deps)
+  t.match(mtu.log.lines, ['dockerd-autonet: warn: unknown variable docker_autonet_max_mtu ignored (did you mean DOCKERD_AUTONET_MAX_MTU?)'])
+  t.equal(mtu.execs.length, 1, 'not a dry run: dockerd starts')
+})
+
 t.test('an empty --autonet-exec= is a bad option: dockerd starts, not a program called ""', async (t) => {
   const f = fakes()
   await main(['--autonet-exec=', '--debug'], {}, f.deps)
