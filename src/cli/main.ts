@@ -28,6 +28,12 @@ export interface MainDeps {
    * `resident`: run it as a child and stay, even where execve is available (the conntrack watch).
    */
   exec(cmd: string, args: string[], opts: { env: Env, log: Logger, resident?: boolean }): Promise<number>
+  /**
+   * Why `cmd` cannot be run (not found, not executable), or null when it can: checked before
+   * anything is applied. Defaults to exec-dockerd.ts's own lookup when `exec` is the default; a
+   * replaced `exec` without a replaced `canRun` is taken to run anything.
+   */
+  canRun?(cmd: string, env: Env): Promise<string | null>
   /** Start the conntrack watch (--autonet-conntrack-watch) for dockerd run with `argv`; null when it cannot run. */
   conntrackWatch(o: { argv: string[], daemonJson: Record<string, unknown> | null, log: Logger }): Promise<{ stop(): Promise<void> } | null>
   /** Where plan, snapshot, help, version and --autonet-dry-run print their result. */
@@ -57,6 +63,10 @@ const DEFAULT_DEPS: MainDeps = {
     if ('skip' in socket) { log.warn(`conntrack watch skipped: ${socket.skip}`); return null }
     return startConntrackWatch({ socketPath: socket.path, log })
   },
+  canRun: async (cmd, env) => {
+    const found = (await import('../apply/exec-dockerd.js')).resolveCommand(cmd, env.PATH)
+    return 'code' in found ? found.message : null
+  },
   stdout: (t) => { process.stdout.write(t) },
   stderr: (t) => { process.stderr.write(t) },
 }
@@ -73,6 +83,7 @@ const DEFAULT_DEPS: MainDeps = {
 export async function main(argv: readonly string[], env: Env, overrides: Partial<MainDeps> = {}): Promise<number> {
   const given = Object.entries(overrides).filter(([, v]) => v !== undefined)
   const deps: MainDeps = { ...DEFAULT_DEPS, ...Object.fromEntries(given) }
+  if (overrides.exec !== undefined && overrides.canRun === undefined) deps.canRun = undefined
   let inv: Invocation
   try {
     inv = readInvocation(argv, env)
@@ -106,6 +117,11 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     const state = await deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup }))
     daemonJson = state.daemon_json ?? null
     plan = checked(await deps.plan(state, inv.ours.plan))
+    const refused = refusedConfig(state)
+    if (refused && !inv.ours.dryRun) {
+      log.error(`${refused}; dockerd refuses to start on it: nothing applied or appended, starting ${program} with your arguments unchanged`)
+      plan = null
+    }
   } catch (err) {
     log.error(`detection failed: ${message(err)}; starting ${program} with your arguments unchanged`)
   }
@@ -120,6 +136,12 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     return 0
   }
   let args = fallback.args
+  const cannot = plan && !plan.error && deps.canRun ? await deps.canRun(program, env) : null
+  if (cannot) {
+    // Contract point 4: nothing changes on the machine unless dockerd is really going to run.
+    log.error(`cannot run ${program} (${cannot}): nothing applied or appended`)
+    plan = null
+  }
   if (plan) {
     for (const line of plan.reasons) log.info(line)
     for (const line of plan.warnings) log.warn(line)
@@ -218,6 +240,15 @@ function readOptions(inv: Invocation, env: Env, o: { withConntrack: boolean }): 
     // A version given in advance is a fact like any read one; only the probe is skipped.
     withVersion: inv.ours.dockerdVersion === null, dockerdVersion: inv.ours.dockerdVersion,
   }
+}
+
+/**
+ * The daemon.json problem dockerd itself refuses to start on (unreadable, invalid JSON, not an
+ * object, an explicit --config-file that is missing), from the reader's `daemon.json:` line; null
+ * when there is none. Nesting deeper than we read, or odd bytes, dockerd may still accept.
+ */
+function refusedConfig(state: MachineState): string | null {
+  return (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:') && !/nested deeper|not valid UTF/.test(e)) ?? null
 }
 
 /** A plan whose argv we can exec; anything else is a planner bug, handled like any failure. */

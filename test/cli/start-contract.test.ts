@@ -137,6 +137,30 @@ t.test('a look-alike of our variables is named, and a dry-run look-alike is a dr
   t.equal(mtu.execs.length, 1, 'not a dry run: dockerd starts')
 })
 
+t.test('a program that cannot be run: nothing applied or appended, exec reports it', async (t) => {
+  const f = fakes({ canRun: async (cmd) => cmd === '/nonexistent' ? '/nonexistent: no such file' : null, exec: async (cmd, args) => { f.execs.push([cmd, ...args]); f.events.push('exec'); return 127 } })
+  t.equal(await main(['--autonet-exec=/nonexistent', '--debug'], {}, f.deps), 127)
+  t.same(f.events, ['read', 'exec'], 'read, but nothing applied')
+  t.same(f.execs, [['/nonexistent', '--debug']], 'nothing appended')
+  t.match(f.log.lines.join('\n'), /cannot run \/nonexistent \(\/nonexistent: no such file\): nothing applied or appended/)
+  const ok = fakes({ canRun: async () => null })
+  await main(['--debug'], {}, ok.deps)
+  t.same(ok.events, ['read', 'apply', 'exec'], 'a program that runs: applied as usual')
+})
+
+t.test('a daemon.json dockerd refuses to start on: nothing applied or appended, the reason logged', async (t) => {
+  for (const why of ['daemon.json: /etc/docker/daemon.json: invalid JSON at line 1, column 2: x', 'daemon.json: cannot read /etc/docker/daemon.json: EACCES']) {
+    const f = fakes({ readState: async (o) => { f.events.push('read'); return { links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv, read_errors: [why] } } })
+    await main(['--debug'], {}, f.deps)
+    t.same(f.events, ['read', 'exec'], 'nothing applied')
+    t.same(f.execs, [['dockerd', '--debug']], 'nothing appended')
+    t.match(f.log.lines.join('\n'), new RegExp(`${why.slice(0, 20)}.*dockerd refuses to start on it: nothing applied or appended`))
+  }
+  const deep = fakes({ readState: async (o) => ({ links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv, read_errors: ['daemon.json: /etc/docker/daemon.json: nested deeper than 64 levels at line 1, column 70; not read'] }) })
+  await main(['--debug'], {}, deep.deps)
+  t.same(deep.execs, [['dockerd', '--debug', '--mtu=1450']], 'nesting we do not read is no refusal by dockerd')
+})
+
 t.test('an empty --autonet-exec= is a bad option: dockerd starts, not a program called ""', async (t) => {
   const f = fakes()
   await main(['--autonet-exec=', '--debug'], {}, f.deps)
