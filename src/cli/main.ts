@@ -51,9 +51,11 @@ const DEFAULT_DEPS: MainDeps = {
   readState: async (o) => (await import('../read/machine-state.js')).readMachineState(o),
   plan: async (s, o) => (await import('../plan/index.js')).planFromState(s, o),
   applyActions: async (actions, log) => {
-    const [{ applyActions }, { defaultAppliers }] = await Promise.all([
-      import('../apply/apply-actions.js'), import('../apply/appliers.js')])
-    await applyActions(actions, { log, appliers: defaultAppliers(log) })
+    const [{ applyActions }, { defaultAppliers }, { APPLY_DEADLINE_MS, deadlineRunner }] = await Promise.all([
+      import('../apply/apply-actions.js'), import('../apply/appliers.js'), import('../tools/runner.js')])
+    // One deadline for every action's commands together (a hung iptables, N conntrack -D).
+    const deadline = Date.now() + APPLY_DEADLINE_MS
+    await applyActions(actions, { log, appliers: defaultAppliers(log, deadlineRunner(deadline)), deadline })
   },
   exec: async (cmd, args, o) => (await import('../apply/exec-dockerd.js')).execDockerd(cmd, args, { ...o, execve: o.resident ? null : undefined }),
   conntrackWatch: async ({ argv, daemonJson, log }) => {
