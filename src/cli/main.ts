@@ -36,6 +36,11 @@ export interface MainDeps {
   canRun?(cmd: string, env: Env): Promise<string | null>
   /** Start the conntrack watch (--autonet-conntrack-watch) for dockerd run with `argv`; null when it cannot run. */
   conntrackWatch(o: { argv: string[], daemonJson: Record<string, unknown> | null, log: Logger }): Promise<{ stop(): Promise<void> } | null>
+  /**
+   * Most reading the machine may take on the start path, in ms (default READ_DEADLINE_MS): past
+   * it, detection counts as failed and dockerd starts with the user's arguments.
+   */
+  readDeadlineMs?: number
   /** Where plan, snapshot, help, version and --autonet-dry-run print their result. */
   stdout(text: string): void
   /** Where log lines go when no `log` is given. */
@@ -43,6 +48,12 @@ export interface MainDeps {
   /** The log; by default `dockerd-autonet:` lines on `stderr`, debug lines with --autonet-debug. */
   log?: Logger
 }
+
+/**
+ * The start path's bound on reading the machine as a whole, in ms: the readers run side by side,
+ * each command bounded at 10 s, then the opt-in probe (at most 10 s); 25 s covers both with room.
+ */
+export const READ_DEADLINE_MS = 25_000
 
 /** Exit code of plan/snapshot when our own code failed (sysexits EX_SOFTWARE). */
 export const EXIT_INTERNAL = 70
@@ -116,7 +127,8 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   let plan: Plan | null = null
   let daemonJson: Record<string, unknown> | null = null
   try {
-    const state = await deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup }))
+    const state = await withDeadline(deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup })),
+      deps.readDeadlineMs ?? READ_DEADLINE_MS, 'reading the machine')
     daemonJson = state.daemon_json ?? null
     plan = checked(await deps.plan(state, inv.ours.plan))
     const refused = refusedConfig(state)
@@ -251,6 +263,20 @@ function readOptions(inv: Invocation, env: Env, o: { withConntrack: boolean }): 
  */
 function refusedConfig(state: MachineState): string | null {
   return (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:') && !/nested deeper|not valid UTF/.test(e)) ?? null
+}
+
+/** `p`, or a rejection naming `what` once `ms` milliseconds have passed (cleared as soon as `p` settles). */
+async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => {
+    // Not unref'd: with nothing else pending, dockerd must still start when it fires.
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms)
+  })
+  try {
+    return await Promise.race([p, expired])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** A plan whose argv we can exec; anything else is a planner bug, handled like any failure. */

@@ -161,6 +161,14 @@ t.test('a daemon.json dockerd refuses to start on: nothing applied or appended, 
   t.same(deep.execs, [['dockerd', '--debug', '--mtu=1450']], 'nesting we do not read is no refusal by dockerd')
 })
 
+t.test('reading the machine is bounded as a whole: a hung read starts dockerd with the user\'s arguments', async (t) => {
+  const f = fakes({ readState: () => new Promise(() => {}), readDeadlineMs: 50 })
+  await main(['--debug'], {}, f.deps)
+  t.same(f.execs, [['dockerd', '--debug']], 'nothing appended')
+  t.notOk(f.events.includes('apply'), 'nothing applied')
+  t.match(f.log.lines.join('\n'), /detection failed: reading the machine took longer than 0.05 s; starting dockerd with your arguments unchanged/)
+})
+
 t.test('an empty --autonet-exec= is a bad option: dockerd starts, not a program called ""', async (t) => {
   const f = fakes()
   await main(['--autonet-exec=', '--debug'], {}, f.deps)
