@@ -3,6 +3,7 @@
  * Each applier module is imported only when a plan has an action of its type.
  */
 import type { Logger } from '../log.js'
+import type { Runner } from '../tools/runner.js'
 import type { Appliers } from './apply-actions.js'
 
 /**
@@ -10,8 +11,8 @@ import type { Appliers } from './apply-actions.js'
  * reader's command runner (bounded timeouts, never throws for a failed command).
  * An action type without an entry is skipped with a warning by applyActions.
  */
-export function defaultAppliers(log: Logger): Appliers {
-  const runner = async () => (await import('../tools/runner.js')).defaultRunner
+export function defaultAppliers(log: Logger, run?: Runner): Appliers {
+  const runner = async () => run ?? (await import('../tools/runner.js')).defaultRunner
   return {
     'pin-bridge-mac': async (a) => {
       const { ensureBridgeMac } = await import('./bridge-mac.js')

@@ -16,12 +16,20 @@ export type Appliers = { [T in Action['type']]?: Applier<Extract<Action, { type:
  * Apply `actions` in the plan's order (a bridge is created before its MAC is pinned).
  *
  * Logs, per action: "skipped: no applier" (warn) when `appliers` has none for its type; the
- * error (warn) when its applier throws. Appliers log the changes they make themselves.
+ * error (warn) when its applier throws. Appliers log the changes they make themselves. With
+ * `deadline` (a Date.now() value, in ms), an action not started by then is skipped with a warning
+ * (the appliers' runner should share the same deadline, so a hung command ends with it).
  * @returns once every action was tried; never rejects
  */
-export async function applyActions(actions: Action[], deps: { log: Logger, appliers: Appliers }): Promise<void> {
+export async function applyActions(actions: Action[], deps: { log: Logger, appliers: Appliers, deadline?: number, now?: () => number }): Promise<void> {
   const { log, appliers } = deps
-  for (const action of actions) {
+  const now = deps.now ?? Date.now
+  for (const [i, action] of actions.entries()) {
+    if (deps.deadline !== undefined && now() >= deps.deadline) {
+      // The whole phase is bounded: dockerd is held back seconds, never minutes.
+      log.warn(`apply deadline reached: ${actions.length - i} action(s) not applied (${actions.slice(i).map((a) => a.type).join(', ')}); starting dockerd`)
+      return
+    }
     const apply = appliers[action.type] as Applier | undefined
     if (!apply) {
       log.warn(`${action.type}: skipped: no applier`)

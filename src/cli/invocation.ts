@@ -16,7 +16,9 @@
  *    start would, which may run `dockerd --version` and, with --autonet-probe, ping.
  * 3. A mistake in our options or variables never stops dockerd and never becomes the program
  *    or one of its arguments: it is logged, and the program starts with the user's arguments.
- *    An unknown `DOCKERD_AUTONET_*` variable is a warning naming the closest option.
+ *    An unknown `DOCKERD_AUTONET_*` variable, or a look-alike (`DOCKER_AUTONET_*`, any case), is a
+ *    warning naming the closest option; so is a flag with "autonet" in its name that is not ours
+ *    exactly (`--autonet_dry_run`, `-autonet-dry-run`): it is taken out, never passed to dockerd.
  * 4. Only when dockerd will run with the user's flags and can accept them is anything applied
  *    (MSS clamp, conntrack deletion, MAC pin) or appended. A positional word (dockerd takes none),
  *    `--version`/`--help`/`--validate`, a foreign command, or --autonet-disable: exec unchanged.
@@ -116,9 +118,15 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   const mode = first === undefined ? undefined : SUBCOMMANDS[first]
   const base = { leadArgs: [] as string[], subcommandArgs: [] as string[], bridge: null }
 
-  if (mode === 'help' || mode === 'version' || mode === 'install' || mode === 'uninstall') {
+  if (mode === 'help' || mode === 'version') {
     const read = strictOptions(lead.ours, env)
     return { ...base, mode, program: null, dockerdArgs: [], subcommandArgs: rest, ours: read.ours, warnings: read.warnings }
+  }
+  if (mode === 'install' || mode === 'uninstall') {
+    // Ours stand anywhere (--help says so): `install --root R --autonet-dry-run` is a dry run.
+    const own = takeOurs(rest, { leadingOnly: false })
+    const read = strictOptions([...lead.ours, ...own.ours], env)
+    return { ...base, mode, program: null, dockerdArgs: [], subcommandArgs: own.rest, ours: read.ours, warnings: read.warnings }
   }
   if (mode === 'plan' || mode === 'snapshot' || mode === 'doctor') {
     // `plan [--state FILE] [--json] [-- DOCKERD-ARGS...]`: after `--` is what dockerd would get.
@@ -223,6 +231,7 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
 }
 
 function specOf(flag: string): OptionSpec | undefined {
+  if (!flag.startsWith('--autonet-')) return undefined
   const eq = flag.indexOf('=')
   const name = flag.slice('--autonet-'.length, eq < 0 ? undefined : eq)
   return OPTIONS.find((s) => s.name === name)
@@ -250,9 +259,26 @@ export function fallbackArgs(inv: Pick<Invocation, 'dockerdArgs' | 'bridge'>, da
   return { args, note: `keeping --bridge=${inv.bridge} (--autonet-bridge): a second daemon must not land on docker0; dockerd fails loudly if ${inv.bridge} does not exist` }
 }
 
-/** True for an argument in our namespace (`--autonet-…`). */
+/**
+ * True for an argument meant for us: `--autonet-…`, or any flag whose name (before `=`) has
+ * "autonet" in it, ignoring case, `-` and `_` (`--autonet_dry_run`, `-autonet-dry-run`,
+ * `--Auto-Net-dry-run`). dockerd has no such flag and would refuse it, so a look-alike is a
+ * mistake in our options: taken out of dockerd's argv, never passed on.
+ */
 export function isOurs(arg: string): boolean {
-  return arg.startsWith('--autonet-')
+  return arg.startsWith('--autonet-') || (arg.startsWith('-') && squash(arg.split('=')[0]).includes('autonet'))
+}
+
+/** A name with case, `-` and `_` ignored: how look-alikes of our names are compared. */
+function squash(name: string): string {
+  return name.toLowerCase().replace(/[-_]/g, '')
+}
+
+/** The option a look-alike flag (`--autonet_dry_run`) or variable name is closest to, if any is near. */
+function closestOption(nameAfterAutonet: string): OptionSpec | undefined {
+  const byName = new Map(OPTIONS.map((s) => [squash(s.name), s]))
+  const near = closest(squash(nameAfterAutonet), [...byName.keys()])
+  return near === null ? undefined : byName.get(near)
 }
 
 /** One of our options: its flag, the env variable it defaults from, and how its value is read. */
@@ -365,7 +391,9 @@ function readOptionsLenient(flags: readonly string[], env: Env): OptionsRead {
     const spec = specOf(flag)
     const from = flag.slice(0, eq < 0 ? undefined : eq)
     if (!spec) {
-      const near = closest(from.slice('--autonet-'.length), OPTIONS.map((s) => s.name))
+      // What follows the first "autonet" is the name meant (`--auto-net_dry-run` -> dry-run).
+      const meant = squash(from).replace(/^.*?autonet/, '')
+      const near = closestOption(meant)?.name ?? null
       // A misspelt dry run is still meant as one: nothing may start on it.
       const dry = near === 'dry-run' && !isClearlyFalse(eq < 0 ? 'true' : flag.slice(eq + 1))
       if (dry) o.dryRun = true
@@ -404,12 +432,17 @@ function isInterfaceName(name: string): boolean {
  */
 function unknownVariables(env: Env): { warning: string, dryRun: boolean }[] {
   const known = OPTIONS.map(envName)
-  return Object.keys(env).filter((k) => k.startsWith('DOCKERD_AUTONET_') && !known.includes(k)).sort().map((k) => {
-    const near = closest(k, known)
+  // Look-alikes too: DOCKER_AUTONET_DRY_RUN, DOCKERD_AUTONETDRY_RUN, dockerd_autonet_dry_run.
+  return Object.keys(env).filter((k) => LOOKALIKE_VARIABLE.test(k) && !known.includes(k)).sort().map((k) => {
+    const spec = closestOption(k.replace(LOOKALIKE_VARIABLE, ''))
+    const near = spec ? envName(spec) : null
     const dryRun = near === 'DOCKERD_AUTONET_DRY_RUN' && (env[k] ?? '').trim() !== '' && !isClearlyFalse(env[k]!)
     return { warning: `unknown variable ${k} ${dryRun ? 'taken as a dry run' : 'ignored'}${near ? ` (did you mean ${near}?)` : ''}`, dryRun }
   })
 }
+
+/** The start of a variable name meant as one of ours (`DOCKERD_AUTONET_`, `DOCKER_AUTONET`, any case). */
+const LOOKALIKE_VARIABLE = /^DOCKER_?D?_?AUTONET_?/i
 
 function isClearlyFalse(raw: string): boolean {
   return ['0', 'false', 'no', 'off'].includes(raw.trim().toLowerCase())

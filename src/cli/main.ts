@@ -28,8 +28,19 @@ export interface MainDeps {
    * `resident`: run it as a child and stay, even where execve is available (the conntrack watch).
    */
   exec(cmd: string, args: string[], opts: { env: Env, log: Logger, resident?: boolean }): Promise<number>
+  /**
+   * Why `cmd` cannot be run (not found, not executable), or null when it can: checked before
+   * anything is applied. Defaults to exec-dockerd.ts's own lookup when `exec` is the default; a
+   * replaced `exec` without a replaced `canRun` is taken to run anything.
+   */
+  canRun?(cmd: string, env: Env): Promise<string | null>
   /** Start the conntrack watch (--autonet-conntrack-watch) for dockerd run with `argv`; null when it cannot run. */
   conntrackWatch(o: { argv: string[], daemonJson: Record<string, unknown> | null, log: Logger }): Promise<{ stop(): Promise<void> } | null>
+  /**
+   * Most reading the machine may take on the start path, in ms (default READ_DEADLINE_MS): past
+   * it, detection counts as failed and dockerd starts with the user's arguments.
+   */
+  readDeadlineMs?: number
   /** Where plan, snapshot, help, version and --autonet-dry-run print their result. */
   stdout(text: string): void
   /** Where log lines go when no `log` is given. */
@@ -38,6 +49,12 @@ export interface MainDeps {
   log?: Logger
 }
 
+/**
+ * The start path's bound on reading the machine as a whole, in ms: the readers run side by side,
+ * each command bounded at 10 s, then the opt-in probe (at most 10 s); 25 s covers both with room.
+ */
+export const READ_DEADLINE_MS = 25_000
+
 /** Exit code of plan/snapshot when our own code failed (sysexits EX_SOFTWARE). */
 export const EXIT_INTERNAL = 70
 
@@ -45,9 +62,11 @@ const DEFAULT_DEPS: MainDeps = {
   readState: async (o) => (await import('../read/machine-state.js')).readMachineState(o),
   plan: async (s, o) => (await import('../plan/index.js')).planFromState(s, o),
   applyActions: async (actions, log) => {
-    const [{ applyActions }, { defaultAppliers }] = await Promise.all([
-      import('../apply/apply-actions.js'), import('../apply/appliers.js')])
-    await applyActions(actions, { log, appliers: defaultAppliers(log) })
+    const [{ applyActions }, { defaultAppliers }, { APPLY_DEADLINE_MS, deadlineRunner }] = await Promise.all([
+      import('../apply/apply-actions.js'), import('../apply/appliers.js'), import('../tools/runner.js')])
+    // One deadline for every action's commands together (a hung iptables, N conntrack -D).
+    const deadline = Date.now() + APPLY_DEADLINE_MS
+    await applyActions(actions, { log, appliers: defaultAppliers(log, deadlineRunner(deadline)), deadline })
   },
   exec: async (cmd, args, o) => (await import('../apply/exec-dockerd.js')).execDockerd(cmd, args, { ...o, execve: o.resident ? null : undefined }),
   conntrackWatch: async ({ argv, daemonJson, log }) => {
@@ -56,6 +75,10 @@ const DEFAULT_DEPS: MainDeps = {
     const socket = dockerApiSocket(argv, daemonJson)
     if ('skip' in socket) { log.warn(`conntrack watch skipped: ${socket.skip}`); return null }
     return startConntrackWatch({ socketPath: socket.path, log })
+  },
+  canRun: async (cmd, env) => {
+    const found = (await import('../apply/exec-dockerd.js')).resolveCommand(cmd, env.PATH)
+    return 'code' in found ? found.message : null
   },
   stdout: (t) => { process.stdout.write(t) },
   stderr: (t) => { process.stderr.write(t) },
@@ -73,6 +96,7 @@ const DEFAULT_DEPS: MainDeps = {
 export async function main(argv: readonly string[], env: Env, overrides: Partial<MainDeps> = {}): Promise<number> {
   const given = Object.entries(overrides).filter(([, v]) => v !== undefined)
   const deps: MainDeps = { ...DEFAULT_DEPS, ...Object.fromEntries(given) }
+  if (overrides.exec !== undefined && overrides.canRun === undefined) deps.canRun = undefined
   let inv: Invocation
   try {
     inv = readInvocation(argv, env)
@@ -92,7 +116,7 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
     case 'version': deps.stdout(`dockerd-autonet ${packageVersion()}\n`); return 0
     case 'plan': case 'snapshot': case 'doctor': return subcommand(inv, env, deps, log)
     case 'install': case 'uninstall': return (await import('../install/command.js'))
-      .runInstallCommand(inv.mode, inv.subcommandArgs, env, { stdout: deps.stdout, stderr: deps.stderr, program: process.argv[1] })
+      .runInstallCommand(inv.mode, inv.subcommandArgs, env, { stdout: deps.stdout, stderr: deps.stderr, program: process.argv[1], dryRun: inv.ours.dryRun })
   }
 }
 
@@ -103,9 +127,15 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   let plan: Plan | null = null
   let daemonJson: Record<string, unknown> | null = null
   try {
-    const state = await deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup }))
+    const state = await withDeadline(deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup })),
+      deps.readDeadlineMs ?? READ_DEADLINE_MS, 'reading the machine')
     daemonJson = state.daemon_json ?? null
     plan = checked(await deps.plan(state, inv.ours.plan))
+    const refused = refusedConfig(state)
+    if (refused && !inv.ours.dryRun) {
+      log.error(`${refused}; dockerd refuses to start on it: nothing applied or appended, starting ${program} with your arguments unchanged`)
+      plan = null
+    }
   } catch (err) {
     log.error(`detection failed: ${message(err)}; starting ${program} with your arguments unchanged`)
   }
@@ -120,6 +150,12 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     return 0
   }
   let args = fallback.args
+  const cannot = plan && !plan.error && deps.canRun ? await deps.canRun(program, env) : null
+  if (cannot) {
+    // Contract point 4: nothing changes on the machine unless dockerd is really going to run.
+    log.error(`cannot run ${program} (${cannot}): nothing applied or appended`)
+    plan = null
+  }
   if (plan) {
     for (const line of plan.reasons) log.info(line)
     for (const line of plan.warnings) log.warn(line)
@@ -217,6 +253,29 @@ function readOptions(inv: Invocation, env: Env, o: { withConntrack: boolean }): 
     dockerdCommand: inv.program !== null && /(^|\/)dockerd$/.test(inv.program) ? inv.program : 'dockerd',
     // A version given in advance is a fact like any read one; only the probe is skipped.
     withVersion: inv.ours.dockerdVersion === null, dockerdVersion: inv.ours.dockerdVersion,
+  }
+}
+
+/**
+ * The daemon.json problem dockerd itself refuses to start on (unreadable, invalid JSON, not an
+ * object, an explicit --config-file that is missing), from the reader's `daemon.json:` line; null
+ * when there is none. Nesting deeper than we read, or odd bytes, dockerd may still accept.
+ */
+function refusedConfig(state: MachineState): string | null {
+  return (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:') && !/nested deeper|not valid UTF/.test(e)) ?? null
+}
+
+/** `p`, or a rejection naming `what` once `ms` milliseconds have passed (cleared as soon as `p` settles). */
+async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => {
+    // Not unref'd: with nothing else pending, dockerd must still start when it fires.
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms)
+  })
+  try {
+    return await Promise.race([p, expired])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -22,6 +22,8 @@ export interface InstallDeps {
   stderr(text: string): void
   /** The running program's file (process.argv[1]): what WRAPPER links to when the tree has none. */
   program: string | undefined
+  /** --autonet-dry-run: print the planned changes (`would change: …`) and change nothing. */
+  dryRun?: boolean
 }
 
 const EXIT_DID_NOT_TAKE = 1
@@ -105,6 +107,7 @@ async function install(root: string, tree: TreeView, manifest: Manifest | null, 
     mode: args.mode, dockerd: args.dockerd, path: args.path, manifest,
     template: template.text, templateName: template.name, wrapperTarget: wrapperTarget(root, tree, deps.program),
   })
+  if (deps.dryRun) return dryRun(deps, plan)
   const done = applyChanges(root, plan.changes)
   report(deps, done)
   const check = await checkShim(root, plan.shim, plan.real, env)
@@ -122,8 +125,16 @@ async function install(root: string, tree: TreeView, manifest: Manifest | null, 
 
 function uninstall(root: string, tree: TreeView, manifest: Manifest | null, deps: InstallDeps): number {
   const plan = planUninstall(tree, manifest)
+  if (deps.dryRun) return dryRun(deps, plan)
   report(deps, applyChanges(root, plan.changes))
   deps.stdout(plan.summary + '\n')
+  return 0
+}
+
+/** A dry run: the planner's changes, each named, and nothing done (no change, no check through the shim). */
+function dryRun(deps: InstallDeps, plan: { changes: Change[], summary: string }): number {
+  for (const c of plan.changes) deps.stdout(`would change: ${c.reason}\n`)
+  deps.stdout(`dry run: ${plan.changes.length} change(s) planned, nothing changed; planned: ${plan.summary}\n`)
   return 0
 }
 

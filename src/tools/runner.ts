@@ -60,6 +60,24 @@ export function execFileRunner(timeoutMs = 10_000, maxOutputBytes = MAX_OUTPUT_B
 /** The Runner used when a reader is not given one: execFile, 10 s per command. */
 export const defaultRunner: Runner = execFileRunner()
 
+/** Most the apply phase (every action's commands together) may hold dockerd back, in milliseconds. */
+export const APPLY_DEADLINE_MS = 15_000
+
+/**
+ * A Runner that shares one deadline among all its commands: each gets at most `perCommandMs`
+ * and never more than the time left until `deadline` (a Date.now() value, in ms); once it has
+ * passed, a command is not started and answers EXIT_TIMED_OUT. Bounds a sequence of commands
+ * (`conntrack -D` per stale entry) as a whole, where execFileRunner bounds each on its own.
+ * `make` builds the per-command runner for a timeout (default execFileRunner).
+ */
+export function deadlineRunner(deadline: number, perCommandMs = 10_000, make: (timeoutMs: number) => Runner = (ms) => execFileRunner(ms)): Runner {
+  return async (cmd, args) => {
+    const left = deadline - Date.now()
+    if (left <= 0) return { stdout: '', stderr: 'deadline passed: not started', exitCode: EXIT_TIMED_OUT }
+    return make(Math.min(perCommandMs, left))(cmd, args)
+  }
+}
+
 /**
  * One line saying why a command did not give us what we wanted, naming the command, e.g.
  * "`ip -j -4 route show table all` failed (exit 1: Option "-j" is unknown)". Only the first

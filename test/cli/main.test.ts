@@ -4,6 +4,8 @@ import { memoryLogger } from '../../src/log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../../src/model.js'
 import { main, type MainDeps } from '../../src/cli/main.js'
 import { OPTIONS, envName } from '../../src/cli/invocation.js'
+import { applyActions } from '../../src/apply/apply-actions.js'
+import { deadlineRunner, EXIT_TIMED_OUT, type Runner } from '../../src/tools/runner.js'
 
 const CASES = new URL('../../../shared/cases/', import.meta.url)
 const clamp: Action = { type: 'clamp-mss', mtu: 1450, ipv6: false, reason: 'clamp MSS to 1450' }
@@ -325,4 +327,28 @@ t.test('a dockerd version given in advance is recorded and the --version probe i
   const probed = fakes()
   await main(['--debug'], {}, probed.deps)
   t.match(probed.reads[0], { withVersion: true, dockerdVersion: null })
+})
+
+t.test('the apply phase is bounded as a whole: one deadline shared by every command, later actions skipped', async (t) => {
+  // A fake clock: each command "takes" 4 s of a 10 s budget, so the third one gets what is left.
+  let clock = 0
+  const timeouts: number[] = []
+  const slow = (ms: number): Runner => async () => { timeouts.push(ms); clock += 4000; return { stdout: '', exitCode: 0 } }
+  const realNow = Date.now
+  Date.now = () => clock
+  t.teardown(() => { Date.now = realNow })
+  const run = deadlineRunner(10_000, 10_000, slow)
+  for (let i = 0; i < 4; i++) await run('conntrack', ['-D'])
+  t.same(timeouts, [10_000, 6000, 2000], 'each command gets the time left, not its own 10 s')
+  t.equal((await run('conntrack', ['-D'])).exitCode, EXIT_TIMED_OUT, 'past the deadline a command is not started')
+
+  const log = memoryLogger()
+  const applied: string[] = []
+  let now = 0
+  const step = async (a: Action) => { applied.push(a.type); now += 8000 }
+  await applyActions([clamp, { type: 'conntrack-delete', entries: [], reason: 'x' } as unknown as Action, clamp], {
+    log, deadline: 15_000, now: () => now, appliers: { 'clamp-mss': step, 'conntrack-delete': step as never },
+  })
+  t.same(applied, ['clamp-mss', 'conntrack-delete'], 'the action after the deadline is not started')
+  t.match(log.lines.join('\n'), /apply deadline reached: 1 action\(s\) not applied \(clamp-mss\); starting dockerd/)
 })

@@ -104,6 +104,71 @@ t.test('a misspelt dry run (flag or variable) is still a dry run: nothing starts
   t.equal(off.execs.length, 1, 'a clearly false one is only warned about')
 })
 
+t.test('a look-alike of our flags is never passed to dockerd: nothing applied or appended; a dry-run look-alike is a dry run', async (t) => {
+  for (const flag of ['--autonet_dry_run', '--autonetdry-run', '--auto-net-dry-run', '-autonet-dry-run', '--Autonet-dry-run']) {
+    const f = fakes()
+    t.equal(await main(['--debug', flag], {}, f.deps), 0, flag)
+    t.same(f.execs, [], `${flag}: nothing exec'd`)
+    t.notOk(f.events.includes('apply'), `${flag}: nothing applied`)
+    t.match(f.stdout(), /^command: {2}dockerd --debug\n$/, `${flag}: the dry run shows dockerd without it`)
+    t.match(f.log.lines.join('\n'), new RegExp(`unknown option ${flag} \\(did you mean --autonet-dry-run\\?.*taken as a dry run`))
+  }
+  const debug = fakes()
+  await main(['--autonet_debug', '-H', 'fd://'], {}, debug.deps)
+  t.same(debug.execs, [['dockerd', '-H', 'fd://']], 'another look-alike: dockerd with the user\'s args only')
+  t.same(debug.events, ['exec'], 'nothing read, planned or applied')
+  t.match(debug.log.lines.join('\n'), /unknown option --autonet_debug \(did you mean --autonet-debug\?/)
+  const label = fakes()
+  await main(['--label=autonet=1'], {}, label.deps)
+  t.same(label.execs, [['dockerd', '--label=autonet=1', '--mtu=1450']], 'a value with "autonet" in it is dockerd\'s')
+})
+
+t.test('a look-alike of our variables is named, and a dry-run look-alike is a dry run', async (t) => {
+  for (const name of ['DOCKER_AUTONET_DRY_RUN', 'DOCKERD_AUTONETDRY_RUN', 'dockerd_autonet_dry_run']) {
+    const f = fakes()
+    t.equal(await main(['--debug'], { [name]: '1' }, f.deps), 0)
+    t.same(f.execs, [], `${name}: nothing exec'd`)
+    t.notOk(f.events.includes('apply'))
+    t.match(f.log.lines, [`dockerd-autonet: warn: unknown variable ${name} taken as a dry run (did you mean DOCKERD_AUTONET_DRY_RUN?)`])
+  }
+  const mtu = fakes()
+  await main(['--debug'], { docker_autonet_max_mtu: '9000' }, mtu.deps)
+  t.match(mtu.log.lines, ['dockerd-autonet: warn: unknown variable docker_autonet_max_mtu ignored (did you mean DOCKERD_AUTONET_MAX_MTU?)'])
+  t.equal(mtu.execs.length, 1, 'not a dry run: dockerd starts')
+})
+
+t.test('a program that cannot be run: nothing applied or appended, exec reports it', async (t) => {
+  const f = fakes({ canRun: async (cmd) => cmd === '/nonexistent' ? '/nonexistent: no such file' : null, exec: async (cmd, args) => { f.execs.push([cmd, ...args]); f.events.push('exec'); return 127 } })
+  t.equal(await main(['--autonet-exec=/nonexistent', '--debug'], {}, f.deps), 127)
+  t.same(f.events, ['read', 'exec'], 'read, but nothing applied')
+  t.same(f.execs, [['/nonexistent', '--debug']], 'nothing appended')
+  t.match(f.log.lines.join('\n'), /cannot run \/nonexistent \(\/nonexistent: no such file\): nothing applied or appended/)
+  const ok = fakes({ canRun: async () => null })
+  await main(['--debug'], {}, ok.deps)
+  t.same(ok.events, ['read', 'apply', 'exec'], 'a program that runs: applied as usual')
+})
+
+t.test('a daemon.json dockerd refuses to start on: nothing applied or appended, the reason logged', async (t) => {
+  for (const why of ['daemon.json: /etc/docker/daemon.json: invalid JSON at line 1, column 2: x', 'daemon.json: cannot read /etc/docker/daemon.json: EACCES']) {
+    const f = fakes({ readState: async (o) => { f.events.push('read'); return { links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv, read_errors: [why] } } })
+    await main(['--debug'], {}, f.deps)
+    t.same(f.events, ['read', 'exec'], 'nothing applied')
+    t.same(f.execs, [['dockerd', '--debug']], 'nothing appended')
+    t.match(f.log.lines.join('\n'), new RegExp(`${why.slice(0, 20)}.*dockerd refuses to start on it: nothing applied or appended`))
+  }
+  const deep = fakes({ readState: async (o) => ({ links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv, read_errors: ['daemon.json: /etc/docker/daemon.json: nested deeper than 64 levels at line 1, column 70; not read'] }) })
+  await main(['--debug'], {}, deep.deps)
+  t.same(deep.execs, [['dockerd', '--debug', '--mtu=1450']], 'nesting we do not read is no refusal by dockerd')
+})
+
+t.test('reading the machine is bounded as a whole: a hung read starts dockerd with the user\'s arguments', async (t) => {
+  const f = fakes({ readState: () => new Promise(() => {}), readDeadlineMs: 50 })
+  await main(['--debug'], {}, f.deps)
+  t.same(f.execs, [['dockerd', '--debug']], 'nothing appended')
+  t.notOk(f.events.includes('apply'), 'nothing applied')
+  t.match(f.log.lines.join('\n'), /detection failed: reading the machine took longer than 0.05 s; starting dockerd with your arguments unchanged/)
+})
+
 t.test('an empty --autonet-exec= is a bad option: dockerd starts, not a program called ""', async (t) => {
   const f = fakes()
   await main(['--autonet-exec=', '--debug'], {}, f.deps)

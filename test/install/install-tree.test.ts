@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ApplyError, applyChanges } from '../../src/install/apply.js'
 import { buildBundle, IMAGE_INSTALL_ARGS, type Layout, LAYOUTS, makeBaseTree, PATHS, STUB_VERSION } from '../image/lib/image-tree.js'
+import { execa } from 'execa'
 import { hashTree } from './lib/hash-tree.js'
 
 let bundle = ''
@@ -126,4 +127,25 @@ t.test('applyChanges: a failing change undoes the ones before it, newest first',
   t.same(hashTree(root), before)
   t.throws(() => applyChanges(root, [{ op: 'write', path: '/keep', text: 'x', mode: 0o644, previous: null, reason: 'wrote /keep' }]),
     /^wrote \/keep: failed: EEXIST.*; nothing had been changed$/, 'a write to a path that appeared since planning does not clobber it')
+})
+
+t.test('a dry run of install and uninstall names the planned changes and changes nothing (flag anywhere, or the variable)', async (t) => {
+  const tree = makeBaseTree('debian-docker-ce', bundle)
+  t.teardown(tree.remove)
+  const before = hashTree(tree.root)
+  const after = await tree.autonet('install', ['--autonet-dry-run'])
+  t.equal(after.exitCode, 0, 'our option after the subcommand word is accepted', { stderr: after.stderr })
+  t.ok(after.stdout.split('\n').filter((l) => l.startsWith('would change: ')).length >= 3, 'names each planned change', { stdout: after.stdout })
+  t.notMatch(after.stdout, /^(changed|checked): /m, 'changes and checks nothing')
+  t.same(hashTree(tree.root), before, 'install --autonet-dry-run: the tree is untouched')
+  const lead = await execa('node', [tree.at(PATHS.bundle), '--autonet-dry-run', 'install', '--root', tree.root], { reject: false, stdin: 'ignore', timeout: 60_000 })
+  t.equal(lead.exitCode, 0, 'before the subcommand word too', { stderr: lead.stderr })
+  t.same(hashTree(tree.root), before, '--autonet-dry-run install: the tree is untouched')
+
+  t.equal((await tree.autonet('install')).exitCode, 0, 'a real install')
+  const installed = hashTree(tree.root)
+  const un = await execa('node', [tree.at(PATHS.bundle), 'uninstall', '--root', tree.root], { reject: false, stdin: 'ignore', timeout: 60_000, env: { DOCKERD_AUTONET_DRY_RUN: '1' } })
+  t.equal(un.exitCode, 0, 'DOCKERD_AUTONET_DRY_RUN=1 uninstall exits 0', { stderr: un.stderr })
+  t.match(un.stdout, /^would change: /m, 'names what it would undo')
+  t.same(hashTree(tree.root), installed, 'DOCKERD_AUTONET_DRY_RUN=1 uninstall: the tree is untouched')
 })
