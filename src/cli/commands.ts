@@ -4,7 +4,8 @@
  * and this module is imported only for help, plan and snapshot, off the start-up path.
  */
 import yargs, { type Argv } from 'yargs'
-import { envName, OPTIONS, UsageError } from './invocation.js'
+import { envName, OPTIONS } from './options.js'
+import { UsageError } from './usage-error.js'
 
 const USAGE = `Usage:
   $0 [DOCKERD-FLAGS...]             detect, plan, then exec dockerd with your flags + ours

@@ -13,7 +13,9 @@ import { createLogger, type Logger } from '../log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import { formatPlan, planJson, quoteCommand } from './format-plan.js'
-import { fallbackArgs, readInvocation, UsageError, type Env, type Invocation } from './invocation.js'
+import { fallbackArgs, readInvocation, type Invocation } from './invocation.js'
+import { type Env } from './options.js'
+import { UsageError } from './usage-error.js'
 
 /** What main needs from the rest of the program; tests replace any of them. */
 export interface MainDeps {

@@ -9,7 +9,7 @@ import type { MachineState } from '../model.js'
 import { firstTooDeep, MAX_JSON_DEPTH } from '../json-depth.js'
 import { locateJsonError } from '../json-position.js'
 import { isObject, snapshotProblems } from '../snapshot/validate.js'
-import { UsageError } from './invocation.js'
+import { UsageError } from './usage-error.js'
 
 /**
  * Read and check a snapshot file.

@@ -1,6 +1,8 @@
 import t from 'tap'
 import { DEFAULT_PLAN_OPTIONS } from '../../src/model.js'
-import { envName, OPTIONS, readInvocation, UsageError, type Invocation } from '../../src/cli/invocation.js'
+import { readInvocation, type Invocation } from '../../src/cli/invocation.js'
+import { envName, OPTIONS } from '../../src/cli/options.js'
+import { UsageError } from '../../src/cli/usage-error.js'
 
 /** The parts of a route a table row states; `ours` is checked separately. */
 const shape = (r: Invocation) => ({ mode: r.mode, command: r.program === null ? [] : [r.program], dockerdArgs: r.dockerdArgs, subcommandArgs: r.subcommandArgs })

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { memoryLogger } from '../../src/log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../../src/model.js'
 import { main, type MainDeps } from '../../src/cli/main.js'
-import { OPTIONS, envName } from '../../src/cli/invocation.js'
+import { OPTIONS, envName } from '../../src/cli/options.js'
 import { applyActions } from '../../src/apply/apply-actions.js'
 import { deadlineRunner, EXIT_TIMED_OUT, type Runner } from '../../src/tools/runner.js'
 

@@ -7,7 +7,7 @@ import t from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
-import { envName, OPTIONS } from '../../src/cli/invocation.js'
+import { envName, OPTIONS } from '../../src/cli/options.js'
 import { REPO } from './lib/image-tree.js'
 
 const read = (f: string) => readFileSync(join(REPO, f), 'utf8')

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { CONTAINER_MTU_MAX, isContainerMtu, isUsableMtu, LINK_MTU_MAX } from '../../src/net/mtu-limits.js'
 import { checkExplicitMtu } from '../../src/plan/mtu.js'
-import { readOptions } from '../../src/cli/invocation.js'
+import { readOptions } from '../../src/cli/options.js'
 
 t.test('a link may report 65536 (loopback); a container network takes at most 65535 (ETH_MAX_MTU)', async (t) => {
   t.equal(LINK_MTU_MAX, 65536)

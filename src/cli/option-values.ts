@@ -1,0 +1,70 @@
+/**
+ * How each of our options' values is read: switches, MTUs, choices, a bridge NAME=CIDR, a probe
+ * host, an engine version. Each throws a UsageError naming where the value came from.
+ */
+import { isIP } from 'node:net'
+import { CONTAINER_MTU_MAX, IPV4_MIN_MTU } from '../net/mtu-limits.js'
+import { UsageError } from './usage-error.js'
+
+export function readSwitch(raw: string, from: string): boolean {
+  const v = raw.toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true
+  if (['0', 'false', 'no', 'off'].includes(v)) return false
+  throw new UsageError(`invalid value for ${from}: "${raw}" (expected true or false, 1 or 0)`)
+}
+
+/**
+ * The cap we may plan up to: from IPV4_MIN_MTU (no planned MTU goes below it) to
+ * CONTAINER_MTU_MAX (the most a bridge and its veths take), both in src/net/mtu-limits.ts.
+ */
+export function readMtu(raw: string, from: string): number {
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN
+  if (!(n >= IPV4_MIN_MTU && n <= CONTAINER_MTU_MAX)) {
+    throw new UsageError(`invalid value for ${from}: "${raw}" (expected an MTU in bytes, an integer from ${IPV4_MIN_MTU} to ${CONTAINER_MTU_MAX})`)
+  }
+  return n
+}
+
+export function readChoice<T extends string>(raw: string, from: string, choices: readonly T[]): T {
+  const hit = choices.find((c) => c === raw)
+  if (!hit) throw new UsageError(`invalid value for ${from}: "${raw}" (expected ${choices.join(' or ')})`)
+  return hit
+}
+
+/** `NAME=CIDR`: a Linux interface name (1-15 bytes, no `/`, `:` or blanks) and the gateway address with its prefix. */
+export function readBridge(raw: string, from: string): { name: string, cidr: string } {
+  const bad = (why: string) => new UsageError(`invalid value for ${from}: "${raw}" (${why}; e.g. br-ci=10.99.0.1/24)`)
+  const eq = raw.indexOf('=')
+  if (eq < 0) throw bad('expected NAME=CIDR')
+  const name = raw.slice(0, eq)
+  const cidr = raw.slice(eq + 1)
+  if (!isInterfaceName(name)) throw bad(`"${name}" is not an interface name`)
+  const [addr = '', prefix, extra] = cidr.split('/')
+  const family = isIP(addr)
+  const bits = prefix !== undefined && /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN
+  if (!family || extra !== undefined || !(bits >= 1 && bits <= (family === 4 ? 32 : 128))) {
+    throw bad(`"${cidr}" is not an address with a prefix length`)
+  }
+  return { name, cidr }
+}
+
+/** A host name or address for ping: no blanks, not starting with `-` (ping would read it as an option). */
+export function readHost(raw: string, from: string): string {
+  if (!/^[A-Za-z0-9_.:%\[\]-]{1,253}$/.test(raw) || raw.startsWith('-')) {
+    throw new UsageError(`invalid value for ${from}: "${raw}" (expected a host name or an IP address, e.g. 1.1.1.1)`)
+  }
+  return raw.replace(/^\[(.*)\]$/, '$1')
+}
+
+/** A Docker Engine version as `dockerd --version` prints it: MAJOR.MINOR[.PATCH][suffix]. */
+export function readVersion(raw: string, from: string): string {
+  if (!/^v?\d+\.\d+(\.\d+)?([-+~][\w.~+-]*)?$/.test(raw)) {
+    throw new UsageError(`invalid value for ${from}: "${raw}" (expected an engine version such as 27.3.1)`)
+  }
+  return raw.replace(/^v/, '')
+}
+
+/** A Linux interface name: 1-15 bytes, no `/`, `:`, `=` or blanks, not `.` or `..`. */
+export function isInterfaceName(name: string): boolean {
+  return /^[^\s/:=]{1,15}$/.test(name) && name !== '.' && name !== '..'
+}
