@@ -47,3 +47,17 @@ export const CLAMP_RULE_LISTED = /-p tcp .*--tcp-flags SYN,RST SYN .*-j TCPMSS -
 export async function dropClampRule(h: BlackHole): Promise<void> {
   await h.topo.iptables('pod', mssClampArgs('-D'))
 }
+
+/**
+ * The clamp carried a download that completed at 1500 (`completes` already checked it): its rule
+ * is in the pod's mangle FORWARD, it rewrote forwarded SYNs, and nothing oversized reached the
+ * hole. Then the control: the rule deleted, the same `download` on the same daemon stalls.
+ */
+export async function clampCarriedIt(t: Test, h: BlackHole, download: () => Promise<Download>, stallS: number): Promise<void> {
+  const { rules, clampHits } = await mangleForward(h)
+  t.match(rules, CLAMP_RULE_LISTED, 'the clamp rule is in the pod\'s mangle FORWARD', { rules })
+  t.ok(clampHits > 0, `and it rewrote forwarded SYNs (${clampHits} packets)`)
+  t.equal(await h.icmpDropped(), 0, 'no oversized packet ever reached the hole')
+  await dropClampRule(h)
+  stalls(t, await download(), h, 'control, clamp rule deleted', stallS)
+}
