@@ -38,6 +38,15 @@ export function formatPlan(plan: Plan, userArgs: readonly string[], command: rea
   return lines.join('\n') + '\n'
 }
 
+/**
+ * What a start that steps aside before reading the machine does (dockerd will refuse its argv,
+ * a command that is not dockerd, --autonet-disable…): why, nothing added or applied, and the
+ * command exec'd exactly (shell-quoted).
+ */
+export function formatAside(reason: string, command: readonly string[]): string {
+  return [`aside:    ${reason}`, 'adds:     nothing', 'actions:  none', `command:  ${quoteCommand(command)}`].join('\n') + '\n'
+}
+
 /** The flags a plan appends to the user's argv, or null when it changed the user's part. */
 export function addedArgs(userArgs: readonly string[], planArgs: readonly string[]): string[] | null {
   if (planArgs.length < userArgs.length || userArgs.some((a, i) => planArgs[i] !== a)) return null

@@ -21,7 +21,9 @@
  *    exactly (`--autonet_dry_run`, `-autonet-dry-run`): it is taken out, never passed to dockerd.
  * 4. Only when dockerd will run with the user's flags and can accept them is anything applied
  *    (MSS clamp, conntrack deletion, MAC pin) or appended. A positional word (dockerd takes none),
- *    `--version`/`--help`/`--validate`, a foreign command, or --autonet-disable: exec unchanged.
+ *    a value flag left without its value at the end (`--log-level`: dockerd refuses it, and a
+ *    flag appended after it would become its value), `--version`/`--help`/`--validate`, a foreign
+ *    command, or --autonet-disable: exec unchanged.
  * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0:
  *    whenever we step aside (bad options, detection or plan failed), `--bridge=NAME` is still
  *    passed (unless the user names a bridge), so dockerd uses NAME or fails loudly ("bridge
@@ -30,8 +32,9 @@
  *
  * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
  */
-import { lastFlagValue, parseDockerdFlags, positionalArgs } from '../dockerd/flags.js'
+import { lastFlagValue, parseDockerdFlags } from '../dockerd/flags.js'
 import { isOurs, readOptionsLenient, specOf, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
+import { refusedArgv } from './start-decision.js'
 import { UsageError } from './usage-error.js'
 
 
@@ -66,6 +69,8 @@ export interface Invocation {
   warnings: string[]
   /** Why an `exec` invocation passes the program through unchanged (for the log). */
   reason?: string
+  /** The reason is worth a warning, not only a debug line: dockerd will refuse the argv, or the command is not dockerd. */
+  notable?: boolean
   /** The second daemon's bridge (--autonet-bridge): dockerd is told it even when we step aside (contract point 5). */
   bridge: string | null
 }
@@ -119,13 +124,13 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   const program = target.program ?? ours.exec ?? 'dockerd'
   const common = { ...base, program, ours, warnings: read.warnings }
   if (!target.forDockerd) {
-    return { ...common, mode: 'exec', dockerdArgs: target.args, reason: target.why ?? 'not dockerd', ...errorOf(read) }
+    return { ...common, mode: 'exec', dockerdArgs: target.args, reason: target.why ?? 'not dockerd', notable: target.why !== undefined, ...errorOf(read) }
   }
-  const refusal = positionalArgs(target.args)
+  const refusal = refusedArgv(target.args)
   const reason = ours.disable && !read.errors.length ? 'disabled'
     // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
     : asksOnlyForInfo(target.args) ? 'no daemon to start (version, help or validate)'
-    : refusal.length ? `dockerd takes no arguments and will refuse ${refusal.map((w) => JSON.stringify(w)).join(' ')}: nothing planned or applied`
+    : refusal ? `${refusal}: nothing planned or applied`
     : read.errors.length ? 'options not understood'
     : null
   if (read.bridgeError && (reason === null || reason === 'options not understood')) {
@@ -136,7 +141,7 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   // Stepping aside: the program gets exactly the user's words, plus a second daemon's bridge
   // when dockerd will really start with them (point 5).
   const bridge = reason === 'options not understood' ? read.bridge : null
-  return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, bridge, ...errorOf(read) }
+  return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, notable: refusal !== null && reason.startsWith(refusal), bridge, ...errorOf(read) }
 }
 
 function errorOf(read: OptionsRead): { optionError?: string } {

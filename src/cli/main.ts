@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs'
 import { createLogger, type Logger } from '../log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
-import { formatPlan, planJson, quoteCommand } from './format-plan.js'
+import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.js'
 import { fallbackArgs, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
 import { UsageError } from './usage-error.js'
@@ -195,12 +195,12 @@ async function execUnchanged(inv: Invocation, env: Env, deps: MainDeps, log: Log
   const { args, note } = fallbackArgs(inv, null)
   const command = quoteCommand([program, ...args])
   if (inv.ours.dryRun) {
-    deps.stdout(`command:  ${command}\n`)
+    deps.stdout(formatAside(inv.reason ?? 'pass-through', [program, ...args]))
     return 0
   }
   if (note) log.warn(note)
   // A reason that is not routine (dockerd will refuse a positional word) is worth a line without --autonet-debug.
-  if (inv.reason?.startsWith('dockerd takes no arguments') || inv.reason?.startsWith('not dockerd:')) log.warn(`${inv.reason}; exec ${command} unchanged`)
+  if (inv.notable) log.warn(`${inv.reason}; exec ${command} unchanged`)
   else log.debug(`${inv.reason ?? 'pass-through'}: exec ${command} unchanged`)
   return deps.exec(program, args, { env, log })
 }

@@ -40,7 +40,7 @@ t.test('a dry run next to a bad option starts nothing and applies nothing', asyn
     t.equal(await main(argv, env, f.deps), 0)
     t.same(f.execs, [], `nothing exec'd: ${JSON.stringify([argv, env])}`)
     t.notOk(f.events.includes('apply'), 'nothing applied')
-    t.match(f.stdout(), /^command: {2}dockerd --debug\n$|command: {2}dockerd\n$/)
+    t.match(f.stdout(), /^aside: {4}options not understood\n[\s\S]*\ncommand: {2}dockerd( --debug)?\n$/, 'says why, and the unchanged command')
   }
 })
 
@@ -70,6 +70,25 @@ t.test('dockerd will refuse the argv, or it is not dockerd: nothing applied, not
   const through = fakes()
   await main(['dockerd-entrypoint.sh', 'dockerd', '--debug'], {}, through.deps)
   t.same(through.execs, [['dockerd-entrypoint.sh', 'dockerd', '--debug', '--mtu=1450']])
+})
+
+t.test('a trailing value flag without its value: dockerd refuses the argv, so nothing is applied or appended (our flag would become its value)', async (t) => {
+  for (const argv of [['--log-level'], ['--debug', '--bip'], ['-H'], ['dockerd', '-Dl'], ['--debug', '--bip', '--'], ['dockerd-entrypoint.sh', '--debug', '--autonet-max-mtu=9000', '--label']]) {
+    const f = fakes()
+    t.equal(await main(argv, {}, f.deps), 0)
+    const [program, ...args] = argv[0].startsWith('-') ? ['dockerd', ...argv] : argv
+    t.same(f.execs, [[program, ...args.filter((a) => !a.startsWith('--autonet-'))]], `${JSON.stringify(argv)}: exec'd exactly as given`)
+    t.same(f.events, ['exec'], 'nothing read, planned or applied')
+    const flag = args.filter((a) => a !== '--' && !a.startsWith('--autonet-')).at(-1)
+    t.match(f.log.lines.join('\n'), new RegExp(`warn: ${flag} needs a value and has none: dockerd will refuse your arguments`), 'one line says why')
+  }
+  const dry = fakes()
+  t.equal(await main(['--autonet-dry-run', '--log-level'], {}, dry.deps), 0)
+  t.same(dry.events, [], 'a dry run says so without reading or planning')
+  t.match(dry.stdout(), /--log-level needs a value and has none[\s\S]*command: {2}dockerd --log-level\n$/)
+  const ok = fakes()
+  await main(['--log-level', 'debug'], {}, ok.deps)
+  t.same(ok.execs, [['dockerd', '--log-level', 'debug', '--mtu=1450']], 'with its value, planned as usual')
 })
 
 t.test('a second daemon\'s bridge that cannot be made never yields a dockerd on docker0', async (t) => {
@@ -110,7 +129,7 @@ t.test('a look-alike of our flags is never passed to dockerd: nothing applied or
     t.equal(await main(['--debug', flag], {}, f.deps), 0, flag)
     t.same(f.execs, [], `${flag}: nothing exec'd`)
     t.notOk(f.events.includes('apply'), `${flag}: nothing applied`)
-    t.match(f.stdout(), /^command: {2}dockerd --debug\n$/, `${flag}: the dry run shows dockerd without it`)
+    t.match(f.stdout(), /^aside: {4}options not understood\n[\s\S]*\ncommand: {2}dockerd --debug\n$/, `${flag}: the dry run shows dockerd without it`)
     t.match(f.log.lines.join('\n'), new RegExp(`unknown option ${flag} \\(did you mean --autonet-dry-run\\?.*taken as a dry run`))
   }
   const debug = fakes()
