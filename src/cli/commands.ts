@@ -31,8 +31,9 @@ plan, snapshot, doctor, install, uninstall, help and version count only as the f
 A dry run execs nothing and changes nothing. If an option of ours is bad, or detection or
 planning fails, dockerd starts with your arguments unchanged (with --autonet-bridge: plus
 --bridge=NAME, never on docker0). Nothing is applied or appended when dockerd will refuse
-your arguments (a positional word, a value flag left without its value at the end) or the
-command is not dockerd; a dry run prints why.`
+your arguments (a positional word, a value flag left without its value at the end) or its
+daemon.json (unreadable, or setting what a flag sets too), or the command is not dockerd; a
+dry run prints why.`
 
 const EPILOGUE = `Exit codes:
   run      dockerd's own exit code; 128+N when a signal N killed it

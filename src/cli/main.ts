@@ -15,6 +15,8 @@ import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.js'
 import { fallbackArgs, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
+import { readOptions } from './read-options.js'
+import { refusedStart, steppedAside } from './start-decision.js'
 import { UsageError } from './usage-error.js'
 
 /** What main needs from the rest of the program; tests replace any of them. */
@@ -128,18 +130,18 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   const userArgs = inv.dockerdArgs
   let plan: Plan | null = null
   let daemonJson: Record<string, unknown> | null = null
+  let failure = ''
   try {
     const state = await withDeadline(deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup })),
       deps.readDeadlineMs ?? READ_DEADLINE_MS, 'reading the machine')
     daemonJson = state.daemon_json ?? null
     plan = checked(await deps.plan(state, inv.ours.plan))
-    const refused = refusedConfig(state)
-    if (refused && !inv.ours.dryRun) {
-      log.error(`${refused}; dockerd refuses to start on it: nothing applied or appended, starting ${program} with your arguments unchanged`)
-      plan = null
-    }
+    // Contract point 4, decided as a dry run and `plan` decide it: dockerd will refuse to start.
+    const refused = refusedStart(state)
+    if (refused) plan = steppedAside(plan, userArgs, `${refused}: nothing applied or appended`)
   } catch (err) {
-    log.error(`detection failed: ${message(err)}; starting ${program} with your arguments unchanged`)
+    failure = `detection failed: ${message(err)}`
+    if (!inv.ours.dryRun) log.error(`${failure}; starting ${program} with your arguments unchanged`)
   }
   // Stepping aside keeps the user's words, and a second daemon's bridge (invocation.ts, point 5).
   const fallback = fallbackArgs(inv, daemonJson)
@@ -148,7 +150,7 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     // Contract point 2: print, never apply, never exec.
     // A plan with an error prints the command with the user's arguments: the fallback's.
     deps.stdout(plan ? formatPlan(plan, plan.error ? fallback.args : userArgs, [program, ...inv.leadArgs])
-      : `command:  ${quoteCommand(command(fallback.args))}\n`)
+      : formatAside(failure, command(fallback.args)))
     return 0
   }
   let args = fallback.args
@@ -244,27 +246,6 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
     log.error(`internal error: ${err instanceof Error && err.stack ? err.stack : message(err)}`)
     return EXIT_INTERNAL
   }
-}
-
-/** The reader's options for this invocation: dockerd's argv as the user gave it, and the program to ask its version. */
-function readOptions(inv: Invocation, env: Env, o: { withConntrack: boolean }): ReadMachineStateOptions {
-  return {
-    argv: [...inv.dockerdArgs], env, withConntrack: o.withConntrack, probeHost: inv.ours.probe,
-    // Only a dockerd is asked `--version`: an entrypoint script or a program of yours given with
-    // --autonet-exec would run for real; the dockerd on PATH answers for them.
-    dockerdCommand: inv.program !== null && /(^|\/)dockerd$/.test(inv.program) ? inv.program : 'dockerd',
-    // A version given in advance is a fact like any read one; only the probe is skipped.
-    withVersion: inv.ours.dockerdVersion === null, dockerdVersion: inv.ours.dockerdVersion,
-  }
-}
-
-/**
- * The daemon.json problem dockerd itself refuses to start on (unreadable, invalid JSON, not an
- * object, an explicit --config-file that is missing), from the reader's `daemon.json:` line; null
- * when there is none. Nesting deeper than we read, or odd bytes, dockerd may still accept.
- */
-function refusedConfig(state: MachineState): string | null {
-  return (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:') && !/nested deeper|not valid UTF/.test(e)) ?? null
 }
 
 /** `p`, or a rejection naming `what` once `ms` milliseconds have passed (cleared as soon as `p` settles). */

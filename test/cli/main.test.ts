@@ -128,7 +128,7 @@ t.test('--autonet-dry-run: prints the plan and the final command; nothing applie
 
   const env = fakes({ readState: async () => { throw new Error('no ip') } })
   await main(['--debug'], { DOCKERD_AUTONET_DRY_RUN: '1' }, env.deps)
-  t.equal(env.stdout(), 'command:  dockerd --debug\n', 'from env; after a failure, the unchanged command')
+  t.equal(env.stdout(), 'aside:    detection failed: no ip\nadds:     nothing\nactions:  none\ncommand:  dockerd --debug\n', 'from env; after a failure, why, and the unchanged command')
 })
 
 t.test('exec mode: a foreign command, or --autonet-disable, is exec\'d untouched without reading', async (t) => {
@@ -291,7 +291,8 @@ t.test('--autonet-conntrack-watch: the watch starts before dockerd, dockerd runs
   const calls: { argv: string[], daemonJson: unknown }[] = []
   const resident: (boolean | undefined)[] = []
   const f = fakes({
-    readState: async (o) => ({ links: [], routes4: [], routes6: [], daemon_json: { hosts: ['unix:///x.sock'] }, argv: o.argv }),
+    // (daemon.json "hosts" with -H would make dockerd refuse, and us step aside.)
+    readState: async (o) => ({ links: [], routes4: [], routes6: [], daemon_json: { debug: true }, argv: o.argv }),
     conntrackWatch: async (o) => {
       calls.push({ argv: o.argv, daemonJson: o.daemonJson })
       f.events.push('watch start')
@@ -301,7 +302,7 @@ t.test('--autonet-conntrack-watch: the watch starts before dockerd, dockerd runs
   })
   t.equal(await main(['--autonet-conntrack-watch', '-H', 'unix:///d.sock'], {}, f.deps), 3, 'dockerd\'s exit code')
   t.same(f.events, ['plan', 'apply clamp-mss', 'watch start', 'exec', 'watch stop'])
-  t.same(calls, [{ argv: ['-H', 'unix:///d.sock', '--mtu=1450'], daemonJson: { hosts: ['unix:///x.sock'] } }], 'the final argv and daemon.json')
+  t.same(calls, [{ argv: ['-H', 'unix:///d.sock', '--mtu=1450'], daemonJson: { debug: true } }], 'the final argv and daemon.json')
   t.same(resident, [true], 'spawned, not exec\'d, so the watch can run')
 
   const off = fakes({ conntrackWatch: async () => { throw new Error('must not start') } })

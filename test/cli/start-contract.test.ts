@@ -180,6 +180,28 @@ t.test('a daemon.json dockerd refuses to start on: nothing applied or appended, 
   t.same(deep.execs, [['dockerd', '--debug', '--mtu=1450']], 'nesting we do not read is no refusal by dockerd')
 })
 
+t.test('a dry run where daemon.json makes dockerd refuse says what a start would do: step aside, nothing appended', async (t) => {
+  const broken = 'daemon.json: /etc/docker/daemon.json: invalid JSON at line 1, column 2: x'
+  const machines: [string, string[], Partial<MachineState>, RegExp][] = [
+    ['malformed daemon.json', ['--debug'], { daemon_json: null, read_errors: [broken] }, /error: {4}daemon\.json: \/etc\/docker\/daemon\.json: invalid JSON .*dockerd refuses to start on it: nothing applied or appended/],
+    ['a key daemon.json sets and a flag too', ['-H', 'fd://'], { daemon_json: { hosts: ['unix:///var/run/docker.sock'] } }, /error: {4}"hosts" is set both in daemon\.json and as a flag \(-H fd:\/\/\); dockerd refuses to start on it: nothing applied or appended/],
+  ]
+  for (const [what, argv, machine, said] of machines) {
+    const readState = async (o: { argv: string[] }) => ({ links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv, ...machine })
+    const dry = fakes({ readState })
+    t.equal(await main(['--autonet-dry-run', ...argv], {}, dry.deps), 0, what)
+    const out = dry.stdout()
+    t.notMatch(out, /--mtu=1450/, `${what}: no planned flag printed as if passed`)
+    t.match(out, said, `${what}: the reason`)
+    t.match(out, /adds: {5}nothing[\s\S]*actions: none\n/, `${what}: nothing added or applied`)
+    t.match(out, new RegExp(`\ncommand: {2}dockerd ${argv.join(' ').replace(/\//g, '\\/')}\n$`), `${what}: the command a start execs`)
+    const run = fakes({ readState })
+    await main(argv, {}, run.deps)
+    t.same(run.execs, [['dockerd', ...argv]], `${what}: a start execs the same`)
+    t.notOk(run.events.includes('apply'), `${what}: a start applies nothing`)
+  }
+})
+
 t.test('reading the machine is bounded as a whole: a hung read starts dockerd with the user\'s arguments', async (t) => {
   const f = fakes({ readState: () => new Promise(() => {}), readDeadlineMs: 50 })
   await main(['--debug'], {}, f.deps)

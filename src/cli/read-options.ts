@@ -1,0 +1,19 @@
+/**
+ * What the machine reader is asked for one invocation (run, dry run, plan, snapshot, doctor):
+ * dockerd's argv, the probe host, and whether and whom to ask `--version`.
+ */
+import type { ReadMachineStateOptions } from '../read/machine-state.js'
+import type { Invocation } from './invocation.js'
+import type { Env } from './options.js'
+
+/** The reader's options for `inv`: dockerd's argv as the user gave it, and the program to ask its version. */
+export function readOptions(inv: Invocation, env: Env, o: { withConntrack: boolean }): ReadMachineStateOptions {
+  return {
+    argv: [...inv.dockerdArgs], env, withConntrack: o.withConntrack, probeHost: inv.ours.probe,
+    // Only a dockerd is asked `--version`: an entrypoint script would run for real; the dockerd
+    // on PATH answers for it, as that is the one the script starts.
+    dockerdCommand: inv.program !== null && /(^|\/)dockerd$/.test(inv.program) ? inv.program : 'dockerd',
+    // A version given in advance is a fact like any read one; only the probe is skipped.
+    withVersion: inv.ours.dockerdVersion === null, dockerdVersion: inv.ours.dockerdVersion,
+  }
+}
