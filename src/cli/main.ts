@@ -16,7 +16,7 @@ import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.j
 import { fallbackArgs, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
 import { readOptions } from './read-options.js'
-import { refusedStart, steppedAside } from './start-decision.js'
+import { asStarted, steppedAside } from './start-decision.js'
 import { UsageError } from './usage-error.js'
 
 /** What main needs from the rest of the program; tests replace any of them. */
@@ -135,10 +135,8 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     const state = await withDeadline(deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup })),
       deps.readDeadlineMs ?? READ_DEADLINE_MS, 'reading the machine')
     daemonJson = state.daemon_json ?? null
-    plan = checked(await deps.plan(state, inv.ours.plan))
     // Contract point 4, decided as a dry run and `plan` decide it: dockerd will refuse to start.
-    const refused = refusedStart(state)
-    if (refused) plan = steppedAside(plan, userArgs, `${refused}: nothing applied or appended`)
+    plan = asStarted(checked(await deps.plan(state, inv.ours.plan)), state, userArgs)
   } catch (err) {
     failure = `detection failed: ${message(err)}`
     if (!inv.ours.dryRun) log.error(`${failure}; starting ${program} with your arguments unchanged`)
@@ -227,16 +225,25 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
       deps.stdout(JSON.stringify(state, null, 2) + '\n')
       return 0
     }
+    const command = [inv.program ?? 'dockerd', ...inv.leadArgs]
+    const print = (plan: Plan, human: string) => deps.stdout(sub.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : human)
+    if (inv.reason !== undefined) {
+      // `plan -- WORDS` where a start would step aside before reading anything (invocation.ts).
+      const argv = [...inv.leadArgs, ...inv.dockerdArgs]
+      print(steppedAside(null, argv, inv.reason), formatAside(inv.reason, [command[0], ...argv]))
+      return 1
+    }
     let state: MachineState
     if (sub.state !== undefined) {
       state = await (await import('./state-file.js')).readStateFile(sub.state)
       // `plan --state FILE -- ARGS`: what if dockerd were given ARGS on that machine.
-      if (inv.dockerdArgs.length) state = { ...state, argv: inv.dockerdArgs }
+      if (inv.argvGiven) state = { ...state, argv: inv.dockerdArgs }
     } else {
       state = await deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup }))
     }
-    const plan = checked(await deps.plan(state, inv.ours.plan))
-    deps.stdout(sub.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : formatPlan(plan, state.argv ?? [], [inv.program ?? 'dockerd']))
+    // Where a start would step aside after reading (start-decision.ts), plan shows that instead.
+    const plan = asStarted(checked(await deps.plan(state, inv.ours.plan)), state, state.argv ?? [])
+    print(plan, formatPlan(plan, state.argv ?? [], command))
     return plan.error ? 1 : 0
   } catch (err) {
     if (err instanceof UsageError) {

@@ -40,6 +40,15 @@ export function refusedStart(state: MachineState): string | null {
 }
 
 /**
+ * `plan` as a start carries it out on the machine `state` describes, for dockerd's `argv`: as
+ * planned, or stepped aside (steppedAside) when dockerd will refuse to start (refusedStart).
+ */
+export function asStarted(plan: Plan, state: MachineState, argv: readonly string[]): Plan {
+  const refused = refusedStart(state)
+  return refused ? steppedAside(plan, argv, `${refused}: nothing applied or appended`) : plan
+}
+
+/**
  * The plan a start carries out when it steps aside for `why` (a sentence, shown as the plan's
  * error): the user's `argv` exactly, no action, no reason for flags that are not passed; the
  * warnings (what was read wrong) and the egress found are kept. `mtu` is null: nothing is set.

@@ -236,6 +236,38 @@ t.test('plan: human summary; -- ARGS replace the snapshot\'s argv; exit 1 when t
   t.match(x.stdout(), /adds: {5}nothing \(the plan has an error[\s\S]*actions: none\ncommand: {2}dockerd --debug\n$/, 'dry run shows what run mode would exec')
 })
 
+t.test('plan -- WORDS mirrors the start path: where a start would step aside, plan says why and shows no flag or action', async (t) => {
+  const dir = t.testdir({ 'state.json': JSON.stringify({ links: [], routes4: [], routes6: [], daemon_json: null, argv: [] }) })
+  const rows: [string[], RegExp, string[]][] = [
+    [['--debug', 'stray'], /dockerd takes no arguments and will refuse "stray"/, ['dockerd', '--debug', 'stray']],
+    [['--debug', '--log-level'], /--log-level needs a value and has none/, ['dockerd', '--debug', '--log-level']],
+    [['sh', '-c', 'x'], /not dockerd/, ['sh', '-c', 'x']],
+    [['dockerd', '--version'], /no daemon to start/, ['dockerd', '--version']],
+    [['dockerd-entrypoint.sh', 'docker', 'info'], /not dockerd: dockerd-entrypoint.sh runs docker/, ['dockerd-entrypoint.sh', 'docker', 'info']],
+  ]
+  for (const [words, why, command] of rows) {
+    const human = fakes()
+    t.equal(await main(['plan', '--state', `${dir}/state.json`, '--', ...words], {}, human.deps), 1, `${words.join(' ')}: exit 1, no plan to carry out`)
+    t.match(human.stdout(), why, `${words.join(' ')}: the reason`)
+    t.notMatch(human.stdout(), /--mtu=1450|clamp-mss/, `${words.join(' ')}: no planned flag or action`)
+    t.match(human.stdout(), new RegExp(`\ncommand: {2}${command.join(' ')}\n$`), `${words.join(' ')}: the command a start execs`)
+    const json = fakes()
+    t.equal(await main(['plan', '--json', '--', ...words], {}, json.deps), 1)
+    const printed = JSON.parse(json.stdout()) as Plan
+    t.match(printed, { args: command.slice(1), actions: [], error: why }, `${words.join(' ')}: --json says the same`)
+    t.same(json.reads, [], 'the machine is not read: a start would not read it either')
+  }
+  // A start's command line, read as the start path reads it: `dockerd` first is the program.
+  const named = fakes()
+  t.equal(await main(['plan', '--state', `${dir}/state.json`, '--', 'dockerd', '--debug'], {}, named.deps), 0)
+  t.match(named.stdout(), /\ncommand: {2}dockerd --debug --mtu=1450\n$/)
+  // After reading: the snapshot's daemon.json sets what a flag sets too.
+  const clash = t.testdir({ 'state.json': JSON.stringify({ links: [], routes4: [], routes6: [], daemon_json: { hosts: ['unix:///x.sock'] }, argv: ['-H', 'fd://'] }) })
+  const c = fakes()
+  t.equal(await main(['plan', '--state', `${clash}/state.json`, '--json'], {}, c.deps), 1)
+  t.match(JSON.parse(c.stdout()), { args: ['-H', 'fd://'], actions: [], error: /"hosts" is set both in daemon.json and as a flag \(-H fd:\/\/\); dockerd refuses to start on it/ })
+})
+
 t.test('plan without --state reads this machine, with the args after --', async (t) => {
   const f = fakes()
   t.equal(await main(['plan', '--json', '--autonet-no-conntrack', '--', '--mtu', '1400'], {}, f.deps), 0)
