@@ -15,7 +15,7 @@ import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.js'
 import { fallbackArgs, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
-import { readOptions } from './read-options.js'
+import { readOptions, versionNote } from './read-options.js'
 import { asStarted, steppedAside } from './start-decision.js'
 import { UsageError } from './usage-error.js'
 
@@ -136,7 +136,7 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
       deps.readDeadlineMs ?? READ_DEADLINE_MS, 'reading the machine')
     daemonJson = state.daemon_json ?? null
     // Contract point 4, decided as a dry run and `plan` decide it: dockerd will refuse to start.
-    plan = asStarted(checked(await deps.plan(state, inv.ours.plan)), state, userArgs)
+    plan = await startPlan(inv, state, deps, userArgs, inv.ours.plan)
   } catch (err) {
     failure = `detection failed: ${message(err)}`
     if (!inv.ours.dryRun) log.error(`${failure}; starting ${program} with your arguments unchanged`)
@@ -242,7 +242,7 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
       state = await deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup }))
     }
     // Where a start would step aside after reading (start-decision.ts), plan shows that instead.
-    const plan = asStarted(checked(await deps.plan(state, inv.ours.plan)), state, state.argv ?? [])
+    const plan = await startPlan(sub.state === undefined ? inv : null, state, deps, state.argv ?? [], inv.ours.plan)
     print(plan, formatPlan(plan, state.argv ?? [], command))
     return plan.error ? 1 : 0
   } catch (err) {
@@ -267,6 +267,16 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * The plan for `state` as a start carries it out (asStarted), checked; `read` is the invocation
+ * whose reading gave `state` (null for a snapshot file): why the version is unknown, if we did not ask.
+ */
+async function startPlan(read: Invocation | null, state: MachineState, deps: MainDeps, argv: readonly string[], opts: PlanOptions): Promise<Plan> {
+  const plan = checked(await deps.plan(state, opts))
+  const note = read && !state.dockerd_version ? versionNote(read) : null
+  return asStarted(note ? { ...plan, reasons: [note, ...plan.reasons] } : plan, state, argv)
 }
 
 /** A plan whose argv we can exec; anything else is a planner bug, handled like any failure. */

@@ -14,6 +14,21 @@ export function readOptions(inv: Invocation, env: Env, o: { withConntrack: boole
     // on PATH answers for it, as that is the one the script starts.
     dockerdCommand: inv.program !== null && /(^|\/)dockerd$/.test(inv.program) ? inv.program : 'dockerd',
     // A version given in advance is a fact like any read one; only the probe is skipped.
-    withVersion: inv.ours.dockerdVersion === null, dockerdVersion: inv.ours.dockerdVersion,
+    withVersion: inv.ours.dockerdVersion === null && !execsOwnProgram(inv), dockerdVersion: inv.ours.dockerdVersion,
   }
+}
+
+/**
+ * The reason line for a version we did not ask for, or null: with --autonet-exec=PROG and no
+ * --autonet-dockerd-version, nothing is asked `--version`. PROG may be no dockerd (a launcher
+ * would run for real), and the dockerd on PATH need not be the one PROG starts.
+ */
+export function versionNote(inv: Invocation): string | null {
+  if (!execsOwnProgram(inv) || inv.ours.dockerdVersion !== null) return null
+  return `dockerd version unknown: --autonet-exec=${inv.ours.exec} is not run with --version, and the dockerd on PATH may not be the one it starts; give --autonet-dockerd-version=V (DOCKERD_AUTONET_DOCKERD_VERSION) to plan for it`
+}
+
+/** The program to start is the one --autonet-exec names. */
+function execsOwnProgram(inv: Invocation): boolean {
+  return inv.ours.exec !== null && inv.program === inv.ours.exec
 }

@@ -62,9 +62,24 @@ t.test('run: dockerd and dockerd-entrypoint.sh named first get the plan too', as
     // Only a dockerd is asked --version; an entrypoint script would run for real.
     t.equal(f.reads[0].dockerdCommand, program === 'dockerd-entrypoint.sh' ? 'dockerd' : program, 'the version probe asks a dockerd')
   }
-  const custom = fakes()
-  await main(['--autonet-exec=/opt/my-launcher.sh', '--debug'], {}, custom.deps)
-  t.equal(custom.reads[0].dockerdCommand, 'dockerd', 'a program of yours is not run with --version')
+})
+
+t.test('--autonet-exec=PROG: no --version probe (not PROG, not the dockerd on PATH, which PROG may not start); the version is unknown, and a reason line says why', async (t) => {
+  for (const prog of ['/opt/my-launcher.sh', '/opt/other/dockerd']) {
+    const run = fakes()
+    await main([`--autonet-exec=${prog}`, '--debug'], {}, run.deps)
+    t.match(run.reads, [{ withVersion: false, dockerdVersion: null }], `${prog}: nothing asked --version`)
+    t.same(run.execs, [[prog, '--debug', '--mtu=1450']])
+    t.match(run.log.lines.join('\n'), new RegExp(`dockerd-autonet: dockerd version unknown: --autonet-exec=${prog} is not run with --version`), `${prog}: the reason line`)
+    const plan = fakes()
+    t.equal(await main([`--autonet-exec=${prog}`, 'plan', '--json', '--', '--debug'], {}, plan.deps), 0)
+    t.match(plan.reads, [{ withVersion: false }], `${prog}: plan asks nothing either`)
+    t.match(JSON.parse(plan.stdout()).reasons[0], /^dockerd version unknown: --autonet-exec=/, `${prog}: plan gives the same reason`)
+  }
+  const given = fakes()
+  await main(['--autonet-exec=/opt/my-launcher.sh', '--autonet-dockerd-version=27.3.1', '--debug'], {}, given.deps)
+  t.match(given.reads, [{ withVersion: false, dockerdVersion: '27.3.1' }], 'a version given in advance is the version')
+  t.notMatch(given.log.lines.join('\n'), /version unknown/)
 })
 
 t.test('run: dockerd\'s exit code is ours', async (t) => {
