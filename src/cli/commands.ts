@@ -103,6 +103,8 @@ export async function parseSubcommandArgs(mode: 'plan' | 'snapshot' | 'doctor', 
       if (err) return reject(new UsageError(`${mode}: ${err.message}`))
       const extra = argv._.slice(1)
       if (extra.length) return reject(new UsageError(`${mode}: unexpected argument ${String(extra[0])} (dockerd's flags go after --)`))
+      // yargs collects a repeated option into a list: which file was meant is not ours to guess.
+      if (Array.isArray(argv.state)) return reject(new UsageError(`${mode}: --state given ${argv.state.length} times (${argv.state.join(', ')}); give one snapshot file`))
       resolve({ state: argv.state as string | undefined, json: argv.json === true, anonymize: argv.anonymize === true })
     })
   })

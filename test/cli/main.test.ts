@@ -310,6 +310,37 @@ t.test('plan --state: unreadable or malformed files exit 2 naming the file (and 
   }
 })
 
+t.test('plan --state given twice is a usage error naming --state; a snapshot missing a required field is refused naming it', async (t) => {
+  const full = { links: [], routes4: [], routes6: [], daemon_json: null, argv: [] }
+  const { links: _links, ...noLinks } = full
+  const { argv: _argv, ...noArgv } = full
+  const dir = t.testdir({
+    'a.json': JSON.stringify(full), 'b.json': JSON.stringify(full), 'empty.json': '{}',
+    'no-links.json': JSON.stringify(noLinks), 'no-argv.json': JSON.stringify(noArgv),
+    'no-mac.json': JSON.stringify({ ...full, links: [{ name: 'eth0', mtu: 1500, type: 'veth', up: true }] }),
+    'optional.json': JSON.stringify({ ...full, links: [{ name: 'eth0', mtu: 1500, mac: null, type: 'veth', up: true }], routes4: [{ dst: 'default', dev: 'eth0' }] }),
+  })
+  for (const argv of [['--state', `${dir}/a.json`, '--state', `${dir}/b.json`], [`--state=${dir}/a.json`, `--state=${dir}/a.json`]]) {
+    const f = fakes()
+    t.equal(await main(['plan', ...argv], {}, f.deps), 2, argv.join(' '))
+    t.match(f.log.lines.join('\n'), /error: plan: --state given 2 times .*; give one snapshot file/)
+    t.equal(f.stdout(), '')
+  }
+  const rows: [string, RegExp][] = [
+    ['empty.json', /not a snapshot: links: missing \(required\); routes4: missing \(required\); routes6: missing \(required\); daemon_json: missing \(required; null when there is none\); argv: missing \(required\)/],
+    ['no-links.json', /not a snapshot: links: missing \(required\)$/m],
+    ['no-argv.json', /not a snapshot: argv: missing \(required\)$/m],
+    ['no-mac.json', /not a snapshot: links\[0\] \(eth0\)\.mac: missing \(required; null when unknown\)$/m],
+  ]
+  for (const [file, message] of rows) {
+    const f = fakes()
+    t.equal(await main(['plan', '--state', `${dir}/${file}`], {}, f.deps), 2, file)
+    t.match(f.log.lines.join('\n'), message, file)
+  }
+  const f = fakes()
+  t.equal(await main(['plan', '--state', `${dir}/optional.json`, '--json'], {}, f.deps), 0, 'fields the contract marks optional (rules, conntrack, env, dockerd_version, route gw/metric/mtu/table) stay optional')
+})
+
 t.test('plan and snapshot: bad own arguments exit 2; --help prints their help', async (t) => {
   for (const argv of [['plan', '--bogus'], ['plan', '--state'], ['plan', 'extra'], ['snapshot', '--json']]) {
     const f = fakes()
