@@ -27,7 +27,7 @@ export function formatPlan(plan: Plan, userArgs: readonly string[], command: rea
   lines.push(`egress:   ${plan.egress ?? 'none found'}`)
   lines.push(`mtu:      ${plan.mtu ?? 'not set (dockerd\'s default)'}`)
   const added = addedArgs(userArgs, plan.args)
-  if (plan.error) lines.push('adds:     nothing (the plan has an error; your arguments stay as they are)')
+  if (plan.error) lines.push('adds:     nothing (a start steps aside, see error: your arguments stay as they are)')
   else if (added) lines.push(`adds:     ${added.length ? quoteCommand(added) : 'nothing'}`)
   else lines.push(`args:     ${quoteCommand(plan.args)}  (rewritten, not only appended)`)
   list('reasons', plan.reasons)

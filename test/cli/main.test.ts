@@ -248,7 +248,7 @@ t.test('plan: human summary; -- ARGS replace the snapshot\'s argv; exit 1 when t
 
   const x = fakes({ plan: (s) => ({ egress: null, mtu: null, args: [...s.argv, '--bip=10.0.0.1/24'], warnings: [], reasons: [], error: 'overlap', actions: [clamp] }) })
   t.equal(await main(['--autonet-dry-run', '--debug'], {}, x.deps), 0)
-  t.match(x.stdout(), /adds: {5}nothing \(the plan has an error[\s\S]*actions: none\ncommand: {2}dockerd --debug\n$/, 'dry run shows what run mode would exec')
+  t.match(x.stdout(), /adds: {5}nothing \(a start steps aside, see error[\s\S]*actions: none\ncommand: {2}dockerd --debug\n$/, 'dry run shows what run mode would exec')
 })
 
 t.test('plan -- WORDS mirrors the start path: where a start would step aside, plan says why and shows no flag or action', async (t) => {
