@@ -261,10 +261,11 @@ const RUNS = 500
 
 t.test(`property: the start-path contract holds over generated argv and env (fast-check, ${RUNS} runs, seed ${SEED})`, async (t) => {
   let runs = 0
-  await fc.assert(fc.asyncProperty(fc.array(fc.oneof(userPiece, oursPiece), { maxLength: 8 }), envArb, async (pieces, env) => {
+  await fc.assert(fc.asyncProperty(fc.array(fc.oneof(userPiece, oursPiece), { maxLength: 8 }), envArb, fc.boolean(), async (pieces, env, dangling) => {
     runs++
-    // A flag first keeps the command line dockerd's (a bare word first would name a program).
-    const all: Piece[] = [{ user: ['--debug'] }, ...pieces]
+    // A flag first keeps the command line dockerd's (a bare word first would name a program);
+    // `dangling`: a value flag without its value last (dockerd refuses it, an appended flag would be its value).
+    const all: Piece[] = [{ user: ['--debug'] }, ...pieces, ...(dangling ? [{ user: ['--bip'] }] : [])]
     const argv = all.flatMap((p) => ('user' in p ? p.user : p.ours))
     const userWords = all.flatMap((p) => ('user' in p ? p.user : []))
     const ours = all.filter((p): p is Exclude<Piece, { user: string[] }> => 'ours' in p)
@@ -275,11 +276,11 @@ t.test(`property: the start-path contract holds over generated argv and env (fas
       (!ours.some((p) => p.ours[0].startsWith('--autonet-max-mtu')) && env.DOCKERD_AUTONET_MAX_MTU === 'jumbo')
     const bad = ours.some((p) => p.bad) || envBad
     const dashdash = userWords.indexOf('--')
-    const refused = userWords.includes('stray') || (dashdash >= 0 && dashdash < userWords.length - 1)
+    const refused = dangling || userWords.includes('stray') || (dashdash >= 0 && dashdash < userWords.length - 1)
 
     const f = fakes()
     const code = await main(argv, env, f.deps)
-    const what = JSON.stringify({ argv, env })
+    const what = JSON.stringify({ argv, env, dangling })
     if (dry) {
       if (f.execs.length || f.events.includes('apply')) throw new Error(`dry run started or applied something: ${what}`)
       if (code !== 0) throw new Error(`dry run exit ${code}: ${what}`)
