@@ -105,6 +105,7 @@ export async function parseSubcommandArgs(mode: 'plan' | 'snapshot' | 'doctor', 
       if (extra.length) return reject(new UsageError(`${mode}: unexpected argument ${String(extra[0])} (dockerd's flags go after --)`))
       // yargs collects a repeated option into a list: which file was meant is not ours to guess.
       if (Array.isArray(argv.state)) return reject(new UsageError(`${mode}: --state given ${argv.state.length} times (${argv.state.join(', ')}); give one snapshot file`))
+      if (argv.state === '') return reject(new UsageError(`${mode}: --state needs a snapshot file, got an empty value`))
       resolve({ state: argv.state as string | undefined, json: argv.json === true, anonymize: argv.anonymize === true })
     })
   })

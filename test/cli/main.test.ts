@@ -326,6 +326,9 @@ t.test('plan --state given twice is a usage error naming --state; a snapshot mis
     t.match(f.log.lines.join('\n'), /error: plan: --state given 2 times .*; give one snapshot file/)
     t.equal(f.stdout(), '')
   }
+  const empty = fakes()
+  t.equal(await main(['plan', '--state='], {}, empty.deps), 2)
+  t.match(empty.log.lines.join('\n'), /error: plan: --state needs a snapshot file, got an empty value/, 'an empty value names --state, not a file called ""')
   const rows: [string, RegExp][] = [
     ['empty.json', /not a snapshot: links: missing \(required\); routes4: missing \(required\); routes6: missing \(required\); daemon_json: missing \(required; null when there is none\); argv: missing \(required\)/],
     ['no-links.json', /not a snapshot: links: missing \(required\)$/m],
