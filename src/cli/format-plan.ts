@@ -39,9 +39,9 @@ export function formatPlan(plan: Plan, userArgs: readonly string[], command: rea
 }
 
 /**
- * What a start that steps aside before reading the machine does (dockerd will refuse its argv,
- * a command that is not dockerd, --autonet-disable…): why, nothing added or applied, and the
- * command exec'd exactly (shell-quoted).
+ * What a start that steps aside without a plan does (dockerd will refuse its argv, a command
+ * that is not dockerd, --autonet-disable, detection failed…): why, nothing added or applied, and
+ * the command exec'd exactly (shell-quoted).
  */
 export function formatAside(reason: string, command: readonly string[]): string {
   return [`aside:    ${reason}`, 'adds:     nothing', 'actions:  none', `command:  ${quoteCommand(command)}`].join('\n') + '\n'

@@ -73,7 +73,7 @@ export interface Invocation {
   warnings: string[]
   /** Why an `exec` invocation passes the program through unchanged (for the log). */
   reason?: string
-  /** The reason is worth a warning, not only a debug line: dockerd will refuse the argv, or the command is not dockerd. */
+  /** The reason is worth a warning, not only a debug line: dockerd will refuse the argv, or dockerd-entrypoint.sh will run another command. */
   notable?: boolean
   /** The second daemon's bridge (--autonet-bridge): dockerd is told it even when we step aside (contract point 5). */
   bridge: string | null
