@@ -31,12 +31,15 @@ plan, snapshot, doctor, install, uninstall, help and version count only as the f
 A dry run execs nothing and changes nothing. If an option of ours is bad, or detection or
 planning fails, dockerd starts with your arguments unchanged (with --autonet-bridge: plus
 --bridge=NAME, never on docker0). Nothing is applied or appended when dockerd will refuse
-your arguments (a positional word) or the command is not dockerd.`
+your arguments (a positional word, a value flag left without its value at the end) or its
+daemon.json (unreadable, or setting what a flag sets too), or the command is not dockerd; a
+dry run prints why, and so does plan: its words after -- are read as a start's command line.`
 
 const EPILOGUE = `Exit codes:
   run      dockerd's own exit code; 128+N when a signal N killed it
   0        help, version, snapshot, plan without an error, --autonet-dry-run, doctor: healthy
-  1        plan: the plan has an error (printed with the rest of the plan); doctor: problems found
+  1        plan: the plan has an error (printed with the rest of the plan), or a start would
+           step aside (the reason printed); doctor: problems found
   2        doctor: could not check (no dockerd in this network namespace, no interfaces readable)
   1        install: it did not take (a file operation or the dockerd --version check failed; undone)
   2        usage error or bad input: bad --autonet-* value of a subcommand, unreadable or malformed
@@ -100,6 +103,9 @@ export async function parseSubcommandArgs(mode: 'plan' | 'snapshot' | 'doctor', 
       if (err) return reject(new UsageError(`${mode}: ${err.message}`))
       const extra = argv._.slice(1)
       if (extra.length) return reject(new UsageError(`${mode}: unexpected argument ${String(extra[0])} (dockerd's flags go after --)`))
+      // yargs collects a repeated option into a list: which file was meant is not ours to guess.
+      if (Array.isArray(argv.state)) return reject(new UsageError(`${mode}: --state given ${argv.state.length} times (${argv.state.join(', ')}); give one snapshot file`))
+      if (argv.state === '') return reject(new UsageError(`${mode}: --state needs a snapshot file, got an empty value`))
       resolve({ state: argv.state as string | undefined, json: argv.json === true, anonymize: argv.anonymize === true })
     })
   })

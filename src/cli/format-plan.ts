@@ -27,7 +27,7 @@ export function formatPlan(plan: Plan, userArgs: readonly string[], command: rea
   lines.push(`egress:   ${plan.egress ?? 'none found'}`)
   lines.push(`mtu:      ${plan.mtu ?? 'not set (dockerd\'s default)'}`)
   const added = addedArgs(userArgs, plan.args)
-  if (plan.error) lines.push('adds:     nothing (the plan has an error; your arguments stay as they are)')
+  if (plan.error) lines.push('adds:     nothing (a start steps aside, see error: your arguments stay as they are)')
   else if (added) lines.push(`adds:     ${added.length ? quoteCommand(added) : 'nothing'}`)
   else lines.push(`args:     ${quoteCommand(plan.args)}  (rewritten, not only appended)`)
   list('reasons', plan.reasons)
@@ -36,6 +36,15 @@ export function formatPlan(plan: Plan, userArgs: readonly string[], command: rea
   list('actions', plan.error ? [] : plan.actions.map((a) => `${a.type}: ${a.reason}`))
   lines.push(`command:  ${quoteCommand([...command, ...(plan.error ? userArgs : plan.args)])}`)
   return lines.join('\n') + '\n'
+}
+
+/**
+ * What a start that steps aside without a plan does (dockerd will refuse its argv, a command
+ * that is not dockerd, --autonet-disable, detection failed…): why, nothing added or applied, and
+ * the command exec'd exactly (shell-quoted).
+ */
+export function formatAside(reason: string, command: readonly string[]): string {
+  return [`aside:    ${reason}`, 'adds:     nothing', 'actions:  none', `command:  ${quoteCommand(command)}`].join('\n') + '\n'
 }
 
 /** The flags a plan appends to the user's argv, or null when it changed the user's part. */

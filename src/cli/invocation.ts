@@ -21,7 +21,11 @@
  *    exactly (`--autonet_dry_run`, `-autonet-dry-run`): it is taken out, never passed to dockerd.
  * 4. Only when dockerd will run with the user's flags and can accept them is anything applied
  *    (MSS clamp, conntrack deletion, MAC pin) or appended. A positional word (dockerd takes none),
- *    `--version`/`--help`/`--validate`, a foreign command, or --autonet-disable: exec unchanged.
+ *    a value flag left without its value at the end (`--log-level`: dockerd refuses it, and a
+ *    flag appended after it would become its value), `--version`/`--help`/`--validate`, a foreign
+ *    command, or --autonet-disable: exec unchanged. Once the machine is read, a daemon.json
+ *    dockerd refuses (unreadable, or a key one of the user's flags sets too) steps aside the same
+ *    way (start-decision.ts, shared by the start, the dry run and `plan`).
  * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0:
  *    whenever we step aside (bad options, detection or plan failed), `--bridge=NAME` is still
  *    passed (unless the user names a bridge), so dockerd uses NAME or fails loudly ("bridge
@@ -30,8 +34,9 @@
  *
  * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
  */
-import { lastFlagValue, parseDockerdFlags, positionalArgs } from '../dockerd/flags.js'
+import { lastFlagValue, parseDockerdFlags } from '../dockerd/flags.js'
 import { isOurs, readOptionsLenient, specOf, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
+import { refusedArgv } from './start-decision.js'
 import { UsageError } from './usage-error.js'
 
 
@@ -59,6 +64,8 @@ export interface Invocation {
   leadArgs: string[]
   /** Arguments of our subcommand (`plan --state FILE --json`), before any `--`. */
   subcommandArgs: string[]
+  /** plan: a start's words were given after `--` (they replace a snapshot's argv, even when none). */
+  argvGiven?: boolean
   ours: AutonetOptions
   /** Set when our options did not parse in a mode that starts a program: it is logged, and the program starts unchanged. */
   optionError?: string
@@ -66,6 +73,8 @@ export interface Invocation {
   warnings: string[]
   /** Why an `exec` invocation passes the program through unchanged (for the log). */
   reason?: string
+  /** The reason is worth a warning, not only a debug line: dockerd will refuse the argv, or dockerd-entrypoint.sh will run another command. */
+  notable?: boolean
   /** The second daemon's bridge (--autonet-bridge): dockerd is told it even when we step aside (contract point 5). */
   bridge: string | null
 }
@@ -106,11 +115,15 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     // `plan [--state FILE] [--json] [-- DOCKERD-ARGS...]`: after `--` is what dockerd would get.
     const end = rest.indexOf('--')
     const own = takeOurs(end < 0 ? rest : rest.slice(0, end), { leadingOnly: false })
-    const read = strictOptions([...lead.ours, ...own.ours], env)
-    return {
-      ...base, mode, program: read.ours.exec ?? 'dockerd', ours: read.ours, warnings: read.warnings,
-      subcommandArgs: own.rest, dockerdArgs: end < 0 ? [] : rest.slice(end + 1),
-    }
+    const words = end < 0 ? [] : rest.slice(end + 1)
+    // plan's words are a start's (`plan -- dockerd --debug`), read as the start path reads them,
+    // so that plan steps aside where a start would (point 4), with the same reason.
+    const target = mode === 'plan' ? startTarget(words[0], words.slice(1), words) : null
+    const read = strictOptions([...lead.ours, ...own.ours, ...(target?.ours ?? [])], env)
+    const common = { ...base, mode, program: target?.program ?? read.ours.exec ?? 'dockerd', ours: read.ours, warnings: read.warnings, subcommandArgs: own.rest }
+    if (!target) return { ...common, dockerdArgs: words }
+    const reason = target.forDockerd ? asideReason(target.args, read.ours, [])?.reason : target.why ?? 'not dockerd'
+    return { ...common, dockerdArgs: target.args, leadArgs: target.lead, argvGiven: end >= 0, ...(reason === undefined ? {} : { reason }) }
   }
   const target = startTarget(first, rest, argv.slice(i))
   const mine = [...lead.ours, ...target.ours]
@@ -119,15 +132,10 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   const program = target.program ?? ours.exec ?? 'dockerd'
   const common = { ...base, program, ours, warnings: read.warnings }
   if (!target.forDockerd) {
-    return { ...common, mode: 'exec', dockerdArgs: target.args, reason: target.why ?? 'not dockerd', ...errorOf(read) }
+    return { ...common, mode: 'exec', dockerdArgs: target.args, reason: target.why ?? 'not dockerd', notable: target.why !== undefined, ...errorOf(read) }
   }
-  const refusal = positionalArgs(target.args)
-  const reason = ours.disable && !read.errors.length ? 'disabled'
-    // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
-    : asksOnlyForInfo(target.args) ? 'no daemon to start (version, help or validate)'
-    : refusal.length ? `dockerd takes no arguments and will refuse ${refusal.map((w) => JSON.stringify(w)).join(' ')}: nothing planned or applied`
-    : read.errors.length ? 'options not understood'
-    : null
+  const aside = asideReason(target.args, ours, read.errors)
+  const reason = aside?.reason ?? null
   if (read.bridgeError && (reason === null || reason === 'options not understood')) {
     // Point 5: without a name dockerd would start on docker0, the first daemon's bridge.
     throw new UsageError(`${read.bridgeError}; not starting ${program}: without its own bridge a second daemon would share docker0 with the first`)
@@ -136,7 +144,21 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   // Stepping aside: the program gets exactly the user's words, plus a second daemon's bridge
   // when dockerd will really start with them (point 5).
   const bridge = reason === 'options not understood' ? read.bridge : null
-  return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, bridge, ...errorOf(read) }
+  return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, notable: aside!.notable, bridge, ...errorOf(read) }
+}
+
+/**
+ * Why a start steps aside for dockerd's argv `args` before reading anything, or null: disabled,
+ * no daemon to start (`--version`), dockerd will refuse the argv (`notable`: worth a warning),
+ * our options not understood.
+ */
+function asideReason(args: readonly string[], ours: AutonetOptions, errors: readonly string[]): { reason: string, notable: boolean } | null {
+  if (ours.disable && !errors.length) return { reason: 'disabled', notable: false }
+  // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
+  if (asksOnlyForInfo(args)) return { reason: 'no daemon to start (version, help or validate)', notable: false }
+  const refusal = refusedArgv(args)
+  if (refusal) return { reason: `${refusal}: nothing planned or applied`, notable: true }
+  return errors.length ? { reason: 'options not understood', notable: false } : null
 }
 
 function errorOf(read: OptionsRead): { optionError?: string } {

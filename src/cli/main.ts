@@ -12,9 +12,11 @@ import { readFileSync } from 'node:fs'
 import { createLogger, type Logger } from '../log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
-import { formatPlan, planJson, quoteCommand } from './format-plan.js'
+import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.js'
 import { fallbackArgs, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
+import { readOptions, versionNote } from './read-options.js'
+import { asStarted, steppedAside } from './start-decision.js'
 import { UsageError } from './usage-error.js'
 
 /** What main needs from the rest of the program; tests replace any of them. */
@@ -128,18 +130,16 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   const userArgs = inv.dockerdArgs
   let plan: Plan | null = null
   let daemonJson: Record<string, unknown> | null = null
+  let failure = ''
   try {
     const state = await withDeadline(deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup })),
       deps.readDeadlineMs ?? READ_DEADLINE_MS, 'reading the machine')
     daemonJson = state.daemon_json ?? null
-    plan = checked(await deps.plan(state, inv.ours.plan))
-    const refused = refusedConfig(state)
-    if (refused && !inv.ours.dryRun) {
-      log.error(`${refused}; dockerd refuses to start on it: nothing applied or appended, starting ${program} with your arguments unchanged`)
-      plan = null
-    }
+    // Contract point 4, decided as a dry run and `plan` decide it: dockerd will refuse to start.
+    plan = await startPlan(inv, state, deps, userArgs, inv.ours.plan)
   } catch (err) {
-    log.error(`detection failed: ${message(err)}; starting ${program} with your arguments unchanged`)
+    failure = `detection failed: ${message(err)}`
+    if (!inv.ours.dryRun) log.error(`${failure}; starting ${program} with your arguments unchanged`)
   }
   // Stepping aside keeps the user's words, and a second daemon's bridge (invocation.ts, point 5).
   const fallback = fallbackArgs(inv, daemonJson)
@@ -148,7 +148,7 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     // Contract point 2: print, never apply, never exec.
     // A plan with an error prints the command with the user's arguments: the fallback's.
     deps.stdout(plan ? formatPlan(plan, plan.error ? fallback.args : userArgs, [program, ...inv.leadArgs])
-      : `command:  ${quoteCommand(command(fallback.args))}\n`)
+      : formatAside(failure, command(fallback.args)))
     return 0
   }
   let args = fallback.args
@@ -195,12 +195,12 @@ async function execUnchanged(inv: Invocation, env: Env, deps: MainDeps, log: Log
   const { args, note } = fallbackArgs(inv, null)
   const command = quoteCommand([program, ...args])
   if (inv.ours.dryRun) {
-    deps.stdout(`command:  ${command}\n`)
+    deps.stdout(formatAside(inv.reason ?? 'pass-through', [program, ...args]))
     return 0
   }
   if (note) log.warn(note)
   // A reason that is not routine (dockerd will refuse a positional word) is worth a line without --autonet-debug.
-  if (inv.reason?.startsWith('dockerd takes no arguments') || inv.reason?.startsWith('not dockerd:')) log.warn(`${inv.reason}; exec ${command} unchanged`)
+  if (inv.notable) log.warn(`${inv.reason}; exec ${command} unchanged`)
   else log.debug(`${inv.reason ?? 'pass-through'}: exec ${command} unchanged`)
   return deps.exec(program, args, { env, log })
 }
@@ -225,16 +225,25 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
       deps.stdout(JSON.stringify(state, null, 2) + '\n')
       return 0
     }
+    const command = [inv.program ?? 'dockerd', ...inv.leadArgs]
+    const print = (plan: Plan, human: string) => deps.stdout(sub.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : human)
+    if (inv.reason !== undefined) {
+      // `plan -- WORDS` where a start would step aside before reading anything (invocation.ts).
+      const argv = [...inv.leadArgs, ...inv.dockerdArgs]
+      print(steppedAside(null, argv, inv.reason), formatAside(inv.reason, [command[0], ...argv]))
+      return 1
+    }
     let state: MachineState
     if (sub.state !== undefined) {
       state = await (await import('./state-file.js')).readStateFile(sub.state)
       // `plan --state FILE -- ARGS`: what if dockerd were given ARGS on that machine.
-      if (inv.dockerdArgs.length) state = { ...state, argv: inv.dockerdArgs }
+      if (inv.argvGiven) state = { ...state, argv: inv.dockerdArgs }
     } else {
       state = await deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup }))
     }
-    const plan = checked(await deps.plan(state, inv.ours.plan))
-    deps.stdout(sub.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : formatPlan(plan, state.argv ?? [], [inv.program ?? 'dockerd']))
+    // Where a start would step aside after reading (start-decision.ts), plan shows that instead.
+    const plan = await startPlan(sub.state === undefined ? inv : null, state, deps, state.argv ?? [], inv.ours.plan)
+    print(plan, formatPlan(plan, state.argv ?? [], command))
     return plan.error ? 1 : 0
   } catch (err) {
     if (err instanceof UsageError) {
@@ -244,27 +253,6 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
     log.error(`internal error: ${err instanceof Error && err.stack ? err.stack : message(err)}`)
     return EXIT_INTERNAL
   }
-}
-
-/** The reader's options for this invocation: dockerd's argv as the user gave it, and the program to ask its version. */
-function readOptions(inv: Invocation, env: Env, o: { withConntrack: boolean }): ReadMachineStateOptions {
-  return {
-    argv: [...inv.dockerdArgs], env, withConntrack: o.withConntrack, probeHost: inv.ours.probe,
-    // Only a dockerd is asked `--version`: an entrypoint script or a program of yours given with
-    // --autonet-exec would run for real; the dockerd on PATH answers for them.
-    dockerdCommand: inv.program !== null && /(^|\/)dockerd$/.test(inv.program) ? inv.program : 'dockerd',
-    // A version given in advance is a fact like any read one; only the probe is skipped.
-    withVersion: inv.ours.dockerdVersion === null, dockerdVersion: inv.ours.dockerdVersion,
-  }
-}
-
-/**
- * The daemon.json problem dockerd itself refuses to start on (unreadable, invalid JSON, not an
- * object, an explicit --config-file that is missing), from the reader's `daemon.json:` line; null
- * when there is none. Nesting deeper than we read, or odd bytes, dockerd may still accept.
- */
-function refusedConfig(state: MachineState): string | null {
-  return (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:') && !/nested deeper|not valid UTF/.test(e)) ?? null
 }
 
 /** `p`, or a rejection naming `what` once `ms` milliseconds have passed (cleared as soon as `p` settles). */
@@ -279,6 +267,16 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * The plan for `state` as a start carries it out (asStarted), checked; `read` is the invocation
+ * whose reading gave `state` (null for a snapshot file): why the version is unknown, if we did not ask.
+ */
+async function startPlan(read: Invocation | null, state: MachineState, deps: MainDeps, argv: readonly string[], opts: PlanOptions): Promise<Plan> {
+  const plan = checked(await deps.plan(state, opts))
+  const note = read && !state.dockerd_version ? versionNote(read) : null
+  return asStarted(note ? { ...plan, reasons: [note, ...plan.reasons] } : plan, state, argv)
 }
 
 /** A plan whose argv we can exec; anything else is a planner bug, handled like any failure. */

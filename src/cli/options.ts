@@ -77,7 +77,7 @@ export interface OptionSpec {
 export const OPTIONS: readonly OptionSpec[] = [
   { name: 'dry-run', describe: 'print the plan, its reasons and the final command; do not exec',
     set: (o, raw, from) => { o.dryRun = readSwitch(raw, from) } },
-  { name: 'exec', value: 'CMD', describe: 'program to exec instead of dockerd when the arguments are flags',
+  { name: 'exec', value: 'CMD', describe: 'program to exec instead of dockerd when the arguments are flags (not asked --version: give --autonet-dockerd-version)',
     set: (o, raw, from) => {
       if (raw === '') throw new UsageError(`invalid value for ${from}: "" (expected a program, e.g. /usr/local/bin/dockerd)`)
       o.exec = raw

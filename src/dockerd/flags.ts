@@ -4,8 +4,8 @@
  * `-b=br0`, `--bridge=br0`, repeated flags. We never rewrite the user's argv; we only ask
  * questions about it.
  *
- * Source of the flag table: `dockerd --help` of Docker Engine 20.10 to 27 and
- * docs/reference/dockerd.md (docker/cli).
+ * Source of the flag tables: `dockerd --help` of Docker Engine 20.10 to 28, moby
+ * cmd/dockerd/{options,config,config_unix,daemon}.go and docs/reference/dockerd.md (docker/cli).
  */
 
 /** One flag occurrence in argv. */
@@ -23,7 +23,7 @@ export interface FlagUse {
 /** Shorthands of dockerd (pflag `-X`). */
 const SHORTHANDS: Record<string, string> = {
   b: 'bridge', D: 'debug', G: 'group', H: 'host', l: 'log-level', p: 'pidfile', s: 'storage-driver',
-  v: 'version', h: 'help', g: 'graph', e: 'exec-driver',
+  v: 'version', h: 'help', g: 'graph', e: 'exec-driver', r: 'restart',
 }
 
 /** dockerd's boolean flags: they never take the next argument as their value. */
@@ -31,6 +31,29 @@ const BOOLEAN_FLAGS = new Set([
   'debug', 'experimental', 'help', 'icc', 'init', 'ip-forward', 'ip-masq', 'ip6tables', 'iptables',
   'ipv6', 'live-restore', 'no-new-privileges', 'raw-logs', 'rootless', 'selinux-enabled', 'tls',
   'tlsverify', 'userland-proxy', 'version', 'validate', 'cri-containerd', 'allow-direct-routing',
+  'ip-forward-no-drop', 'restart', 'disable-legacy-registry',
+])
+
+/**
+ * dockerd's flags that take a value (every other flag of dockerd is a boolean above). pflag
+ * gives such a flag the next word whatever it is, even one starting with "-": `--log-level
+ * --mtu=1450` sets the log level to "--mtu=1450". Old flags (graph, exec-driver, cluster-*,
+ * oom-score-adjust) are kept: an engine that still has them reads them so.
+ */
+const VALUE_FLAGS = new Set([
+  'add-runtime', 'allow-nondistributable-artifacts', 'api-cors-header', 'authorization-plugin', 'bip', 'bip6',
+  'bridge', 'bridge-accept-fwmark', 'cdi-spec-dir', 'cgroup-parent', 'cluster-advertise', 'cluster-store',
+  'cluster-store-opt', 'config-file', 'containerd', 'containerd-namespace', 'containerd-plugins-namespace',
+  'cpu-rt-period', 'cpu-rt-runtime', 'data-root', 'default-address-pool', 'default-cgroupns-mode',
+  'default-gateway', 'default-gateway-v6', 'default-ipc-mode', 'default-network-opt', 'default-runtime',
+  'default-shm-size', 'default-ulimit', 'dns', 'dns-opt', 'dns-search', 'exec-driver', 'exec-opt', 'exec-root',
+  'feature', 'firewall-backend', 'fixed-cidr', 'fixed-cidr-v6', 'graph', 'group', 'host', 'host-gateway-ip',
+  'http-proxy', 'https-proxy', 'init-path', 'insecure-registry', 'ip', 'label', 'log-driver', 'log-format',
+  'log-level', 'log-opt', 'max-concurrent-downloads', 'max-concurrent-uploads', 'max-download-attempts',
+  'metrics-addr', 'mtu', 'network-control-plane-mtu', 'network-diagnostic-port', 'no-proxy',
+  'node-generic-resource', 'oom-score-adjust', 'pidfile', 'registry-mirror', 'seccomp-profile',
+  'shutdown-timeout', 'storage-driver', 'storage-opt', 'swarm-default-advertise-addr', 'tlscacert', 'tlscert',
+  'tlskey', 'userland-proxy-path', 'userns-remap',
 ])
 
 /**
@@ -53,10 +76,23 @@ export function positionalArgs(argv: readonly string[]): string[] {
   return readDockerdArgv(argv).positional
 }
 
-/** One walk over argv as pflag reads it: the flags, and the words left over as arguments. */
-function readDockerdArgv(argv: readonly string[]): { flags: FlagUse[], positional: string[] } {
+/**
+ * The last flag before where planned flags go (the end, or a lone "--") when it is one of
+ * dockerd's value flags written without its value (`--log-level`, `--bip`, `-H`, `-Dl`), as
+ * the user wrote it; else null. dockerd refuses such an argv ("flag needs an argument"), and a
+ * flag appended after it would become its value (pflag takes the next word, whatever it is).
+ * A flag we do not know is read as a boolean here, as parseDockerdFlags reads it.
+ */
+export function valuelessFlag(argv: readonly string[]): string | null {
+  const end = argv.indexOf('--')
+  return readDockerdArgv(end < 0 ? argv : argv.slice(0, end)).valueless
+}
+
+/** One walk over argv as pflag reads it: the flags, the words left over as arguments, and a value flag left without its value at the end. */
+function readDockerdArgv(argv: readonly string[]): { flags: FlagUse[], positional: string[], valueless: string | null } {
   const uses: FlagUse[] = []
   const positional: string[] = []
+  let valueless: string | null = null
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i]
     if (tok === '--') { positional.push(...argv.slice(i + 1)); break }
@@ -68,6 +104,7 @@ function readDockerdArgv(argv: readonly string[]): { flags: FlagUse[], positiona
         uses.push({ name, value: argv[i + 1], index: i, text: `${tok} ${argv[i + 1]}` })
         i++
       } else {
+        if (argv[i + 1] === undefined && VALUE_FLAGS.has(name)) valueless = tok
         uses.push({ name, value: 'true', index: i, text: tok })
       }
       continue
@@ -88,6 +125,8 @@ function readDockerdArgv(argv: readonly string[]): { flags: FlagUse[], positiona
         } else if (i + 1 < argv.length) {
           uses.push({ name, value: argv[i + 1], index: i, text: `${tok} ${argv[i + 1]}` })
           i++
+        } else if (VALUE_FLAGS.has(name)) {
+          valueless = tok
         }
         break
       }
@@ -95,19 +134,13 @@ function readDockerdArgv(argv: readonly string[]): { flags: FlagUse[], positiona
     }
     positional.push(tok)
   }
-  return { flags: uses, positional }
+  return { flags: uses, positional, valueless }
 }
 
 function takesValue(name: string, next: string | undefined): boolean {
   if (next === undefined || BOOLEAN_FLAGS.has(name)) return false
-  return KNOWN_VALUE_FLAGS.has(name) || !next.startsWith('-')
+  return VALUE_FLAGS.has(name) || !next.startsWith('-')
 }
-
-/** Value flags whose value may itself start with "-" (pflag consumes it regardless). */
-const KNOWN_VALUE_FLAGS = new Set([
-  'mtu', 'bridge', 'bip', 'host', 'label', 'log-opt', 'storage-opt', 'exec-opt', 'default-network-opt',
-  'default-address-pool', 'fixed-cidr', 'fixed-cidr-v6', 'config-file', 'data-root', 'exec-root', 'pidfile',
-])
 
 /** The last value given for a flag (pflag: the last one wins for scalars), or null. */
 export function lastFlagValue(uses: FlagUse[], name: string): FlagUse | null {

@@ -21,10 +21,14 @@
  *   (still a docker bridge name), cali…, lxc…, enx<MAC>…; well-known names (lo, eth0, docker0,
  *   cni0, flannel.1, tailscale0, wg0, ens3, br0, …) are kept;
  * - host names in URLs, and in daemon.json/flag values that hold registry or search-domain names;
+ * - the path-MTU probe's host (pmtu_probe.host, --autonet-probe in argv, its DOCKERD_AUTONET_*
+ *   variable in env), wherever its name appears (read errors, the probe's note), even a name
+ *   without dots; an address given as the host is an address like any other;
  * - conntrack ids (ct-<hash of the tuple>) become ct-000001….
  * Not replaced: numbers (MTUs, metrics, ports, marks, tables), file paths, free text not listed.
  * The key is random per run: an anonymized snapshot cannot be mapped back.
  */
+import { envName, specOf } from '../cli/options.js'
 import { isNetworkBridgeName } from '../dockerd/bridges.js'
 import { parseDockerdFlags } from '../dockerd/flags.js'
 import type { MachineState } from '../model.js'
@@ -51,9 +55,12 @@ const WELL_KNOWN = [
   /^(kube-ipvs0|kube-bridge|cbr0|weave|cilium_host|cilium_net|cilium_vxlan|vxlan\.calico|nodelocaldns|docker_gwbridge|none|all|default)$/,
 ]
 
-/** daemon.json keys (and flag names) whose values hold host names. */
+/** Our option naming the path-MTU probe's host: its flag and its variable hold a host name. */
+const PROBE = specOf('--autonet-probe')!
+
+/** daemon.json keys, flag names and env variables whose values hold host names. */
 const HOSTNAME_KEYS = new Set(['insecure-registries', 'insecure-registry', 'registry-mirrors', 'registry-mirror', 'dns-search',
-  'allow-nondistributable-artifacts', 'cluster-advertise', 'cluster-store', 'labels', 'label'])
+  'allow-nondistributable-artifacts', 'cluster-advertise', 'cluster-store', 'labels', 'label', `autonet-${PROBE.name}`, envName(PROBE)])
 
 /** Returns an anonymized copy of `state` (see the module comment); the input is not changed. */
 export function anonymizeState(state: MachineState, opts: AnonymizeOptions = {}): Anonymized {
@@ -82,7 +89,8 @@ export function anonymizeState(state: MachineState, opts: AnonymizeOptions = {})
     if (!v) { v = `host${hosts.size + 1}.example`; hosts.set(k, v) }
     return v
   }
-  const text = (s: string, hostnames: boolean) => rewriteText(s, { mac, addrs, names, host, hostnames })
+  const known = probeHosts(state)
+  const text = (s: string, hostnames: boolean) => rewriteText(s, { mac, addrs, names, host, hostnames, known })
 
   const walk = (v: unknown, keyName: string | null, hostnames: boolean): unknown => {
     if (typeof v === 'string') return text(v, hostnames || (keyName !== null && HOSTNAME_KEYS.has(keyName)))
@@ -134,6 +142,8 @@ interface Rewriters {
   host(h: string): string
   /** Also replace bare host names (registry.corp:5000, corp.example.com). */
   hostnames: boolean
+  /** Host names replaced wherever they appear, dotted or not (lower case): the probe's. */
+  known?: ReadonlySet<string>
 }
 
 /**
@@ -163,7 +173,7 @@ export function rewriteText(s: string, r: Rewriters): string {
     const rest = m.slice(core.length)
     const named = r.names.get(core)
     if (named) return named + rest
-    if (r.hostnames && isHostName(core, false)) return r.host(core) + rest
+    if ((r.hostnames && isHostName(core, false)) || r.known?.has(core.toLowerCase())) return r.host(core) + rest
     return m
   })
 }
@@ -173,6 +183,21 @@ function isHostName(s: string, inUrl: boolean): boolean {
   if (s === 'localhost' || s === 'docker') return false
   if (/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/.test(s)) return true
   return inUrl && /^[A-Za-z][\w-]*$/.test(s)
+}
+
+/**
+ * The probe's host names (not addresses: those are mapped as addresses), lower case, from
+ * pmtu_probe.host, --autonet-probe in argv (`=HOST` or the next word) and its variable in env.
+ */
+function probeHosts(state: MachineState): Set<string> {
+  const flag = `--autonet-${PROBE.name}`
+  const argv = Array.isArray(state.argv) ? state.argv : []
+  const given = [
+    state.pmtu_probe?.host, state.env?.[envName(PROBE)],
+    ...argv.map((w, i) => (w === flag ? argv[i + 1] : typeof w === 'string' && w.startsWith(`${flag}=`) ? w.slice(flag.length + 1) : undefined)),
+  ]
+  const names = given.filter((h): h is string => typeof h === 'string').map((h) => h.trim().toLowerCase())
+  return new Set(names.filter((h) => /^[a-z_][\w.-]*$/.test(h)))
 }
 
 /**

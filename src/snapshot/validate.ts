@@ -2,7 +2,10 @@
  * Checking that a snapshot handed to `plan --state` has the shape of the contract
  * (shared/cases/README.md), so that a pasted, hand-edited or truncated snapshot is refused with
  * the field at fault named, instead of crashing the planner or being read as "link down".
- * Fields the contract marks optional may be absent; present ones must have their type.
+ * Required: what the contract shows without "optional" and every reader writes (REQUIRED, the
+ * link and route fields below; a value may be null where the contract says so). Fields the
+ * contract marks optional, and route fields a reader may not know (gw, metric, mtu, table), may
+ * be absent; present ones must have their type.
  */
 
 import { isUsableMtu, LINK_MTU_MAX, LINK_MTU_MIN } from '../net/mtu-limits.js'
@@ -22,6 +25,8 @@ export function snapshotProblems(value: unknown): string[] {
     if (!name) out.push(`${at}.name: expected a non-empty string, got ${show(l.name)}`)
     if (!isMtu(l.mtu)) out.push(`${where}.mtu: ${show(l.mtu)} is not an MTU (an integer from ${LINK_MTU_MIN} to ${LINK_MTU_MAX} bytes)`)
     if (typeof l.up !== 'boolean') out.push(`${where}.up: expected true or false, got ${show(l.up)}`)
+    if (!('type' in l)) out.push(`${where}.type: missing (required)`)
+    if (!('mac' in l)) out.push(`${where}.mac: missing (required; null when unknown)`)
     optional(l, 'type', where, out, (v) => typeof v === 'string', 'a string')
     optional(l, 'mac', where, out, (v) => v === null || typeof v === 'string', 'a string or null')
     optional(l, 'master', where, out, (v) => v === null || typeof v === 'string', 'a string or null')
@@ -31,6 +36,7 @@ export function snapshotProblems(value: unknown): string[] {
   for (const key of ['routes4', 'routes6']) {
     list(value, key, out, (r, at) => {
       if (typeof r.dst !== 'string') out.push(`${at}.dst: expected "default" or a prefix, got ${show(r.dst)}`)
+      if (!('dev' in r)) out.push(`${at}.dev: missing (required; null when unknown)`)
       optional(r, 'dev', at, out, (v) => v === null || typeof v === 'string', 'a string or null')
       optional(r, 'metric', at, out, (v) => v === null || Number.isInteger(v), 'an integer or null')
       optional(r, 'mtu', at, out, (v) => v === null || isMtu(v), `an MTU (${LINK_MTU_MIN}..${LINK_MTU_MAX}) or null`)
@@ -74,10 +80,18 @@ export function snapshotProblems(value: unknown): string[] {
       out.push(`sandbox: expected {kind: ${SANDBOX_KINDS.map((k) => `"${k}"`).join(' | ')}, evidence: string} or null, got ${show(b)}`)
     }
   }
+  // Last: a wrong value is named where it stands; a missing one after.
+  for (const [key, note] of REQUIRED) if (!(key in value) || value[key] === undefined) out.push(`${key}: missing (${note})`)
   return out
 }
 
 const SANDBOX_KINDS: readonly string[] = ['gvisor', 'sysbox', 'kata']
+
+/** The snapshot's top-level fields the contract requires (every reader writes them), each with what to say when it is missing. */
+const REQUIRED: readonly [string, string][] = [
+  ['links', 'required'], ['routes4', 'required'], ['routes6', 'required'],
+  ['daemon_json', 'required; null when there is none'], ['argv', 'required'],
+]
 
 function list(value: Obj, key: string, out: string[], each: (item: Obj, at: string) => void): void {
   if (!(key in value) || value[key] === undefined) return

@@ -62,9 +62,24 @@ t.test('run: dockerd and dockerd-entrypoint.sh named first get the plan too', as
     // Only a dockerd is asked --version; an entrypoint script would run for real.
     t.equal(f.reads[0].dockerdCommand, program === 'dockerd-entrypoint.sh' ? 'dockerd' : program, 'the version probe asks a dockerd')
   }
-  const custom = fakes()
-  await main(['--autonet-exec=/opt/my-launcher.sh', '--debug'], {}, custom.deps)
-  t.equal(custom.reads[0].dockerdCommand, 'dockerd', 'a program of yours is not run with --version')
+})
+
+t.test('--autonet-exec=PROG: no --version probe (not PROG, not the dockerd on PATH, which PROG may not start); the version is unknown, and a reason line says why', async (t) => {
+  for (const prog of ['/opt/my-launcher.sh', '/opt/other/dockerd']) {
+    const run = fakes()
+    await main([`--autonet-exec=${prog}`, '--debug'], {}, run.deps)
+    t.match(run.reads, [{ withVersion: false, dockerdVersion: null }], `${prog}: nothing asked --version`)
+    t.same(run.execs, [[prog, '--debug', '--mtu=1450']])
+    t.match(run.log.lines.join('\n'), new RegExp(`dockerd-autonet: dockerd version unknown: --autonet-exec=${prog} is not run with --version`), `${prog}: the reason line`)
+    const plan = fakes()
+    t.equal(await main([`--autonet-exec=${prog}`, 'plan', '--json', '--', '--debug'], {}, plan.deps), 0)
+    t.match(plan.reads, [{ withVersion: false }], `${prog}: plan asks nothing either`)
+    t.match(JSON.parse(plan.stdout()).reasons[0], /^dockerd version unknown: --autonet-exec=/, `${prog}: plan gives the same reason`)
+  }
+  const given = fakes()
+  await main(['--autonet-exec=/opt/my-launcher.sh', '--autonet-dockerd-version=27.3.1', '--debug'], {}, given.deps)
+  t.match(given.reads, [{ withVersion: false, dockerdVersion: '27.3.1' }], 'a version given in advance is the version')
+  t.notMatch(given.log.lines.join('\n'), /version unknown/)
 })
 
 t.test('run: dockerd\'s exit code is ours', async (t) => {
@@ -128,7 +143,7 @@ t.test('--autonet-dry-run: prints the plan and the final command; nothing applie
 
   const env = fakes({ readState: async () => { throw new Error('no ip') } })
   await main(['--debug'], { DOCKERD_AUTONET_DRY_RUN: '1' }, env.deps)
-  t.equal(env.stdout(), 'command:  dockerd --debug\n', 'from env; after a failure, the unchanged command')
+  t.equal(env.stdout(), 'aside:    detection failed: no ip\nadds:     nothing\nactions:  none\ncommand:  dockerd --debug\n', 'from env; after a failure, why, and the unchanged command')
 })
 
 t.test('exec mode: a foreign command, or --autonet-disable, is exec\'d untouched without reading', async (t) => {
@@ -233,7 +248,39 @@ t.test('plan: human summary; -- ARGS replace the snapshot\'s argv; exit 1 when t
 
   const x = fakes({ plan: (s) => ({ egress: null, mtu: null, args: [...s.argv, '--bip=10.0.0.1/24'], warnings: [], reasons: [], error: 'overlap', actions: [clamp] }) })
   t.equal(await main(['--autonet-dry-run', '--debug'], {}, x.deps), 0)
-  t.match(x.stdout(), /adds: {5}nothing \(the plan has an error[\s\S]*actions: none\ncommand: {2}dockerd --debug\n$/, 'dry run shows what run mode would exec')
+  t.match(x.stdout(), /adds: {5}nothing \(a start steps aside, see error[\s\S]*actions: none\ncommand: {2}dockerd --debug\n$/, 'dry run shows what run mode would exec')
+})
+
+t.test('plan -- WORDS mirrors the start path: where a start would step aside, plan says why and shows no flag or action', async (t) => {
+  const dir = t.testdir({ 'state.json': JSON.stringify({ links: [], routes4: [], routes6: [], daemon_json: null, argv: [] }) })
+  const rows: [string[], RegExp, string[]][] = [
+    [['--debug', 'stray'], /dockerd takes no arguments and will refuse "stray"/, ['dockerd', '--debug', 'stray']],
+    [['--debug', '--log-level'], /--log-level needs a value and has none/, ['dockerd', '--debug', '--log-level']],
+    [['sh', '-c', 'x'], /not dockerd/, ['sh', '-c', 'x']],
+    [['dockerd', '--version'], /no daemon to start/, ['dockerd', '--version']],
+    [['dockerd-entrypoint.sh', 'docker', 'info'], /not dockerd: dockerd-entrypoint.sh runs docker/, ['dockerd-entrypoint.sh', 'docker', 'info']],
+  ]
+  for (const [words, why, command] of rows) {
+    const human = fakes()
+    t.equal(await main(['plan', '--state', `${dir}/state.json`, '--', ...words], {}, human.deps), 1, `${words.join(' ')}: exit 1, no plan to carry out`)
+    t.match(human.stdout(), why, `${words.join(' ')}: the reason`)
+    t.notMatch(human.stdout(), /--mtu=1450|clamp-mss/, `${words.join(' ')}: no planned flag or action`)
+    t.match(human.stdout(), new RegExp(`\ncommand: {2}${command.join(' ')}\n$`), `${words.join(' ')}: the command a start execs`)
+    const json = fakes()
+    t.equal(await main(['plan', '--json', '--', ...words], {}, json.deps), 1)
+    const printed = JSON.parse(json.stdout()) as Plan
+    t.match(printed, { args: command.slice(1), actions: [], error: why }, `${words.join(' ')}: --json says the same`)
+    t.same(json.reads, [], 'the machine is not read: a start would not read it either')
+  }
+  // A start's command line, read as the start path reads it: `dockerd` first is the program.
+  const named = fakes()
+  t.equal(await main(['plan', '--state', `${dir}/state.json`, '--', 'dockerd', '--debug'], {}, named.deps), 0)
+  t.match(named.stdout(), /\ncommand: {2}dockerd --debug --mtu=1450\n$/)
+  // After reading: the snapshot's daemon.json sets what a flag sets too.
+  const clash = t.testdir({ 'state.json': JSON.stringify({ links: [], routes4: [], routes6: [], daemon_json: { hosts: ['unix:///x.sock'] }, argv: ['-H', 'fd://'] }) })
+  const c = fakes()
+  t.equal(await main(['plan', '--state', `${clash}/state.json`, '--json'], {}, c.deps), 1)
+  t.match(JSON.parse(c.stdout()), { args: ['-H', 'fd://'], actions: [], error: /"hosts" is set both in daemon.json and as a flag \(-H fd:\/\/\); dockerd refuses to start on it/ })
 })
 
 t.test('plan without --state reads this machine, with the args after --', async (t) => {
@@ -261,6 +308,40 @@ t.test('plan --state: unreadable or malformed files exit 2 naming the file (and 
     t.match(f.log.lines.join('\n'), message)
     t.equal(f.stdout(), '')
   }
+})
+
+t.test('plan --state given twice is a usage error naming --state; a snapshot missing a required field is refused naming it', async (t) => {
+  const full = { links: [], routes4: [], routes6: [], daemon_json: null, argv: [] }
+  const { links: _links, ...noLinks } = full
+  const { argv: _argv, ...noArgv } = full
+  const dir = t.testdir({
+    'a.json': JSON.stringify(full), 'b.json': JSON.stringify(full), 'empty.json': '{}',
+    'no-links.json': JSON.stringify(noLinks), 'no-argv.json': JSON.stringify(noArgv),
+    'no-mac.json': JSON.stringify({ ...full, links: [{ name: 'eth0', mtu: 1500, type: 'veth', up: true }] }),
+    'optional.json': JSON.stringify({ ...full, links: [{ name: 'eth0', mtu: 1500, mac: null, type: 'veth', up: true }], routes4: [{ dst: 'default', dev: 'eth0' }] }),
+  })
+  for (const argv of [['--state', `${dir}/a.json`, '--state', `${dir}/b.json`], [`--state=${dir}/a.json`, `--state=${dir}/a.json`]]) {
+    const f = fakes()
+    t.equal(await main(['plan', ...argv], {}, f.deps), 2, argv.join(' '))
+    t.match(f.log.lines.join('\n'), /error: plan: --state given 2 times .*; give one snapshot file/)
+    t.equal(f.stdout(), '')
+  }
+  const empty = fakes()
+  t.equal(await main(['plan', '--state='], {}, empty.deps), 2)
+  t.match(empty.log.lines.join('\n'), /error: plan: --state needs a snapshot file, got an empty value/, 'an empty value names --state, not a file called ""')
+  const rows: [string, RegExp][] = [
+    ['empty.json', /not a snapshot: links: missing \(required\); routes4: missing \(required\); routes6: missing \(required\); daemon_json: missing \(required; null when there is none\); argv: missing \(required\)/],
+    ['no-links.json', /not a snapshot: links: missing \(required\)$/m],
+    ['no-argv.json', /not a snapshot: argv: missing \(required\)$/m],
+    ['no-mac.json', /not a snapshot: links\[0\] \(eth0\)\.mac: missing \(required; null when unknown\)$/m],
+  ]
+  for (const [file, message] of rows) {
+    const f = fakes()
+    t.equal(await main(['plan', '--state', `${dir}/${file}`], {}, f.deps), 2, file)
+    t.match(f.log.lines.join('\n'), message, file)
+  }
+  const f = fakes()
+  t.equal(await main(['plan', '--state', `${dir}/optional.json`, '--json'], {}, f.deps), 0, 'fields the contract marks optional (rules, conntrack, env, dockerd_version, route gw/metric/mtu/table) stay optional')
 })
 
 t.test('plan and snapshot: bad own arguments exit 2; --help prints their help', async (t) => {
@@ -291,7 +372,8 @@ t.test('--autonet-conntrack-watch: the watch starts before dockerd, dockerd runs
   const calls: { argv: string[], daemonJson: unknown }[] = []
   const resident: (boolean | undefined)[] = []
   const f = fakes({
-    readState: async (o) => ({ links: [], routes4: [], routes6: [], daemon_json: { hosts: ['unix:///x.sock'] }, argv: o.argv }),
+    // (daemon.json "hosts" with -H would make dockerd refuse, and us step aside.)
+    readState: async (o) => ({ links: [], routes4: [], routes6: [], daemon_json: { debug: true }, argv: o.argv }),
     conntrackWatch: async (o) => {
       calls.push({ argv: o.argv, daemonJson: o.daemonJson })
       f.events.push('watch start')
@@ -301,7 +383,7 @@ t.test('--autonet-conntrack-watch: the watch starts before dockerd, dockerd runs
   })
   t.equal(await main(['--autonet-conntrack-watch', '-H', 'unix:///d.sock'], {}, f.deps), 3, 'dockerd\'s exit code')
   t.same(f.events, ['plan', 'apply clamp-mss', 'watch start', 'exec', 'watch stop'])
-  t.same(calls, [{ argv: ['-H', 'unix:///d.sock', '--mtu=1450'], daemonJson: { hosts: ['unix:///x.sock'] } }], 'the final argv and daemon.json')
+  t.same(calls, [{ argv: ['-H', 'unix:///d.sock', '--mtu=1450'], daemonJson: { debug: true } }], 'the final argv and daemon.json')
   t.same(resident, [true], 'spawned, not exec\'d, so the watch can run')
 
   const off = fakes({ conntrackWatch: async () => { throw new Error('must not start') } })

@@ -40,7 +40,7 @@ t.test('a dry run next to a bad option starts nothing and applies nothing', asyn
     t.equal(await main(argv, env, f.deps), 0)
     t.same(f.execs, [], `nothing exec'd: ${JSON.stringify([argv, env])}`)
     t.notOk(f.events.includes('apply'), 'nothing applied')
-    t.match(f.stdout(), /^command: {2}dockerd --debug\n$|command: {2}dockerd\n$/)
+    t.match(f.stdout(), /^aside: {4}options not understood\n[\s\S]*\ncommand: {2}dockerd( --debug)?\n$/, 'says why, and the unchanged command')
   }
 })
 
@@ -70,6 +70,25 @@ t.test('dockerd will refuse the argv, or it is not dockerd: nothing applied, not
   const through = fakes()
   await main(['dockerd-entrypoint.sh', 'dockerd', '--debug'], {}, through.deps)
   t.same(through.execs, [['dockerd-entrypoint.sh', 'dockerd', '--debug', '--mtu=1450']])
+})
+
+t.test('a trailing value flag without its value: dockerd refuses the argv, so nothing is applied or appended (our flag would become its value)', async (t) => {
+  for (const argv of [['--log-level'], ['--debug', '--bip'], ['-H'], ['dockerd', '-Dl'], ['--debug', '--bip', '--'], ['dockerd-entrypoint.sh', '--debug', '--autonet-max-mtu=9000', '--label']]) {
+    const f = fakes()
+    t.equal(await main(argv, {}, f.deps), 0)
+    const [program, ...args] = argv[0].startsWith('-') ? ['dockerd', ...argv] : argv
+    t.same(f.execs, [[program, ...args.filter((a) => !a.startsWith('--autonet-'))]], `${JSON.stringify(argv)}: exec'd exactly as given`)
+    t.same(f.events, ['exec'], 'nothing read, planned or applied')
+    const flag = args.filter((a) => a !== '--' && !a.startsWith('--autonet-')).at(-1)
+    t.match(f.log.lines.join('\n'), new RegExp(`warn: ${flag} needs a value and has none: dockerd will refuse your arguments`), 'one line says why')
+  }
+  const dry = fakes()
+  t.equal(await main(['--autonet-dry-run', '--log-level'], {}, dry.deps), 0)
+  t.same(dry.events, [], 'a dry run says so without reading or planning')
+  t.match(dry.stdout(), /--log-level needs a value and has none[\s\S]*command: {2}dockerd --log-level\n$/)
+  const ok = fakes()
+  await main(['--log-level', 'debug'], {}, ok.deps)
+  t.same(ok.execs, [['dockerd', '--log-level', 'debug', '--mtu=1450']], 'with its value, planned as usual')
 })
 
 t.test('a second daemon\'s bridge that cannot be made never yields a dockerd on docker0', async (t) => {
@@ -110,7 +129,7 @@ t.test('a look-alike of our flags is never passed to dockerd: nothing applied or
     t.equal(await main(['--debug', flag], {}, f.deps), 0, flag)
     t.same(f.execs, [], `${flag}: nothing exec'd`)
     t.notOk(f.events.includes('apply'), `${flag}: nothing applied`)
-    t.match(f.stdout(), /^command: {2}dockerd --debug\n$/, `${flag}: the dry run shows dockerd without it`)
+    t.match(f.stdout(), /^aside: {4}options not understood\n[\s\S]*\ncommand: {2}dockerd --debug\n$/, `${flag}: the dry run shows dockerd without it`)
     t.match(f.log.lines.join('\n'), new RegExp(`unknown option ${flag} \\(did you mean --autonet-dry-run\\?.*taken as a dry run`))
   }
   const debug = fakes()
@@ -159,6 +178,28 @@ t.test('a daemon.json dockerd refuses to start on: nothing applied or appended, 
   const deep = fakes({ readState: async (o) => ({ links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv, read_errors: ['daemon.json: /etc/docker/daemon.json: nested deeper than 64 levels at line 1, column 70; not read'] }) })
   await main(['--debug'], {}, deep.deps)
   t.same(deep.execs, [['dockerd', '--debug', '--mtu=1450']], 'nesting we do not read is no refusal by dockerd')
+})
+
+t.test('a dry run where daemon.json makes dockerd refuse says what a start would do: step aside, nothing appended', async (t) => {
+  const broken = 'daemon.json: /etc/docker/daemon.json: invalid JSON at line 1, column 2: x'
+  const machines: [string, string[], Partial<MachineState>, RegExp][] = [
+    ['malformed daemon.json', ['--debug'], { daemon_json: null, read_errors: [broken] }, /error: {4}daemon\.json: \/etc\/docker\/daemon\.json: invalid JSON .*dockerd refuses to start on it: nothing applied or appended/],
+    ['a key daemon.json sets and a flag too', ['-H', 'fd://'], { daemon_json: { hosts: ['unix:///var/run/docker.sock'] } }, /error: {4}"hosts" is set both in daemon\.json and as a flag \(-H fd:\/\/\); dockerd refuses to start on it: nothing applied or appended/],
+  ]
+  for (const [what, argv, machine, said] of machines) {
+    const readState = async (o: { argv: string[] }) => ({ links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv, ...machine })
+    const dry = fakes({ readState })
+    t.equal(await main(['--autonet-dry-run', ...argv], {}, dry.deps), 0, what)
+    const out = dry.stdout()
+    t.notMatch(out, /--mtu=1450/, `${what}: no planned flag printed as if passed`)
+    t.match(out, said, `${what}: the reason`)
+    t.match(out, /adds: {5}nothing[\s\S]*actions: none\n/, `${what}: nothing added or applied`)
+    t.match(out, new RegExp(`\ncommand: {2}dockerd ${argv.join(' ').replace(/\//g, '\\/')}\n$`), `${what}: the command a start execs`)
+    const run = fakes({ readState })
+    await main(argv, {}, run.deps)
+    t.same(run.execs, [['dockerd', ...argv]], `${what}: a start execs the same`)
+    t.notOk(run.events.includes('apply'), `${what}: a start applies nothing`)
+  }
 })
 
 t.test('reading the machine is bounded as a whole: a hung read starts dockerd with the user\'s arguments', async (t) => {
@@ -220,10 +261,11 @@ const RUNS = 500
 
 t.test(`property: the start-path contract holds over generated argv and env (fast-check, ${RUNS} runs, seed ${SEED})`, async (t) => {
   let runs = 0
-  await fc.assert(fc.asyncProperty(fc.array(fc.oneof(userPiece, oursPiece), { maxLength: 8 }), envArb, async (pieces, env) => {
+  await fc.assert(fc.asyncProperty(fc.array(fc.oneof(userPiece, oursPiece), { maxLength: 8 }), envArb, fc.boolean(), async (pieces, env, dangling) => {
     runs++
-    // A flag first keeps the command line dockerd's (a bare word first would name a program).
-    const all: Piece[] = [{ user: ['--debug'] }, ...pieces]
+    // A flag first keeps the command line dockerd's (a bare word first would name a program);
+    // `dangling`: a value flag without its value last (dockerd refuses it, an appended flag would be its value).
+    const all: Piece[] = [{ user: ['--debug'] }, ...pieces, ...(dangling ? [{ user: ['--bip'] }] : [])]
     const argv = all.flatMap((p) => ('user' in p ? p.user : p.ours))
     const userWords = all.flatMap((p) => ('user' in p ? p.user : []))
     const ours = all.filter((p): p is Exclude<Piece, { user: string[] }> => 'ours' in p)
@@ -234,11 +276,11 @@ t.test(`property: the start-path contract holds over generated argv and env (fas
       (!ours.some((p) => p.ours[0].startsWith('--autonet-max-mtu')) && env.DOCKERD_AUTONET_MAX_MTU === 'jumbo')
     const bad = ours.some((p) => p.bad) || envBad
     const dashdash = userWords.indexOf('--')
-    const refused = userWords.includes('stray') || (dashdash >= 0 && dashdash < userWords.length - 1)
+    const refused = dangling || userWords.includes('stray') || (dashdash >= 0 && dashdash < userWords.length - 1)
 
     const f = fakes()
     const code = await main(argv, env, f.deps)
-    const what = JSON.stringify({ argv, env })
+    const what = JSON.stringify({ argv, env, dangling })
     if (dry) {
       if (f.execs.length || f.events.includes('apply')) throw new Error(`dry run started or applied something: ${what}`)
       if (code !== 0) throw new Error(`dry run exit ${code}: ${what}`)

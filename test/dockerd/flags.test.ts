@@ -1,5 +1,5 @@
 import t from 'tap'
-import { flagValues, goParseInt, lastFlagValue, parseDockerdFlags, positionalArgs } from '../../src/dockerd/flags.js'
+import { flagValues, goParseInt, lastFlagValue, parseDockerdFlags, positionalArgs, valuelessFlag } from '../../src/dockerd/flags.js'
 
 t.test('every spelling of a value flag is found, with its value', async (t) => {
   const cases: [string[], string, string][] = [
@@ -51,4 +51,20 @@ t.test('positionalArgs: the words dockerd will refuse (it takes no arguments)', 
   t.same(positionalArgs(['--debug', '--']), [])
   t.same(positionalArgs(['--debug', '--', '-x', 'y']), ['-x', 'y'])
   t.same(positionalArgs(['-']), ['-'])
+})
+
+t.test('valuelessFlag: a value flag left without its value where planned flags go (the end, or before "--")', async (t) => {
+  const rows: [string[], string | null][] = [
+    [['--log-level'], '--log-level'], [['--debug', '--bip'], '--bip'], [['-H'], '-H'], [['-Dl'], '-Dl'],
+    [['--debug', '--bip', '--'], '--bip'], [['--mtu', '1400', '--label'], '--label'],
+    [['--log-level', 'debug'], null], [['--log-level='], null], [['-H', 'fd://'], null], [['-Hfd://'], null],
+    [['--debug'], null], [['-D'], null], [['--iptables'], null], [['--ip-forward-no-drop'], null],
+    [['--some-new-flag'], null], [[], null], [['--bip', '--', 'x'], '--bip'],
+  ]
+  for (const [argv, want] of rows) t.equal(valuelessFlag(argv), want, JSON.stringify(argv))
+})
+
+t.test('a value flag takes the next word even when it starts with "-", as pflag does', async (t) => {
+  t.same(parseDockerdFlags(['--log-level', '--debug']).map((u) => [u.name, u.value]), [['log-level', '--debug']])
+  t.same(positionalArgs(['--dns', '-x']), [])
 })

@@ -47,7 +47,8 @@ interface PlanJson { mtu: number | null, args: string[], actions: { type: string
 
 /** `plan --json` by the tree's bundle for the real dockerd with `args`, in `env` (pure: nothing is applied). */
 async function plan(tree: Tree, args: string[], env: Record<string, string>, ours: string[] = []): Promise<PlanJson> {
-  const r = await tree.run(['node', tree.at(BUNDLE), `--autonet-exec=${tree.at(PATHS.dindReal)}`, ...ours, 'plan', '--json', '--', ...args], env)
+  // The start the shim makes (`wrapper REAL ARGS`): REAL is the dockerd asked --version.
+  const r = await tree.run(['node', tree.at(BUNDLE), ...ours, 'plan', '--json', '--', tree.at(PATHS.dindReal), ...args], env)
   return JSON.parse(r.stdout) as PlanJson
 }
 

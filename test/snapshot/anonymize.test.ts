@@ -157,3 +157,32 @@ t.test('MACs, URLs, registries, conntrack ids', async (t) => {
   t.equal(out.dockerd_version, '20.10.24')
   t.not(JSON.stringify(out).includes('corp'), true)
 })
+
+t.test('the PMTU probe host is anonymized everywhere it appears: pmtu_probe, argv, env, read errors and notes', async (t) => {
+  const named = state({
+    argv: ['--autonet-probe', 'probe.corp.internal', '--debug'],
+    env: { DOCKERD_AUTONET_PROBE: 'probe.corp.internal' },
+    pmtu_probe: { host: 'probe.corp.internal', address: '203.0.113.7', family: 4, mtu: 1400, min: 576, max: 1450, probes: 9, elapsed_ms: 300, note: 'probe.corp.internal answered up to 1400 bytes' },
+    read_errors: ['pmtu_probe: no answer from probe.corp.internal at 1450 bytes'],
+  })
+  const a = anonymizeState(named, { key: 'probe' })
+  const out = a.state
+  const text = JSON.stringify(out)
+  t.notOk(text.includes('probe.corp.internal') || text.includes('corp'), `the host name is gone: ${text}`)
+  const pseudonym = out.pmtu_probe!.host
+  t.match(pseudonym, /^host\d+\.example$/, 'replaced as other host names are')
+  t.equal(out.pmtu_probe!.address, a.address('203.0.113.7'), 'its address, as every other address')
+  t.same(out.argv, ['--autonet-probe', pseudonym, '--debug'])
+  t.equal(out.env!.DOCKERD_AUTONET_PROBE, pseudonym)
+  t.equal(out.pmtu_probe!.note, `${pseudonym} answered up to 1400 bytes`)
+  t.same(out.read_errors, [`pmtu_probe: no answer from ${pseudonym} at 1450 bytes`])
+  t.equal(out.pmtu_probe!.mtu, 1400, 'the measured MTU stays')
+
+  // A single-label name (no dots) and an address given as the host.
+  const bare = anonymizeState(state({ argv: ['--autonet-probe=probebox'], env: { DOCKERD_AUTONET_PROBE: ' probebox ' } }), { key: 'probe' })
+  t.notOk(JSON.stringify(bare.state).includes('probebox'), JSON.stringify(bare.state))
+  const byAddress = anonymizeState(state({ pmtu_probe: { host: '198.51.100.9', address: '198.51.100.9', family: 4, mtu: null, min: null, max: null, probes: 0, elapsed_ms: 0, note: null } }), { key: 'probe' })
+  t.equal(byAddress.state.pmtu_probe!.host, byAddress.address('198.51.100.9'))
+  t.equal(byAddress.state.pmtu_probe!.address, byAddress.address('198.51.100.9'))
+  t.not(byAddress.state.pmtu_probe!.host, '198.51.100.9')
+})

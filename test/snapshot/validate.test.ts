@@ -41,3 +41,14 @@ t.test('each bad field is named with its path', async (t) => {
     t.ok(found.some((p) => p.startsWith(problem)), `${problem}  <- ${JSON.stringify(found)}`)
   }
 })
+
+t.test('a required field missing is named; the optional ones may be absent', async (t) => {
+  t.same(snapshotProblems({}), [
+    'links: missing (required)', 'routes4: missing (required)', 'routes6: missing (required)',
+    'daemon_json: missing (required; null when there is none)', 'argv: missing (required)',
+  ])
+  t.same(snapshotProblems({ ...ok, links: [{ name: 'eth0', mtu: 1500, up: true }] }), ['links[0] (eth0).type: missing (required)', 'links[0] (eth0).mac: missing (required; null when unknown)'])
+  t.same(snapshotProblems({ ...ok, routes4: [{ dst: 'default' }] }), ['routes4[0].dev: missing (required; null when unknown)'])
+  t.same(snapshotProblems({ ...ok, daemon_json: null, routes4: [{ dst: 'default', dev: null }] }), [], 'null where the contract allows it')
+  t.same(snapshotProblems(ok), [], 'no rules, conntrack, env, dockerd_version, route gw/metric/mtu/table: all optional')
+})

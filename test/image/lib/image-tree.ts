@@ -243,9 +243,13 @@ export async function makeTree(layout: Layout, bundle: string, recipeArgs: strin
 
 interface PlanJson { mtu: number | null, args: string[], actions: unknown[] }
 
-/** What dockerd-autonet (the tree's bundle) plans on this machine for `real` started with `args` (and our options). */
+/**
+ * What dockerd-autonet (the tree's bundle) plans on this machine for `real` started with `args`
+ * (and our options): `plan -- REAL ARGS`, the start the shim makes (`wrapper REAL ARGS`), so
+ * REAL is the dockerd asked --version (--autonet-exec=REAL would ask nothing).
+ */
 export async function planFor(tree: Tree, real: string, args: string[], ours: string[] = []): Promise<PlanJson> {
-  const r = await tree.run(['node', tree.at(BUNDLE), `--autonet-exec=${tree.at(real)}`, ...ours, 'plan', '--json', '--', ...args])
+  const r = await tree.run(['node', tree.at(BUNDLE), ...ours, 'plan', '--json', '--', tree.at(real), ...args])
   return JSON.parse(r.stdout) as PlanJson
 }
 

@@ -1,0 +1,58 @@
+/**
+ * Whether dockerd can start on what it is given, decided once for the start path, the dry run
+ * and `plan`, so that what a dry run or `plan` prints is what a start does (contract point 4,
+ * invocation.ts): when dockerd will refuse its argv or its daemon.json, we step aside. Nothing
+ * is applied or appended, and dockerd gets the user's words exactly and refuses in its own words.
+ *
+ * On the start-up path: imports only the flag and config-key tables.
+ */
+import { configConflicts } from '../dockerd/config-keys.js'
+import { parseDockerdFlags, positionalArgs, valuelessFlag } from '../dockerd/flags.js'
+import type { MachineState, Plan } from '../model.js'
+
+/**
+ * Why dockerd will refuse `argv` as given, or null: a positional word (its cobra command is
+ * `Args: cli.NoArgs`), or a value flag left without its value where planned flags would go
+ * (`--log-level`: pflag "flag needs an argument", and an appended flag would become its value).
+ */
+export function refusedArgv(argv: readonly string[]): string | null {
+  const words = positionalArgs(argv)
+  if (words.length) return `dockerd takes no arguments and will refuse ${words.map((w) => JSON.stringify(w)).join(' ')}`
+  const flag = valuelessFlag(argv)
+  return flag ? `${flag} needs a value and has none: dockerd will refuse your arguments as given (a flag appended after it would become its value)` : null
+}
+
+/**
+ * Why dockerd will refuse to start on the machine `state` describes, or null: its argv
+ * (refusedArgv), a daemon.json it cannot read or parse (the reader's `daemon.json:` line;
+ * nesting deeper than we read, or odd bytes, dockerd may still accept), or a setting given both
+ * in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts: "the following
+ * directives are specified both as a flag and in the configuration file").
+ */
+export function refusedStart(state: MachineState): string | null {
+  const argv = state.argv ?? []
+  const words = refusedArgv(argv)
+  if (words) return words
+  const file = (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:') && !/nested deeper|not valid UTF/.test(e))
+  if (file) return `${file}; dockerd refuses to start on it`
+  const [clash] = configConflicts(parseDockerdFlags(argv), state.daemon_json ?? null)
+  return clash ? `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}); dockerd refuses to start on it` : null
+}
+
+/**
+ * `plan` as a start carries it out on the machine `state` describes, for dockerd's `argv`: as
+ * planned, or stepped aside (steppedAside) when dockerd will refuse to start (refusedStart).
+ */
+export function asStarted(plan: Plan, state: MachineState, argv: readonly string[]): Plan {
+  const refused = refusedStart(state)
+  return refused ? steppedAside(plan, argv, `${refused}: nothing applied or appended`) : plan
+}
+
+/**
+ * The plan a start carries out when it steps aside for `why` (a sentence, shown as the plan's
+ * error): the user's `argv` exactly, no action, no reason for flags that are not passed; the
+ * warnings (what was read wrong) and the egress found are kept. `mtu` is null: nothing is set.
+ */
+export function steppedAside(plan: Plan | null, argv: readonly string[], why: string): Plan {
+  return { egress: plan?.egress ?? null, mtu: null, args: [...argv], warnings: plan?.warnings ?? [], reasons: [], error: why, actions: [] }
+}
