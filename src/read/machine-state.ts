@@ -148,7 +148,9 @@ export function snapshotEnv(env: Record<string, string | undefined>): Record<str
     if (v === undefined) continue
     if (k.startsWith('DOCKERD_') || k === 'DOCKER_HOST' || k === 'DOCKER_TLS_CERTDIR') out[k] = v
   }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)))
+  // Code-unit order, as the kernel and sysfs list names: the same on every machine whatever its
+  // locale, and no ICU collator to set up on the start path.
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
 /**

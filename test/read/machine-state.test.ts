@@ -138,3 +138,9 @@ t.test('where it runs goes into the snapshot: euid, rootlesskit (its driver), a 
   t.match(state.sandbox, { kind: 'gvisor' })
   t.notOk('ROOTLESSKIT_STATE_DIR' in (state.env ?? {}), 'the variable itself (a path) stays out of env')
 })
+
+t.test('snapshotEnv orders names by code unit, the same whatever the locale', async (t) => {
+  // localeCompare put "DOCKERD_a" before "DOCKERD_B"; the kernel's and sysfs' order does not.
+  t.same(Object.keys(snapshotEnv({ DOCKERD_a: '1', DOCKERD_B: '2', DOCKER_HOST: 'x', DOCKERD_AUTONET_MTU: '3' })),
+    ['DOCKERD_AUTONET_MTU', 'DOCKERD_B', 'DOCKERD_a', 'DOCKER_HOST'])
+})
