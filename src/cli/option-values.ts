@@ -2,7 +2,7 @@
  * How each of our options' values is read: switches, MTUs, choices, a bridge NAME=CIDR, a probe
  * host, an engine version. Each throws a UsageError naming where the value came from.
  */
-import { isIP } from 'node:net'
+import { addressFamily } from '../net/prefix.js'
 import { CONTAINER_MTU_MAX, IPV4_MIN_MTU } from '../net/mtu-limits.js'
 import { UsageError } from './usage-error.js'
 
@@ -40,7 +40,7 @@ export function readBridge(raw: string, from: string): { name: string, cidr: str
   const cidr = raw.slice(eq + 1)
   if (!isInterfaceName(name)) throw bad(`"${name}" is not an interface name`)
   const [addr = '', prefix, extra] = cidr.split('/')
-  const family = isIP(addr)
+  const family = addressFamily(addr)
   const bits = prefix !== undefined && /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN
   if (!family || extra !== undefined || !(bits >= 1 && bits <= (family === 4 ? 32 : 128))) {
     throw bad(`"${cidr}" is not an address with a prefix length`)

@@ -2,7 +2,7 @@
  * The file operations install and uninstall are made of, and the view of a file tree they
  * are planned against. Pure: planning reads a `TreeView`, applying is src/install/apply.ts.
  */
-import { createHash } from 'node:crypto'
+import { digest } from '../digest.js'
 
 /** One path in the tree as lstat sees it (symlinks are not followed). */
 export type Entry =
@@ -58,7 +58,7 @@ function restore(path: string, was: Previous, reason: string): Change {
 
 /** Hex SHA-256 of a text as UTF-8: how the manifest names a file we wrote. */
 export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex')
+  return digest('sha256', text).toString('hex')
 }
 
 /** `/a/b/c` → [`/a`, `/a/b`, `/a/b/c`]. */

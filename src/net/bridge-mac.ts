@@ -7,7 +7,7 @@
  * and the kernel keeps it from then on (br_stp_change_bridge_id is no longer called on port
  * changes: `br->dev->addr_assign_type == NET_ADDR_SET`).
  */
-import { createHash } from 'node:crypto'
+import { digest as hash } from '../digest.js'
 import type { Link } from '../model.js'
 
 /**
@@ -18,7 +18,7 @@ import type { Link } from '../model.js'
 export function stableBridgeMac(bridge: string, taken: Iterable<string | null | undefined>): string {
   const avoid = new Set([...taken].filter((m): m is string => !!m).map((m) => m.toLowerCase()))
   for (let attempt = 0; ; attempt++) {
-    const digest = createHash('sha256').update(`dockerd-autonet:${bridge}:${attempt}`).digest()
+    const digest = hash('sha256', `dockerd-autonet:${bridge}:${attempt}`)
     const bytes = [...digest.subarray(0, 6)]
     bytes[0] = (bytes[0] & 0xfc) | 0x02
     const mac = bytes.map((b) => b.toString(16).padStart(2, '0')).join(':')

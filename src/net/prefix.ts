@@ -2,7 +2,6 @@
  * Address and prefix arithmetic for both families, on BigInt so one code path serves IPv4 and
  * IPv6: one parser, one mask, contains and overlaps, and one formatter (RFC 5952 for IPv6).
  */
-import { isIP } from 'node:net'
 import { ADDRESS_BITS as BITS, type Family } from './family.js'
 
 export type { Family } from './family.js'
@@ -15,10 +14,64 @@ export interface Prefix {
   length: number
 }
 
+/**
+ * The family of an address text: 4 for dotted-quad IPv4, 6 for IPv6 (RFC 4291 section 2.2
+ * text forms, an embedded IPv4 tail and a `%zone` suffix included), 0 for anything else. It
+ * accepts exactly what Node's `net.isIP` accepts (test/net/address-family.test.ts checks that
+ * over generated text), without loading `node:net`: that module, and the IPv6 regular
+ * expression `isIP` compiles on first use, cost the start path about 5 ms, about a tenth of
+ * the wrapper's own start-up (BENCHMARKS.md, part 1).
+ */
+export function addressFamily(text: string): 0 | Family {
+  if (isIPv4Text(text)) return 4
+  return isIPv6Text(text) ? 6 : 0
+}
+
+/** Four decimal octets 0..255, without leading zeros (so "010.0.0.1" is not an address). */
+function isIPv4Text(text: string): boolean {
+  const parts = text.split('.')
+  if (parts.length !== 4) return false
+  for (const p of parts) {
+    if (p.length === 0 || p.length > 3 || (p.length > 1 && p[0] === '0')) return false
+    for (let i = 0; i < p.length; i++) if (p.charCodeAt(i) < 48 || p.charCodeAt(i) > 57) return false
+    if (Number(p) > 255) return false
+  }
+  return true
+}
+
+const ZONE_CHAR = /^[0-9A-Za-z.:-]+$/
+
+function isIPv6Text(text: string): boolean {
+  let addr = text
+  const zoneAt = text.indexOf('%')
+  if (zoneAt >= 0) {
+    if (!ZONE_CHAR.test(text.slice(zoneAt + 1))) return false
+    addr = text.slice(0, zoneAt)
+  }
+  const halves = addr.split('::')
+  if (halves.length > 2) return false
+  const all = halves.flatMap((h) => (h === '' ? [] : h.split(':')))
+  // An IPv4 tail stands for the last two groups, and only there ("1.2.3.4::" is no address).
+  const tailAt = halves[halves.length - 1] === '' ? -1 : all.length - 1
+  let count = 0
+  for (let i = 0; i < all.length; i++) {
+    const g = all[i]
+    if (i === tailAt && g.includes('.')) {
+      if (!isIPv4Text(g)) return false
+      count += 2
+      continue
+    }
+    if (g.length === 0 || g.length > 4 || !/^[0-9A-Fa-f]+$/.test(g)) return false
+    count++
+  }
+  // "::" stands for at least one group of zeros.
+  return halves.length === 2 ? count <= 7 : count === 8
+}
+
 /** Integer value of an IPv4 or IPv6 address; throws on anything else, naming the input. */
 export function addressToBigInt(addr: string): { family: Family, value: bigint } {
   const bare = addr.split('%')[0] // fe80::1%eth0: the zone does not change the address
-  const kind = isIP(bare)
+  const kind = addressFamily(bare)
   if (kind === 4) {
     const value = bare.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n)
     return { family: 4, value }

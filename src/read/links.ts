@@ -75,7 +75,7 @@ export function linksFromDump(dump: IpLink[], sysClassNet = '/sys/class/net'): {
     link.addrs = l.addrs
     links.push(link)
   }
-  links.sort((a, b) => a.ifindex - b.ifindex || a.name.localeCompare(b.name))
+  links.sort((a, b) => a.ifindex - b.ifindex || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   return { links: links.map(({ ifindex: _ifindex, ...link }) => link), errors }
 }
 

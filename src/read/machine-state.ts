@@ -6,10 +6,11 @@
  * as warnings.
  */
 import type { MachineState, PmtuProbe } from '../model.js'
+import type { Family } from '../net/family.js'
 import { readConntrack } from '../tools/conntrack.js'
 import { configFileFromArgv, configFilePath, readDaemonConfig } from '../dockerd/config-file.js'
 import { readDockerdVersion } from './dockerd-version.js'
-import { readRoutes, readRules } from './routes.js'
+import { readRouteRuleBatch, readRoutes, readRules } from './routes.js'
 import { defaultRunner, type Runner } from '../tools/runner.js'
 import { readLinks } from './links.js'
 import { readSandbox, type SandboxRead } from './sandbox.js'
@@ -49,7 +50,7 @@ export interface ReadMachineStateOptions {
 }
 
 /**
- * Reads links (`ip -j -d addr show`, sysfs as the fallback; links.ts), routes and rules of both families (`ip -j`, with
+ * Reads links (`ip -j -d addr show`, sysfs as the fallback; links.ts), routes and rules of both families (one `ip -j -batch` per family, with
  * a /proc fallback for routes), dockerd's config file, and optionally conntrack entries and
  * dockerd's version, concurrently.
  *
@@ -72,12 +73,20 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
 
   const env = opts.env ?? process.env
   const noSandbox: SandboxRead = { euid: null, rootlesskit: null, sandbox: null, errors: [] }
-  const [links, routes4, routes6, rules4, rules6, daemon, conntrack, version, where] = await Promise.all([
+  // One `ip -batch` per family; when it gives no answer, each listing on its own, each guarded.
+  const routesAndRules = async (family: Family) => {
+    const batch = await guard(`routes${family}`, () => readRouteRuleBatch(family, run), null)
+    if (batch) return batch
+    const [routes, rules] = await Promise.all([
+      guard(`routes${family}`, () => readRoutes(family, run, opts.procNet), { routes: [], errors: [] }),
+      guard(`rules${family}`, () => readRules(family, run), { rules: null, errors: [] }),
+    ])
+    return { routes, rules }
+  }
+  const [links, four, six, daemon, conntrack, version, where] = await Promise.all([
     guard('links', () => readLinks(run, opts.sysClassNet), { links: [], errors: [] }),
-    guard('routes4', () => readRoutes(4, run, opts.procNet), { routes: [], errors: [] }),
-    guard('routes6', () => readRoutes(6, run, opts.procNet), { routes: [], errors: [] }),
-    guard('rules4', () => readRules(4, run), { rules: null, errors: [] }),
-    guard('rules6', () => readRules(6, run), { rules: null, errors: [] }),
+    routesAndRules(4),
+    routesAndRules(6),
     guard('daemon.json', () => readDaemonConfig(configPath, { explicit: explicitConfig }), { config: null, path: configPath, error: null }),
     opts.withConntrack
       ? guard('conntrack', () => readConntrack(run), { entries: null, errors: [] })
@@ -90,6 +99,8 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
     guard('sandbox', () => readSandbox({ proc: opts.proc, env, euid: opts.euid, rootlesskitInfo: opts.rootlesskitInfo }), noSandbox),
   ])
 
+  const { routes: routes4, rules: rules4 } = four
+  const { routes: routes6, rules: rules6 } = six
   const readErrors = [
     ...links.errors,
     ...routes4.errors,
@@ -148,7 +159,9 @@ export function snapshotEnv(env: Record<string, string | undefined>): Record<str
     if (v === undefined) continue
     if (k.startsWith('DOCKERD_') || k === 'DOCKER_HOST' || k === 'DOCKER_TLS_CERTDIR') out[k] = v
   }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)))
+  // Code-unit order, as the kernel and sysfs list names: the same on every machine whatever its
+  // locale, and no ICU collator to set up on the start path.
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
 /**

@@ -15,9 +15,9 @@
  * The result goes into the snapshot as `pmtu_probe`, so `plan --state` replays it.
  */
 import { readFile } from 'node:fs/promises'
-import { isIP } from 'node:net'
 import type { PmtuProbe } from '../model.js'
 import { IPV4_MIN_MTU, IPV6_MIN_MTU } from '../net/mtu-limits.js'
+import { addressFamily } from '../net/prefix.js'
 import { execFileRunner, type Runner } from '../tools/runner.js'
 
 export type { PmtuProbe } from '../model.js'
@@ -59,7 +59,7 @@ export async function probePathMtu(host: string, opts: ProbeOptions = {}): Promi
 
   // 1. Address and family.
   try {
-    const fam = isIP(host)
+    const fam = addressFamily(host)
     const r = fam ? { address: host, family: fam } : await withTimeout((opts.resolve ?? (async (h) => (await import('node:dns/promises')).lookup(h)))(host), 2000, `resolving ${host}`)
     if (r.family !== 4 && r.family !== 6) return done(`${host} resolved to no IPv4 or IPv6 address`)
     result.address = r.address

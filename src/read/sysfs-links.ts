@@ -56,7 +56,7 @@ export async function readSysfsLinks(sysClassNet = '/sys/class/net'): Promise<{ 
       errors.push(e instanceof LinkReadError ? e.message : `link ${name}: ${errText(e)}`)
     }
   }
-  links.sort((a, b) => a.ifindex - b.ifindex || a.name.localeCompare(b.name))
+  links.sort((a, b) => a.ifindex - b.ifindex || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   errors.sort()
   return { links: links.map(({ ifindex: _ifindex, ...link }) => link), errors }
 }

@@ -4,12 +4,11 @@
  * exactly as many leading bits after as before, so every "is in", "overlaps" and "same subnet"
  * relation survives; special ranges stay recognisable (see anonymize.ts for the whole contract).
  */
-import { createHmac } from 'node:crypto'
-import { isIP } from 'node:net'
 import { DOCKER0_DEFAULT_SUBNET } from '../dockerd/bridges.js'
+import { hmacSha256 } from '../digest.js'
 import type { MachineState } from '../model.js'
 import { ADDRESS_BITS as WIDTH, type Family } from '../net/family.js'
-import { addressToBigInt, formatAddress, mask, type Prefix, tryParsePrefix } from '../net/prefix.js'
+import { addressFamily, addressToBigInt, formatAddress, mask, type Prefix, tryParsePrefix } from '../net/prefix.js'
 
 /** Ranges whose leading bits are kept (addresses in them stay in them, and only they do). */
 const PATH_KEPT: Record<Family, string[]> = {
@@ -92,7 +91,7 @@ export class AddressPermutation {
   mapText(text: string, zone: (z: string) => string): string | null {
     const m = /^([^/%]+)(%[^/]+)?(\/\d+)?$/.exec(text)
     if (!m) return null
-    if (!isIP(m[1])) return null
+    if (!addressFamily(m[1])) return null
     const { family, value } = addressToBigInt(m[1])
     const w = WIDTH[family]
     const length = m[3] ? Number(m[3].slice(1)) : w
@@ -126,7 +125,7 @@ export class AddressPermutation {
     const k = `${family}/${i}/${prefix}`
     let v = this.#memo.get(k)
     if (v === undefined) {
-      v = BigInt(createHmac('sha256', this.#key).update(k).digest()[0] & 1)
+      v = BigInt(hmacSha256(this.#key, k)[0] & 1)
       this.#memo.set(k, v)
     }
     return v

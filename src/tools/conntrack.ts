@@ -7,9 +7,9 @@
  *   [ipv4 2 ]udp 17 29 [STATE ]src=… dst=… sport=… dport=… [[UNREPLIED] ]src=… dst=… sport=… dport=… [[ASSURED] ]mark=0 use=1
  * The first src/dst group is the original direction, the second the reply direction.
  */
-import { createHash } from 'node:crypto'
-import { isIPv6 } from 'node:net'
+import { digest } from '../digest.js'
 import type { ConntrackEntry, ConntrackTuple } from '../model.js'
+import { addressFamily } from '../net/prefix.js'
 import { defaultRunner, describeFailure, EXIT_NOT_STARTED, type Runner } from './runner.js'
 
 /**
@@ -86,7 +86,7 @@ export function parseConntrackLine(line: string): ConntrackEntry | null {
   const fam = family ?? (orig.src.includes(':') ? 'ipv6' : 'ipv4')
   const key = [fam, proto, zone, ...directions[0].map(([k, v]) => `${k}=${v}`)].join(' ')
   return {
-    id: `ct-${createHash('sha1').update(key).digest('hex').slice(0, 12)}`,
+    id: `ct-${digest('sha1', key).toString('hex').slice(0, 12)}`,
     proto,
     protonum,
     state,
@@ -189,7 +189,7 @@ export function conntrackDeleteCommand(e: ConntrackEntry): string {
 
 /** The entry's family; inferred from its source address when the reader did not say. */
 function familyOf(e: ConntrackEntry): 'ipv4' | 'ipv6' {
-  return e.family ?? (isIPv6(e.orig.src) ? 'ipv6' : 'ipv4')
+  return e.family ?? (addressFamily(e.orig.src) === 6 ? 'ipv6' : 'ipv4')
 }
 
 /**

@@ -18,8 +18,11 @@ export interface RunResult {
   outputLimitBytes?: number
 }
 
-/** Runs `cmd args…` without a shell and resolves with its output; must not reject. */
-export type Runner = (cmd: string, args: string[]) => Promise<RunResult>
+/**
+ * Runs `cmd args…` without a shell and resolves with its output; must not reject. `input`,
+ * when given, is written to the program's stdin, which is then closed (`ip -batch -`).
+ */
+export type Runner = (cmd: string, args: string[], input?: string) => Promise<RunResult>
 
 /** Exit code used when the program could not be started (as sh does for "command not found"). */
 export const EXIT_NOT_STARTED = 127
@@ -41,8 +44,8 @@ export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024
  * hyperfine; BENCHMARKS.md). execFile gives the same guarantees this contract needs.
  */
 export function execFileRunner(timeoutMs = 10_000, maxOutputBytes = MAX_OUTPUT_BYTES): Runner {
-  return (cmd, args) => new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: maxOutputBytes, encoding: 'utf8' }, (err, stdout, stderr) => {
+  return (cmd, args, input) => new Promise((resolve) => {
+    const child = execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: maxOutputBytes, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout, stderr, exitCode: 0 })
       const e = err as NodeJS.ErrnoException & { code?: string | number, killed?: boolean, signal?: string | null }
       // Node kills the child and keeps what fit; a truncated JSON dump is no answer at all.
@@ -54,6 +57,12 @@ export function execFileRunner(timeoutMs = 10_000, maxOutputBytes = MAX_OUTPUT_B
       // Killed by a signal we did not send.
       resolve({ stdout, stderr: stderr || `killed by ${e.signal ?? 'a signal'}`, exitCode: 128 + 9 })
     })
+    if (input !== undefined && child.stdin) {
+      // A program that exits without reading all of it closes the pipe (EPIPE): its exit
+      // status, in the callback above, is the answer.
+      child.stdin.on('error', () => {})
+      child.stdin.end(input)
+    }
   })
 }
 
@@ -71,10 +80,10 @@ export const APPLY_DEADLINE_MS = 15_000
  * `make` builds the per-command runner for a timeout (default execFileRunner).
  */
 export function deadlineRunner(deadline: number, perCommandMs = 10_000, make: (timeoutMs: number) => Runner = (ms) => execFileRunner(ms)): Runner {
-  return async (cmd, args) => {
+  return async (cmd, args, input) => {
     const left = deadline - Date.now()
     if (left <= 0) return { stdout: '', stderr: 'deadline passed: not started', exitCode: EXIT_TIMED_OUT }
-    return make(Math.min(perCommandMs, left))(cmd, args)
+    return make(Math.min(perCommandMs, left))(cmd, args, input)
   }
 }
 

@@ -5,7 +5,9 @@
  */
 import t from 'tap'
 import { execa } from 'execa'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { main } from '../../src/cli/main.js'
 import { execDockerd } from '../../src/apply/exec-dockerd.js'
@@ -163,4 +165,22 @@ t.test('bin: JSON nested 100000 deep is a clear error, never a stack overflow (e
   const plan = await wrapper(['plan', '--state', `${dir}/state.json`])
   t.equal(plan.exitCode, 2)
   t.match(plan.stderr, /state file .*state.json:1:5022: nested deeper than 1000 levels; not a snapshot/)
+})
+
+t.test('bin: the start path loads no node:crypto when nothing needs a hash (src/digest.ts)', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const dir = mkdtempSync(join(tmpdir(), 'autonet-modules-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const hook = join(dir, 'hook.cjs')
+  writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'loaded'))}, process.moduleLoadList.join('\\n')))\n`)
+  // Through env(1): tap's process-info hook puts itself into every node child's NODE_OPTIONS,
+  // and it loads crypto.
+  const r = await execa('env', ['-u', 'NODE_OPTIONS', process.execPath, '--require', hook, BIN, `--autonet-exec=${stub.path}`, '--autonet-dockerd-version=28.5.2', '--debug'],
+    { cwd: ROOT, env: NO_CHANGES, reject: false, stdin: 'ignore' })
+  t.equal(r.exitCode, 0, r.stderr)
+  t.same(stub.argv()?.slice(0, 1), ['--debug'], 'dockerd ran')
+  const loaded = readFileSync(join(dir, 'loaded'), 'utf8').split('\n')
+  t.ok(loaded.includes('NativeModule child_process'), 'the list is the real one')
+  t.same(loaded.filter((m) => /^NativeModule (crypto|internal\/crypto\/)/.test(m)), [], 'no crypto module loaded')
 })

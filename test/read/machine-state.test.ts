@@ -2,7 +2,7 @@ import t from 'tap'
 import { join } from 'node:path'
 import { readMachineState, snapshotEnv } from '../../src/read/machine-state.js'
 import {
-  BUSYBOX_IP_NO_JSON, fixtureText, recordedCommands, replayRunner, sysfsDump, sysfsSpec,
+  BUSYBOX_IP_NO_JSON, fixtureText, ok, recordedCommands, replayRunner, sysfsDump, sysfsSpec,
 } from '../helpers/fake-machine.js'
 
 t.test('the recorded machine, read whole', async (t) => {
@@ -137,4 +137,28 @@ t.test('where it runs goes into the snapshot: euid, rootlesskit (its driver), a 
   t.same(asked, ['/run/user/1000/dockerd-rootless/api.sock'])
   t.match(state.sandbox, { kind: 'gvisor' })
   t.notOk('ROOTLESSKIT_STATE_DIR' in (state.env ?? {}), 'the variable itself (a path) stays out of env')
+})
+
+t.test('snapshotEnv orders names by code unit, the same whatever the locale', async (t) => {
+  // localeCompare put "DOCKERD_a" before "DOCKERD_B"; the kernel's and sysfs' order does not.
+  t.same(Object.keys(snapshotEnv({ DOCKERD_a: '1', DOCKERD_B: '2', DOCKER_HOST: 'x', DOCKERD_AUTONET_MTU: '3' })),
+    ['DOCKERD_AUTONET_MTU', 'DOCKERD_B', 'DOCKERD_a', 'DOCKER_HOST'])
+})
+
+t.test('routes and rules of a family come from one ip -batch process when ip answers it', async (t) => {
+  const dir = t.testdir({ sys: sysfsSpec(sysfsDump(), t.fixture) })
+  const alone = replayRunner(recordedCommands())
+  const line = (name: string) => JSON.stringify(JSON.parse(fixtureText(name)))
+  const ips: string[] = []
+  const batched = async (cmd: string, args: string[], input?: string) => {
+    if (cmd === 'ip') ips.push(args.join(' '))
+    const m = /^-j -([46]) -batch -$/.exec(args.join(' '))
+    if (m && input === 'route show table all\nrule show\n') return ok(`${line(`ip-route${m[1]}.json`)}\n${line(`ip-rule${m[1]}.json`)}\n`)
+    return alone(cmd, args)
+  }
+  const opts = { argv: [], sysClassNet: join(dir, 'sys'), env: {}, daemonConfigPath: join(dir, 'x.json'), withVersion: false }
+  const one = await readMachineState({ ...opts, run: batched })
+  const each = await readMachineState({ ...opts, run: replayRunner(recordedCommands()) })
+  t.same(ips, ['-j -d addr show', '-j -4 -batch -', '-j -6 -batch -'], 'three ip processes, not five')
+  t.same(one, each, 'the same snapshot as from one command per listing')
 })
