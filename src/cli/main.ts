@@ -135,7 +135,7 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     plan = checked(await deps.plan(state, inv.ours.plan))
     const refused = refusedConfig(state)
     if (refused && !inv.ours.dryRun) {
-      log.error(`${refused}; dockerd refuses to start on it: nothing applied or appended, starting ${program} with your arguments unchanged`)
+      log.error(`${refused}: nothing applied or appended, starting ${program} with your arguments unchanged`)
       plan = null
     }
   } catch (err) {
@@ -259,12 +259,12 @@ function readOptions(inv: Invocation, env: Env, o: { withConntrack: boolean }): 
 }
 
 /**
- * The daemon.json problem dockerd itself refuses to start on (unreadable, invalid JSON, not an
- * object, an explicit --config-file that is missing), from the reader's `daemon.json:` line; null
- * when there is none. Nesting deeper than we read, or odd bytes, dockerd may still accept.
+ * The daemon.json problem we step aside for, and why, from the reader's `daemon.json:` line (null when none): one dockerd refuses
+ * (bad JSON, unreadable…), or one we would not read (too large, not a regular file: keys unknown). Deeper nesting, odd bytes: dockerd may accept.
  */
 function refusedConfig(state: MachineState): string | null {
-  return (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:') && !/nested deeper|not valid UTF/.test(e)) ?? null
+  return (state.read_errors ?? []).filter((e) => e.startsWith('daemon.json:') && !/nested deeper|not valid UTF/.test(e))
+    .map((e) => `${e}; ${/too large|not a regular file/.test(e) ? 'any flag of ours could clash with its keys' : 'dockerd refuses to start on it'}`)[0] ?? null
 }
 
 /** `p`, or a rejection naming `what` once `ms` milliseconds have passed (cleared as soon as `p` settles). */
