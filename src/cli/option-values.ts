@@ -3,6 +3,7 @@
  * host, an engine version. Each throws a UsageError naming where the value came from.
  */
 import { isIP } from 'node:net'
+import { IFNAMSIZ } from '../net/kernel.js'
 import { CONTAINER_MTU_MAX, IPV4_MIN_MTU } from '../net/mtu-limits.js'
 import { UsageError } from './usage-error.js'
 
@@ -31,14 +32,15 @@ export function readChoice<T extends string>(raw: string, from: string, choices:
   return hit
 }
 
-/** `NAME=CIDR`: a Linux interface name (1-15 bytes, no `/`, `:` or blanks) and the gateway address with its prefix. */
+/** `NAME=CIDR`: a Linux interface name (interfaceNameProblem) and the gateway address with its prefix. */
 export function readBridge(raw: string, from: string): { name: string, cidr: string } {
   const bad = (why: string) => new UsageError(`invalid value for ${from}: "${raw}" (${why}; e.g. br-ci=10.99.0.1/24)`)
   const eq = raw.indexOf('=')
   if (eq < 0) throw bad('expected NAME=CIDR')
   const name = raw.slice(0, eq)
   const cidr = raw.slice(eq + 1)
-  if (!isInterfaceName(name)) throw bad(`"${name}" is not an interface name`)
+  const problem = interfaceNameProblem(name)
+  if (problem) throw bad(`"${name}" is not an interface name: ${problem}`)
   const [addr = '', prefix, extra] = cidr.split('/')
   const family = isIP(addr)
   const bits = prefix !== undefined && /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN
@@ -64,7 +66,28 @@ export function readVersion(raw: string, from: string): string {
   return raw.replace(/^v/, '')
 }
 
-/** A Linux interface name: 1-15 bytes, no `/`, `:`, `=` or blanks, not `.` or `..`. */
-export function isInterfaceName(name: string): boolean {
-  return /^[^\s/:=]{1,15}$/.test(name) && name !== '.' && name !== '..'
+/**
+ * Why `name` cannot name a Linux interface, or null when it can. The kernel's rule
+ * (dev_valid_name, net/core/dev.c): not empty, shorter than IFNAMSIZ (16) bytes with its NUL,
+ * not "." or "..", no byte '/', ':' or isspace(); the kernel's isspace (lib/ctype.c) counts
+ * 0xA0 too, so a UTF-8 name with that byte ("brà": c3 a0) is refused (EINVAL; tried). Ours adds
+ * '=', which separates NAME from CIDR in --autonet-bridge.
+ */
+export function interfaceNameProblem(name: string): string | null {
+  const bytes = Buffer.from(name, 'utf8')
+  if (bytes.length === 0) return 'it is empty'
+  if (bytes.length >= IFNAMSIZ) return `${bytes.length} bytes, at most ${IFNAMSIZ - 1} (IFNAMSIZ ${IFNAMSIZ} with the NUL)`
+  if (name === '.' || name === '..') return '"." and ".." are refused by the kernel'
+  const bad = [...bytes].find((b) => b === 0x2f || b === 0x3a || b === 0x3d || KERNEL_SPACE.has(b) || b === 0)
+  if (bad === undefined) return null
+  if (bad === 0x3d) return 'no "=" (it separates NAME from CIDR)'
+  return bad === 0x2f || bad === 0x3a ? `no "${String.fromCharCode(bad)}" in an interface name` : `no whitespace in an interface name (byte 0x${bad.toString(16).padStart(2, '0')})`
 }
+
+/** A Linux interface name, and no '=' (interfaceNameProblem). */
+export function isInterfaceName(name: string): boolean {
+  return interfaceNameProblem(name) === null
+}
+
+/** Bytes the kernel's isspace() is true for (lib/ctype.c: \t \n \v \f \r, space, 0xA0). */
+const KERNEL_SPACE = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0])
