@@ -3,8 +3,10 @@
  * host, an engine version. Each throws a UsageError naming where the value came from.
  */
 import { isIP } from 'node:net'
+import { ADDRESS_BITS, type Family } from '../net/family.js'
 import { IFNAMSIZ } from '../net/kernel.js'
 import { CONTAINER_MTU_MAX, IPV4_MIN_MTU } from '../net/mtu-limits.js'
+import { addressToBigInt, formatAddress, mask, parsePrefix } from '../net/prefix.js'
 import { UsageError } from './usage-error.js'
 
 export function readSwitch(raw: string, from: string): boolean {
@@ -47,7 +49,24 @@ export function readBridge(raw: string, from: string): { name: string, cidr: str
   if (!family || extra !== undefined || !(bits >= 1 && bits <= (family === 4 ? 32 : 128))) {
     throw bad(`"${cidr}" is not an address with a prefix length`)
   }
+  const notGateway = notAGateway(addr, bits)
+  if (notGateway) throw bad(`"${cidr}": ${addr} is ${notGateway}, which cannot be the bridge's gateway (${formatAddress(family as Family, parsePrefix(cidr).network + 1n)}/${bits} can)`)
   return { name, cidr }
+}
+
+/**
+ * What `addr` is in its `length`-bit prefix when no host may take it, or null. IPv4: the network
+ * address (host bits 0) and the broadcast address (host bits 1) of a prefix up to /30 (RFC 919,
+ * RFC 922; a /31 has neither, RFC 3021). IPv6 has no broadcast; host bits 0 are the
+ * Subnet-Router anycast address (RFC 4291 2.6.1) up to /126 (a /127 has none, RFC 6164).
+ */
+function notAGateway(addr: string, length: number): string | null {
+  const { family, value } = addressToBigInt(addr)
+  if (length >= ADDRESS_BITS[family] - 1) return null
+  const host = value & ~mask(family, length)
+  if (host === 0n) return family === 4 ? `the network address of /${length}` : `the Subnet-Router anycast address of /${length} (host bits 0)`
+  if (family === 4 && host === (1n << BigInt(32 - length)) - 1n) return `the broadcast address of /${length}`
+  return null
 }
 
 /** A host name or address for ping: no blanks, not starting with `-` (ping would read it as an option). */

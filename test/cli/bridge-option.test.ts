@@ -36,3 +36,47 @@ t.test('a NAME the kernel refuses: dockerd does not start (point 5), the message
       { exitCode: 2, message: /^invalid value for DOCKERD_AUTONET_BRIDGE: / }, `${raw} from the environment`)
   }
 })
+
+t.test('the gateway CIDR: its prefix\'s network or broadcast address is no gateway', async (t) => {
+  const bad: Array<[string, RegExp]> = [
+    ['10.9.0.0/24', /"10\.9\.0\.0\/24": 10\.9\.0\.0 is the network address of \/24, which cannot be the bridge's gateway \(10\.9\.0\.1\/24 can\)/],
+    ['10.9.0.255/24', /10\.9\.0\.255 is the broadcast address of \/24.*\(10\.9\.0\.1\/24 can\)/],
+    ['10.9.255.255/16', /broadcast address of \/16/],
+    ['172.16.0.0/12', /network address of \/12/],
+    ['10.9.0.4/30', /network address of \/30/],
+    ['10.9.0.7/30', /broadcast address of \/30/],
+    ['fd00:9::/64', /fd00:9:: is the Subnet-Router anycast address of \/64 \(host bits 0\).*\(fd00:9::1\/64 can\)/],
+  ]
+  for (const [cidr, why] of bad) {
+    t.throws(() => readBridge(`br-ci=${cidr}`, '--autonet-bridge'), { exitCode: 2, message: why }, cidr)
+  }
+  for (const cidr of ['10.9.0.1/24', '10.9.0.254/24', '10.9.0.4/31', '10.9.0.5/31', '10.9.0.9/32', 'fd00:9::1/64', 'fd00:9::ffff:ffff:ffff:ffff/64', 'fd00:9::/127']) {
+    t.same(readBridge(`br-ci=${cidr}`, '--autonet-bridge'), { name: 'br-ci', cidr }, cidr)
+  }
+})
+
+t.test('a gateway that is the network address: we step aside, dockerd still gets --bridge=NAME (point 5)', async (t) => {
+  const inv = readInvocation(['--autonet-bridge=br-ci=10.9.0.0/24', '--debug'], {})
+  t.match(inv, { mode: 'exec', bridge: 'br-ci', dockerdArgs: ['--debug'], optionError: /--autonet-bridge: .*network address of \/24/ })
+  t.match(readInvocation(['--debug'], { DOCKERD_AUTONET_BRIDGE: 'br-ci=10.9.0.255/24' }), { mode: 'exec', bridge: 'br-ci', optionError: /DOCKERD_AUTONET_BRIDGE: .*broadcast address/ })
+})
+
+t.test('main: a gateway that is no gateway is logged naming the option; dockerd starts with the user\'s arguments and --bridge=NAME', async (t) => {
+  const { main } = await import('../../src/cli/main.js')
+  const { memoryLogger } = await import('../../src/log.js')
+  const log = memoryLogger()
+  const execs: string[][] = []
+  const events: string[] = []
+  const code = await main(['--autonet-bridge=br-ci=10.9.0.255/24', '--debug'], {}, {
+    readState: async () => { events.push('read'); throw new Error('not read when we step aside') },
+    applyActions: async () => { events.push('apply') },
+    exec: async (cmd, args) => { execs.push([cmd, ...args]); return 0 },
+    conntrackWatch: async () => null,
+    stdout: () => {},
+    log,
+  })
+  t.equal(code, 0)
+  t.same(execs, [['dockerd', '--debug', '--bridge=br-ci']])
+  t.same(events, [], 'nothing read or applied')
+  t.match(log.lines.join('\n'), /error: invalid value for --autonet-bridge: "br-ci=10\.9\.0\.255\/24" \("10\.9\.0\.255\/24": 10\.9\.0\.255 is the broadcast address of \/24, which cannot be the bridge's gateway \(10\.9\.0\.1\/24 can\); e\.g\. br-ci=10\.99\.0\.1\/24\); starting dockerd with your arguments unchanged/)
+})
