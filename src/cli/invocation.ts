@@ -224,7 +224,7 @@ export function fallbackArgs(inv: Pick<Invocation, 'dockerdArgs' | 'bridge'>, da
   if (inv.bridge === null || lastFlagValue(parseDockerdFlags(args), 'bridge') || (daemonJson && 'bridge' in daemonJson)) return { args, note: null }
   const end = args.indexOf('--')
   args.splice(end < 0 ? args.length : end, 0, `--bridge=${inv.bridge}`)
-  return { args, note: `keeping --bridge=${inv.bridge} (--autonet-bridge): a second daemon must not land on docker0; dockerd fails loudly if ${inv.bridge} does not exist` }
+  return { args, note: `keeping --bridge=${inv.bridge} (--autonet-bridge): a second daemon must not land on docker0; dockerd fails loudly if ${inv.bridge} does not exist or is not a bridge` }
 }
 
 function basename(path: string): string {

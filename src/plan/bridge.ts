@@ -74,7 +74,9 @@ function planCreateBridge(req: { name: string, cidr: string }, links: Link[], st
     // Link-local IPv6 appears on every up link and says nothing about the bridge's network.
     const global = (existing.addrs ?? []).filter((a) => !isLinkScoped(a))
     if (existing.type !== 'bridge') {
-      return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${req.name} exists as a ${existing.type} with ${global.join(', ') || 'no address'}; remove it or choose another name` }
+      // Never enslaved, addressed or set up: it is someone else's link. --bridge=NAME still goes
+      // to dockerd (point 5), whose bridge driver refuses it (moby newInterface).
+      return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${req.name} exists as a ${existing.type} with ${global.join(', ') || 'no address'}, not a bridge: not taken over; dockerd is still told --bridge=${req.name} and will refuse it ("existing interface ${req.name} is not a bridge"); remove it or choose another name` }
     }
     if (global.length > 0 && !global.includes(req.cidr)) {
       // Still that daemon's own bridge: falling back to no --bridge would put a second daemon on
