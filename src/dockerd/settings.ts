@@ -88,6 +88,25 @@ export function resolveSettings(argv: readonly string[], daemonJson: DaemonJson 
 }
 
 /**
+ * Where the user already chose the default network's bridge or its address: the first of
+ * -b/--bridge, --bip, --bip6 set in argv (the last use of the flag), else in daemon.json (any
+ * value), with the text naming it ("your --bip=10.5.0.1/24", `daemon.json "bip": "10.5.0.1/24"`);
+ * null when none. With any of them dockerd must not be given a --bridge of ours: a bridge of the
+ * user's wins, and dockerd refuses -b next to --bip or --bip6 (moby daemon verifyDaemonSettings:
+ * "You specified -b & --bip, mutually exclusive options").
+ */
+export function ownBridgeChoice({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>): { key: 'bridge' | 'bip' | 'bip6', text: string } | null {
+  for (const key of BRIDGE_CHOICES) {
+    const flag = lastFlagValue(flags, key)
+    if (flag) return { key, text: `your ${flag.text}` }
+  }
+  const key = BRIDGE_CHOICES.find((k) => daemonJson && k in daemonJson)
+  return key ? { key, text: `daemon.json "${key}": ${JSON.stringify(daemonJson![key])}` } : null
+}
+
+const BRIDGE_CHOICES = ['bridge', 'bip', 'bip6'] as const
+
+/**
  * An MTU as a user wrote it (flag text, or a daemon.json number or numeric string) as an
  * integer number of bytes; null when it is not an integer at all (range checks are the caller's).
  */

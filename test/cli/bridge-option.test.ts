@@ -6,6 +6,7 @@
 import t from 'tap'
 import { interfaceNameProblem, readBridge } from '../../src/cli/option-values.js'
 import { readInvocation } from '../../src/cli/invocation.js'
+import { runMain } from '../helpers/run-main.js'
 
 t.test('interface names: the kernel\'s rule, each broken rule named', async (t) => {
   const bad: Array<[string, RegExp]> = [
@@ -62,21 +63,13 @@ t.test('a gateway that is the network address: we step aside, dockerd still gets
 })
 
 t.test('main: a gateway that is no gateway is logged naming the option; dockerd starts with the user\'s arguments and --bridge=NAME', async (t) => {
-  const { main } = await import('../../src/cli/main.js')
-  const { memoryLogger } = await import('../../src/log.js')
-  const log = memoryLogger()
-  const execs: string[][] = []
   const events: string[] = []
-  const code = await main(['--autonet-bridge=br-ci=10.9.0.255/24', '--debug'], {}, {
+  const { code, execs, lines } = await runMain(['--autonet-bridge=br-ci=10.9.0.255/24', '--debug'], {
     readState: async () => { events.push('read'); throw new Error('not read when we step aside') },
     applyActions: async () => { events.push('apply') },
-    exec: async (cmd, args) => { execs.push([cmd, ...args]); return 0 },
-    conntrackWatch: async () => null,
-    stdout: () => {},
-    log,
   })
   t.equal(code, 0)
   t.same(execs, [['dockerd', '--debug', '--bridge=br-ci']])
   t.same(events, [], 'nothing read or applied')
-  t.match(log.lines.join('\n'), /error: invalid value for --autonet-bridge: "br-ci=10\.9\.0\.255\/24" \("10\.9\.0\.255\/24": 10\.9\.0\.255 is the broadcast address of \/24, which cannot be the bridge's gateway \(10\.9\.0\.1\/24 can\); e\.g\. br-ci=10\.99\.0\.1\/24\); starting dockerd with your arguments unchanged/)
+  t.match(lines.join('\n'), /error: invalid value for --autonet-bridge: "br-ci=10\.9\.0\.255\/24" \("10\.9\.0\.255\/24": 10\.9\.0\.255 is the broadcast address of \/24, which cannot be the bridge's gateway \(10\.9\.0\.1\/24 can\); e\.g\. br-ci=10\.99\.0\.1\/24\); starting dockerd with your arguments unchanged/)
 })

@@ -8,10 +8,8 @@ import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { memoryLogger } from '../../src/log.js'
-import { main } from '../../src/cli/main.js'
 import { readDaemonConfig } from '../../src/dockerd/config-file.js'
-import { planFromState } from '../../src/plan/index.js'
+import { runMain } from '../helpers/run-main.js'
 import { state } from '../helpers/state.js'
 
 t.test('daemon.json too large or a FIFO: dockerd starts with the user\'s arguments, the reason on one line', async (t) => {
@@ -24,22 +22,12 @@ t.test('daemon.json too large or a FIFO: dockerd starts with the user\'s argumen
   const small = join(dir, 'small.json')
   writeFileSync(small, '{}')
   for (const [path, why] of [[small, null], [big, /daemon\.json: .*big\.json is too large: 2147483648 bytes, more than the 16777216-byte \(16 MiB\) cap; not read/], [fifo, /daemon\.json: cannot read .*fifo\.json: a FIFO, not a regular file; not read/]] as const) {
-    const log = memoryLogger()
-    const execs: string[][] = []
-    const applied: unknown[] = []
-    const code = await main([`--config-file=${path}`, '--debug'], {}, {
-      // The machine of a plain MTU fix: eth0 at 1450 would get --mtu=1450 and a clamp.
+    // The machine of a plain MTU fix: eth0 at 1450 would get --mtu=1450 and a clamp.
+    const { code, execs, applied, lines } = await runMain([`--config-file=${path}`, '--debug'], {
       readState: async (o) => {
         const d = await readDaemonConfig(path, { explicit: true })
         return state({ daemon_json: d.config, daemon_json_path: d.path, argv: o.argv, read_errors: d.error ? [d.error] : [] })
       },
-      plan: planFromState,
-      applyActions: async (a) => { applied.push(...a) },
-      exec: async (cmd, args) => { execs.push([cmd, ...args]); return 0 },
-      conntrackWatch: async () => null,
-      canRun: async () => null,
-      stdout: () => {},
-      log,
     })
     t.equal(code, 0)
     if (why === null) {
@@ -48,8 +36,8 @@ t.test('daemon.json too large or a FIFO: dockerd starts with the user\'s argumen
     }
     t.same(execs, [['dockerd', `--config-file=${path}`, '--debug']], 'the user\'s arguments, nothing appended')
     t.same(applied, [], 'nothing applied')
-    const line = log.lines.find((l) => why.test(l))
-    t.ok(line, log.lines.join('\n'))
+    const line = lines.find((l) => why.test(l))
+    t.ok(line, lines.join('\n'))
     t.notMatch(line, /dockerd refuses/, 'dockerd has no cap: we do not claim it refuses the file')
     t.match(line, /nothing applied or appended, starting dockerd with your arguments unchanged/)
   }
