@@ -266,7 +266,7 @@ function readOptions(inv: Invocation, env: Env, o: { withConntrack: boolean }): 
  */
 function refusedConfig(state: MachineState): string | null {
   return (state.read_errors ?? []).filter((e) => e.startsWith('daemon.json:') && !/nested deeper|not valid UTF/.test(e))
-    .map((e) => `${e}; ${/too large|not a regular file/.test(e) ? 'any flag of ours could clash with its keys' : 'dockerd refuses to start on it'}`)[0] ?? null
+    .map((e) => `${e}; ${/too large|(FIFO|device|socket), not a regular file/.test(e) ? 'any flag of ours could clash with its keys' : 'dockerd refuses to start on it'}`)[0] ?? null
 }
 
 /** A plan whose argv we can exec; anything else is a planner bug, handled like any failure. */

@@ -42,3 +42,16 @@ t.test('daemon.json too large or a FIFO: dockerd starts with the user\'s argumen
     t.match(line, /nothing applied or appended, starting dockerd with your arguments unchanged/)
   }
 })
+
+t.test('daemon.json that is a directory: dockerd does refuse that one (os.ReadFile: is a directory), and the line says so', async (t) => {
+  const dir = t.testdir({ 'daemon.json': {} })
+  const path = join(dir, 'daemon.json')
+  const { execs, lines } = await runMain([`--config-file=${path}`, '--debug'], {
+    readState: async (o) => {
+      const d = await readDaemonConfig(path, { explicit: true })
+      return state({ daemon_json: d.config, daemon_json_path: d.path, argv: o.argv, read_errors: d.error ? [d.error] : [] })
+    },
+  })
+  t.same(execs, [['dockerd', `--config-file=${path}`, '--debug']])
+  t.match(lines.join('\n'), /cannot read .*daemon\.json: a directory, not a regular file; not read; dockerd refuses to start on it: nothing applied or appended/)
+})
