@@ -4,13 +4,16 @@
  * -b/--bridge, --bip/--bip6 or their daemon.json keys (the user's choice wins, one line names both).
  */
 import t from 'tap'
-import type { MachineState } from '../../src/model.js'
+import { DEFAULT_PLAN_OPTIONS, type MachineState } from '../../src/model.js'
 import { planFromState } from '../../src/plan/index.js'
 import { runMain } from '../helpers/run-main.js'
 import { link, state } from '../helpers/state.js'
 
 /** main with the real planner on `machine`: what was exec'd, applied and logged. */
 const start = (argv: string[], machine: Partial<MachineState>) => runMain(argv, { readState: async (o) => state({ ...machine, argv: o.argv }) })
+
+/** Our options with --autonet-bridge=br-ci=10.99.0.1/24. */
+const withBridge = { ...DEFAULT_PLAN_OPTIONS, createBridge: { name: 'br-ci', cidr: '10.99.0.1/24' } }
 
 const eth0 = link('eth0', 1500, { type: 'veth', addrs: ['10.0.0.5/24'] })
 
@@ -38,7 +41,7 @@ t.test('the user\'s own bridge or bridge address wins over --autonet-bridge: not
     ['--bridge=none', ['--bridge=none'], null, /your --bridge=none/],
   ]
   for (const [what, argv, dj, named] of cases) {
-    const plan = planFromState(state({ links: [...links, link('br-mine', 1500, { type: 'bridge', addr_assign_type: 3 })], argv, daemon_json: dj }), { ...(await import('../../src/model.js')).DEFAULT_PLAN_OPTIONS, createBridge: { name: 'br-ci', cidr: '10.99.0.1/24' } })
+    const plan = planFromState(state({ links: [...links, link('br-mine', 1500, { type: 'bridge', addr_assign_type: 3 })], argv, daemon_json: dj }), withBridge)
     t.equal(plan.error, null, what)
     t.notOk(plan.args.some((a) => a.startsWith('--bridge=br-ci')), `${what}: --bridge=br-ci not passed`)
     t.notOk(plan.actions.some((a) => a.type === 'create-bridge' || (a.type === 'pin-bridge-mac' && a.bridge === 'br-ci')), `${what}: br-ci neither created nor pinned`)
@@ -47,8 +50,14 @@ t.test('the user\'s own bridge or bridge address wins over --autonet-bridge: not
     t.match(lines[0], named, what)
     t.match(lines[0], /your choice wins: br-ci is not created and --bridge=br-ci is not passed/, what)
   }
+  // An empty flag value is dockerd's default, no choice: ours is created and passed after it.
+  for (const argv of [['--bip='], ['--bridge=']]) {
+    const empty = planFromState(state({ links, argv }), withBridge)
+    t.same(empty.args.slice(0, 1), argv, argv[0])
+    t.ok(empty.args.includes('--bridge=br-ci') && empty.actions.some((a) => a.type === 'create-bridge'), `${argv[0]}: created and passed`)
+  }
   // The same name as ours: that is the bridge to create, and theirs names it already.
-  const same = planFromState(state({ links, argv: ['-b', 'br-ci'] }), { ...(await import('../../src/model.js')).DEFAULT_PLAN_OPTIONS, createBridge: { name: 'br-ci', cidr: '10.99.0.1/24' } })
+  const same = planFromState(state({ links, argv: ['-b', 'br-ci'] }), withBridge)
   t.ok(same.actions.some((a) => a.type === 'create-bridge'), 'your -b br-ci: created')
   t.notOk(same.warnings.some((w) => w.includes('your choice wins')), 'no clash')
 })
