@@ -5,13 +5,14 @@
  */
 import type { Logger } from '../log.js'
 import { describeFailure, type Runner } from '../tools/runner.js'
-import { parseIpAddrJson } from '../tools/iproute2.js'
+import { parseIpAddrJson, parseIpLinkKinds } from '../tools/iproute2.js'
 
 /**
  * Creates `name` as a bridge with `mac` and `cidr` (gateway address, e.g. 10.99.0.1/24) and sets
  * it up; each step only when it is missing, so a restart repeats nothing.
  * @returns the changes made, as log lines (empty when all was in place).
- * @throws Error naming the bridge and the failing `ip` command.
+ * @throws Error naming the bridge and the failing `ip` command, or naming the link of that name
+ *   when it is not a bridge (`ip -j -d link show` linkinfo.info_kind): nothing is changed on it.
  */
 export async function ensureBridge(name: string, cidr: string, mac: string, run: Runner, log: Logger): Promise<string[]> {
   const changes: string[] = []
@@ -20,8 +21,14 @@ export async function ensureBridge(name: string, cidr: string, mac: string, run:
     if (r.exitCode !== 0) throw new Error(`bridge ${name}: ${describeFailure('ip', args, r)}`)
     return r.stdout
   }
-  const exists = (await run('ip', ['link', 'show', 'dev', name])).exitCode === 0
-  if (!exists) {
+  const shown = await run('ip', ['-j', '-d', 'link', 'show', 'dev', name])
+  const exists = shown.exitCode === 0
+  if (exists) {
+    // The planner saw no such link, or a bridge; one may have appeared since (a CNI's veth).
+    // Someone else's link is never addressed or set up as ours.
+    const kind = parseIpLinkKinds(JSON.parse(shown.stdout || '[]')).get(name) ?? null
+    if (kind !== 'bridge') throw new Error(`bridge ${name}: exists as ${kind ? `a ${kind}` : 'a link of no kind (a device)'}, not a bridge: not taken over (no address added, not set up)`)
+  } else {
     await ip(['link', 'add', 'name', name, 'address', mac, 'type', 'bridge'])
     changes.push(`created bridge ${name} with MAC ${mac}`)
   }

@@ -28,13 +28,15 @@
  *    way (start-decision.ts, shared by the start, the dry run and `plan`).
  * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0:
  *    whenever we step aside (bad options, detection or plan failed), `--bridge=NAME` is still
- *    passed (unless the user names a bridge), so dockerd uses NAME or fails loudly ("bridge
- *    device with non default name NAME must be created manually"). When not even NAME can be
- *    read from the option, dockerd does not start at all (exit 2).
+ *    passed (unless the user names a bridge or sets its address: -b, --bip, --bip6, or their
+ *    daemon.json keys), so dockerd uses NAME or fails loudly ("bridge device with non default
+ *    name NAME must be created manually", "existing interface NAME is not a bridge"). When not
+ *    even NAME can be read from the option, dockerd does not start at all (exit 2).
  *
  * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
  */
-import { lastFlagValue, parseDockerdFlags } from '../dockerd/flags.js'
+import { parseDockerdFlags } from '../dockerd/flags.js'
+import { ownBridgeChoice } from '../dockerd/settings.js'
 import { isOurs, readOptionsLenient, specOf, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
 import { refusedArgv } from './start-decision.js'
 import { UsageError } from './usage-error.js'
@@ -239,14 +241,18 @@ function asksOnlyForInfo(flags: readonly string[]): boolean {
 /**
  * dockerd's argv when we step aside (bad options, detection or the plan failed): the user's, plus
  * `--bridge=NAME` for a second daemon's bridge (contract point 5) unless the user's argv or
- * daemon.json already names a bridge. Returns the argv and the line to log, if one was added.
+ * daemon.json already names a bridge or sets its address (ownBridgeChoice: dockerd refuses -b
+ * with --bip). Returns the argv and the line to log about --bridge, if any.
  */
 export function fallbackArgs(inv: Pick<Invocation, 'dockerdArgs' | 'bridge'>, daemonJson: Record<string, unknown> | null): { args: string[], note: string | null } {
   const args = [...inv.dockerdArgs]
-  if (inv.bridge === null || lastFlagValue(parseDockerdFlags(args), 'bridge') || (daemonJson && 'bridge' in daemonJson)) return { args, note: null }
+  if (inv.bridge === null) return { args, note: null }
+  const own = ownBridgeChoice({ flags: parseDockerdFlags(args), daemonJson })
+  if (own?.key === 'bridge') return { args, note: null }
+  if (own) return { args, note: `not passing --bridge=${inv.bridge} (--autonet-bridge): ${own.text} stands (dockerd refuses -b with --${own.key})` }
   const end = args.indexOf('--')
   args.splice(end < 0 ? args.length : end, 0, `--bridge=${inv.bridge}`)
-  return { args, note: `keeping --bridge=${inv.bridge} (--autonet-bridge): a second daemon must not land on docker0; dockerd fails loudly if ${inv.bridge} does not exist` }
+  return { args, note: `keeping --bridge=${inv.bridge} (--autonet-bridge): a second daemon must not land on docker0; dockerd fails loudly if ${inv.bridge} does not exist or is not a bridge` }
 }
 
 function basename(path: string): string {

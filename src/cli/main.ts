@@ -42,7 +42,8 @@ export interface MainDeps {
   conntrackWatch(o: { argv: string[], daemonJson: Record<string, unknown> | null, log: Logger }): Promise<{ stop(): Promise<void> } | null>
   /**
    * Most reading the machine may take on the start path, in ms (default READ_DEADLINE_MS): past
-   * it, detection counts as failed and dockerd starts with the user's arguments.
+   * it, detection counts as failed, the commands still running are killed, and dockerd starts
+   * with the user's arguments.
    */
   readDeadlineMs?: number
   /** Where plan, snapshot, help, version and --autonet-dry-run print their result. */
@@ -132,7 +133,8 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   let daemonJson: Record<string, unknown> | null = null
   let failure = ''
   try {
-    const state = await withDeadline(deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup })),
+    // The commands the readers still wait on at the deadline are killed with it (runner.ts).
+    const state = await (await import('../tools/runner.js')).withinDeadline(() => deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup })),
       deps.readDeadlineMs ?? READ_DEADLINE_MS, 'reading the machine')
     daemonJson = state.daemon_json ?? null
     // Contract point 4, decided as a dry run and `plan` decide it: dockerd will refuse to start.
@@ -252,20 +254,6 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
     }
     log.error(`internal error: ${err instanceof Error && err.stack ? err.stack : message(err)}`)
     return EXIT_INTERNAL
-  }
-}
-
-/** `p`, or a rejection naming `what` once `ms` milliseconds have passed (cleared as soon as `p` settles). */
-async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<never>((_resolve, reject) => {
-    // Not unref'd: with nothing else pending, dockerd must still start when it fires.
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms)
-  })
-  try {
-    return await Promise.race([p, expired])
-  } finally {
-    clearTimeout(timer)
   }
 }
 

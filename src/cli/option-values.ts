@@ -2,8 +2,10 @@
  * How each of our options' values is read: switches, MTUs, choices, a bridge NAME=CIDR, a probe
  * host, an engine version. Each throws a UsageError naming where the value came from.
  */
-import { addressFamily } from '../net/prefix.js'
+import { ADDRESS_BITS, type Family } from '../net/family.js'
+import { IFNAMSIZ } from '../net/kernel.js'
 import { CONTAINER_MTU_MAX, IPV4_MIN_MTU } from '../net/mtu-limits.js'
+import { addressFamily, addressToBigInt, formatAddress, mask, parsePrefix } from '../net/prefix.js'
 import { UsageError } from './usage-error.js'
 
 export function readSwitch(raw: string, from: string): boolean {
@@ -31,21 +33,39 @@ export function readChoice<T extends string>(raw: string, from: string, choices:
   return hit
 }
 
-/** `NAME=CIDR`: a Linux interface name (1-15 bytes, no `/`, `:` or blanks) and the gateway address with its prefix. */
+/** `NAME=CIDR`: a Linux interface name (interfaceNameProblem) and the gateway address with its prefix. */
 export function readBridge(raw: string, from: string): { name: string, cidr: string } {
   const bad = (why: string) => new UsageError(`invalid value for ${from}: "${raw}" (${why}; e.g. br-ci=10.99.0.1/24)`)
   const eq = raw.indexOf('=')
   if (eq < 0) throw bad('expected NAME=CIDR')
   const name = raw.slice(0, eq)
   const cidr = raw.slice(eq + 1)
-  if (!isInterfaceName(name)) throw bad(`"${name}" is not an interface name`)
+  const problem = interfaceNameProblem(name)
+  if (problem) throw bad(`"${name}" is not an interface name: ${problem}`)
   const [addr = '', prefix, extra] = cidr.split('/')
   const family = addressFamily(addr)
   const bits = prefix !== undefined && /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN
   if (!family || extra !== undefined || !(bits >= 1 && bits <= (family === 4 ? 32 : 128))) {
     throw bad(`"${cidr}" is not an address with a prefix length`)
   }
+  const notGateway = notAGateway(addr, bits)
+  if (notGateway) throw bad(`"${cidr}": ${addr} is ${notGateway}, which cannot be the bridge's gateway (${formatAddress(family as Family, parsePrefix(cidr).network + 1n)}/${bits} can)`)
   return { name, cidr }
+}
+
+/**
+ * What `addr` is in its `length`-bit prefix when no host may take it, or null. IPv4: the network
+ * address (host bits 0) and the broadcast address (host bits 1) of a prefix up to /30 (RFC 919,
+ * RFC 922; a /31 has neither, RFC 3021). IPv6 has no broadcast; host bits 0 are the
+ * Subnet-Router anycast address (RFC 4291 2.6.1) up to /126 (a /127 has none, RFC 6164).
+ */
+function notAGateway(addr: string, length: number): string | null {
+  const { family, value } = addressToBigInt(addr)
+  if (length >= ADDRESS_BITS[family] - 1) return null
+  const host = value & ~mask(family, length)
+  if (host === 0n) return family === 4 ? `the network address of /${length}` : `the Subnet-Router anycast address of /${length} (host bits 0)`
+  if (family === 4 && host === (1n << BigInt(32 - length)) - 1n) return `the broadcast address of /${length}`
+  return null
 }
 
 /** A host name or address for ping: no blanks, not starting with `-` (ping would read it as an option). */
@@ -64,7 +84,28 @@ export function readVersion(raw: string, from: string): string {
   return raw.replace(/^v/, '')
 }
 
-/** A Linux interface name: 1-15 bytes, no `/`, `:`, `=` or blanks, not `.` or `..`. */
-export function isInterfaceName(name: string): boolean {
-  return /^[^\s/:=]{1,15}$/.test(name) && name !== '.' && name !== '..'
+/**
+ * Why `name` cannot name a Linux interface, or null when it can. The kernel's rule
+ * (dev_valid_name, net/core/dev.c): not empty, shorter than IFNAMSIZ (16) bytes with its NUL,
+ * not "." or "..", no byte '/', ':' or isspace(); the kernel's isspace (lib/ctype.c) counts
+ * 0xA0 too, so a UTF-8 name with that byte ("brà": c3 a0) is refused (EINVAL; tried). Ours adds
+ * '=', which separates NAME from CIDR in --autonet-bridge.
+ */
+export function interfaceNameProblem(name: string): string | null {
+  const bytes = Buffer.from(name, 'utf8')
+  if (bytes.length === 0) return 'it is empty'
+  if (bytes.length >= IFNAMSIZ) return `${bytes.length} bytes, at most ${IFNAMSIZ - 1} (IFNAMSIZ ${IFNAMSIZ} with the NUL)`
+  if (name === '.' || name === '..') return '"." and ".." are refused by the kernel'
+  const bad = [...bytes].find((b) => b === 0x2f || b === 0x3a || b === 0x3d || KERNEL_SPACE.has(b) || b === 0)
+  if (bad === undefined) return null
+  if (bad === 0x3d) return 'no "=" (it separates NAME from CIDR)'
+  return bad === 0x2f || bad === 0x3a ? `no "${String.fromCharCode(bad)}" in an interface name` : `no whitespace in an interface name (byte 0x${bad.toString(16).padStart(2, '0')})`
 }
+
+/** A Linux interface name, and no '=' (interfaceNameProblem). */
+export function isInterfaceName(name: string): boolean {
+  return interfaceNameProblem(name) === null
+}
+
+/** Bytes the kernel's isspace() is true for (lib/ctype.c: \t \n \v \f \r, space, 0xA0). */
+const KERNEL_SPACE = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0])

@@ -25,7 +25,8 @@ export function refusedArgv(argv: readonly string[]): string | null {
 /**
  * Why dockerd will refuse to start on the machine `state` describes, or null: its argv
  * (refusedArgv), a daemon.json it cannot read or parse (the reader's `daemon.json:` line;
- * nesting deeper than we read, or odd bytes, dockerd may still accept), or a setting given both
+ * nesting deeper than we read, or odd bytes, dockerd may still accept; one we would not read,
+ * too large or not a regular file, counts too: its keys are unknown), or a setting given both
  * in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts: "the following
  * directives are specified both as a flag and in the configuration file").
  */
@@ -34,7 +35,8 @@ export function refusedStart(state: MachineState): string | null {
   const words = refusedArgv(argv)
   if (words) return words
   const file = (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:') && !/nested deeper|not valid UTF/.test(e))
-  if (file) return `${file}; dockerd refuses to start on it`
+  // Too large or not a regular file: dockerd may read it, we did not, so its keys are unknown.
+  if (file) return `${file}; ${/too large|(FIFO|device|socket), not a regular file/.test(file) ? 'any flag of ours could clash with its keys' : 'dockerd refuses to start on it'}`
   const [clash] = configConflicts(parseDockerdFlags(argv), state.daemon_json ?? null)
   return clash ? `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}); dockerd refuses to start on it` : null
 }

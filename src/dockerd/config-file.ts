@@ -3,7 +3,7 @@
  * reads it (moby daemon/config/config.go, getConflictFreeConfiguration): a UTF-8 or UTF-16 byte
  * order mark is honoured, and an empty or whitespace-only file is an empty config.
  */
-import { readFile } from 'node:fs/promises'
+import { BoundedReadError, MAX_JSON_FILE_BYTES, readBounded } from '../bounded-read.js'
 import { firstTooDeep, MAX_JSON_DEPTH } from '../json-depth.js'
 import { locateJsonError } from '../json-position.js'
 import { parseDockerdFlags } from './flags.js'
@@ -47,7 +47,11 @@ export function configFilePath(argv: string[]): string {
  *
  * - absent → `{config: null, error: null}`, unless `explicit` (the path came from
  *   --config-file): dockerd then refuses to start, so that is an error.
- * - unreadable (EACCES, a directory…) → config null, error naming the file.
+ * - unreadable (EACCES…), or not a regular file (a directory, a FIFO, /dev/zero through a
+ *   symlink: never opened, so nothing blocks) → config null, error naming the file and its kind.
+ * - larger than MAX_JSON_FILE_BYTES (16 MiB; bounded-read.ts) → config null, error naming the
+ *   file, its size and the cap; nothing is read. dockerd itself has no cap, but we run before it,
+ *   often in a small sidecar, and must not spend its memory on a file no real config comes near.
  * - malformed JSON → config null, error naming the file and the line:column (1-based) of the
  *   problem, e.g. "daemon.json: /etc/docker/daemon.json: invalid JSON at line 3, column 8: …".
  * - top level not an object → config null, error.
@@ -57,9 +61,12 @@ export function configFilePath(argv: string[]): string {
 export async function readDaemonConfig(path: string, opts: { explicit?: boolean } = {}): Promise<DaemonConfigRead> {
   let bytes: Buffer
   try {
-    bytes = await readFile(path)
+    bytes = await readBounded(path, { maxBytes: MAX_JSON_FILE_BYTES })
   } catch (e) {
     const err = e as NodeJS.ErrnoException
+    if (e instanceof BoundedReadError) {
+      return { config: null, path, error: e.reason === 'too-large' ? `daemon.json: ${path} is too large: ${e.message}; not read` : `daemon.json: cannot read ${path}: ${e.message}; not read` }
+    }
     if (err.code === 'ENOENT') {
       const error = opts.explicit
         ? `daemon.json: ${path} (named by --config-file) does not exist; dockerd will refuse to start`

@@ -88,6 +88,26 @@ export function resolveSettings(argv: readonly string[], daemonJson: DaemonJson 
 }
 
 /**
+ * Where the user already chose the default network's bridge or its address: the first of
+ * -b/--bridge, --bip, --bip6 set in argv (the last use of the flag, not empty), else in
+ * daemon.json (any value: a flag for a key the file has makes dockerd refuse both), with the text naming it ("your --bip=10.5.0.1/24", `daemon.json "bip": "10.5.0.1/24"`);
+ * null when none. With any of them dockerd must not be given a --bridge of ours: a bridge of the
+ * user's wins, and dockerd refuses -b next to --bip or --bip6 (moby daemon verifyDaemonSettings:
+ * "You specified -b & --bip, mutually exclusive options").
+ */
+export function ownBridgeChoice({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>): { key: 'bridge' | 'bip' | 'bip6', text: string } | null {
+  for (const key of BRIDGE_CHOICES) {
+    // An empty value is dockerd's default (moby checks `IP != ""`): no choice, and a later flag of ours wins.
+    const flag = lastFlagValue(flags, key)
+    if (flag && flag.value !== '') return { key, text: `your ${flag.text}` }
+  }
+  const key = BRIDGE_CHOICES.find((k) => daemonJson && k in daemonJson)
+  return key ? { key, text: `daemon.json "${key}": ${JSON.stringify(daemonJson![key])}` } : null
+}
+
+const BRIDGE_CHOICES = ['bridge', 'bip', 'bip6'] as const
+
+/**
  * An MTU as a user wrote it (flag text, or a daemon.json number or numeric string) as an
  * integer number of bytes; null when it is not an integer at all (range checks are the caller's).
  */

@@ -3,6 +3,9 @@
 /** sysfs addr_assign_type of an address set explicitly (include/uapi/linux/netdevice.h). */
 export const NET_ADDR_SET = 3
 
+/** Bytes of an interface name's buffer, its NUL included: names hold at most 15 (include/uapi/linux/if.h). */
+export const IFNAMSIZ = 16
+
 /** IFF_UP in a link's `flags` attribute (include/uapi/linux/if.h). */
 export const IFF_UP = 0x1
 

@@ -4,7 +4,8 @@
  * user's, or ours when it exists already) gets a fixed MAC, because a Linux bridge without one
  * follows the lowest MAC of its ports (bridge-mac.ts).
  */
-import type { Action, Link, MachineState } from '../model.js'
+import { ownBridgeChoice, type DockerdSettings } from '../dockerd/settings.js'
+import type { Action, Link, MachineState, PlanOptions } from '../model.js'
 import { bridgePorts, stableBridgeMac } from '../net/bridge-mac.js'
 import { NET_ADDR_SET } from '../net/kernel.js'
 import { isLinkScoped, parsePrefix, prefixesOverlap, tryParsePrefix } from '../net/prefix.js'
@@ -14,7 +15,8 @@ import { type PlanContext, step, type Step } from './step.js'
 export function bridgeStep({ state, opts, settings }: PlanContext): Step {
   const links = state.links ?? []
   const out = step({})
-  const created = opts.createBridge ?? null
+  const { bridge: created, overridden } = requestedBridge(opts, settings)
+  if (overridden) out.warnings.push(overridden)
   const userBridge = settings.bridge
   if (created) {
     const made = planCreateBridge(created, links, state)
@@ -24,7 +26,6 @@ export function bridgeStep({ state, opts, settings }: PlanContext): Step {
       if (made.action) out.actions.push(made.action)
       out.reasons.push(made.reason)
       if (!userBridge) out.flags.push({ name: 'bridge', value: created.name, reason: `containers attach to ${created.name} (--autonet-bridge)` })
-      else if (userBridge !== created.name) out.warnings.push(`--autonet-bridge creates ${created.name} but dockerd is told to use ${userBridge}; not passing --bridge`)
     }
   }
   // The bridge dockerd will use but did not create: the user's, or ours when it exists already
@@ -40,6 +41,23 @@ export function bridgeStep({ state, opts, settings }: PlanContext): Step {
     else out.reasons.push(pin.reason)
   }
   return out
+}
+
+/**
+ * The bridge --autonet-bridge asks for, or null when the user's own choice of the default
+ * bridge or its address stands in its way (ownBridgeChoice; a -b naming that very bridge is no
+ * clash: it is the one to create). The user's choice wins: ours is neither created nor passed,
+ * and `overridden` is the one line saying so, naming both.
+ */
+export function requestedBridge(opts: Pick<PlanOptions, 'createBridge'>, settings: DockerdSettings): { bridge: { name: string, cidr: string } | null, overridden: string | null } {
+  const asked = opts.createBridge ?? null
+  const own = asked ? ownBridgeChoice(settings) : null
+  if (!asked || !own || (own.key === 'bridge' && settings.bridge === asked.name)) return { bridge: asked, overridden: null }
+  const refused = own.key === 'bridge' ? '' : ` (dockerd refuses -b with --${own.key})`
+  return {
+    bridge: null,
+    overridden: `--autonet-bridge=${asked.name}=${asked.cidr} and ${own.text}${refused}: your choice wins: ${asked.name} is not created and --bridge=${asked.name} is not passed`,
+  }
 }
 
 /** Pin the MAC of a bridge dockerd did not create, unless it is pinned already or opted out. */
@@ -74,7 +92,9 @@ function planCreateBridge(req: { name: string, cidr: string }, links: Link[], st
     // Link-local IPv6 appears on every up link and says nothing about the bridge's network.
     const global = (existing.addrs ?? []).filter((a) => !isLinkScoped(a))
     if (existing.type !== 'bridge') {
-      return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${req.name} exists as a ${existing.type} with ${global.join(', ') || 'no address'}; remove it or choose another name` }
+      // Never enslaved, addressed or set up: it is someone else's link. --bridge=NAME still goes
+      // to dockerd (point 5), whose bridge driver refuses it (moby newInterface).
+      return { error: `--autonet-bridge=${req.name}=${req.cidr}: ${req.name} exists as a ${existing.type} with ${global.join(', ') || 'no address'}, not a bridge: not taken over; dockerd is still told --bridge=${req.name} and will refuse it ("existing interface ${req.name} is not a bridge"); remove it or choose another name` }
     }
     if (global.length > 0 && !global.includes(req.cidr)) {
       // Still that daemon's own bridge: falling back to no --bridge would put a second daemon on

@@ -11,6 +11,7 @@ import type { MachineState, PlanOptions } from '../model.js'
 import type { Family } from '../net/family.js'
 import { DOCKERD_DEFAULT_MTU } from '../net/mtu-limits.js'
 import { formatAddress, tryParsePrefix } from '../net/prefix.js'
+import { requestedBridge } from './bridge.js'
 import { type ContainerPacket, type DefaultRouteLookup, resolveEgress } from './egress.js'
 import { allRoutesMtu, boundMtu, checkExplicitMtu, type Egress, egressMtu, withProbedPathMtu } from './mtu.js'
 import { detectRootless, withRootlessMtu } from './rootless.js'
@@ -34,7 +35,8 @@ export interface EgressRoutes {
  */
 export function detectEgress(state: MachineState, settings: DockerdSettings, opts: Pick<PlanOptions, 'mtuScope' | 'createBridge'>): EgressRoutes {
   const links = state.links ?? []
-  const created = opts.createBridge ?? null
+  // A bridge of ours the user's own choice overrides is not where containers sit (bridge.ts).
+  const created = requestedBridge(opts, settings).bridge
   // Which bridge containers sit on decides the packet's source and incoming interface.
   const bridgeInUse = settings.bridge ?? created?.name ?? 'docker0'
   const v4 = resolveEgress(4, state.rules4, state.routes4 ?? [], links, containerPacket(4, settings, bridgeInUse, created?.cidr))

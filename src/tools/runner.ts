@@ -3,7 +3,8 @@
  * that never throws, so each reader decides what a failure means for the fact it wanted.
  * Tests inject a fake runner that replays recorded output.
  */
-import { execFile } from 'node:child_process'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { type ChildProcess, execFile } from 'node:child_process'
 
 /** What a finished command left behind. */
 export interface RunResult {
@@ -45,7 +46,10 @@ export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024
  */
 export function execFileRunner(timeoutMs = 10_000, maxOutputBytes = MAX_OUTPUT_BYTES): Runner {
   return (cmd, args, input) => new Promise((resolve) => {
+    const scope = scopes.getStore()
+    if (scope?.closed) return resolve({ stdout: '', stderr: `${scope.closed}: not started`, exitCode: EXIT_TIMED_OUT })
     const child = execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: maxOutputBytes, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (scope?.closed && err) return resolve({ stdout: '', stderr: `${scope.closed}: killed`, exitCode: EXIT_TIMED_OUT })
       if (!err) return resolve({ stdout, stderr, exitCode: 0 })
       const e = err as NodeJS.ErrnoException & { code?: string | number, killed?: boolean, signal?: string | null }
       // Node kills the child and keeps what fit; a truncated JSON dump is no answer at all.
@@ -63,7 +67,60 @@ export function execFileRunner(timeoutMs = 10_000, maxOutputBytes = MAX_OUTPUT_B
       child.stdin.on('error', () => {})
       child.stdin.end(input)
     }
+    scope?.track(child)
   })
+}
+
+/** The commands execFileRunner started inside one withinDeadline, still running; `closed` says why no more may start. */
+class CommandScope {
+  closed: string | null = null
+  private readonly live = new Map<ChildProcess, Promise<void>>()
+
+  track(child: ChildProcess): void {
+    // 'exit' comes once libuv has reaped the child; a spawn failure emits 'error' instead.
+    this.live.set(child, new Promise((done) => {
+      const gone = () => { this.live.delete(child); done() }
+      child.once('exit', gone).once('error', gone)
+    }))
+  }
+
+  /** SIGKILL every command still running and wait, at most `waitMs`, until each is reaped. */
+  async close(why: string, waitMs: number): Promise<void> {
+    this.closed = why
+    if (this.live.size === 0) return
+    for (const child of this.live.keys()) child.kill('SIGKILL')
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.all(this.live.values()), new Promise((resolve) => { timer = setTimeout(resolve, waitMs) })])
+    clearTimeout(timer)
+  }
+}
+
+const scopes = new AsyncLocalStorage<CommandScope>()
+
+/** Most withinDeadline waits, after SIGKILL, for its commands to be reaped, in ms (a killed process is gone in well under one). */
+const REAP_WAIT_MS = 1000
+
+/**
+ * `work()`, or a rejection naming `what` ("… took longer than 25 s") once `ms` milliseconds have
+ * passed. Every command an execFileRunner starts inside `work` (whichever runner, however deep:
+ * the scope follows the async context) and still runs when the deadline passes, or when `work`
+ * settles, is SIGKILLed and reaped (waited for at most REAP_WAIT_MS) before this settles; one
+ * asked for later is not started (EXIT_TIMED_OUT). So nothing the read phase started outlives
+ * it: under execve a survivor would run on beside dockerd, a child of it.
+ */
+export async function withinDeadline<T>(work: () => Promise<T>, ms: number, what: string): Promise<T> {
+  const scope = new CommandScope()
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => {
+    // Not unref'd: with nothing else pending, dockerd must still start when it fires.
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms)
+  })
+  try {
+    return await Promise.race([scopes.run(scope, work), expired])
+  } finally {
+    clearTimeout(timer)
+    await scope.close(`${what}: deadline passed`, REAP_WAIT_MS)
+  }
 }
 
 /** The Runner used when a reader is not given one: execFile, 10 s per command. */

@@ -10,3 +10,15 @@ t.test('readStateFile accepts a snapshot or a case file', async (t) => {
   t.same(await readStateFile(`${dir}/snap.json`), snapshot)
   t.same(await readStateFile(`${dir}/case.json`), snapshot)
 })
+
+t.test('readStateFile: past the cap or a directory is a usage error naming the file (exit 2), never read whole', async (t) => {
+  const { truncateSync, writeFileSync } = await import('node:fs')
+  const { MAX_JSON_FILE_BYTES } = await import('../../src/bounded-read.js')
+  const dir = t.testdir({ 'dir.json': {} })
+  const path = `${dir}/big.json`
+  writeFileSync(path, '')
+  truncateSync(path, 2 * 1024 ** 3)
+  await t.rejects(readStateFile(path), { exitCode: 2, message: `state file ${path} is too large: 2147483648 bytes, more than the ${MAX_JSON_FILE_BYTES}-byte (16 MiB) cap; not read` })
+  await t.rejects(readStateFile('/dev/zero'), { exitCode: 2, message: /^state file \/dev\/zero is too large: more than the 16777216-byte \(16 MiB\) cap; not read$/ }, 'a stream is read only up to the cap')
+  await t.rejects(readStateFile(`${dir}/dir.json`), { exitCode: 2, message: `cannot read state file ${dir}/dir.json: a directory, not a regular file` })
+})

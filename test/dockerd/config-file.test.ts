@@ -79,7 +79,7 @@ t.test('unreadable path', async (t) => {
   const dir = t.testdir({ 'daemon.json': {} })
   const r = await readDaemonConfig(join(dir, 'daemon.json'))
   t.equal(r.config, null)
-  t.match(r.error, `daemon.json: cannot read ${join(dir, 'daemon.json')}: EISDIR`)
+  t.equal(r.error, `daemon.json: cannot read ${join(dir, 'daemon.json')}: a directory, not a regular file; not read`)
 })
 
 t.test('configFilePath / configFileFromArgv', async (t) => {

@@ -174,7 +174,7 @@ t.test('an existing --autonet-bridge without a fixed MAC is pinned; one without 
   t.ok(clash.args.includes('--bridge=br-ci'), 'a second daemon never falls back onto docker0')
   t.notOk(clash.actions.some((a) => a.type === 'create-bridge'), 'nothing created')
   const veth = planFromState(state({ links: [link('eth0', 1450), link('br-ci', 1500, { type: 'veth' })] }), req)
-  t.equal(veth.error, '--autonet-bridge=br-ci=10.99.0.1/24: br-ci exists as a veth with no address; remove it or choose another name')
+  t.equal(veth.error, '--autonet-bridge=br-ci=10.99.0.1/24: br-ci exists as a veth with no address, not a bridge: not taken over; dockerd is still told --bridge=br-ci and will refuse it ("existing interface br-ci is not a bridge"); remove it or choose another name')
 })
 
 t.test('stale conntrack: a docker bridge with ports belongs to a running daemon; its flows stay', async (t) => {

@@ -1,0 +1,84 @@
+/**
+ * Reading a JSON input file (daemon.json, a `plan --state` snapshot) with a bound on its size and
+ * without blocking on what is not a file. dockerd reads daemon.json whole with os.ReadFile, with
+ * no cap; the wrapper runs before it, often in a sidecar with a few hundred MiB of memory, so a
+ * 2 GiB file, or a symlink to /dev/zero, must not take that memory (or hang on a FIFO) before
+ * dockerd has even started. Past the cap we read nothing and say so; the caller fails open.
+ */
+import { constants } from 'node:fs'
+import { open, stat } from 'node:fs/promises'
+
+/**
+ * The most a JSON input file may hold, in bytes: 16 MiB. A real daemon.json is a few hundred
+ * bytes; the largest snapshot of a machine with thousands of links and conntrack entries is a
+ * few MiB. Reading up to it costs at most this much memory (and as much again for its text).
+ */
+export const MAX_JSON_FILE_BYTES = 16 * 1024 * 1024
+
+/** Why a file was not read: its kind is not a regular file, or it holds more than the cap. One line, no file name (the caller names it). */
+export class BoundedReadError extends Error {
+  constructor(message: string, readonly reason: 'not-regular' | 'too-large') {
+    super(message)
+  }
+}
+
+/**
+ * The bytes of the file at `path` (symlinks followed), at most `maxBytes`.
+ *
+ * @param o.streams accept a FIFO, socket or character device too (`plan --state /dev/stdin`,
+ *   `<(…)`), read up to the cap; otherwise only a regular file is opened, never blocking
+ *   (O_NONBLOCK: a FIFO without a writer would otherwise hold open(2) forever).
+ * @throws BoundedReadError `reason` "not-regular" (message e.g. "a FIFO, not a regular file"; a
+ *   directory always) or "too-large" ("2147483648 bytes, more than the 16777216-byte (16 MiB)
+ *   cap", or "more than the … cap" for a stream, whose size is unknown);
+ *   the fs error (ENOENT, EACCES…) as it comes otherwise.
+ */
+export async function readBounded(path: string, o: { maxBytes?: number, streams?: boolean } = {}): Promise<Buffer> {
+  const max = o.maxBytes ?? MAX_JSON_FILE_BYTES
+  // Checked before opening: opening some devices has effects of its own (a tape rewinds).
+  const kind = fileKind(await stat(path))
+  if (kind !== null && (!o.streams || kind === 'a directory' || kind === 'a block device')) {
+    throw new BoundedReadError(`${kind}, not a regular file`, 'not-regular')
+  }
+  const file = await open(path, constants.O_RDONLY | (o.streams ? 0 : constants.O_NONBLOCK))
+  try {
+    const st = await file.stat()
+    // Again on what was opened: the path may have been swapped in between.
+    const opened = fileKind(st)
+    if (opened !== null && !o.streams) throw new BoundedReadError(`${opened}, not a regular file`, 'not-regular')
+    if (opened === null && st.size > max) throw new BoundedReadError(`${st.size} bytes, more than the ${capText(max)} cap`, 'too-large')
+    // Read to the end, never past one byte over the cap: a file that grew since stat, a stream or
+    // a procfs file (size 0) is bounded by what it yields, not by what it claims.
+    const chunks: Buffer[] = []
+    let total = 0
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(READ_CHUNK, max + 1 - total))
+      const { bytesRead } = await file.read(chunk, 0, chunk.length, null)
+      if (bytesRead === 0) break
+      chunks.push(chunk.subarray(0, bytesRead))
+      total += bytesRead
+      if (total > max) throw new BoundedReadError(`more than the ${capText(max)} cap`, 'too-large')
+    }
+    return Buffer.concat(chunks, total)
+  } finally {
+    await file.close()
+  }
+}
+
+/** Bytes asked of the kernel per read: few calls for a real config, little memory held beyond the data. */
+const READ_CHUNK = 1024 * 1024
+
+function capText(max: number): string {
+  return max % (1024 * 1024) === 0 ? `${max}-byte (${max / (1024 * 1024)} MiB)` : `${max}-byte`
+}
+
+/** What a non-regular file is, as a message says it; null for a regular file. */
+function fileKind(st: { isFile(): boolean, isDirectory(): boolean, isFIFO(): boolean, isSocket(): boolean, isCharacterDevice(): boolean, isBlockDevice(): boolean }): string | null {
+  if (st.isFile()) return null
+  if (st.isDirectory()) return 'a directory'
+  if (st.isFIFO()) return 'a FIFO'
+  if (st.isSocket()) return 'a socket'
+  if (st.isCharacterDevice()) return 'a character device'
+  if (st.isBlockDevice()) return 'a block device'
+  return 'not a file'
+}

@@ -1,0 +1,75 @@
+/**
+ * --autonet-bridge=NAME=CIDR as read: NAME by the kernel's own rule (dev_valid_name), CIDR a
+ * gateway address (not its prefix's network or broadcast address). A bad NAME stops dockerd
+ * (contract point 5, exit 2); a bad CIDR with a readable NAME steps aside with --bridge=NAME.
+ */
+import t from 'tap'
+import { interfaceNameProblem, readBridge } from '../../src/cli/option-values.js'
+import { readInvocation } from '../../src/cli/invocation.js'
+import { runMain } from '../helpers/run-main.js'
+
+t.test('interface names: the kernel\'s rule, each broken rule named', async (t) => {
+  const bad: Array<[string, RegExp]> = [
+    ['', /it is empty/],
+    ['a'.repeat(16), /^16 bytes, at most 15 \(IFNAMSIZ 16 with the NUL\)$/],
+    // 8 characters, 16 bytes: what counts is bytes.
+    ['é'.repeat(8), /^16 bytes, at most 15/],
+    ['.', /"\." and "\.\." are refused/],
+    ['..', /"\." and "\.\." are refused/],
+    ['br/ci', /no "\/"/],
+    ['br:0', /no ":"/],
+    ['br ci', /whitespace.*0x20/],
+    ['br\tci', /whitespace.*0x09/],
+    ['br\vci', /whitespace.*0x0b/],
+    // c3 a0: the kernel's isspace() is true for 0xa0 (ip link add refuses it with EINVAL).
+    ['brà', /whitespace.*0xa0/],
+    ['br=ci', /no "=" \(it separates NAME from CIDR\)/],
+  ]
+  for (const [name, why] of bad) t.match(interfaceNameProblem(name), why, JSON.stringify(name))
+  for (const name of ['br-ci', 'a'.repeat(15), 'é'.repeat(7), 'br.ci', 'br_ci@1', 'ĉ']) t.equal(interfaceNameProblem(name), null, name)
+})
+
+t.test('a NAME the kernel refuses: dockerd does not start (point 5), the message names the option and the rule', async (t) => {
+  for (const [raw, why] of [['é'.repeat(8), /16 bytes, at most 15/], ['brà', /no whitespace/]] as const) {
+    t.throws(() => readInvocation([`--autonet-bridge=${raw}=10.99.0.1/24`, '--debug'], {}),
+      { exitCode: 2, message: new RegExp(`^invalid value for --autonet-bridge: .*is not an interface name: ${why.source}.*not starting dockerd`) }, raw)
+    t.throws(() => readInvocation(['--debug'], { DOCKERD_AUTONET_BRIDGE: `${raw}=10.99.0.1/24` }),
+      { exitCode: 2, message: /^invalid value for DOCKERD_AUTONET_BRIDGE: / }, `${raw} from the environment`)
+  }
+})
+
+t.test('the gateway CIDR: its prefix\'s network or broadcast address is no gateway', async (t) => {
+  const bad: Array<[string, RegExp]> = [
+    ['10.9.0.0/24', /"10\.9\.0\.0\/24": 10\.9\.0\.0 is the network address of \/24, which cannot be the bridge's gateway \(10\.9\.0\.1\/24 can\)/],
+    ['10.9.0.255/24', /10\.9\.0\.255 is the broadcast address of \/24.*\(10\.9\.0\.1\/24 can\)/],
+    ['10.9.255.255/16', /broadcast address of \/16/],
+    ['172.16.0.0/12', /network address of \/12/],
+    ['10.9.0.4/30', /network address of \/30/],
+    ['10.9.0.7/30', /broadcast address of \/30/],
+    ['fd00:9::/64', /fd00:9:: is the Subnet-Router anycast address of \/64 \(host bits 0\).*\(fd00:9::1\/64 can\)/],
+  ]
+  for (const [cidr, why] of bad) {
+    t.throws(() => readBridge(`br-ci=${cidr}`, '--autonet-bridge'), { exitCode: 2, message: why }, cidr)
+  }
+  for (const cidr of ['10.9.0.1/24', '10.9.0.254/24', '10.9.0.4/31', '10.9.0.5/31', '10.9.0.9/32', 'fd00:9::1/64', 'fd00:9::ffff:ffff:ffff:ffff/64', 'fd00:9::/127']) {
+    t.same(readBridge(`br-ci=${cidr}`, '--autonet-bridge'), { name: 'br-ci', cidr }, cidr)
+  }
+})
+
+t.test('a gateway that is the network address: we step aside, dockerd still gets --bridge=NAME (point 5)', async (t) => {
+  const inv = readInvocation(['--autonet-bridge=br-ci=10.9.0.0/24', '--debug'], {})
+  t.match(inv, { mode: 'exec', bridge: 'br-ci', dockerdArgs: ['--debug'], optionError: /--autonet-bridge: .*network address of \/24/ })
+  t.match(readInvocation(['--debug'], { DOCKERD_AUTONET_BRIDGE: 'br-ci=10.9.0.255/24' }), { mode: 'exec', bridge: 'br-ci', optionError: /DOCKERD_AUTONET_BRIDGE: .*broadcast address/ })
+})
+
+t.test('main: a gateway that is no gateway is logged naming the option; dockerd starts with the user\'s arguments and --bridge=NAME', async (t) => {
+  const events: string[] = []
+  const { code, execs, lines } = await runMain(['--autonet-bridge=br-ci=10.9.0.255/24', '--debug'], {
+    readState: async () => { events.push('read'); throw new Error('not read when we step aside') },
+    applyActions: async () => { events.push('apply') },
+  })
+  t.equal(code, 0)
+  t.same(execs, [['dockerd', '--debug', '--bridge=br-ci']])
+  t.same(events, [], 'nothing read or applied')
+  t.match(lines.join('\n'), /error: invalid value for --autonet-bridge: "br-ci=10\.9\.0\.255\/24" \("10\.9\.0\.255\/24": 10\.9\.0\.255 is the broadcast address of \/24, which cannot be the bridge's gateway \(10\.9\.0\.1\/24 can\); e\.g\. br-ci=10\.99\.0\.1\/24\); starting dockerd with your arguments unchanged/)
+})
