@@ -13,7 +13,7 @@
  * the header's sha256 guards against a cache of another build of the same length. Node reports
  * a rejection as `script.cachedDataRejected` (node docs, vm.Script).
  */
-import { closeSync, fstatSync, linkSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, linkSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { Script } from 'node:vm'
 
 /** Largest cache file read, in bytes: the program's cache is a few MB; anything bigger is not ours. */
@@ -86,19 +86,22 @@ export function saveCodeCache(program: CachedProgram, cachePath: string, sourceI
 
 /**
  * The cached data in `cachePath` after a header naming `sourceId`: undefined when there is no
- * readable file, null when there is one but it is not ours (other header, oversized).
+ * readable file, null when there is one but it is not ours (other header, oversized, not a
+ * regular file).
  */
 function readCache(cachePath: string, sourceId: string): Buffer | null | undefined {
   let fd: number
   try {
-    fd = openSync(cachePath, 'r')
+    // O_NONBLOCK: a FIFO in its place must not hold the start until someone writes to it.
+    fd = openSync(cachePath, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch {
     return undefined
   }
   try {
-    const size = fstatSync(fd).size
+    const st = fstatSync(fd)
+    const size = st.size
     const header = Buffer.from(cacheHeader(sourceId))
-    if (size > MAX_CACHE_BYTES || size <= header.length) return null
+    if (!st.isFile() || size > MAX_CACHE_BYTES || size <= header.length) return null
     const buf = Buffer.allocUnsafe(size)
     let got = 0
     while (got < size) {
@@ -111,6 +114,6 @@ function readCache(cachePath: string, sourceId: string): Buffer | null | undefin
   } catch {
     return undefined
   } finally {
-    closeSync(fd)
+    try { closeSync(fd) } catch { /* nothing was read */ }
   }
 }

@@ -5,6 +5,7 @@
  * cannot be written to means no cache and no throw.
  */
 import t from 'tap'
+import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -132,6 +133,29 @@ t.test('an oversized file is not read: rejected, replaced by a cache of normal s
   t.same(runProgram(p), EXPECTED)
   t.equal(saveCodeCache(p, cache, ID), true)
   t.ok(statSync(cache).size < 1024 * 1024, 'replaced')
+})
+
+t.test('not a regular file in its place: a FIFO does not hold the start, a directory is left alone', async (t) => {
+  const bundle = bundlePath()
+  const cache = codeCachePath(bundle)
+  execFileSync('mkfifo', [cache])
+  // A writer after 2 s, so that a blocking open would fail this test instead of hanging it.
+  const writer = spawn('timeout', ['5', 'sh', '-c', `sleep 2; echo x > '${cache}'`], { stdio: 'ignore' })
+  t.teardown(() => { writer.kill() })
+  const started = Date.now()
+  const p = loadCachedProgram(SOURCE, bundle, cache, ID)
+  t.ok(Date.now() - started < 1000, 'returned at once (a blocking open would wait for a writer forever)')
+  t.equal(p.cache, 'rejected')
+  t.same(runProgram(p), EXPECTED)
+  t.equal(saveCodeCache(p, cache, ID), true, 'replaced by a regular file')
+  t.ok(statSync(cache).isFile())
+
+  const other = bundlePath()
+  mkdirSync(codeCachePath(other))
+  const q = loadCachedProgram(SOURCE, other, codeCachePath(other), ID)
+  t.same(runProgram(q), EXPECTED)
+  t.equal(saveCodeCache(q, codeCachePath(other), ID), false, 'a directory is not replaced')
+  t.ok(statSync(codeCachePath(other)).isDirectory())
 })
 
 t.test('a directory that cannot be written: the program runs, saving says false and throws nothing', async (t) => {
