@@ -71,16 +71,27 @@ export function loadCachedProgram(source: string, filename: string, cachePath: s
 export function saveCodeCache(program: CachedProgram, cachePath: string, sourceId: string): boolean {
   if (program.cache === 'accepted') return false
   const tmp = `${cachePath}.${process.pid}.tmp`
+  let fd: number | undefined
   try {
-    const data = program.script.createCachedData()
-    writeFileSync(tmp, Buffer.concat([Buffer.from(cacheHeader(sourceId)), data]), { flag: 'wx', mode: 0o644 })
+    // The temp file first: where it cannot be made, the cached data (1-2 ms) is never produced.
+    fd = openSync(tmp, 'wx', 0o644)
+  } catch {
+    return false
+  }
+  try {
+    writeFileSync(fd, Buffer.concat([Buffer.from(cacheHeader(sourceId)), program.script.createCachedData()]))
+    closeSync(fd)
+    fd = undefined
     if (program.cache === 'missing') linkSync(tmp, cachePath)
     else renameSync(tmp, cachePath)
     return true
   } catch {
     return false
   } finally {
-    try { rmSync(tmp, { force: true }) } catch { /* the cache is optional */ }
+    try {
+      if (fd !== undefined) closeSync(fd)
+      rmSync(tmp, { force: true })
+    } catch { /* the cache is optional */ }
   }
 }
 

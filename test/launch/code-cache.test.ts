@@ -168,6 +168,10 @@ t.test('a directory that cannot be written: the program runs, saving says false 
     t.equal(p.cache, 'missing')
     t.same(runProgram(p), EXPECTED)
     t.equal(saveCodeCache(p, cache, ID), false, `${cache}: not written`)
+    let produced = false
+    const spy = { ...p, script: { createCachedData: () => { produced = true; return p.script.createCachedData() } } } as unknown as CachedProgram
+    t.equal(saveCodeCache(spy, cache, ID), false)
+    t.notOk(produced, 'the cached data is not even produced')
   }
   t.notOk(existsSync(join(work, 'nowhere')))
 })
