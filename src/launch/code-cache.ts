@@ -11,9 +11,13 @@
  * Facts: V8 rejects cached data made by another V8 version or with other flags, and checks the
  * source only by its length (v8 src/snapshot/code-serializer.cc, SerializedCodeData::SanityCheck);
  * the header's sha256 guards against a cache of another build of the same length. Node reports
- * a rejection as `script.cachedDataRejected` (node docs, vm.Script).
+ * a rejection as `script.cachedDataRejected` (node docs, vm.Script). V8 verifies the payload's
+ * checksum only with --verify-snapshot-checksum (on in debug builds): a truncated file is
+ * rejected, but a damaged byte inside one can stop V8 with a fatal error (tried here: one byte
+ * flipped at two of twelve offsets). So the file is written once, whole and synced before it
+ * is renamed into place, like the bundle beside it; deleting it is always safe.
  */
-import { closeSync, constants, fstatSync, linkSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, fsyncSync, linkSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { Script } from 'node:vm'
 
 /** Largest cache file read, in bytes: the program's cache is a few MB; anything bigger is not ours. */
@@ -80,6 +84,9 @@ export function saveCodeCache(program: CachedProgram, cachePath: string, sourceI
   }
   try {
     writeFileSync(fd, Buffer.concat([Buffer.from(cacheHeader(sourceId)), program.script.createCachedData()]))
+    // On disk before it takes the name: V8 checks the data's length and version, not its
+    // bytes (no checksum in release builds), and a damaged payload can stop V8 at every start.
+    fsyncSync(fd)
     closeSync(fd)
     fd = undefined
     if (program.cache === 'missing') linkSync(tmp, cachePath)
