@@ -30,7 +30,12 @@ ENV DOCKERD_AUTONET_DOCKERD_VERSION=29.7.2
 # docker-init's PATH lookup of `dockerd` lands on it while /usr/local/bin/dockerd stays the
 # untouched real binary. install links /usr/local/bin/dockerd-autonet to the bundle, checks
 # `dockerd --version` through the shim, and names each change in the build log.
+# First a dry run (it reads the machine and prints a plan, never applies or starts anything):
+# it writes the V8 code cache beside the bundle (dockerd-autonet.mjs.v8cache), so that every
+# start skips compiling the program. It must be made here, by the image's own Node: another
+# Node's V8 rejects a cache from the build machine.
 RUN set -eux; \
+	node /usr/local/lib/dockerd-autonet/dockerd-autonet.mjs --autonet-dry-run > /dev/null 2>&1; \
 	node /usr/local/lib/dockerd-autonet/dockerd-autonet.mjs install --mode=path; \
 	dockerd-autonet --version; \
 	test "$(command -v dockerd)" = /usr/local/sbin/dockerd; \

@@ -1,11 +1,7 @@
 #!/usr/bin/env node
 // Entry point: a drop-in for dockerd or the dind image's entrypoint. The logic is in
-// src/cli/main.ts (built to dist/ by `npm run build`); this file only wires it to the process.
-import { main } from '../dist/cli/main.js'
+// src/cli/main.ts (built to dist/ by `npm run build`), run by src/launch/program.ts, which the
+// one-file bundle runs too; this file only wires it to the process.
+import { run } from '../dist/launch/program.js'
 
-try {
-  process.exit(await main(process.argv.slice(2), process.env))
-} catch (err) {
-  process.stderr.write(`dockerd-autonet: error: ${err instanceof Error ? err.stack : String(err)}\n`)
-  process.exit(70)
-}
+process.exit(await run(process.argv.slice(2), process.env))

@@ -1,12 +1,14 @@
 /**
  * The one-file bundle (scripts/bundle.mjs) the images ship: self-contained, executable through
- * a symlink as the images call it, and the same program as the tsc build.
+ * a symlink as the images call it, the same program as the tsc build, and started from the V8
+ * code cache it writes beside itself.
  */
 import t from 'tap'
 import { execa } from 'execa'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { codeCachePath } from '../../src/launch/code-cache.js'
 import { buildBundle, NO_CHANGES, REPO, STUB_VERSION } from './lib/image-tree.js'
 
 const work = mkdtempSync(join(tmpdir(), 'autonet-bundle-'))
@@ -66,4 +68,60 @@ t.test('third-party notices travel with the bundle', async (t) => {
     t.match(notices, `\n${pkg}@${v} (`, `${pkg} ${v} is listed`)
   }
   t.match(notices, /Permission is hereby granted/, 'license texts, not just names')
+})
+
+/** The sha256 the bundle's entry names its program by (written in at build time). */
+function programId(file: string): string {
+  const ids = [...readFileSync(file, 'utf8').matchAll(/saveCodeCache\(loaded, cachePath, "([0-9a-f]{64})"\)/g)].map((m) => m[1])
+  if (ids.length !== 1) throw new Error(`${file}: no program sha256 found`)
+  return ids[0]
+}
+
+t.test('the build leaves the code cache beside the bundle, made for this build', async (t) => {
+  const cache = readFileSync(codeCachePath(bundle))
+  const header = `dockerd-autonet-v8-code-cache ${programId(bundle)}\n`
+  t.equal(cache.subarray(0, header.length).toString(), header, 'the header names the embedded program')
+  t.ok(cache.length > header.length + 50_000, `V8 data after it (${cache.length} bytes)`)
+})
+
+t.test('a copy with no cache writes one at its first start, then starts from it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'autonet-cache-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const copy = join(dir, 'dockerd-autonet.mjs')
+  copyFileSync(bundle, copy)
+  const cache = codeCachePath(copy)
+  const start = () => execa('node', [copy, '--autonet-dry-run', `--autonet-exec=${stub}`, '--autonet-dockerd-version=28.5.2', '--debug'],
+    { cwd: dir, reject: false, stdin: 'ignore', env: NO_CHANGES, timeout: 60_000 })
+  const first = await start()
+  t.equal(first.exitCode, 0, 'first start exits 0', { stderr: first.stderr })
+  t.match(first.stdout, new RegExp(`^command: +${stub} --debug`, 'm'))
+  t.ok(existsSync(cache), 'the cache is written')
+  const written = statSync(cache)
+  const second = await start()
+  t.equal(second.exitCode, 0, { stderr: second.stderr })
+  t.equal(second.stdout, first.stdout, 'the same output from the cache')
+  t.same([statSync(cache).ino, statSync(cache).mtimeMs], [written.ino, written.mtimeMs], 'V8 accepted it: not written again')
+  const v = await execa('node', [copy, '--version'], { cwd: dir, reject: false, env: NO_CHANGES, timeout: 60_000 })
+  t.equal(v.stdout, `dockerd-autonet ${version}`, '--version from the cache', { stderr: v.stderr })
+
+  // Another build's cache (its header names another program) is replaced at the next start.
+  const data = readFileSync(cache)
+  const id = programId(copy)
+  writeFileSync(cache, Buffer.concat([Buffer.from(`dockerd-autonet-v8-code-cache ${'0'.repeat(64)}\n`), data.subarray(`dockerd-autonet-v8-code-cache ${id}\n`.length)]))
+  const third = await start()
+  t.equal(third.exitCode, 0, { stderr: third.stderr })
+  t.equal(readFileSync(cache).subarray(0, 95).toString(), `dockerd-autonet-v8-code-cache ${id}\n`, 'rewritten for this build')
+
+  // Garbage where the cache is: the bundle starts all the same.
+  writeFileSync(cache, 'not a cache')
+  const fourth = await start()
+  t.equal(fourth.exitCode, 0, { stderr: fourth.stderr })
+  t.equal(fourth.stdout, first.stdout)
+  t.equal(fourth.stderr, first.stderr, 'and says nothing about it')
+})
+
+t.test('the entry loads only what it needs before the program (no node:crypto: the sha256 is written in)', async (t) => {
+  // The program is one string literal (its newlines escaped): a line that starts with import is the entry's.
+  const imports = [...readFileSync(bundle, 'utf8').matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]).sort()
+  t.same(imports, ['node:fs', 'node:module', 'node:url', 'node:vm'])
 })

@@ -128,6 +128,22 @@ t.test('the shim parses in the shells the images and this machine have', async (
   t.ok(readFileSync(join(REPO, 'image/dockerd-shim.sh'), 'utf8').startsWith('#!/bin/sh\n'))
 })
 
+t.test('the code cache is made in the image, by its Node, before any other run of the bundle', async (t) => {
+  const warmUp = `node ${PATHS.bundle} --autonet-dry-run > /dev/null 2>&1`
+  for (const f of Object.values(DOCKERFILES)) {
+    const ins = parse(f)
+    const copy = ins.findIndex((i) => i.op === 'COPY' && i.args.startsWith('dist/dockerd-autonet.mjs '))
+    // Every shell command after the COPY, in order, that runs the bundle or its link.
+    const runs = ins.slice(copy + 1).filter((i) => i.op === 'RUN')
+      .flatMap((i) => i.args.replace(/^set -eux;\s*/, '').split(/\s*(?:;|&&)\s*/)).filter((c) => /dockerd-autonet/.test(c))
+    t.equal(runs[0], warmUp, `${f}: the first run of the bundle is the dry-run warm-up`)
+    t.ok(runs.length > 1 && runs.slice(1).every((c) => !c.includes('--autonet-dry-run')), `${f}: once, then install`)
+    t.notOk(ins.slice(0, copy).some((i) => i.op === 'RUN' && i.args.includes('dockerd-autonet')), `${f}: nothing runs it before the COPY`)
+  }
+  t.notOk(dockerignore.includes('!dist/dockerd-autonet.mjs.v8cache') || dockerignore.some((l) => l.startsWith('!dist/') && l.endsWith('*')),
+    'the build machine\'s cache stays out of the build context (its V8 is not the image\'s)')
+})
+
 t.test('shellcheck and hadolint, when installed', async (t) => {
   const has = async (tool: string) => (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0
   if (await has('shellcheck')) {

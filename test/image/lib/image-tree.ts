@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BUNDLE, BUNDLE_DIR, MANIFEST, MOVED_DOCKERD, SHIM_SOURCE, STANDARD_PATH, WRAPPER } from '../../../src/install/layout.js'
 import { rebaseShim } from '../../../src/install/shim.js'
+import { codeCachePath } from '../../../src/launch/code-cache.js'
 
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url))
 
@@ -45,7 +46,7 @@ export const NO_CHANGES = { DOCKERD_AUTONET_NO_CLAMP_MSS: '1', DOCKERD_AUTONET_N
 /** The Docker version the stub real dockerd claims, as the pinned base image would. */
 export const STUB_VERSION = '29.7.2'
 
-/** tsc, then scripts/bundle.mjs into `dir`; returns the bundle's path. */
+/** tsc, then scripts/bundle.mjs into `dir` (the bundle, its notices, its warmed code cache); returns the bundle's path. */
 export async function buildBundle(dir: string): Promise<string> {
   await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO })
   const out = join(dir, 'dockerd-autonet.mjs')
@@ -147,7 +148,11 @@ export interface Tree {
 
 /**
  * A temp root laid out as `layout`'s base image plus our files as the Dockerfiles COPY them
- * (the bundle and the shim in /usr/local/lib/dockerd-autonet/); nothing installed yet.
+ * (the bundle and the shim in /usr/local/lib/dockerd-autonet/), and the bundle's code cache
+ * beside it as their warm-up run leaves it (this machine's Node made the one copied here, as
+ * the image's Node makes the image's); nothing installed yet.
+ * @throws when `bundle` has no code cache beside it (buildBundle's warm-up failed): without it
+ *   the tree's first run would write one, and the tree would not be as an image has it
  */
 export function makeBaseTree(layout: Layout, bundle: string): Tree {
   const root = mkdtempSync(join(tmpdir(), `autonet-${layout}-`))
@@ -166,6 +171,8 @@ export function makeBaseTree(layout: Layout, bundle: string): Tree {
   mkdirSync(at(BUNDLE_DIR), { recursive: true })
   copyFileSync(bundle, at(BUNDLE))
   chmodSync(at(BUNDLE), 0o755)
+  if (!existsSync(codeCachePath(bundle))) throw new Error(`${codeCachePath(bundle)}: missing (scripts/bundle.mjs warms it)`)
+  copyFileSync(codeCachePath(bundle), codeCachePath(at(BUNDLE)))
   copyFileSync(join(REPO, 'image/dockerd-shim.sh'), at(SHIM_SOURCE))
   chmodSync(at(SHIM_SOURCE), 0o644)
   put('/.guard/dockerd', GUARD_DOCKERD)
