@@ -6,7 +6,7 @@
  * dockerd has even started. Past the cap we read nothing and say so; the caller fails open.
  */
 import { constants } from 'node:fs'
-import { open, stat } from 'node:fs/promises'
+import { closeFd, openFd, readFd, statFd, statPath } from './files.js'
 
 /**
  * The most a JSON input file may hold, in bytes: 16 MiB. A real daemon.json is a few hundred
@@ -36,13 +36,13 @@ export class BoundedReadError extends Error {
 export async function readBounded(path: string, o: { maxBytes?: number, streams?: boolean } = {}): Promise<Buffer> {
   const max = o.maxBytes ?? MAX_JSON_FILE_BYTES
   // Checked before opening: opening some devices has effects of its own (a tape rewinds).
-  const kind = fileKind(await stat(path))
+  const kind = fileKind(await statPath(path))
   if (kind !== null && (!o.streams || kind === 'a directory' || kind === 'a block device')) {
     throw new BoundedReadError(`${kind}, not a regular file`, 'not-regular')
   }
-  const file = await open(path, constants.O_RDONLY | (o.streams ? 0 : constants.O_NONBLOCK))
+  const fd = await openFd(path, constants.O_RDONLY | (o.streams ? 0 : constants.O_NONBLOCK))
   try {
-    const st = await file.stat()
+    const st = await statFd(fd)
     // Again on what was opened: the path may have been swapped in between.
     const opened = fileKind(st)
     if (opened !== null && !o.streams) throw new BoundedReadError(`${opened}, not a regular file`, 'not-regular')
@@ -53,7 +53,7 @@ export async function readBounded(path: string, o: { maxBytes?: number, streams?
     let total = 0
     for (;;) {
       const chunk = Buffer.alloc(Math.min(READ_CHUNK, max + 1 - total))
-      const { bytesRead } = await file.read(chunk, 0, chunk.length, null)
+      const bytesRead = await readFd(fd, chunk, chunk.length)
       if (bytesRead === 0) break
       chunks.push(chunk.subarray(0, bytesRead))
       total += bytesRead
@@ -61,7 +61,7 @@ export async function readBounded(path: string, o: { maxBytes?: number, streams?
     }
     return Buffer.concat(chunks, total)
   } finally {
-    await file.close()
+    await closeFd(fd)
   }
 }
 

@@ -4,7 +4,7 @@
  * NET_ADDR_SET (3), after which the bridge no longer follows its ports' MACs
  * (net/bridge/br_stp_if.c, br_stp_recalculate_bridge_id).
  */
-import { readFile } from 'node:fs/promises'
+import { readText } from '../files.js'
 import type { Logger } from '../log.js'
 import { NET_ADDR_SET } from '../net/kernel.js'
 import { describeFailure, type Runner } from '../tools/runner.js'
@@ -16,7 +16,7 @@ import { describeFailure, type Runner } from '../tools/runner.js'
  * @throws Error naming the bridge when it does not exist or `ip link set` fails.
  */
 export async function ensureBridgeMac(bridge: string, mac: string, run: Runner, log: Logger,
-  readSysfs: (path: string) => Promise<string> = (p) => readFile(p, 'utf8')): Promise<boolean> {
+  readSysfs: (path: string) => Promise<string> = readText): Promise<boolean> {
   let current: string
   let assign: number
   try {

@@ -12,7 +12,7 @@
  *   (tailscale) is indistinguishable from a main one: table is null (unknown) except for
  *   local/multicast entries.
  */
-import { readFile } from 'node:fs/promises'
+import { readText } from '../files.js'
 import { endianness } from 'node:os'
 import { join } from 'node:path'
 import type { Route } from '../model.js'
@@ -126,7 +126,7 @@ export async function readProcRoutes(family: Family, procNet = '/proc/net'): Pro
   const path = join(procNet, procRouteFile(family))
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readText(path)
   } catch (e) {
     return { routes: [], errors: [`cannot read ${path}: ${(e as Error).message}`] }
   }

@@ -19,7 +19,7 @@
  *   "kataShared" (kata-containers runtime and agent: the shared-fs mount tag), so a mount with
  *   that source appears in /proc/self/mountinfo.
  */
-import { access, readFile } from 'node:fs/promises'
+import { exists, readText } from '../files.js'
 import { getJson } from '../dockerd/engine-api.js'
 import type { RootlessKitFacts, SandboxFacts } from '../model.js'
 
@@ -78,10 +78,10 @@ export function rootlesskitDriver(info: unknown): string | null {
 
 /** The first sandbox marker found under `proc`, gVisor's first; null when none. */
 export async function detectSandbox(proc: string): Promise<SandboxFacts | null> {
-  if (await access(`${proc}/gvisor`).then(() => true, () => false)) return { kind: 'gvisor', evidence: `${proc}/gvisor exists (runsc --gvisor-marker-file)` }
-  const version = await readFile(`${proc}/version`, 'utf8').catch(() => '')
+  if (await exists(`${proc}/gvisor`)) return { kind: 'gvisor', evidence: `${proc}/gvisor exists (runsc --gvisor-marker-file)` }
+  const version = await readText(`${proc}/version`).catch(() => '')
   if (version.includes(GVISOR_VERSION_STRING)) return { kind: 'gvisor', evidence: `${proc}/version has gVisor's fixed build string "${GVISOR_VERSION_STRING}"` }
-  const mounts = await readFile(`${proc}/self/mountinfo`, 'utf8').catch(() => '')
+  const mounts = await readText(`${proc}/self/mountinfo`).catch(() => '')
   return sandboxFromMountinfo(mounts, `${proc}/self/mountinfo`)
 }
 
