@@ -134,7 +134,7 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   let failure = ''
   try {
     // The commands the readers still wait on at the deadline are killed with it (runner.ts).
-    const state = await (await import('../tools/runner.js')).withinDeadline(() => deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup })),
+    const state = await (await import('../tools/runner.js')).withinDeadline((run) => deps.readState({ ...readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup }), run }),
       deps.readDeadlineMs ?? READ_DEADLINE_MS, 'reading the machine')
     daemonJson = state.daemon_json ?? null
     // Contract point 4, decided as a dry run and `plan` decide it: dockerd will refuse to start.

@@ -2,7 +2,7 @@
  * The version of the dockerd we are about to exec, from `dockerd --version`, so the planner can
  * tell which flags it accepts.
  */
-import { execFileRunner, type Runner } from '../tools/runner.js'
+import { defaultRunner, type Runner } from '../tools/runner.js'
 
 /**
  * The X.Y.Z release from `dockerd --version` output, or null when there is none.
@@ -19,9 +19,9 @@ export function parseDockerdVersion(stdout: string): string | null {
 /**
  * Runs `<cmd> --version` (default `dockerd`) and parses it. Returns null when the program is
  * missing, fails, takes longer than `timeoutMs` milliseconds, or prints no version; never throws.
- * `run` replaces the default execFile runner (and its timeout) in tests.
+ * `run` is the runner to start it with (default execFile; tests replace it).
  */
-export async function readDockerdVersion(cmd = 'dockerd', timeoutMs = 2000, run?: Runner): Promise<string | null> {
-  const r = await (run ?? execFileRunner(timeoutMs))(cmd, ['--version'])
+export async function readDockerdVersion(cmd = 'dockerd', timeoutMs = 2000, run: Runner = defaultRunner): Promise<string | null> {
+  const r = await run(cmd, ['--version'], { timeoutMs })
   return r.exitCode === 0 ? parseDockerdVersion(r.stdout) : null
 }

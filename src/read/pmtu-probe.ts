@@ -53,7 +53,9 @@ const ROUND_MS = 1500
 export async function probePathMtu(host: string, opts: ProbeOptions = {}): Promise<PmtuProbe> {
   const now = opts.now ?? Date.now
   const started = now()
-  const run = opts.run ?? execFileRunner(3000)
+  // 3 s a command: a probe's ping waits 1 s a reply; a hung one must not hold dockerd back.
+  const given = opts.run ?? execFileRunner(3000)
+  const run: Runner = (cmd, args) => given(cmd, args, { timeoutMs: 3000 })
   const result: PmtuProbe = { host, address: null, family: null, mtu: null, min: null, max: null, probes: 0, elapsed_ms: 0, note: null }
   const done = (note: string | null) => ({ ...result, note, elapsed_ms: now() - started })
 

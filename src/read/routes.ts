@@ -17,7 +17,7 @@ export async function readRouteRuleBatch(family: Family, run: Runner = defaultRu
   routes: { routes: Route[], errors: string[] }, rules: { rules: Rule[] | null, errors: string[] }
 } | null> {
   const batch = routeRuleBatch(family)
-  const r = await run('ip', batch.args, batch.input)
+  const r = await run('ip', batch.args, { input: batch.input })
   if (r.exitCode === 0) {
     const answers = r.stdout.split('\n').filter((l) => l.trim() !== '')
     if (answers.length === 2) {

@@ -3,7 +3,6 @@
  * that never throws, so each reader decides what a failure means for the fact it wanted.
  * Tests inject a fake runner that replays recorded output.
  */
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { type ChildProcess, execFile } from 'node:child_process'
 
 /** What a finished command left behind. */
@@ -19,11 +18,16 @@ export interface RunResult {
   outputLimitBytes?: number
 }
 
-/**
- * Runs `cmd args…` without a shell and resolves with its output; must not reject. `input`,
- * when given, is written to the program's stdin, which is then closed (`ip -batch -`).
- */
-export type Runner = (cmd: string, args: string[], input?: string) => Promise<RunResult>
+/** What a caller may ask of one command besides its argv. */
+export interface RunOptions {
+  /** Written to the program's stdin, which is then closed (`ip -batch -`). */
+  input?: string
+  /** Kill it after this many ms, when shorter than the runner's own limit (`dockerd --version`: 2 s). */
+  timeoutMs?: number
+}
+
+/** Runs `cmd args…` without a shell and resolves with its output; must not reject. */
+export type Runner = (cmd: string, args: string[], opts?: RunOptions) => Promise<RunResult>
 
 /** Exit code used when the program could not be started (as sh does for "command not found"). */
 export const EXIT_NOT_STARTED = 127
@@ -44,34 +48,34 @@ export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024
  * together (about 90 ms of a 250 ms start with the tsc build, measured with --cpu-prof and
  * hyperfine; BENCHMARKS.md). execFile gives the same guarantees this contract needs.
  */
-export function execFileRunner(timeoutMs = 10_000, maxOutputBytes = MAX_OUTPUT_BYTES): Runner {
-  return (cmd, args, input) => new Promise((resolve) => {
-    const scope = scopes.getStore()
+export function execFileRunner(timeoutMs = 10_000, maxOutputBytes = MAX_OUTPUT_BYTES, scope?: CommandScope): Runner {
+  return (cmd, args, opts = {}) => new Promise((resolve) => {
     if (scope?.closed) return resolve({ stdout: '', stderr: `${scope.closed}: not started`, exitCode: EXIT_TIMED_OUT })
-    const child = execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: maxOutputBytes, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const limit = Math.min(timeoutMs, opts.timeoutMs ?? timeoutMs)
+    const child = execFile(cmd, args, { timeout: limit, killSignal: 'SIGKILL', maxBuffer: maxOutputBytes, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (scope?.closed && err) return resolve({ stdout: '', stderr: `${scope.closed}: killed`, exitCode: EXIT_TIMED_OUT })
       if (!err) return resolve({ stdout, stderr, exitCode: 0 })
       const e = err as NodeJS.ErrnoException & { code?: string | number, killed?: boolean, signal?: string | null }
       // Node kills the child and keeps what fit; a truncated JSON dump is no answer at all.
       if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return resolve({ stdout: '', stderr: e.message, exitCode: EXIT_OUTPUT_TOO_LARGE, outputLimitBytes: maxOutputBytes })
-      if (e.killed && e.signal === 'SIGKILL') return resolve({ stdout, stderr: `timed out after ${timeoutMs} ms`, exitCode: EXIT_TIMED_OUT })
+      if (e.killed && e.signal === 'SIGKILL') return resolve({ stdout, stderr: `timed out after ${limit} ms`, exitCode: EXIT_TIMED_OUT })
       // Spawn failures (ENOENT, EACCES) carry a string code and no exit status.
       if (typeof e.code === 'string') return resolve({ stdout: '', stderr: `${cmd}: ${e.code}`, exitCode: EXIT_NOT_STARTED })
       if (typeof e.code === 'number') return resolve({ stdout, stderr, exitCode: e.code })
       // Killed by a signal we did not send.
       resolve({ stdout, stderr: stderr || `killed by ${e.signal ?? 'a signal'}`, exitCode: 128 + 9 })
     })
-    if (input !== undefined && child.stdin) {
+    if (opts.input !== undefined && child.stdin) {
       // A program that exits without reading all of it closes the pipe (EPIPE): its exit
       // status, in the callback above, is the answer.
       child.stdin.on('error', () => {})
-      child.stdin.end(input)
+      child.stdin.end(opts.input)
     }
     scope?.track(child)
   })
 }
 
-/** The commands execFileRunner started inside one withinDeadline, still running; `closed` says why no more may start. */
+/** The commands one withinDeadline's runner started, still running; `closed` says why no more may start. */
 class CommandScope {
   closed: string | null = null
   private readonly live = new Map<ChildProcess, Promise<void>>()
@@ -95,20 +99,20 @@ class CommandScope {
   }
 }
 
-const scopes = new AsyncLocalStorage<CommandScope>()
-
 /** Most withinDeadline waits, after SIGKILL, for its commands to be reaped, in ms (a killed process is gone in well under one). */
 const REAP_WAIT_MS = 1000
 
 /**
- * `work()`, or a rejection naming `what` ("… took longer than 25 s") once `ms` milliseconds have
- * passed. Every command an execFileRunner starts inside `work` (whichever runner, however deep:
- * the scope follows the async context) and still runs when the deadline passes, or when `work`
- * settles, is SIGKILLed and reaped (waited for at most REAP_WAIT_MS) before this settles; one
- * asked for later is not started (EXIT_TIMED_OUT). So nothing the read phase started outlives
- * it: under execve a survivor would run on beside dockerd, a child of it.
+ * `work(run)`, or a rejection naming `what` ("… took longer than 25 s") once `ms` milliseconds
+ * have passed. `run` is the runner for everything `work` starts (an execFileRunner, 10 s per
+ * command unless a caller asks for less): each of its commands still running when the deadline
+ * passes, or when `work` settles, is SIGKILLed and reaped (waited for at most REAP_WAIT_MS)
+ * before this settles, and one asked for later is not started (EXIT_TIMED_OUT). So nothing the
+ * read phase started outlives it: under execve a survivor would run on beside dockerd, a child
+ * of it. The runner is handed down, not found from the async context (AsyncLocalStorage): on
+ * Node 20 that turns on promise hooks for the whole start, about 1.5 ms of it (BENCHMARKS.md).
  */
-export async function withinDeadline<T>(work: () => Promise<T>, ms: number, what: string): Promise<T> {
+export async function withinDeadline<T>(work: (run: Runner) => Promise<T>, ms: number, what: string): Promise<T> {
   const scope = new CommandScope()
   let timer: NodeJS.Timeout | undefined
   const expired = new Promise<never>((_resolve, reject) => {
@@ -116,7 +120,7 @@ export async function withinDeadline<T>(work: () => Promise<T>, ms: number, what
     timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms)
   })
   try {
-    return await Promise.race([scopes.run(scope, work), expired])
+    return await Promise.race([work(execFileRunner(10_000, MAX_OUTPUT_BYTES, scope)), expired])
   } finally {
     clearTimeout(timer)
     await scope.close(`${what}: deadline passed`, REAP_WAIT_MS)
@@ -137,10 +141,10 @@ export const APPLY_DEADLINE_MS = 15_000
  * `make` builds the per-command runner for a timeout (default execFileRunner).
  */
 export function deadlineRunner(deadline: number, perCommandMs = 10_000, make: (timeoutMs: number) => Runner = (ms) => execFileRunner(ms)): Runner {
-  return async (cmd, args, input) => {
+  return async (cmd, args, opts) => {
     const left = deadline - Date.now()
     if (left <= 0) return { stdout: '', stderr: 'deadline passed: not started', exitCode: EXIT_TIMED_OUT }
-    return make(Math.min(perCommandMs, left))(cmd, args, input)
+    return make(Math.min(perCommandMs, left))(cmd, args, opts)
   }
 }
 

@@ -167,7 +167,7 @@ t.test('bin: JSON nested 100000 deep is a clear error, never a stack overflow (e
   t.match(plan.stderr, /state file .*state.json:1:5022: nested deeper than 1000 levels; not a snapshot/)
 })
 
-t.test('bin: the start path loads no node:crypto when nothing needs a hash (src/digest.ts)', async (t) => {
+t.test('bin: the start path loads no node:crypto (src/digest.ts), node:fs/promises (src/files.ts) or promise hooks (runner.ts withinDeadline)', async (t) => {
   const stub = makeStub()
   t.teardown(stub.remove)
   const dir = mkdtempSync(join(tmpdir(), 'autonet-modules-'))
@@ -182,5 +182,5 @@ t.test('bin: the start path loads no node:crypto when nothing needs a hash (src/
   t.same(stub.argv()?.slice(0, 1), ['--debug'], 'dockerd ran')
   const loaded = readFileSync(join(dir, 'loaded'), 'utf8').split('\n')
   t.ok(loaded.includes('NativeModule child_process'), 'the list is the real one')
-  t.same(loaded.filter((m) => /^NativeModule (crypto|internal\/crypto\/)/.test(m)), [], 'no crypto module loaded')
+  t.same(loaded.filter((m) => /^NativeModule (crypto|internal\/crypto\/|fs\/promises|internal\/promise_hooks)/.test(m)), [], 'none of them loaded')
 })

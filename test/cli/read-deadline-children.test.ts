@@ -7,7 +7,6 @@ import t from 'tap'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { readMachineState } from '../../src/read/machine-state.js'
-import { execFileRunner } from '../../src/tools/runner.js'
 import { runMain } from '../helpers/run-main.js'
 
 /** True while process `pid` exists (a zombie counts: it has not been reaped). */
@@ -38,11 +37,11 @@ t.test('the real readers with a hung ip and a hung dockerd --version: both kille
   const ip = sleeper(dir, 'ip')
   const dockerd = sleeper(dir, 'dockerd')
   cleanUp(t, dir, ['ip', 'dockerd'])
-  const stub = execFileRunner(60_000)
   const t0 = Date.now()
   const r = await runMain(['--debug'], {
     readDeadlineMs: 500,
-    readState: (o) => readMachineState({ ...o, run: (cmd, args) => stub(cmd === 'ip' ? ip : cmd, args), dockerdCommand: dockerd, withVersion: true, sysClassNet: join(dir, 'none'), procNet: join(dir, 'none'), proc: join(dir, 'none') }),
+    // The read phase's own runner (withinDeadline's), with the sleeper in place of ip.
+    readState: (o) => readMachineState({ ...o, run: (cmd, args, opts) => o.run!(cmd === 'ip' ? ip : cmd, args, opts), dockerdCommand: dockerd, withVersion: true, sysClassNet: join(dir, 'none'), procNet: join(dir, 'none'), proc: join(dir, 'none') }),
   })
   const took = Date.now() - t0
   t.same(r.execs, [['dockerd', '--debug']], 'dockerd starts with the user\'s arguments')
@@ -57,13 +56,12 @@ t.test('a command started after the deadline is not started at all', async (t) =
   const dir = t.testdir({})
   const late = sleeper(dir, 'late')
   cleanUp(t, dir, ['late'])
-  const run = execFileRunner(60_000)
   let lateResult: unknown = null
   const r = await runMain(['--debug'], {
     readDeadlineMs: 200,
-    readState: async () => {
+    readState: async (o) => {
       await new Promise((resolve) => setTimeout(resolve, 400))
-      lateResult = await run(late, [])
+      lateResult = await o.run!(late, [])
       throw new Error('not reached in time')
     },
   })
@@ -78,8 +76,7 @@ t.test('withinDeadline: a command left running when the work settles is killed w
   const dir = t.testdir({})
   const stray = sleeper(dir, 'stray')
   cleanUp(t, dir, ['stray'])
-  const run = execFileRunner(60_000)
-  const value = await withinDeadline(async () => {
+  const value = await withinDeadline(async (run) => {
     void run(stray, [])
     await new Promise((resolve) => setTimeout(resolve, 300))
     return 42

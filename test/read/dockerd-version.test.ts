@@ -2,6 +2,7 @@ import t from 'tap'
 import { chmodSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseDockerdVersion, readDockerdVersion } from '../../src/read/dockerd-version.js'
+import { execFileRunner } from '../../src/tools/runner.js'
 import { ok, replayRunner } from '../helpers/fake-machine.js'
 
 t.test('parseDockerdVersion', async (t) => {
@@ -28,6 +29,11 @@ t.test('readDockerdVersion runs the program', async (t) => {
   const started = Date.now()
   t.equal(await readDockerdVersion(join(dir, 'dockerd-hangs'), 300), null, 'timed out')
   t.ok(Date.now() - started < 5000, 'did not wait for the hung program')
+  // The start path hands its read-phase runner (60 s here, 10 s there) down: the 2 s limit of
+  // the version probe still holds (it did not, when a given runner replaced the timeout).
+  const given = Date.now()
+  t.equal(await readDockerdVersion(join(dir, 'dockerd-hangs'), 300, execFileRunner(60_000)), null, 'timed out with a given runner')
+  t.ok(Date.now() - given < 5000, `a given runner keeps the probe's limit (${Date.now() - given} ms)`)
 })
 
 t.test('readDockerdVersion with an injected runner', async (t) => {

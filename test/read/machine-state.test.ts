@@ -150,10 +150,10 @@ t.test('routes and rules of a family come from one ip -batch process when ip ans
   const alone = replayRunner(recordedCommands())
   const line = (name: string) => JSON.stringify(JSON.parse(fixtureText(name)))
   const ips: string[] = []
-  const batched = async (cmd: string, args: string[], input?: string) => {
+  const batched = async (cmd: string, args: string[], o?: { input?: string }) => {
     if (cmd === 'ip') ips.push(args.join(' '))
     const m = /^-j -([46]) -batch -$/.exec(args.join(' '))
-    if (m && input === 'route show table all\nrule show\n') return ok(`${line(`ip-route${m[1]}.json`)}\n${line(`ip-rule${m[1]}.json`)}\n`)
+    if (m && o?.input === 'route show table all\nrule show\n') return ok(`${line(`ip-route${m[1]}.json`)}\n${line(`ip-rule${m[1]}.json`)}\n`)
     return alone(cmd, args)
   }
   const opts = { argv: [], sysClassNet: join(dir, 'sys'), env: {}, daemonConfigPath: join(dir, 'x.json'), withVersion: false }

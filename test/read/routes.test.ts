@@ -59,8 +59,8 @@ t.test('readRules: parsed, or null with the reason', async (t) => {
 /** A runner answering the one-process batch of a family, and recording what it was given. */
 function batchRunner(answer: (family: 4 | 6) => { stdout: string, exitCode: number }) {
   const calls: Array<{ key: string, input?: string }> = []
-  const run: Runner = async (cmd, args, input) => {
-    calls.push({ key: [cmd, ...args].join(' '), input })
+  const run: Runner = async (cmd, args, opts) => {
+    calls.push({ key: [cmd, ...args].join(' '), input: opts?.input })
     const m = /^ip -j -([46]) -batch -$/.exec([cmd, ...args].join(' '))
     return m ? { stderr: '', ...answer(Number(m[1]) as 4 | 6) } : { stdout: '', stderr: 'ENOENT', exitCode: 127 }
   }
