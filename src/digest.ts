@@ -1,7 +1,7 @@
 /**
  * Hashes, with node:crypto loaded on first use. Loading that module costs the start path about
- * 2.5 ms (some twenty internal modules: ciphers, keys, webcrypto), a twentieth of the wrapper's
- * own start-up (BENCHMARKS.md, part 1), while most starts hash nothing: the MAC pin and the
+ * 2.5 ms (some twenty internal modules: ciphers, keys, webcrypto; user time of a cold require,
+ * measured here with hyperfine), a twentieth of the wrapper's own start-up, while most starts hash nothing: the MAC pin and the
  * conntrack entry ids need one only when there is a bridge or a conntrack table to work on.
  * A static `import` would load it at every start, in the tsc output and in the bundle alike.
  */

@@ -20,7 +20,7 @@ export interface Prefix {
  * accepts exactly what Node's `net.isIP` accepts (test/net/address-family.test.ts checks that
  * over generated text), without loading `node:net`: that module, and the IPv6 regular
  * expression `isIP` compiles on first use, cost the start path about 5 ms, about a tenth of
- * the wrapper's own start-up (BENCHMARKS.md, part 1).
+ * the wrapper's own start-up (4.5 ms in isIPv6 in a --cpu-prof profile of the bundle's start).
  */
 export function addressFamily(text: string): 0 | Family {
   if (isIPv4Text(text)) return 4

@@ -14,11 +14,11 @@
  * missing iputils ping, all give `mtu: null` with a note, and the planner keeps the egress MTU.
  * The result goes into the snapshot as `pmtu_probe`, so `plan --state` replays it.
  */
-import { readFile } from 'node:fs/promises'
 import type { PmtuProbe } from '../model.js'
 import { IPV4_MIN_MTU, IPV6_MIN_MTU } from '../net/mtu-limits.js'
 import { addressFamily } from '../net/prefix.js'
-import { execFileRunner, type Runner } from '../tools/runner.js'
+import { readText } from '../files.js'
+import { defaultRunner, type Runner } from '../tools/runner.js'
 
 export type { PmtuProbe } from '../model.js'
 
@@ -54,7 +54,7 @@ export async function probePathMtu(host: string, opts: ProbeOptions = {}): Promi
   const now = opts.now ?? Date.now
   const started = now()
   // 3 s a command: a probe's ping waits 1 s a reply; a hung one must not hold dockerd back.
-  const given = opts.run ?? execFileRunner(3000)
+  const given = opts.run ?? defaultRunner
   const run: Runner = (cmd, args) => given(cmd, args, { timeoutMs: 3000 })
   const result: PmtuProbe = { host, address: null, family: null, mtu: null, min: null, max: null, probes: 0, elapsed_ms: 0, note: null }
   const done = (note: string | null) => ({ ...result, note, elapsed_ms: now() - started })
@@ -145,7 +145,7 @@ async function routeMtu(run: Runner, family: 4 | 6, address: string, sysClassNet
   }
   let mtu: number
   try {
-    mtu = Number((await readFile(`${sysClassNet}/${hop.dev}/mtu`, 'utf8')).trim())
+    mtu = Number((await readText(`${sysClassNet}/${hop.dev}/mtu`)).trim())
   } catch (e) {
     return { error: `cannot read the MTU of ${hop.dev}: ${(e as Error).message}` }
   }
