@@ -9,11 +9,18 @@ import { constants } from 'node:fs'
 import { closeFd, openFd, readFd, statFd, statPath } from './files.js'
 
 /**
- * The most a JSON input file may hold, in bytes: 16 MiB. A real daemon.json is a few hundred
- * bytes; the largest snapshot of a machine with thousands of links and conntrack entries is a
- * few MiB. Reading up to it costs at most this much memory (and as much again for its text).
+ * The most daemon.json may hold, in bytes: 16 MiB. A real one is a few hundred bytes; it is read
+ * on the start path, in front of dockerd, where memory may be a sidecar's few hundred MiB.
+ * Reading up to it costs at most this much memory (and as much again for its text).
  */
 export const MAX_JSON_FILE_BYTES = 16 * 1024 * 1024
+
+/**
+ * The most a `plan --state` snapshot may hold, in bytes: 128 MiB. A snapshot of a machine with
+ * 100,000 links, routes and rules (the largest row of `npm run bench`'s scale table) is 25 MB,
+ * so this is five times that; replaying runs on a workstation, not in front of dockerd.
+ */
+export const MAX_STATE_FILE_BYTES = 128 * 1024 * 1024
 
 /** Why a file was not read: its kind is not a regular file, or it holds more than the cap. One line, no file name (the caller names it). */
 export class BoundedReadError extends Error {
