@@ -9,7 +9,9 @@
  *    `dockerd` first; `dockerd-entrypoint.sh docker info` runs `docker info`); any other command
  *    is exec'd untouched. Our options are `--autonet-*` flags, each with a `DOCKERD_AUTONET_*`
  *    environment default; a valued one takes `=VALUE` or the next word (`--autonet-max-mtu 9000`,
- *    as a YAML list writes it). They are taken out; dockerd's argv stays exactly as given.
+ *    as a YAML list writes it), a switch `=VALUE` or a next word that is a pflag boolean
+ *    (`--autonet-debug true`, `--autonet-dry-run 0`; any other word stays). They are taken out;
+ *    dockerd's argv stays exactly as given.
  * 2. A dry run, in any spelling (flag or variable, next to bad options too; a value that is not
  *    clearly false counts, and so does a misspelt name whose closest option is the dry run),
  *    execs nothing and applies nothing. It reads the machine as a real
@@ -22,7 +24,8 @@
  * 4. Only when dockerd will run with the user's flags and can accept them is anything applied
  *    (MSS clamp, conntrack deletion, MAC pin) or appended. A positional word (dockerd takes none),
  *    a value flag left without its value at the end (`--log-level`: dockerd refuses it, and a
- *    flag appended after it would become its value), `--version`/`--help`/`--validate`, a foreign
+ *    flag appended after it would become its value), `--version`/`--help`/`--validate` in any
+ *    spelling pflag takes as true (`-v`, `-Dv`, `--help=t`; not `--version=false`), a foreign
  *    command, or --autonet-disable: exec unchanged. Once the machine is read, a daemon.json
  *    dockerd refuses (unreadable, or a key one of the user's flags sets too) steps aside the same
  *    way (start-decision.ts, shared by the start, the dry run and `plan`).
@@ -35,9 +38,9 @@
  *
  * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
  */
-import { parseDockerdFlags } from '../dockerd/flags.js'
+import { isTrue, parseBool, parseDockerdFlags } from '../dockerd/flags.js'
 import { ownBridgeChoice } from '../dockerd/settings.js'
-import { isOurs, readOptionsLenient, specOf, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
+import { isOurs, meantOption, readOptionsLenient, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
 import { refusedArgv } from './start-decision.js'
 import { UsageError } from './usage-error.js'
 
@@ -203,8 +206,10 @@ function startTarget(first: string | undefined, rest: string[], fromFirst: strin
 
 /**
  * Our words out of `words`: each as `--autonet-NAME[=VALUE]`, a valued option's next word joined
- * as its value (`--autonet-max-mtu 9000`) unless that word is a flag. `leadingOnly` stops at the
- * first word that is not ours; otherwise ours are taken wherever they stand.
+ * as its value (`--autonet-max-mtu 9000`) unless that word is a flag, a switch's next word only
+ * when it is a boolean as pflag reads one (parseBool: `--autonet-debug true`, `--autonet-dry-run
+ * 0`). `leadingOnly` stops at the first word that is not ours; otherwise ours are taken wherever
+ * they stand.
  */
 function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours: string[], rest: string[] } {
   const ours: string[] = []
@@ -216,9 +221,13 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
       rest.push(w)
       continue
     }
-    const spec = specOf(w)
+    // A look-alike takes the next word as the option it is meant as would: a mistake of ours,
+    // value and all, never becomes the program or one of its arguments (point 3).
+    const spec = meantOption(w)
     const next = words[i + 1]
-    if (spec?.value !== undefined && !w.includes('=') && next !== undefined && !next.startsWith('-')) {
+    const value = spec === undefined || w.includes('=') || next === undefined ? false
+      : spec.value === undefined ? parseBool(next) !== null : !next.startsWith('-')
+    if (value) {
       ours.push(`${w}=${next}`)
       i++
     } else {
@@ -230,13 +239,16 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
 
 
 /**
- * True when dockerd is asked only to print its version or help, or to check its configuration
- * (pflag: -v, --version, -h, --help, --validate; a boolean may be written `--version=true`).
+ * True when dockerd is asked only to print its version or help, or to check its configuration:
+ * --version, --help or --validate set true in any spelling pflag reads (`-v`, `-Dv`,
+ * `--version=TRUE`, `-h=t`; parseDockerdFlags), before a lone `--`.
  */
 function asksOnlyForInfo(flags: readonly string[]): boolean {
-  const end = flags.indexOf('--')
-  return (end < 0 ? flags : flags.slice(0, end)).some((a) => /^(-v|-h|--version|--help|--validate)(=(true|1))?$/.test(a))
+  return parseDockerdFlags(flags).some((f) => INFO_FLAGS.has(f.name) && isTrue(f.value))
 }
+
+/** dockerd's flags that print something and exit, starting no daemon. */
+const INFO_FLAGS = new Set(['version', 'help', 'validate'])
 
 /**
  * dockerd's argv when we step aside (bad options, detection or the plan failed): the user's, plus
