@@ -17,10 +17,13 @@
  *    execs nothing and applies nothing. It reads the machine as a real
  *    start would, which may run `dockerd --version` and, with --autonet-probe, ping.
  * 3. A mistake in our options or variables never stops dockerd and never becomes the program
- *    or one of its arguments: it is logged, and the program starts with the user's arguments.
- *    An unknown `DOCKERD_AUTONET_*` variable, or a look-alike (`DOCKER_AUTONET_*`, any case), is a
- *    warning naming the closest option; so is a flag with "autonet" in its name that is not ours
- *    exactly (`--autonet_dry_run`, `-autonet-dry-run`): it is taken out, never passed to dockerd.
+ *    or one of its arguments: it is logged, and the program starts with the user's arguments,
+ *    nothing applied or appended. So does an unknown `DOCKERD_AUTONET_*` variable, or a
+ *    look-alike (`DOCKER_AUTONET_*`, any case; a blank one counts as unset): one warning naming
+ *    the closest option. A flag with "autonet" in its name that is not ours exactly
+ *    (`--autonet_dry_run`, `-autonet-dry-run`) is such a mistake: taken out, never passed on.
+ *    `plan -- WORDS` shows the start stepping aside on it, the mistake as the reason; a bad
+ *    option of plan itself (before `--`, or a bad variable value) is a usage error (exit 2).
  * 4. Only when dockerd will run with the user's flags and can accept them is anything applied
  *    (MSS clamp, conntrack deletion, MAC pin) or appended. A positional word (dockerd takes none),
  *    a value flag left without its value at the end (`--log-level`: dockerd refuses it, and a
@@ -124,11 +127,24 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     // plan's words are a start's (`plan -- dockerd --debug`), read as the start path reads them,
     // so that plan steps aside where a start would (point 4), with the same reason.
     const target = mode === 'plan' ? startTarget(words[0], words.slice(1), words) : null
-    const read = strictOptions([...lead.ours, ...own.ours, ...(target?.ours ?? [])], env)
-    const common = { ...base, mode, program: target?.program ?? read.ours.exec ?? 'dockerd', ours: read.ours, warnings: read.warnings, subcommandArgs: own.rest }
+    // A bad option of the subcommand (before `--`, or in the environment) is a usage error; one
+    // among the start's words is the start's mistake: plan shows the start stepping aside on it.
+    const read = strictOptions([...lead.ours, ...own.ours], env)
+    const common = { ...base, mode, program: read.ours.exec ?? 'dockerd', ours: read.ours, warnings: read.warnings, subcommandArgs: own.rest }
     if (!target) return { ...common, dockerdArgs: words }
-    const reason = target.forDockerd ? asideReason(target.args, read.ours, [])?.reason : target.why ?? 'not dockerd'
-    return { ...common, dockerdArgs: target.args, leadArgs: target.lead, argvGiven: end >= 0, ...(reason === undefined ? {} : { reason }) }
+    const started = readOptionsLenient([...lead.ours, ...own.ours, ...target.ours], env)
+    const program = target.program ?? started.ours.exec ?? 'dockerd'
+    const at = { ...common, program, ours: started.ours, dockerdArgs: target.args, leadArgs: target.lead, argvGiven: end >= 0 }
+    if (!target.forDockerd) return { ...at, reason: target.why ?? 'not dockerd' }
+    const problems = [...started.errors, ...started.warnings]
+    const reason = asideReason(target.args, started.ours, problems)?.reason ?? null
+    if (started.bridgeError && (reason === null || reason === NOT_UNDERSTOOD)) {
+      throw new UsageError(`${started.bridgeError}; a start would not start ${program}: without its own bridge a second daemon would share docker0 with the first`)
+    }
+    if (reason === null) return at
+    // The start logs each problem on its own line; plan has only its reason to say them.
+    if (reason === NOT_UNDERSTOOD) return { ...at, reason: `${reason}: ${problems.join('; ')}`, bridge: started.bridge }
+    return { ...at, reason }
   }
   const target = startTarget(first, rest, argv.slice(i))
   const mine = [...lead.ours, ...target.ours]
@@ -139,31 +155,35 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   if (!target.forDockerd) {
     return { ...common, mode: 'exec', dockerdArgs: target.args, reason: target.why ?? 'not dockerd', notable: target.why !== undefined, ...errorOf(read) }
   }
-  const aside = asideReason(target.args, ours, read.errors)
+  // An unknown variable steps aside as a bad option does (point 3): it may have meant anything.
+  const aside = asideReason(target.args, ours, [...read.errors, ...read.warnings])
   const reason = aside?.reason ?? null
-  if (read.bridgeError && (reason === null || reason === 'options not understood')) {
+  if (read.bridgeError && (reason === null || reason === NOT_UNDERSTOOD)) {
     // Point 5: without a name dockerd would start on docker0, the first daemon's bridge.
     throw new UsageError(`${read.bridgeError}; not starting ${program}: without its own bridge a second daemon would share docker0 with the first`)
   }
   if (reason === null) return { ...common, mode: 'run', dockerdArgs: target.args, leadArgs: target.lead, bridge: read.bridge }
   // Stepping aside: the program gets exactly the user's words, plus a second daemon's bridge
   // when dockerd will really start with them (point 5).
-  const bridge = reason === 'options not understood' ? read.bridge : null
+  const bridge = reason === NOT_UNDERSTOOD ? read.bridge : null
   return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, notable: aside!.notable, bridge, ...errorOf(read) }
 }
+
+/** The reason a start gives for stepping aside on a mistake in our options (point 3). */
+const NOT_UNDERSTOOD = 'options not understood'
 
 /**
  * Why a start steps aside for dockerd's argv `args` before reading anything, or null: disabled,
  * no daemon to start (`--version`), dockerd will refuse the argv (`notable`: worth a warning),
- * our options not understood.
+ * our options not understood (`problems`: bad options, unknown variables, each already a line).
  */
-function asideReason(args: readonly string[], ours: AutonetOptions, errors: readonly string[]): { reason: string, notable: boolean } | null {
-  if (ours.disable && !errors.length) return { reason: 'disabled', notable: false }
+function asideReason(args: readonly string[], ours: AutonetOptions, problems: readonly string[]): { reason: string, notable: boolean } | null {
+  if (ours.disable && !problems.length) return { reason: 'disabled', notable: false }
   // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
   if (asksOnlyForInfo(args)) return { reason: 'no daemon to start (version, help or validate)', notable: false }
   const refusal = refusedArgv(args)
   if (refusal) return { reason: `${refusal}: nothing planned or applied`, notable: true }
-  return errors.length ? { reason: 'options not understood', notable: false } : null
+  return problems.length ? { reason: NOT_UNDERSTOOD, notable: false } : null
 }
 
 function errorOf(read: OptionsRead): { optionError?: string } {

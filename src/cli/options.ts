@@ -126,7 +126,7 @@ export interface OptionsRead {
   ours: AutonetOptions
   /** One message per option that did not parse, naming the flag or variable and its value. */
   errors: string[]
-  /** Unknown DOCKERD_AUTONET_* variables, each naming the closest option. */
+  /** Unknown DOCKERD_AUTONET_* variables (and look-alikes), each naming the closest option: a start steps aside on them. */
   warnings: string[]
   /** The bridge name --autonet-bridge asks for, read even from a bad value (`br-ci` without CIDR). */
   bridge: string | null
@@ -213,15 +213,18 @@ export function bridgeNameOf(raw: string): string | null {
 /**
  * A warning for every DOCKERD_AUTONET_* variable that is no option of ours, naming the closest
  * one; a misspelt DOCKERD_AUTONET_DRY_RUN that is not clearly false still counts as a dry run.
+ * A blank one says nothing, as a blank option variable counts as unset. What an unknown one
+ * means for a start (it steps aside, contract point 3) is decided in invocation.ts.
  */
 export function unknownVariables(env: Env): { warning: string, dryRun: boolean }[] {
   const known = OPTIONS.map(envName)
   // Look-alikes too: DOCKER_AUTONET_DRY_RUN, DOCKERD_AUTONETDRY_RUN, dockerd_autonet_dry_run.
-  return Object.keys(env).filter((k) => LOOKALIKE_VARIABLE.test(k) && !known.includes(k)).sort().map((k) => {
+  const named = Object.keys(env).filter((k) => LOOKALIKE_VARIABLE.test(k) && !known.includes(k) && (env[k] ?? '').trim() !== '')
+  return named.sort().map((k) => {
     const spec = closestOption(k.replace(LOOKALIKE_VARIABLE, ''))
     const near = spec ? envName(spec) : null
-    const dryRun = near === 'DOCKERD_AUTONET_DRY_RUN' && (env[k] ?? '').trim() !== '' && !isClearlyFalse(env[k]!)
-    return { warning: `unknown variable ${k} ${dryRun ? 'taken as a dry run' : 'ignored'}${near ? ` (did you mean ${near}?)` : ''}`, dryRun }
+    const dryRun = near === 'DOCKERD_AUTONET_DRY_RUN' && !isClearlyFalse(env[k]!)
+    return { warning: `unknown variable ${k}${dryRun ? ' taken as a dry run' : ''}${near ? ` (did you mean ${near}?)` : ''}`, dryRun }
   })
 }
 

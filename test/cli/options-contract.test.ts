@@ -1,7 +1,8 @@
 /**
  * Contract breaks in reading our options that a new-user trial found (src/cli/invocation.ts,
- * points 1 and 4), through main() with fakes for the reader, planner, appliers and exec: a
- * switch written as two words, and dockerd asked only for info in any pflag spelling.
+ * points 1, 3 and 4), through main() with fakes for the reader, planner, appliers and exec:
+ * a switch written as two words, an unknown variable, dockerd asked only for info in any pflag
+ * spelling, and `plan -- WORDS` mirroring a start when our options are bad.
  */
 import t from 'tap'
 import { memoryLogger } from '../../src/log.js'
@@ -72,6 +73,38 @@ t.test('a switch of ours written as two words takes a ParseBool word as its valu
   t.same(like.events, ['exec'])
 })
 
+t.test('an unknown DOCKERD_AUTONET_* variable, or a look-alike, steps aside: one warning naming the closest option, dockerd with the user\'s argv, nothing applied or appended', async (t) => {
+  for (const [name, near] of [['DOCKERD_AUTONET_MAXMTU', 'DOCKERD_AUTONET_MAX_MTU'], ['DOCKER_AUTONET_NO_CONNTRACK', 'DOCKERD_AUTONET_NO_CONNTRACK'], ['dockerd_autonet_debug', 'DOCKERD_AUTONET_DEBUG']]) {
+    const f = fakes()
+    t.equal(await main(['--debug', '-H', 'fd://'], { [name]: '1' }, f.deps), 0, name)
+    t.same(f.execs, [['dockerd', '--debug', '-H', 'fd://']], `${name}: the user's argv exactly`)
+    t.same(f.events, ['exec'], `${name}: nothing read, planned or applied`)
+    t.same(f.lines(), [`dockerd-autonet: warn: unknown variable ${name} (did you mean ${near}?); starting dockerd with your arguments unchanged`], `${name}: one line`)
+  }
+  // Stepping aside on our mistake keeps a second daemon's bridge (point 5).
+  const bridge = fakes()
+  await main(['--autonet-bridge=br-ci=10.99.0.1/24', '--debug'], { DOCKERD_AUTONET_MAXMTU: '9000' }, bridge.deps)
+  t.same(bridge.execs, [['dockerd', '--debug', '--bridge=br-ci']])
+  // A misspelt dry run still is one; set clearly false, it steps aside like any other.
+  const dry = fakes()
+  t.equal(await main(['--debug'], { DOCKERD_AUTONET_DRYRUN: '1' }, dry.deps), 0)
+  t.same(dry.execs, [])
+  t.match(dry.stdout(), /^aside: {4}options not understood\n[\s\S]*\ncommand: {2}dockerd --debug\n$/)
+  const notDry = fakes()
+  await main(['--debug'], { DOCKERD_AUTONET_DRYRUN: 'f' }, notDry.deps)
+  t.same(notDry.execs, [['dockerd', '--debug']], 'DRYRUN=f (ParseBool false): no dry run, stepped aside')
+  t.same(notDry.events, ['exec'])
+  // A blank one says nothing, as a blank option variable counts as unset.
+  const blank = fakes()
+  await main(['--debug'], { DOCKERD_AUTONET_MAXMTU: '' }, blank.deps)
+  t.same(blank.events, ['read', 'apply', 'exec'])
+  // plan shares the decision: it shows the start stepping aside, and why.
+  const plan = fakes()
+  t.equal(await main(['plan', '--json', '--', '--debug'], { DOCKERD_AUTONET_MAXMTU: '9000' }, plan.deps), 1)
+  t.match(JSON.parse(plan.stdout()), { args: ['--debug'], actions: [], error: 'options not understood: unknown variable DOCKERD_AUTONET_MAXMTU (did you mean DOCKERD_AUTONET_MAX_MTU?)' })
+  t.same(plan.events, [], 'plan reads nothing: a start would not either')
+})
+
 t.test('dockerd asked only for info in any pflag spelling: exec unchanged, nothing read, applied or appended', async (t) => {
   for (const argv of [['-Dv'], ['-vD'], ['--version=TRUE'], ['--help=t'], ['-v=true'], ['-h=T'], ['--debug', '--validate=1'], ['-H', 'fd://', '-Dh']]) {
     const f = fakes()
@@ -88,4 +121,35 @@ t.test('dockerd asked only for info in any pflag spelling: exec unchanged, nothi
   const run = fakes()
   await main(['--version=false', '--debug'], {}, run.deps)
   t.same(run.execs, [['dockerd', '--version=false', '--debug', '--mtu=1450']], '--version=false starts a daemon: planned')
+})
+
+t.test('plan -- WORDS with a bad option of ours shows what a start does: stepped aside, the option error as the reason', async (t) => {
+  const rows: [string[], RegExp][] = [
+    [['--autonet-max-mtu=abc', '--debug'], /^options not understood: invalid value for --autonet-max-mtu: "abc"/],
+    [['--debug', '--autonet-bogus'], /^options not understood: unknown option --autonet-bogus/],
+    [['--autonet-mtu-scope', 'nowhere', '-H', 'fd://'], /^options not understood: invalid value for --autonet-mtu-scope: "nowhere"/],
+    [['--autonet-bridge=br-ci', '--debug'], /^options not understood: invalid value for --autonet-bridge: "br-ci" \(expected NAME=CIDR/],
+    [['dockerd', '--autonet-max-mtu', '--debug'], /^options not understood: --autonet-max-mtu needs a value/],
+  ]
+  for (const [words, why] of rows) {
+    const start = fakes()
+    await main(words, {}, start.deps)
+    t.equal(start.execs.length, 1, `${words.join(' ')}: a start execs once`)
+    t.same(start.events, ['exec'], `${words.join(' ')}: a start reads and applies nothing`)
+    const [program, ...args] = start.execs[0]
+    const json = fakes()
+    t.equal(await main(['plan', '--json', '--', ...words], {}, json.deps), 1, `plan -- ${words.join(' ')}: exit 1, as for any stepped-aside start`)
+    t.match(JSON.parse(json.stdout()), { args, actions: [], error: why }, `plan -- ${words.join(' ')}: the start's argv and the reason`)
+    t.same(json.events, [], 'plan reads nothing')
+    const human = fakes()
+    t.equal(await main(['plan', '--', ...words], {}, human.deps), 1)
+    t.match(human.stdout(), new RegExp(`^aside: {4}options not understood: [^\\n]+\\nadds: {5}nothing\\nactions: {2}none\\ncommand: {2}${[program, ...args].join(' ')}\\n$`), `plan -- ${words.join(' ')}: the command a start execs`)
+  }
+  // --autonet-bridge naming no bridge: a start does not start dockerd (exit 2), nor does plan.
+  t.equal(await main(['plan', '--', '--autonet-bridge=/x', '--debug'], {}, fakes().deps), 2)
+  t.equal(await main(['--autonet-bridge=/x', '--debug'], {}, fakes().deps), 2)
+  // A bad option of plan itself (before --) stays a usage error of plan.
+  const own = fakes()
+  t.equal(await main(['plan', '--autonet-max-mtu=abc', '--', '--debug'], {}, own.deps), 2)
+  t.match(own.lines(), [/error: invalid value for --autonet-max-mtu: "abc"/])
 })
