@@ -26,7 +26,7 @@ planned flags (--flag=value) are appended. --autonet-* options may stand anywher
 dockerd's flags and are taken out; the ones valued take VALUE after '=' or as the next word.
 Each has an environment default (DOCKERD_AUTONET_*, e.g. DOCKERD_AUTONET_MAX_MTU=9000,
 DOCKERD_AUTONET_DRY_RUN=1; values are trimmed); a flag beats the environment, a switch takes
-=false to undo it.
+=false (or false, 0 as the next word) to undo it.
 plan, snapshot, doctor, install, uninstall, help and version count only as the first word (after --autonet-* options).
 A dry run execs nothing and changes nothing. If an option of ours is bad, a DOCKERD_AUTONET_*
 variable unknown, or detection or planning fails, dockerd starts with your arguments unchanged (with --autonet-bridge: plus
