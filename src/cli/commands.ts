@@ -26,10 +26,10 @@ planned flags (--flag=value) are appended. --autonet-* options may stand anywher
 dockerd's flags and are taken out; the ones valued take VALUE after '=' or as the next word.
 Each has an environment default (DOCKERD_AUTONET_*, e.g. DOCKERD_AUTONET_MAX_MTU=9000,
 DOCKERD_AUTONET_DRY_RUN=1; values are trimmed); a flag beats the environment, a switch takes
-=false to undo it.
+=false (or false, 0 as the next word) to undo it.
 plan, snapshot, doctor, install, uninstall, help and version count only as the first word (after --autonet-* options).
-A dry run execs nothing and changes nothing. If an option of ours is bad, or detection or
-planning fails, dockerd starts with your arguments unchanged (with --autonet-bridge: plus
+A dry run execs nothing and changes nothing. If an option of ours is bad, a DOCKERD_AUTONET_*
+variable unknown, or detection or planning fails, dockerd starts with your arguments unchanged (with --autonet-bridge: plus
 --bridge=NAME, never on docker0). Nothing is applied or appended when dockerd will refuse
 your arguments (a positional word, a value flag left without its value at the end) or its
 daemon.json (unreadable, or setting what a flag sets too), or the command is not dockerd; a
@@ -42,7 +42,7 @@ const EPILOGUE = `Exit codes:
            step aside (the reason printed); doctor: problems found
   2        doctor: could not check (no dockerd in this network namespace, no interfaces readable)
   1        install: it did not take (a file operation or the dockerd --version check failed; undone)
-  2        usage error or bad input: bad --autonet-* value of a subcommand, unreadable or malformed
+  2        usage error or bad input: bad --autonet-* value of a subcommand (plan: before --), unreadable or malformed
            --state FILE, --autonet-bridge naming no bridge (dockerd is not started),
            a tree install/uninstall cannot work on (the path is named; nothing changed)
   70       plan, snapshot, doctor, install: internal error (a bug; please report it)

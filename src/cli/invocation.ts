@@ -9,20 +9,26 @@
  *    `dockerd` first; `dockerd-entrypoint.sh docker info` runs `docker info`); any other command
  *    is exec'd untouched. Our options are `--autonet-*` flags, each with a `DOCKERD_AUTONET_*`
  *    environment default; a valued one takes `=VALUE` or the next word (`--autonet-max-mtu 9000`,
- *    as a YAML list writes it). They are taken out; dockerd's argv stays exactly as given.
+ *    as a YAML list writes it), a switch `=VALUE` or a next word that is a pflag boolean
+ *    (`--autonet-debug true`, `--autonet-dry-run 0`; any other word stays). They are taken out;
+ *    dockerd's argv stays exactly as given.
  * 2. A dry run, in any spelling (flag or variable, next to bad options too; a value that is not
  *    clearly false counts, and so does a misspelt name whose closest option is the dry run),
  *    execs nothing and applies nothing. It reads the machine as a real
  *    start would, which may run `dockerd --version` and, with --autonet-probe, ping.
  * 3. A mistake in our options or variables never stops dockerd and never becomes the program
- *    or one of its arguments: it is logged, and the program starts with the user's arguments.
- *    An unknown `DOCKERD_AUTONET_*` variable, or a look-alike (`DOCKER_AUTONET_*`, any case), is a
- *    warning naming the closest option; so is a flag with "autonet" in its name that is not ours
- *    exactly (`--autonet_dry_run`, `-autonet-dry-run`): it is taken out, never passed to dockerd.
+ *    or one of its arguments: it is logged, and the program starts with the user's arguments,
+ *    nothing applied or appended. So does an unknown `DOCKERD_AUTONET_*` variable, or a
+ *    look-alike (`DOCKER_AUTONET_*`, any case; a blank one counts as unset): one warning naming
+ *    the closest option. A flag with "autonet" in its name that is not ours exactly
+ *    (`--autonet_dry_run`, `-autonet-dry-run`) is such a mistake: taken out, never passed on.
+ *    `plan -- WORDS` shows the start stepping aside on it, the mistake as the reason; a bad
+ *    option of plan itself (before `--`, or a bad variable value) is a usage error (exit 2).
  * 4. Only when dockerd will run with the user's flags and can accept them is anything applied
  *    (MSS clamp, conntrack deletion, MAC pin) or appended. A positional word (dockerd takes none),
  *    a value flag left without its value at the end (`--log-level`: dockerd refuses it, and a
- *    flag appended after it would become its value), `--version`/`--help`/`--validate`, a foreign
+ *    flag appended after it would become its value), `--version`/`--help`/`--validate` in any
+ *    spelling pflag takes as true (`-v`, `-Dv`, `--help=t`; not `--version=false`), a foreign
  *    command, or --autonet-disable: exec unchanged. Once the machine is read, a daemon.json
  *    dockerd refuses (unreadable, or a key one of the user's flags sets too) steps aside the same
  *    way (start-decision.ts, shared by the start, the dry run and `plan`).
@@ -35,9 +41,9 @@
  *
  * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
  */
-import { parseDockerdFlags } from '../dockerd/flags.js'
+import { isTrue, parseBool, parseDockerdFlags } from '../dockerd/flags.js'
 import { ownBridgeChoice } from '../dockerd/settings.js'
-import { isOurs, readOptionsLenient, specOf, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
+import { isOurs, meantOption, readOptionsLenient, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
 import { refusedArgv } from './start-decision.js'
 import { UsageError } from './usage-error.js'
 
@@ -121,11 +127,24 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     // plan's words are a start's (`plan -- dockerd --debug`), read as the start path reads them,
     // so that plan steps aside where a start would (point 4), with the same reason.
     const target = mode === 'plan' ? startTarget(words[0], words.slice(1), words) : null
-    const read = strictOptions([...lead.ours, ...own.ours, ...(target?.ours ?? [])], env)
-    const common = { ...base, mode, program: target?.program ?? read.ours.exec ?? 'dockerd', ours: read.ours, warnings: read.warnings, subcommandArgs: own.rest }
+    // A bad option of the subcommand (before `--`, or in the environment) is a usage error; one
+    // among the start's words is the start's mistake: plan shows the start stepping aside on it.
+    const read = strictOptions([...lead.ours, ...own.ours], env)
+    const common = { ...base, mode, program: read.ours.exec ?? 'dockerd', ours: read.ours, warnings: read.warnings, subcommandArgs: own.rest }
     if (!target) return { ...common, dockerdArgs: words }
-    const reason = target.forDockerd ? asideReason(target.args, read.ours, [])?.reason : target.why ?? 'not dockerd'
-    return { ...common, dockerdArgs: target.args, leadArgs: target.lead, argvGiven: end >= 0, ...(reason === undefined ? {} : { reason }) }
+    const started = readOptionsLenient([...lead.ours, ...own.ours, ...target.ours], env)
+    const program = target.program ?? started.ours.exec ?? 'dockerd'
+    const at = { ...common, program, ours: started.ours, dockerdArgs: target.args, leadArgs: target.lead, argvGiven: end >= 0 }
+    if (!target.forDockerd) return { ...at, reason: target.why ?? 'not dockerd' }
+    const problems = [...started.errors, ...started.warnings]
+    const reason = asideReason(target.args, started.ours, problems)?.reason ?? null
+    if (started.bridgeError && (reason === null || reason === NOT_UNDERSTOOD)) {
+      throw new UsageError(`${started.bridgeError}; a start would not start ${program}: without its own bridge a second daemon would share docker0 with the first`)
+    }
+    if (reason === null) return at
+    // The start logs each problem on its own line; plan has only its reason to say them.
+    if (reason === NOT_UNDERSTOOD) return { ...at, reason: `${reason}: ${problems.join('; ')}`, bridge: started.bridge }
+    return { ...at, reason }
   }
   const target = startTarget(first, rest, argv.slice(i))
   const mine = [...lead.ours, ...target.ours]
@@ -136,31 +155,35 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   if (!target.forDockerd) {
     return { ...common, mode: 'exec', dockerdArgs: target.args, reason: target.why ?? 'not dockerd', notable: target.why !== undefined, ...errorOf(read) }
   }
-  const aside = asideReason(target.args, ours, read.errors)
+  // An unknown variable steps aside as a bad option does (point 3): it may have meant anything.
+  const aside = asideReason(target.args, ours, [...read.errors, ...read.warnings])
   const reason = aside?.reason ?? null
-  if (read.bridgeError && (reason === null || reason === 'options not understood')) {
+  if (read.bridgeError && (reason === null || reason === NOT_UNDERSTOOD)) {
     // Point 5: without a name dockerd would start on docker0, the first daemon's bridge.
     throw new UsageError(`${read.bridgeError}; not starting ${program}: without its own bridge a second daemon would share docker0 with the first`)
   }
   if (reason === null) return { ...common, mode: 'run', dockerdArgs: target.args, leadArgs: target.lead, bridge: read.bridge }
   // Stepping aside: the program gets exactly the user's words, plus a second daemon's bridge
   // when dockerd will really start with them (point 5).
-  const bridge = reason === 'options not understood' ? read.bridge : null
+  const bridge = reason === NOT_UNDERSTOOD ? read.bridge : null
   return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, notable: aside!.notable, bridge, ...errorOf(read) }
 }
+
+/** The reason a start gives for stepping aside on a mistake in our options (point 3). */
+const NOT_UNDERSTOOD = 'options not understood'
 
 /**
  * Why a start steps aside for dockerd's argv `args` before reading anything, or null: disabled,
  * no daemon to start (`--version`), dockerd will refuse the argv (`notable`: worth a warning),
- * our options not understood.
+ * our options not understood (`problems`: bad options, unknown variables, each already a line).
  */
-function asideReason(args: readonly string[], ours: AutonetOptions, errors: readonly string[]): { reason: string, notable: boolean } | null {
-  if (ours.disable && !errors.length) return { reason: 'disabled', notable: false }
+function asideReason(args: readonly string[], ours: AutonetOptions, problems: readonly string[]): { reason: string, notable: boolean } | null {
+  if (ours.disable && !problems.length) return { reason: 'disabled', notable: false }
   // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
   if (asksOnlyForInfo(args)) return { reason: 'no daemon to start (version, help or validate)', notable: false }
   const refusal = refusedArgv(args)
   if (refusal) return { reason: `${refusal}: nothing planned or applied`, notable: true }
-  return errors.length ? { reason: 'options not understood', notable: false } : null
+  return problems.length ? { reason: NOT_UNDERSTOOD, notable: false } : null
 }
 
 function errorOf(read: OptionsRead): { optionError?: string } {
@@ -203,8 +226,10 @@ function startTarget(first: string | undefined, rest: string[], fromFirst: strin
 
 /**
  * Our words out of `words`: each as `--autonet-NAME[=VALUE]`, a valued option's next word joined
- * as its value (`--autonet-max-mtu 9000`) unless that word is a flag. `leadingOnly` stops at the
- * first word that is not ours; otherwise ours are taken wherever they stand.
+ * as its value (`--autonet-max-mtu 9000`) unless that word is a flag, a switch's next word only
+ * when it is a boolean as pflag reads one (parseBool: `--autonet-debug true`, `--autonet-dry-run
+ * 0`). `leadingOnly` stops at the first word that is not ours; otherwise ours are taken wherever
+ * they stand.
  */
 function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours: string[], rest: string[] } {
   const ours: string[] = []
@@ -216,9 +241,13 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
       rest.push(w)
       continue
     }
-    const spec = specOf(w)
+    // A look-alike takes the next word as the option it is meant as would: a mistake of ours,
+    // value and all, never becomes the program or one of its arguments (point 3).
+    const spec = meantOption(w)
     const next = words[i + 1]
-    if (spec?.value !== undefined && !w.includes('=') && next !== undefined && !next.startsWith('-')) {
+    const value = spec === undefined || w.includes('=') || next === undefined ? false
+      : spec.value === undefined ? parseBool(next) !== null : !next.startsWith('-')
+    if (value) {
       ours.push(`${w}=${next}`)
       i++
     } else {
@@ -230,13 +259,16 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
 
 
 /**
- * True when dockerd is asked only to print its version or help, or to check its configuration
- * (pflag: -v, --version, -h, --help, --validate; a boolean may be written `--version=true`).
+ * True when dockerd is asked only to print its version or help, or to check its configuration:
+ * --version, --help or --validate set true in any spelling pflag reads (`-v`, `-Dv`,
+ * `--version=TRUE`, `-h=t`; parseDockerdFlags), before a lone `--`.
  */
 function asksOnlyForInfo(flags: readonly string[]): boolean {
-  const end = flags.indexOf('--')
-  return (end < 0 ? flags : flags.slice(0, end)).some((a) => /^(-v|-h|--version|--help|--validate)(=(true|1))?$/.test(a))
+  return parseDockerdFlags(flags).some((f) => INFO_FLAGS.has(f.name) && isTrue(f.value))
 }
+
+/** dockerd's flags that print something and exit, starting no daemon. */
+const INFO_FLAGS = new Set(['version', 'help', 'validate'])
 
 /**
  * dockerd's argv when we step aside (bad options, detection or the plan failed): the user's, plus

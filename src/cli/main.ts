@@ -111,8 +111,12 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
     throw err
   }
   const log = deps.log ?? createLogger(deps.stderr, inv.ours.debug)
-  for (const line of inv.warnings) log.warn(line)
-  if (inv.optionError) log.error(`${inv.optionError}; ${inv.ours.dryRun ? 'dry run: would start' : 'starting'} ${inv.program} with your arguments unchanged`)
+  const unchanged = `${inv.ours.dryRun ? 'dry run: would start' : 'starting'} ${inv.program} with your arguments unchanged`
+  // A start steps aside on an unknown variable (invocation.ts, point 3): its one line says so,
+  // unless a bad option's line below says it already.
+  const stepsAside = inv.mode === 'exec' && !inv.optionError
+  for (const line of inv.warnings) log.warn(stepsAside ? `${line}; ${unchanged}` : line)
+  if (inv.optionError) log.error(`${inv.optionError}; ${unchanged}`)
   log.debug(`mode ${inv.mode}: ${quoteCommand([...(inv.program === null ? [] : [inv.program]), ...inv.dockerdArgs])}`)
   switch (inv.mode) {
     case 'run': return runWithPlan(inv, env, deps, log)
@@ -231,7 +235,7 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
     const print = (plan: Plan, human: string) => deps.stdout(sub.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : human)
     if (inv.reason !== undefined) {
       // `plan -- WORDS` where a start would step aside before reading anything (invocation.ts).
-      const argv = [...inv.leadArgs, ...inv.dockerdArgs]
+      const argv = [...inv.leadArgs, ...fallbackArgs(inv, null).args]
       print(steppedAside(null, argv, inv.reason), formatAside(inv.reason, [command[0], ...argv]))
       return 1
     }

@@ -2,18 +2,26 @@
  * How each of our options' values is read: switches, MTUs, choices, a bridge NAME=CIDR, a probe
  * host, an engine version. Each throws a UsageError naming where the value came from.
  */
+import { parseBool } from '../dockerd/flags.js'
 import { ADDRESS_BITS, type Family } from '../net/family.js'
 import { IFNAMSIZ } from '../net/kernel.js'
 import { CONTAINER_MTU_MAX, IPV4_MIN_MTU } from '../net/mtu-limits.js'
 import { addressFamily, addressToBigInt, formatAddress, mask, parsePrefix } from '../net/prefix.js'
 import { UsageError } from './usage-error.js'
 
+/**
+ * A switch's value: pflag's boolean words (parseBool: 1 t true, 0 f false…), in any case, and
+ * yes/on, no/off, as shells and YAML write them. `from` names the flag or variable.
+ * @throws UsageError for any other word
+ */
 export function readSwitch(raw: string, from: string): boolean {
   const v = raw.toLowerCase()
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true
-  if (['0', 'false', 'no', 'off'].includes(v)) return false
-  throw new UsageError(`invalid value for ${from}: "${raw}" (expected true or false, 1 or 0)`)
+  const known = parseBool(v) ?? SHELL_SWITCH_WORDS.get(v)
+  if (known === undefined) throw new UsageError(`invalid value for ${from}: "${raw}" (expected true or false, 1 or 0)`)
+  return known
 }
+
+const SHELL_SWITCH_WORDS = new Map([['yes', true], ['on', true], ['no', false], ['off', false]])
 
 /**
  * The cap we may plan up to: from IPV4_MIN_MTU (no planned MTU goes below it) to

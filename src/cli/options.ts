@@ -55,6 +55,15 @@ export function squash(name: string): string {
   return name.toLowerCase().replace(/[-_]/g, '')
 }
 
+/**
+ * The option an argument of ours (isOurs) is meant as: its own (`--autonet-debug=1`), or for a
+ * look-alike the closest one to what follows "autonet" (`--auto-net_dry-run` -> dry-run), if
+ * any is near.
+ */
+export function meantOption(flag: string): OptionSpec | undefined {
+  return specOf(flag) ?? closestOption(squash(flag.split('=')[0]).replace(/^.*?autonet/, ''))
+}
+
 /** The option a look-alike flag (`--autonet_dry_run`) or variable name is closest to, if any is near. */
 export function closestOption(nameAfterAutonet: string): OptionSpec | undefined {
   const byName = new Map(OPTIONS.map((s) => [squash(s.name), s]))
@@ -117,7 +126,7 @@ export interface OptionsRead {
   ours: AutonetOptions
   /** One message per option that did not parse, naming the flag or variable and its value. */
   errors: string[]
-  /** Unknown DOCKERD_AUTONET_* variables, each naming the closest option. */
+  /** Unknown DOCKERD_AUTONET_* variables (and look-alikes), each naming the closest option: a start steps aside on them. */
   warnings: string[]
   /** The bridge name --autonet-bridge asks for, read even from a bad value (`br-ci` without CIDR). */
   bridge: string | null
@@ -172,9 +181,7 @@ export function readOptionsLenient(flags: readonly string[], env: Env): OptionsR
     const spec = specOf(flag)
     const from = flag.slice(0, eq < 0 ? undefined : eq)
     if (!spec) {
-      // What follows the first "autonet" is the name meant (`--auto-net_dry-run` -> dry-run).
-      const meant = squash(from).replace(/^.*?autonet/, '')
-      const near = closestOption(meant)?.name ?? null
+      const near = meantOption(from)?.name ?? null
       // A misspelt dry run is still meant as one: nothing may start on it.
       const dry = near === 'dry-run' && !isClearlyFalse(eq < 0 ? 'true' : flag.slice(eq + 1))
       if (dry) o.dryRun = true
@@ -206,23 +213,31 @@ export function bridgeNameOf(raw: string): string | null {
 /**
  * A warning for every DOCKERD_AUTONET_* variable that is no option of ours, naming the closest
  * one; a misspelt DOCKERD_AUTONET_DRY_RUN that is not clearly false still counts as a dry run.
+ * A blank one says nothing, as a blank option variable counts as unset. What an unknown one
+ * means for a start (it steps aside, contract point 3) is decided in invocation.ts.
  */
 export function unknownVariables(env: Env): { warning: string, dryRun: boolean }[] {
   const known = OPTIONS.map(envName)
   // Look-alikes too: DOCKER_AUTONET_DRY_RUN, DOCKERD_AUTONETDRY_RUN, dockerd_autonet_dry_run.
-  return Object.keys(env).filter((k) => LOOKALIKE_VARIABLE.test(k) && !known.includes(k)).sort().map((k) => {
+  const named = Object.keys(env).filter((k) => LOOKALIKE_VARIABLE.test(k) && !known.includes(k) && (env[k] ?? '').trim() !== '')
+  return named.sort().map((k) => {
     const spec = closestOption(k.replace(LOOKALIKE_VARIABLE, ''))
     const near = spec ? envName(spec) : null
-    const dryRun = near === 'DOCKERD_AUTONET_DRY_RUN' && (env[k] ?? '').trim() !== '' && !isClearlyFalse(env[k]!)
-    return { warning: `unknown variable ${k} ${dryRun ? 'taken as a dry run' : 'ignored'}${near ? ` (did you mean ${near}?)` : ''}`, dryRun }
+    const dryRun = near === 'DOCKERD_AUTONET_DRY_RUN' && !isClearlyFalse(env[k]!)
+    return { warning: `unknown variable ${k}${dryRun ? ' taken as a dry run' : ''}${near ? ` (did you mean ${near}?)` : ''}`, dryRun }
   })
 }
 
 /** The start of a variable name meant as one of ours (`DOCKERD_AUTONET_`, `DOCKER_AUTONET`, any case). */
 export const LOOKALIKE_VARIABLE = /^DOCKER_?D?_?AUTONET_?/i
 
+/** A switch value readSwitch reads as false (`0`, `f`, `false`, `no`, `off`, any case); anything unreadable is not. */
 export function isClearlyFalse(raw: string): boolean {
-  return ['0', 'false', 'no', 'off'].includes(raw.trim().toLowerCase())
+  try {
+    return !readSwitch(raw.trim(), '')
+  } catch {
+    return false
+  }
 }
 
 /** The candidate nearest to `word` by edit distance, if it is near enough to be a typo (at most a third of its length). */

@@ -153,9 +153,20 @@ export function flagValues(uses: FlagUse[], name: string): string[] {
   return uses.filter((u) => u.name === name).map((u) => u.value)
 }
 
-/** pflag's boolean parsing (strconv.ParseBool). */
+/**
+ * A boolean as pflag reads one (Go strconv.ParseBool, which pflag's bool flags call): true for
+ * 1 t T TRUE true True, false for 0 f F FALSE false False, null for any other word (pflag:
+ * "invalid argument"). The one home of these words.
+ */
+export function parseBool(value: string): boolean | null {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false
+  return null
+}
+
+/** pflag's boolean parsing (strconv.ParseBool): true only for its true words, or `true` itself. */
 export function isTrue(value: unknown): boolean {
-  return value === true || (typeof value === 'string' && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value))
+  return value === true || (typeof value === 'string' && parseBool(value) === true)
 }
 
 /**

@@ -149,12 +149,14 @@ t.test('--autonet-bridge naming no bridge: dockerd does not start on docker0 (ex
   t.match(readInvocation(['sh', '-c', 'true'], { DOCKERD_AUTONET_BRIDGE: '=x' }), { mode: 'exec', program: 'sh' })
 })
 
-t.test('values are trimmed; an unknown DOCKERD_AUTONET_* variable is a warning naming the closest option', async (t) => {
-  const r = readInvocation(['--debug'], { DOCKERD_AUTONET_MAX_MTU: '9000\n', DOCKERD_AUTONET_NO_CONNTRACK: ' 1 ', DOCKERD_AUTONET_MAXMTU: '9000', DOCKERD_AUTONET_ZZZZZZZZZZZZ: '1' })
-  t.match(r, { mode: 'run', ours: { plan: { maxMtu: 9000, conntrackCleanup: false } } })
+t.test('values are trimmed; an unknown DOCKERD_AUTONET_* variable is a warning naming the closest option, and the start steps aside', async (t) => {
+  t.match(readInvocation(['--debug'], { DOCKERD_AUTONET_MAX_MTU: '9000\n', DOCKERD_AUTONET_NO_CONNTRACK: ' 1 ' }),
+    { mode: 'run', ours: { plan: { maxMtu: 9000, conntrackCleanup: false } } })
+  const r = readInvocation(['--debug'], { DOCKERD_AUTONET_MAX_MTU: '9000\n', DOCKERD_AUTONET_MAXMTU: '9000', DOCKERD_AUTONET_ZZZZZZZZZZZZ: '1' })
+  t.match(r, { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'], reason: 'options not understood' })
   t.same(r.warnings, [
-    'unknown variable DOCKERD_AUTONET_MAXMTU ignored (did you mean DOCKERD_AUTONET_MAX_MTU?)',
-    'unknown variable DOCKERD_AUTONET_ZZZZZZZZZZZZ ignored',
+    'unknown variable DOCKERD_AUTONET_MAXMTU (did you mean DOCKERD_AUTONET_MAX_MTU?)',
+    'unknown variable DOCKERD_AUTONET_ZZZZZZZZZZZZ',
   ])
   t.equal(readInvocation(['--autonet-max-mtu= 1400 '], {}).ours.plan.maxMtu, 1400)
   t.equal(readInvocation([], { DOCKERD_AUTONET_DRY_RUN: '  ' }).ours.dryRun, false, 'blank counts as unset')

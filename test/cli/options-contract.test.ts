@@ -1,0 +1,155 @@
+/**
+ * Contract breaks in reading our options that a new-user trial found (src/cli/invocation.ts,
+ * points 1, 3 and 4), through main() with fakes for the reader, planner, appliers and exec:
+ * a switch written as two words, an unknown variable, dockerd asked only for info in any pflag
+ * spelling, and `plan -- WORDS` mirroring a start when our options are bad.
+ */
+import t from 'tap'
+import { memoryLogger } from '../../src/log.js'
+import type { Action, MachineState, Plan } from '../../src/model.js'
+import { main, type MainDeps } from '../../src/cli/main.js'
+import { readInvocation } from '../../src/cli/invocation.js'
+import { readSwitch } from '../../src/cli/option-values.js'
+
+const clamp: Action = { type: 'clamp-mss', mtu: 1450, ipv6: false, reason: 'clamp MSS to 1450' }
+
+/** Fakes recording what main did: reads, applies and execs. */
+function fakes() {
+  const events: string[] = []
+  const execs: string[][] = []
+  const out: string[] = []
+  const log = memoryLogger()
+  const deps: Partial<MainDeps> = {
+    readState: async (o) => { events.push('read'); return { links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv } },
+    plan: (state: MachineState): Plan => ({ egress: 'eth0', mtu: 1450, args: [...state.argv!, '--mtu=1450'], warnings: [], reasons: [], error: null, actions: [clamp] }),
+    applyActions: async () => { events.push('apply') },
+    exec: async (cmd, args) => { execs.push([cmd, ...args]); events.push('exec'); return 0 },
+    conntrackWatch: async () => null,
+    stdout: (s) => { out.push(s) },
+    log,
+  }
+  const lines = () => log.lines.filter((l) => !/ debug: /.test(l))
+  return { deps, events, execs, lines, stdout: () => out.join('') }
+}
+
+/** Go strconv.ParseBool's words, as pflag reads a boolean. */
+const PARSE_BOOL: [string, boolean][] = [
+  ['1', true], ['t', true], ['T', true], ['TRUE', true], ['true', true], ['True', true],
+  ['0', false], ['f', false], ['F', false], ['FALSE', false], ['false', false], ['False', false],
+]
+
+t.test('a switch of ours written as two words takes a ParseBool word as its value, never as the program or dockerd\'s argument', async (t) => {
+  const debug = fakes()
+  await main(['--autonet-debug', 'true'], {}, debug.deps)
+  t.same(debug.execs, [['dockerd', '--mtu=1450']], '`--autonet-debug true`: dockerd runs, not /usr/bin/true')
+  const off = fakes()
+  await main(['--debug', '--autonet-dry-run', 'false'], {}, off.deps)
+  t.same(off.execs, [['dockerd', '--debug', '--mtu=1450']], '`--autonet-dry-run false` is no dry run: planned, applied, started')
+  t.same(off.events, ['read', 'apply', 'exec'])
+  const on = fakes()
+  t.equal(await main(['--debug', '--autonet-dry-run', 'true'], {}, on.deps), 0)
+  t.same(on.execs, [], '`--autonet-dry-run true` is a dry run: nothing starts')
+  t.notOk(on.events.includes('apply'))
+  t.match(on.stdout(), /\ncommand: {2}dockerd --debug --mtu=1450\n$/)
+  const disable = fakes()
+  await main(['--autonet-disable', '1', '-H', 'fd://'], {}, disable.deps)
+  t.same(disable.execs, [['dockerd', '-H', 'fd://']], '`--autonet-disable 1`: exec unchanged, `1` is ours')
+  t.same(disable.events, ['exec'], 'nothing read or applied')
+
+  for (const [word, value] of PARSE_BOOL) {
+    const r = readInvocation(['--autonet-debug', word, '--debug'], {})
+    t.match(r, { mode: 'run', program: 'dockerd', dockerdArgs: ['--debug'], ours: { debug: value } }, `--autonet-debug ${word}`)
+    t.equal(readInvocation(['--debug', '--autonet-no-conntrack', word], {}).ours.plan.conntrackCleanup, !value, `--autonet-no-conntrack ${word}`)
+    t.equal(readSwitch(word, '--autonet-debug'), value, `=${word} reads the same`)
+  }
+  // Any other word stays where it is: dockerd's (it takes none, and will refuse it) or the program.
+  t.match(readInvocation(['--debug', '--autonet-debug', 'stray'], {}), { mode: 'exec', dockerdArgs: ['--debug', 'stray'], ours: { debug: true } })
+  t.match(readInvocation(['--autonet-debug', 'sh', '-c', 'x'], {}), { mode: 'exec', program: 'sh', dockerdArgs: ['-c', 'x'] })
+  t.match(readInvocation(['--autonet-debug', 'yes'], {}), { mode: 'exec', program: 'yes' }, 'yes is no ParseBool word: the program')
+  // A look-alike of a switch takes its value the same way: `false` is not left to dockerd.
+  const like = fakes()
+  await main(['--autonet_dry_run', 'false', '--debug'], {}, like.deps)
+  t.same(like.execs, [['dockerd', '--debug']], 'a look-alike dry run set false: no dry run, stepped aside, `false` not passed on')
+  t.same(like.events, ['exec'])
+})
+
+t.test('an unknown DOCKERD_AUTONET_* variable, or a look-alike, steps aside: one warning naming the closest option, dockerd with the user\'s argv, nothing applied or appended', async (t) => {
+  for (const [name, near] of [['DOCKERD_AUTONET_MAXMTU', 'DOCKERD_AUTONET_MAX_MTU'], ['DOCKER_AUTONET_NO_CONNTRACK', 'DOCKERD_AUTONET_NO_CONNTRACK'], ['dockerd_autonet_debug', 'DOCKERD_AUTONET_DEBUG']]) {
+    const f = fakes()
+    t.equal(await main(['--debug', '-H', 'fd://'], { [name]: '1' }, f.deps), 0, name)
+    t.same(f.execs, [['dockerd', '--debug', '-H', 'fd://']], `${name}: the user's argv exactly`)
+    t.same(f.events, ['exec'], `${name}: nothing read, planned or applied`)
+    t.same(f.lines(), [`dockerd-autonet: warn: unknown variable ${name} (did you mean ${near}?); starting dockerd with your arguments unchanged`], `${name}: one line`)
+  }
+  // Stepping aside on our mistake keeps a second daemon's bridge (point 5).
+  const bridge = fakes()
+  await main(['--autonet-bridge=br-ci=10.99.0.1/24', '--debug'], { DOCKERD_AUTONET_MAXMTU: '9000' }, bridge.deps)
+  t.same(bridge.execs, [['dockerd', '--debug', '--bridge=br-ci']])
+  // A misspelt dry run still is one; set clearly false, it steps aside like any other.
+  const dry = fakes()
+  t.equal(await main(['--debug'], { DOCKERD_AUTONET_DRYRUN: '1' }, dry.deps), 0)
+  t.same(dry.execs, [])
+  t.match(dry.stdout(), /^aside: {4}options not understood\n[\s\S]*\ncommand: {2}dockerd --debug\n$/)
+  const notDry = fakes()
+  await main(['--debug'], { DOCKERD_AUTONET_DRYRUN: 'f' }, notDry.deps)
+  t.same(notDry.execs, [['dockerd', '--debug']], 'DRYRUN=f (ParseBool false): no dry run, stepped aside')
+  t.same(notDry.events, ['exec'])
+  // A blank one says nothing, as a blank option variable counts as unset.
+  const blank = fakes()
+  await main(['--debug'], { DOCKERD_AUTONET_MAXMTU: '' }, blank.deps)
+  t.same(blank.events, ['read', 'apply', 'exec'])
+  // plan shares the decision: it shows the start stepping aside, and why.
+  const plan = fakes()
+  t.equal(await main(['plan', '--json', '--', '--debug'], { DOCKERD_AUTONET_MAXMTU: '9000' }, plan.deps), 1)
+  t.match(JSON.parse(plan.stdout()), { args: ['--debug'], actions: [], error: 'options not understood: unknown variable DOCKERD_AUTONET_MAXMTU (did you mean DOCKERD_AUTONET_MAX_MTU?)' })
+  t.same(plan.events, [], 'plan reads nothing: a start would not either')
+})
+
+t.test('dockerd asked only for info in any pflag spelling: exec unchanged, nothing read, applied or appended', async (t) => {
+  for (const argv of [['-Dv'], ['-vD'], ['--version=TRUE'], ['--help=t'], ['-v=true'], ['-h=T'], ['--debug', '--validate=1'], ['-H', 'fd://', '-Dh']]) {
+    const f = fakes()
+    await main(argv, {}, f.deps)
+    t.same(f.execs, [['dockerd', ...argv]], JSON.stringify(argv))
+    t.same(f.events, ['exec'], `${JSON.stringify(argv)}: nothing read or applied`)
+    const p = fakes()
+    t.equal(await main(['plan', '--json', '--', ...argv], {}, p.deps), 1)
+    t.match(JSON.parse(p.stdout()), { args: argv, error: /no daemon to start/ }, `plan -- ${argv.join(' ')}`)
+  }
+  for (const argv of [['--version=false', '--debug'], ['-v=0', '--debug'], ['--debug', '--', '--version']]) {
+    t.not(readInvocation(argv, {}).reason, 'no daemon to start (version, help or validate)', `${JSON.stringify(argv)}: not info only`)
+  }
+  const run = fakes()
+  await main(['--version=false', '--debug'], {}, run.deps)
+  t.same(run.execs, [['dockerd', '--version=false', '--debug', '--mtu=1450']], '--version=false starts a daemon: planned')
+})
+
+t.test('plan -- WORDS with a bad option of ours shows what a start does: stepped aside, the option error as the reason', async (t) => {
+  const rows: [string[], RegExp][] = [
+    [['--autonet-max-mtu=abc', '--debug'], /^options not understood: invalid value for --autonet-max-mtu: "abc"/],
+    [['--debug', '--autonet-bogus'], /^options not understood: unknown option --autonet-bogus/],
+    [['--autonet-mtu-scope', 'nowhere', '-H', 'fd://'], /^options not understood: invalid value for --autonet-mtu-scope: "nowhere"/],
+    [['--autonet-bridge=br-ci', '--debug'], /^options not understood: invalid value for --autonet-bridge: "br-ci" \(expected NAME=CIDR/],
+    [['dockerd', '--autonet-max-mtu', '--debug'], /^options not understood: --autonet-max-mtu needs a value/],
+  ]
+  for (const [words, why] of rows) {
+    const start = fakes()
+    await main(words, {}, start.deps)
+    t.equal(start.execs.length, 1, `${words.join(' ')}: a start execs once`)
+    t.same(start.events, ['exec'], `${words.join(' ')}: a start reads and applies nothing`)
+    const [program, ...args] = start.execs[0]
+    const json = fakes()
+    t.equal(await main(['plan', '--json', '--', ...words], {}, json.deps), 1, `plan -- ${words.join(' ')}: exit 1, as for any stepped-aside start`)
+    t.match(JSON.parse(json.stdout()), { args, actions: [], error: why }, `plan -- ${words.join(' ')}: the start's argv and the reason`)
+    t.same(json.events, [], 'plan reads nothing')
+    const human = fakes()
+    t.equal(await main(['plan', '--', ...words], {}, human.deps), 1)
+    t.match(human.stdout(), new RegExp(`^aside: {4}options not understood: [^\\n]+\\nadds: {5}nothing\\nactions: {2}none\\ncommand: {2}${[program, ...args].join(' ')}\\n$`), `plan -- ${words.join(' ')}: the command a start execs`)
+  }
+  // --autonet-bridge naming no bridge: a start does not start dockerd (exit 2), nor does plan.
+  t.equal(await main(['plan', '--', '--autonet-bridge=/x', '--debug'], {}, fakes().deps), 2)
+  t.equal(await main(['--autonet-bridge=/x', '--debug'], {}, fakes().deps), 2)
+  // A bad option of plan itself (before --) stays a usage error of plan.
+  const own = fakes()
+  t.equal(await main(['plan', '--autonet-max-mtu=abc', '--', '--debug'], {}, own.deps), 2)
+  t.match(own.lines(), [/error: invalid value for --autonet-max-mtu: "abc"/])
+})
