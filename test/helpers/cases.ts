@@ -10,7 +10,7 @@ import { resolveSettings } from '../../src/dockerd/settings.js'
 import type { MachineState, Plan } from '../../src/model.js'
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-export const CASES_DIR = process.env.DOCKERD_AUTONET_CASES ?? resolve(PROJECT_ROOT, '../shared/cases')
+export const CASES_DIR = process.env.AUTONET_CASES_DIR ?? resolve(PROJECT_ROOT, '../shared/cases')
 
 export interface Case {
   file: string
@@ -22,7 +22,7 @@ export interface Case {
 
 /** Every case file of `dir` (default: the shared cases); throws (failing the test, never skipping) when the directory is missing. */
 export function loadCases(dir: string = CASES_DIR): Case[] {
-  if (!existsSync(dir)) throw new Error(`shared cases not found at ${dir} (set DOCKERD_AUTONET_CASES)`)
+  if (!existsSync(dir)) throw new Error(`shared cases not found at ${dir} (set AUTONET_CASES_DIR)`)
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
   if (files.length === 0) throw new Error(`no case files in ${dir}`)
   return files.map((file) => {
