@@ -29,9 +29,11 @@
  *    a value flag left without its value at the end (`--log-level`: dockerd refuses it, and a
  *    flag appended after it would become its value), `--version`/`--help`/`--validate` in any
  *    spelling pflag takes as true (`-v`, `-Dv`, `--help=t`; not `--version=false`), a foreign
- *    command, or --autonet-disable: exec unchanged. Once the machine is read, a daemon.json
- *    dockerd refuses (unreadable, or a key one of the user's flags sets too) steps aside the same
- *    way (start-decision.ts, shared by the start, the dry run and `plan`).
+ *    command, or --autonet-disable: exec unchanged. Once the machine is read, whatever else dockerd
+ *    refuses steps aside the same way (start-decision.ts refusedStart, shared by the start, the
+ *    dry run and `plan`): a flag no dockerd has; a daemon.json unreadable, not read whole (its
+ *    keys unknown), with a key no dockerd knows or one a flag of the user's sets too; an MTU
+ *    dockerd refuses (`--mtu=abc`, `--mtu=-1`, `"mtu": "1400"`, `"mtu": 1400.0`).
  * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0:
  *    whenever we step aside (bad options, detection or plan failed), `--bridge=NAME` is still
  *    passed (unless the user names a bridge or sets its address: -b, --bip, --bip6, or their

@@ -4,10 +4,11 @@
  * invocation.ts): when dockerd will refuse its argv or its daemon.json, we step aside. Nothing
  * is applied or appended, and dockerd gets the user's words exactly and refuses in its own words.
  *
- * On the start-up path: imports only the flag and config-key tables.
+ * On the start-up path: imports only the flag and config-key tables and the settings reader.
  */
-import { configConflicts } from '../dockerd/config-keys.js'
-import { parseDockerdFlags, positionalArgs, valuelessFlag } from '../dockerd/flags.js'
+import { configConflicts, unknownConfigKeys } from '../dockerd/config-keys.js'
+import { parseDockerdFlags, positionalArgs, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
+import { refusedMtu } from '../dockerd/settings.js'
 import type { MachineState, Plan } from '../model.js'
 
 /**
@@ -23,22 +24,34 @@ export function refusedArgv(argv: readonly string[]): string | null {
 }
 
 /**
- * Why dockerd will refuse to start on the machine `state` describes, or null: its argv
- * (refusedArgv), a daemon.json it cannot read or parse (the reader's `daemon.json:` line;
- * nesting deeper than we read, or odd bytes, dockerd may still accept; one we would not read,
- * too large or not a regular file, counts too: its keys are unknown), or a setting given both
- * in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts: "the following
- * directives are specified both as a flag and in the configuration file").
+ * Why dockerd will refuse to start on the machine `state` describes, or null; the first of:
+ * 1. its argv (refusedArgv);
+ * 2. a flag no dockerd has (flags.ts unknownFlag: pflag "unknown flag: --foo");
+ * 3. a daemon.json it cannot read or parse (the reader's `daemon.json:` line); one we did not
+ *    read whole (too large, not a regular file, nested deeper than we read, not valid UTF-8 or
+ *    UTF-16: dockerd 26 and later refuse that too) counts: its keys are unknown, and any flag of
+ *    ours could clash with them;
+ * 4. a daemon.json key no dockerd knows (config-keys.ts unknownConfigKeys: "the following
+ *    directives don't match any configuration option");
+ * 5. a setting given both in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts:
+ *    "the following directives are specified both as a flag and in the configuration file");
+ * 6. an MTU dockerd refuses (settings.ts refusedMtu: `--mtu=abc`, `"mtu": "1400"`, `--mtu=-1`).
  */
 export function refusedStart(state: MachineState): string | null {
   const argv = state.argv ?? []
   const words = refusedArgv(argv)
   if (words) return words
-  const file = (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:') && !/nested deeper|not valid UTF/.test(e))
-  // Too large or not a regular file: dockerd may read it, we did not, so its keys are unknown.
-  if (file) return `${file}; ${/too large|(FIFO|device|socket), not a regular file/.test(file) ? 'any flag of ours could clash with its keys' : 'dockerd refuses to start on it'}`
-  const [clash] = configConflicts(parseDockerdFlags(argv), state.daemon_json ?? null)
-  return clash ? `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}); dockerd refuses to start on it` : null
+  const flag = unknownFlag(argv)
+  if (flag) return `dockerd has no such flag and will refuse your arguments (${flag})`
+  const file = (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:'))
+  if (file) return `${file}; ${/too large|(FIFO|device|socket), not a regular file|nested deeper|not valid UTF/.test(file) ? 'its keys were not read, and any flag of ours could clash with them' : 'dockerd refuses to start on it'}`
+  const daemonJson = state.daemon_json ?? null
+  const unknown = unknownConfigKeys(daemonJson)
+  if (unknown.length) return `daemon.json has ${unknown.map((k) => JSON.stringify(k)).join(', ')}, which no dockerd knows: dockerd refuses to start on it ("the following directives don't match any configuration option")`
+  const flags = parseDockerdFlags(argv)
+  const [clash] = configConflicts(flags, daemonJson)
+  if (clash) return `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}); dockerd refuses to start on it`
+  return refusedMtu({ flags, daemonJson })
 }
 
 /**

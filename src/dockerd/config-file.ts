@@ -5,7 +5,7 @@
  */
 import { BoundedReadError, MAX_JSON_FILE_BYTES, readBounded } from '../bounded-read.js'
 import { firstTooDeep, MAX_JSON_DEPTH } from '../json-depth.js'
-import { locateJsonError } from '../json-position.js'
+import { lineColumnAt, locateJsonError } from '../json-position.js'
 import { parseDockerdFlags } from './flags.js'
 
 /**
@@ -56,6 +56,9 @@ export function configFilePath(argv: string[]): string {
  *   problem, e.g. "daemon.json: /etc/docker/daemon.json: invalid JSON at line 3, column 8: …".
  * - top level not an object → config null, error.
  * - nested deeper than MAX_JSON_DEPTH (json-depth.ts) → config null, error with line:column.
+ * - "mtu" written with a fraction or exponent (1400.0, 1.4e3, 1400.5) → config null, error with
+ *   line:column: Go's encoding/json refuses such a number for dockerd's int "mtu", and JSON.parse
+ *   reads 1400.0 as 1400, so only the text tells (the other MTU rules: settings.ts refusedMtu).
  * - empty or whitespace-only → `{}` (dockerd treats it as an empty config).
  */
 export async function readDaemonConfig(path: string, opts: { explicit?: boolean } = {}): Promise<DaemonConfigRead> {
@@ -99,7 +102,43 @@ export function parseDaemonConfig(text: string, path: string): { config: DaemonJ
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`
     return { config: null, error: `daemon.json: ${path}: top level is ${kind}, expected a JSON object` }
   }
+  const mtu = topLevelNumber(text, 'mtu')
+  if (mtu && /[.eE]/.test(mtu.token)) {
+    const { line, column } = lineColumnAt(text, mtu.offset)
+    return { config: null, error: `daemon.json: ${path}: "mtu" is ${mtu.token} at line ${line}, column ${column}, not an integer (Go's encoding/json reads no fraction or exponent into dockerd's int "mtu")` }
+  }
   return { config: value as DaemonJson, error: null }
+}
+
+const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
+
+/**
+ * The number last given for the top-level `key` of `text`, a JSON object JSON.parse accepted,
+ * as written and at which offset; null when the key is absent or its last value is no number.
+ * One pass over the text, no recursion: strings are skipped whole, so brackets in them do not count.
+ */
+function topLevelNumber(text: string, key: string): { token: string, offset: number } | null {
+  const blank = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r'
+  let depth = 0
+  let found: { token: string, offset: number } | null = null
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === '{' || c === '[') depth++
+    else if (c === '}' || c === ']') depth--
+    else if (c === '"') {
+      const start = i
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++
+      if (depth !== 1) continue
+      let j = i + 1
+      while (blank(text[j])) j++
+      if (text[j] !== ':' || JSON.parse(text.slice(start, i + 1)) !== key) continue
+      for (j++; blank(text[j]);) j++
+      JSON_NUMBER.lastIndex = j
+      const m = JSON_NUMBER.exec(text)
+      found = m ? { token: m[0], offset: j } : null
+    }
+  }
+  return found
 }
 
 /**

@@ -4,7 +4,7 @@
  * the user did.
  */
 import type { DaemonJson } from './config-file.js'
-import type { FlagUse } from './flags.js'
+import { type FlagUse, isDockerdFlag } from './flags.js'
 
 /**
  * Flags whose daemon.json key differs from the flag name (moby's opts.NamedOption: the config
@@ -54,4 +54,36 @@ export function configConflicts(flags: FlagUse[], daemonJson: DaemonJson | null)
     }
   }
   return out
+}
+
+/**
+ * Keys dockerd's unknown-key check lets pass that are neither a flag nor a flag's config name:
+ * moby daemon/config skipValidateOptions (20.10 to 28: "features", "builder",
+ * "deprecated-key-path"; 28: "allow-nondistributable-artifacts", a flag too) and the config
+ * name of --host-gateway-ip (28: "host-gateway-ips"; its old name is the flag's).
+ */
+const FILE_ONLY_KEYS = new Set(['builder', 'features', 'deprecated-key-path', 'host-gateway-ips'])
+
+/**
+ * Object-valued keys dockerd reads whole; any other object is flattened first, its own keys
+ * checked in its place ("proxies": {"http-proxy": …} checks "http-proxy"). moby daemon/config
+ * flatOptions and configValuesSet, 20.10 to 28 ("default-network-opts" from 26).
+ */
+const FLAT_OPTIONS = new Set(['cluster-store-opts', 'default-network-opts', 'log-opts', 'runtimes', 'default-ulimits', 'features', 'builder'])
+
+const KNOWN_CONFIG_NAMES = new Set(Object.values(CONFIG_KEY_OF_FLAG))
+
+/**
+ * The keys of `daemonJson` that no dockerd knows, in file order, as dockerd checks them: a
+ * top-level object not read whole (FLAT_OPTIONS) is flattened one level, its keys checked
+ * instead. dockerd refuses to start on any (moby daemon/config.findConfigurationConflicts, 20.10
+ * to 28: "the following directives don't match any configuration option: x"). A key is known
+ * when it is a long flag name of some engine (flags.ts, a union), a flag's config name
+ * (CONFIG_KEY_OF_FLAG: moby's opts.NamedOption names), or a file-only key (FILE_ONLY_KEYS).
+ */
+export function unknownConfigKeys(daemonJson: DaemonJson | null): string[] {
+  if (!daemonJson) return []
+  const checked = Object.entries(daemonJson).flatMap(([key, value]) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) && !FLAT_OPTIONS.has(key) ? Object.keys(value) : [key])
+  return checked.filter((key) => !isDockerdFlag(key) && !KNOWN_CONFIG_NAMES.has(key) && !FILE_ONLY_KEYS.has(key))
 }

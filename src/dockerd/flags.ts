@@ -6,6 +6,10 @@
  *
  * Source of the flag tables: `dockerd --help` of Docker Engine 20.10 to 28, moby
  * cmd/dockerd/{options,config,config_unix,daemon}.go and docs/reference/dockerd.md (docker/cli).
+ * Checked against `dockerd --help` of 20.10.24, 26.1.5 and 28.5.2 (Debian bookworm, trixie, sid)
+ * and their hidden flags (moby cmd/dockerd MarkHidden/MarkDeprecated: graph, restart,
+ * cluster-*, network-diagnostic-port): every flag they have is in the tables. The tables are
+ * a union over engines: a flag one engine dropped (graph, restart, oom-score-adjust) still counts.
  */
 
 /** One flag occurrence in argv. */
@@ -55,6 +59,27 @@ const VALUE_FLAGS = new Set([
   'shutdown-timeout', 'storage-driver', 'storage-opt', 'swarm-default-advertise-addr', 'tlscacert', 'tlscert',
   'tlskey', 'userland-proxy-path', 'userns-remap',
 ])
+
+/**
+ * The first flag in `argv` that no dockerd has, in pflag's words, or null: "unknown flag: --foo"
+ * for a long one, "unknown shorthand flag: 'x' in -Dx" for a shorthand (spf13/pflag
+ * flag.go parseLongArg/parseSingleShortArg; dockerd exits on it). A flag is known when any engine
+ * has it (the tables above are a union), so a flag only some engines have is never called
+ * unknown; one newer than the tables is, and then we only step aside. Nothing after "--" counts.
+ */
+export function unknownFlag(argv: readonly string[]): string | null {
+  for (const f of parseDockerdFlags(argv)) {
+    if (isDockerdFlag(f.name)) continue
+    const long = f.text.startsWith('--')
+    return long ? `unknown flag: --${f.name}` : `unknown shorthand flag: '${f.name}' in ${f.text.split(' ')[0]}`
+  }
+  return null
+}
+
+/** Whether `name` (a long name, no dashes) is a flag of some dockerd: a daemon.json key may be one (config-keys.ts). */
+export function isDockerdFlag(name: string): boolean {
+  return VALUE_FLAGS.has(name) || BOOLEAN_FLAGS.has(name)
+}
 
 /**
  * Every flag occurrence in a dockerd argv, in order.
@@ -127,6 +152,9 @@ function readDockerdArgv(argv: readonly string[]): { flags: FlagUse[], positiona
           i++
         } else if (VALUE_FLAGS.has(name)) {
           valueless = tok
+        } else {
+          // A shorthand we do not know, last: read as a boolean, as an unknown long flag is.
+          uses.push({ name, value: 'true', index: i, text: tok })
         }
         break
       }

@@ -108,6 +108,37 @@ export function ownBridgeChoice({ flags, daemonJson }: Pick<DockerdSettings, 'fl
 const BRIDGE_CHOICES = ['bridge', 'bip', 'bip6'] as const
 
 /**
+ * Why dockerd refuses to start on the MTU it is given, or null (the one statement of that rule;
+ * the planner warns with it, start-decision.ts steps aside on it):
+ * - any --mtu whose value pflag cannot read (`--mtu=abc`, `--mtu=`, `--mtu=1.5`: strconv.ParseInt
+ *   fails, "invalid argument … for "--mtu" flag"; every use is parsed, not only the last);
+ * - daemon.json "mtu" that is not a JSON integer: a string ("1400", "0x578"), a boolean, an array
+ *   or an object, or a number with a fraction (1400.5) or beyond int64: Go's encoding/json will
+ *   not put it into dockerd's `MTU int` (json "mtu"; moby daemon/config), so the file is refused.
+ *   An integral number written with a fraction or exponent (1400.0, 1.4e3) is refused too, but
+ *   JSON.parse cannot tell it from 1400: the config reader reports it (config-file.ts). null is
+ *   accepted (the field keeps its default);
+ * - a negative MTU, the flag's (the last) or the file's: moby daemon/config Validate, "invalid
+ *   default MTU: -1". 0 is dockerd's default (1500) and accepted.
+ */
+export function refusedMtu({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>): string | null {
+  const uses = flags.filter((f) => f.name === 'mtu')
+  const unreadable = uses.find((f) => goParseInt(f.value) === null)
+  if (unreadable) return `your ${unreadable.text} is not an integer: dockerd refuses it (pflag: invalid argument ${JSON.stringify(unreadable.value)} for "--mtu" flag)`
+  const file = daemonJson?.mtu
+  const inFile = `daemon.json "mtu": ${JSON.stringify(file)}`
+  if (file !== undefined && file !== null) {
+    if (typeof file !== 'number') return `${inFile} is ${Array.isArray(file) ? 'an array' : `a ${typeof file}`}, not a number: dockerd refuses the file (Go's encoding/json will not read it into its int "mtu")`
+    if (!Number.isInteger(file) || Math.abs(file) >= 2 ** 63) return `${inFile} is not an integer: dockerd refuses the file (Go's encoding/json will not read it into its int "mtu")`
+  }
+  const last = uses.length ? uses[uses.length - 1] : null
+  const value = last ? goParseInt(last.value) : typeof file === 'number' ? file : null
+  const source = last ? `your ${last.text}` : inFile
+  // moby daemon/config/config.go Validate: `if config.MTU < 0 { "invalid default MTU: %d" }`.
+  return value !== null && value < 0 ? `${source} is negative: dockerd refuses to start ("invalid default MTU: ${value}")` : null
+}
+
+/**
  * An MTU as a user wrote it (flag text, or a daemon.json number or numeric string) as an
  * integer number of bytes; null when it is not an integer at all (range checks are the caller's).
  */

@@ -6,7 +6,7 @@
  * rootless dockerd's containers get at most rootlesskit's MTU (rootless.ts).
  */
 import { DOCKER0_DEFAULT_BIP, isDockerBridgeName } from '../dockerd/bridges.js'
-import type { DockerdSettings } from '../dockerd/settings.js'
+import { type DockerdSettings, refusedMtu } from '../dockerd/settings.js'
 import type { MachineState, PlanOptions } from '../model.js'
 import type { Family } from '../net/family.js'
 import { DOCKERD_DEFAULT_MTU } from '../net/mtu-limits.js'
@@ -58,11 +58,20 @@ export function egressMtuStep({ state, opts, settings, routes }: PlanContext): S
   if (dev && (isDockerBridgeName(dev) || dev === settings.bridge)) {
     warnings.push(`the default route leaves via ${dev}, the bridge containers sit on: their traffic would loop back to them; check the routes (ip route) before starting dockerd`)
   }
+  const refused = refusedMtu(settings)
+  if (refused) {
+    // dockerd will not start on it (a start steps aside: start-decision.ts): nothing to plan for.
+    warnings.push(refused)
+    reasons.push('mtu: none planned, dockerd refuses the MTU it is given')
+    return step({ reasons, warnings, mtu: null })
+  }
   // dockerd reads an MTU of 0 as "not set": its default of 1500 (moby daemon/config: only a
-  // negative MTU is refused), so 0 is planned for like no MTU at all.
-  const explicit = settings.mtu?.value === 0 ? null : settings.mtu
-  if (settings.mtu?.value === 0) {
-    reasons.push(`mtu: ${settings.mtu.source} means dockerd's default (${DOCKERD_DEFAULT_MTU}); planning as if no MTU were set`)
+  // negative MTU is refused), so 0 is planned for like no MTU at all; so is daemon.json
+  // "mtu": null (Go's encoding/json leaves the int alone), the one MTU left without a value.
+  const unset = settings.mtu !== null && (settings.mtu.value === 0 || settings.mtu.value === null) ? settings.mtu : null
+  const explicit = unset ? null : settings.mtu
+  if (unset) {
+    reasons.push(`mtu: ${unset.source} means dockerd's default (${DOCKERD_DEFAULT_MTU}); planning as if no MTU were set`)
   }
   if (explicit) {
     warnings.push(...checkExplicitMtu(explicit, egress, settings.ipv6))

@@ -98,14 +98,11 @@ export function boundMtu(detected: Egress, opts: PlanOptions, ipv6On: boolean): 
 /** Warnings for an MTU the user chose: larger than the egress, under IPv6's floor, or not a number. */
 export function checkExplicitMtu(explicit: ExplicitMtu, egress: Egress | null, ipv6On: boolean): string[] {
   const warnings: string[] = []
-  if (explicit.value !== null && explicit.value < 0) {
-    // moby daemon/config/config.go Validate: `if config.MTU < 0 { "invalid default MTU: %d" }`.
-    warnings.push(`${explicit.source} is negative: dockerd refuses to start ("invalid default MTU: ${explicit.value}"); remove it or set an MTU in bytes`)
-    return warnings
-  }
-  if (explicit.value === null || !isContainerMtu(explicit.value)) {
-    warnings.push(`${explicit.source} is not a usable MTU (${LINK_MTU_MIN}..${CONTAINER_MTU_MAX} bytes): ` +
-      (explicit.value === null ? 'dockerd refuses to start on it' : 'dockerd fails to set it on the bridge and does not start'))
+  // One dockerd refuses (unreadable, negative) never gets here: settings.ts refusedMtu. null is
+  // daemon.json "mtu": null, which leaves dockerd's default.
+  if (explicit.value === null) return warnings
+  if (!isContainerMtu(explicit.value)) {
+    warnings.push(`${explicit.source} is not a usable MTU (${LINK_MTU_MIN}..${CONTAINER_MTU_MAX} bytes): dockerd fails to set it on the bridge and does not start`)
     return warnings
   }
   if (egress && explicit.value > egress.mtu) {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { join } from 'node:path'
 import {
   configFileFromArgv, configFilePath, decodeConfigBytes,
-  readDaemonConfig,
+  parseDaemonConfig, readDaemonConfig,
 } from '../../src/dockerd/config-file.js'
 
 t.test('absent file: config null, no error', async (t) => {
@@ -92,3 +92,13 @@ t.test('configFilePath / configFileFromArgv', async (t) => {
   t.equal(configFileFromArgv(['--config-filex=/y']), null)
 })
 
+
+t.test('"mtu" written with a fraction or exponent: Go\'s encoding/json refuses it for the int, JSON.parse does not tell 1400.0 from 1400', async (t) => {
+  t.same(parseDaemonConfig('{\n  "debug": true,\n  "mtu": 1400.0\n}', '/d.json'),
+    { config: null, error: 'daemon.json: /d.json: "mtu" is 1400.0 at line 3, column 10, not an integer (Go\'s encoding/json reads no fraction or exponent into dockerd\'s int "mtu")' })
+  for (const token of ['1.4e3', '1400.5', '14E2', '-1.0']) t.match(parseDaemonConfig(`{"mtu": ${token}}`, '/d.json').error, `"mtu" is ${token} at line 1, column 9`, token)
+  t.match(parseDaemonConfig('{"mtu": 1400, "mtu": 1400.0}', '/d.json').error, 'line 1, column 22', 'the last "mtu" is the one read')
+  for (const text of ['{"mtu": 1400}', '{"mtu": 1400.0, "mtu": 1400}', '{"x": {"mtu": 1400.0}}', '{"log-opts": {"a": "\\"mtu\\": 1.5"}, "mtu": -0}', '{"mtu": "1400.0"}', '{"mtu" : null}', '{"a": ["mtu", 1.5]}']) {
+    t.equal(parseDaemonConfig(text, '/d.json').error, null, text)
+  }
+})

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { configConflicts, configKeyOf } from '../../src/dockerd/config-keys.js'
+import { configConflicts, configKeyOf, unknownConfigKeys } from '../../src/dockerd/config-keys.js'
 import { parseDockerdFlags } from '../../src/dockerd/flags.js'
 
 t.test('configConflicts: the first flag per daemon.json key also set, --config-file exempt', async (t) => {
@@ -16,4 +16,39 @@ t.test('flag names map to daemon.json keys as dockerd checks conflicts', async (
   t.equal(configKeyOf('registry-mirror'), 'registry-mirrors')
   t.equal(configKeyOf('mtu'), 'mtu')
   t.equal(configKeyOf('bridge'), 'bridge')
+})
+
+t.test('unknownConfigKeys: keys no dockerd knows, checked as dockerd checks them (objects flattened unless read whole)', async (t) => {
+  t.same(unknownConfigKeys({ mtuu: 1400, debug: true, 'registry-mirror': ['x'], bogus: null }), ['mtuu', 'bogus'])
+  t.same(unknownConfigKeys({ proxies: { 'http-proxy': 'http://p:80', 'https-proxy': 'http://p:80', 'no-proxy': 'x' } }), [], 'proxies: its keys are flags')
+  t.same(unknownConfigKeys({ proxies: { 'http_proxy': 'http://p:80' } }), ['http_proxy'], 'flattened: the inner key is what dockerd names')
+  t.same(unknownConfigKeys({ 'log-opts': { 'max-size': '10m' }, runtimes: { crun: { path: '/usr/bin/crun' } }, features: { cdi: true }, builder: { gc: { enabled: true } } }), [], 'read whole')
+  t.same(unknownConfigKeys({ 'host-gateway-ips': ['10.0.0.1'], 'deprecated-key-path': '/k', 'host-gateway-ip': '10.0.0.1' }), [])
+  t.same(unknownConfigKeys({ b: 'br0', H: ['fd://'] }), ['b', 'H'], 'dockerd looks keys up by long name only')
+  t.same(unknownConfigKeys(null), [])
+  t.same(unknownConfigKeys({}), [])
+})
+
+t.test('unknownConfigKeys: the full Linux example of docs/reference/dockerd.md (docker/cli, "Daemon configuration file") has none', async (t) => {
+  const example = {
+    'allow-nondistributable-artifacts': [], 'api-cors-header': '', 'authorization-plugins': [], bip: '', bridge: '',
+    builder: { gc: { enabled: true, defaultKeepStorage: '10GB', policy: [{ keepStorage: '10GB', filter: ['unused-for=2200h'] }] } },
+    'cgroup-parent': '', containerd: '/run/containerd/containerd.sock', 'containerd-namespace': 'docker', 'containerd-plugins-namespace': 'docker-plugins',
+    'data-root': '', debug: true, 'default-address-pools': [{ base: '172.30.0.0/16', size: 24 }], 'default-cgroupns-mode': 'private',
+    'default-gateway': '', 'default-gateway-v6': '', 'default-network-opts': {}, 'default-runtime': 'runc', 'default-shm-size': '64M',
+    'default-ulimits': { nofile: { Hard: 64000, Name: 'nofile', Soft: 64000 } }, dns: [], 'dns-opts': [], 'dns-search': [], 'exec-opts': [],
+    'exec-root': '', experimental: false, features: { cdi: true, 'containerd-snapshotter': true }, 'fixed-cidr': '', 'fixed-cidr-v6': '',
+    group: '', 'host-gateway-ip': '', hosts: [],
+    proxies: { 'http-proxy': 'http://proxy.example.com:80', 'https-proxy': 'https://proxy.example.com:443', 'no-proxy': '*.test.example.com,.example.org' },
+    icc: false, init: false, 'init-path': '/usr/libexec/docker-init', 'insecure-registries': [], ip: '0.0.0.0', 'ip-forward': false, 'ip-masq': false,
+    iptables: false, ip6tables: false, ipv6: false, labels: [], 'live-restore': true, 'log-driver': 'json-file', 'log-format': 'text', 'log-level': '',
+    'log-opts': { 'cache-disabled': 'false', 'max-file': '5', 'max-size': '10m', labels: 'somelabel' },
+    'max-concurrent-downloads': 3, 'max-concurrent-uploads': 5, 'max-download-attempts': 5, mtu: 0, 'no-new-privileges': false,
+    'node-generic-resources': ['NVIDIA-GPU=UUID1'], 'oom-score-adjust': 0, pidfile: '', 'raw-logs': false, 'registry-mirrors': [],
+    runtimes: { 'cc-runtime': { path: '/usr/bin/cc-runtime' }, custom: { path: '/usr/local/bin/my-runc-replacement', runtimeArgs: ['--debug'] } },
+    'seccomp-profile': '', 'selinux-enabled': false, 'shutdown-timeout': 15, 'storage-driver': '', 'storage-opts': [],
+    'swarm-default-advertise-addr': '', tls: true, tlscacert: '', tlscert: '', tlskey: '', tlsverify: true, 'userland-proxy': false,
+    'userland-proxy-path': '/usr/libexec/docker-proxy', 'userns-remap': '',
+  }
+  t.same(unknownConfigKeys(example), [])
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { flagValues, goParseInt, lastFlagValue, parseDockerdFlags, positionalArgs, valuelessFlag } from '../../src/dockerd/flags.js'
+import { flagValues, goParseInt, isDockerdFlag, lastFlagValue, parseDockerdFlags, positionalArgs, unknownFlag, valuelessFlag } from '../../src/dockerd/flags.js'
 
 t.test('every spelling of a value flag is found, with its value', async (t) => {
   const cases: [string[], string, string][] = [
@@ -67,4 +67,31 @@ t.test('valuelessFlag: a value flag left without its value where planned flags g
 t.test('a value flag takes the next word even when it starts with "-", as pflag does', async (t) => {
   t.same(parseDockerdFlags(['--log-level', '--debug']).map((u) => [u.name, u.value]), [['log-level', '--debug']])
   t.same(positionalArgs(['--dns', '-x']), [])
+})
+
+t.test('unknownFlag: a flag no dockerd has, in pflag\'s words (dockerd exits on it)', async (t) => {
+  const rows: [string[], string | null][] = [
+    [['--mtuu=1400'], 'unknown flag: --mtuu'], [['--foo'], 'unknown flag: --foo'], [['--debug', '--foo', 'bar'], 'unknown flag: --foo'],
+    [['-x'], "unknown shorthand flag: 'x' in -x"], [['-Dx'], "unknown shorthand flag: 'x' in -Dx"], [['-x', 'v'], "unknown shorthand flag: 'x' in -x"],
+    [['--debug', '-H', 'fd://', '--mtu=1400', '-bbr0', '-Dl', 'info', '--iptables=false'], null],
+    [['--graph=/g', '--restart', '--cluster-store=x'], null], [['--', '--foo'], null], [[], null],
+  ]
+  for (const [argv, want] of rows) t.equal(unknownFlag(argv), want, JSON.stringify(argv))
+})
+
+t.test('every flag of the engines on this project\'s test machines is known: dockerd --help of 20.10.24, 26.1.5, 28.5.2 (Debian bookworm, trixie, sid), and their hidden flags', async (t) => {
+  // Long names as `dockerd --help` lists them (union of the three), then moby's MarkHidden/MarkDeprecated ones.
+  const help = `add-runtime allow-direct-routing allow-nondistributable-artifacts api-cors-header authorization-plugin bip bip6
+    bridge cdi-spec-dir cgroup-parent config-file containerd containerd-namespace containerd-plugins-namespace cpu-rt-period
+    cpu-rt-runtime cri-containerd data-root debug default-address-pool default-cgroupns-mode default-gateway default-gateway-v6
+    default-ipc-mode default-network-opt default-runtime default-shm-size default-ulimit dns dns-opt dns-search exec-opt exec-root
+    experimental feature fixed-cidr fixed-cidr-v6 group help host host-gateway-ip http-proxy https-proxy icc init init-path
+    insecure-registry ip ip-forward ip-forward-no-drop ip-masq ip6tables iptables ipv6 label live-restore log-driver log-format
+    log-level log-opt max-concurrent-downloads max-concurrent-uploads max-download-attempts metrics-addr mtu
+    network-control-plane-mtu no-new-privileges no-proxy node-generic-resource oom-score-adjust pidfile raw-logs registry-mirror
+    rootless seccomp-profile selinux-enabled shutdown-timeout storage-driver storage-opt swarm-default-advertise-addr tls tlscacert
+    tlscert tlskey tlsverify userland-proxy userland-proxy-path userns-remap validate version
+    graph restart cluster-advertise cluster-store cluster-store-opt network-diagnostic-port`.split(/\s+/)
+  t.same(help.filter((name) => !isDockerdFlag(name)), [])
+  for (const short of ['b', 'D', 'G', 'H', 'l', 'p', 's', 'v', 'h']) t.equal(unknownFlag([`-${short}`, 'x']), null, `-${short}`)
 })

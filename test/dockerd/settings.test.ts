@@ -1,5 +1,5 @@
 import t from 'tap'
-import { mtuValue, resolveSettings } from '../../src/dockerd/settings.js'
+import { mtuValue, refusedMtu, resolveSettings } from '../../src/dockerd/settings.js'
 
 t.test('flags beat daemon.json; every spelling counts', async (t) => {
   const s = resolveSettings(['-bbr-ci', '--mtu', '1400', '--bip=10.1.0.1/24', '--ipv6', '-H', 'unix:///run/d.sock'],
@@ -33,4 +33,26 @@ t.test('mtuValue: integers and numeric strings only', async (t) => {
   t.equal(mtuValue(1400), 1400)
   t.equal(mtuValue(' 1400 '), 1400)
   for (const bad of ['14OO', 1400.5, null, '', '-1']) t.equal(mtuValue(bad), null, String(bad))
+})
+
+t.test('refusedMtu: the MTUs dockerd refuses to start on, named with their source', async (t) => {
+  const of = (argv: string[], daemonJson: Record<string, unknown> | null = null) => refusedMtu(resolveSettings(argv, daemonJson))
+  const pflag = (text: string, v: string) => `your ${text} is not an integer: dockerd refuses it (pflag: invalid argument ${JSON.stringify(v)} for "--mtu" flag)`
+  t.equal(of(['--mtu=abc']), pflag('--mtu=abc', 'abc'))
+  t.equal(of(['--mtu=']), pflag('--mtu=', ''))
+  t.equal(of(['--mtu', '1.5']), pflag('--mtu 1.5', '1.5'))
+  t.equal(of(['--mtu=abc', '--mtu=1400']), pflag('--mtu=abc', 'abc'), 'pflag parses every use, not only the last')
+  t.equal(of(['--mtu=-1']), 'your --mtu=-1 is negative: dockerd refuses to start ("invalid default MTU: -1")')
+  t.equal(of(['--mtu', '-1']), 'your --mtu -1 is negative: dockerd refuses to start ("invalid default MTU: -1")')
+  t.equal(of(['--mtu=-1', '--mtu=1400']), null, 'the last --mtu is the one validated')
+  t.equal(of([], { mtu: -5 }), 'daemon.json "mtu": -5 is negative: dockerd refuses to start ("invalid default MTU: -5")')
+  const goJson = 'dockerd refuses the file (Go\'s encoding/json will not read it into its int "mtu")'
+  t.equal(of([], { mtu: '1400' }), `daemon.json "mtu": "1400" is a string, not a number: ${goJson}`)
+  t.equal(of([], { mtu: '0x578' }), `daemon.json "mtu": "0x578" is a string, not a number: ${goJson}`)
+  t.equal(of([], { mtu: true }), `daemon.json "mtu": true is a boolean, not a number: ${goJson}`)
+  t.equal(of([], { mtu: [1400] }), `daemon.json "mtu": [1400] is an array, not a number: ${goJson}`)
+  t.equal(of([], { mtu: 1400.5 }), `daemon.json "mtu": 1400.5 is not an integer: ${goJson}`)
+  t.equal(of([], { mtu: 1e20 }), `daemon.json "mtu": 100000000000000000000 is not an integer: ${goJson}`, 'beyond int64')
+  for (const ok of [['--mtu=1400'], ['--mtu=0'], ['--mtu=0x578'], []]) t.equal(of(ok), null, JSON.stringify(ok))
+  for (const mtu of [1400, 0, null]) t.equal(of([], { mtu }), null, `"mtu": ${mtu}`)
 })

@@ -42,7 +42,7 @@ t.test('a non-numeric user --mtu is kept and named in a warning', async (t) => {
   const p = planFromState(state({ argv: ['--mtu', 'big'] }))
   t.same(p.args, ['--mtu', 'big'])
   t.equal(p.mtu, null)
-  t.match(p.warnings.join('\n'), /your --mtu big is not a usable MTU/)
+  t.match(p.warnings.join('\n'), /your --mtu big is not an integer: dockerd refuses it \(pflag: invalid argument "big" for "--mtu" flag\)/)
 })
 
 t.test('all-routes scope takes the smallest MTU over links with routes, not docker bridges or lo', async (t) => {

@@ -1,0 +1,119 @@
+/**
+ * Where dockerd itself will refuse to start on what it is given, a start steps aside (contract
+ * point 4, invocation.ts; start-decision.ts refusedStart): the user's argv exactly, nothing
+ * applied or appended, and one reason naming the file, flag or value; the dry run and `plan`
+ * print that same reason. Each case through main() with fakes for the reader, planner, appliers
+ * and exec; the daemon.json cases read a real file with the real reader.
+ */
+import t, { type Test } from 'tap'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { readDaemonConfig } from '../../src/dockerd/config-file.js'
+import { memoryLogger } from '../../src/log.js'
+import type { Action, MachineState, Plan } from '../../src/model.js'
+import { main, type MainDeps } from '../../src/cli/main.js'
+
+const clamp: Action = { type: 'clamp-mss', mtu: 1450, ipv6: false, reason: 'clamp MSS to 1450' }
+
+/** Fakes recording what main did; the machine is `machine`, its daemon.json as given. */
+function fakes(machine: Partial<MachineState>) {
+  const events: string[] = []
+  const execs: string[][] = []
+  const out: string[] = []
+  const log = memoryLogger()
+  const deps: Partial<MainDeps> = {
+    readState: async (o) => { events.push('read'); return { links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv, ...machine } },
+    plan: (state: MachineState): Plan => ({ egress: 'eth0', mtu: 1450, args: [...state.argv!, '--mtu=1450'], warnings: [], reasons: [], error: null, actions: [clamp] }),
+    applyActions: async () => { events.push('apply') },
+    exec: async (cmd, args) => { execs.push([cmd, ...args]); events.push('exec'); return 0 },
+    conntrackWatch: async () => null,
+    stdout: (s) => { out.push(s) },
+    log,
+  }
+  return { deps, events, execs, log, stdout: () => out.join('') }
+}
+
+/** The machine as the real reader sees a daemon.json holding `bytes`. */
+async function withFile(t: Test, bytes: string | Buffer): Promise<Partial<MachineState>> {
+  const path = join(t.testdir({}), 'daemon.json')
+  writeFileSync(path, bytes)
+  const read = await readDaemonConfig(path)
+  return { daemon_json: read.config, read_errors: read.error ? [read.error] : [] }
+}
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+
+/** A start, a dry run and `plan --state` on `machine` for `argv`: all step aside for `why`. */
+async function stepsAside(t: Test, what: string, argv: string[], machine: Partial<MachineState>, why: string | RegExp) {
+  const reason = typeof why === 'string' ? esc(why) : why.source
+  const run = fakes(machine)
+  t.equal(await main(argv, {}, run.deps), 0, `${what}: started`)
+  t.same(run.execs, [['dockerd', ...argv]], `${what}: the user's argv exactly, nothing appended`)
+  t.same(run.events, ['read', 'exec'], `${what}: nothing applied`)
+  t.match(run.log.lines.join('\n'), new RegExp(`${reason}: nothing applied or appended`), `${what}: the reason logged`)
+  const dry = fakes(machine)
+  t.equal(await main(['--autonet-dry-run', ...argv], {}, dry.deps), 0)
+  t.same(dry.execs, [], `${what}: a dry run starts nothing`)
+  t.match(dry.stdout(), new RegExp(`error: {4}${reason}: nothing applied or appended`), `${what}: the dry run says why`)
+  t.match(dry.stdout(), new RegExp(`adds: {5}nothing[\\s\\S]*actions: none\\ncommand: {2}${esc(['dockerd', ...argv].join(' '))}\\n$`), `${what}: and what a start execs`)
+  const dir = t.testdir({ 'state.json': JSON.stringify({ links: [], routes4: [], routes6: [], daemon_json: null, ...machine, argv }) })
+  const plan = fakes(machine)
+  t.equal(await main(['plan', '--state', join(dir, 'state.json'), '--json'], {}, plan.deps), 1, `${what}: plan exits 1`)
+  t.match(JSON.parse(plan.stdout()), { args: argv, actions: [], error: new RegExp(`^${reason}: nothing applied or appended$`) }, `${what}: plan says the same`)
+}
+
+t.test('a daemon.json we only partly read: its keys are unknown, so any flag of ours could clash', async (t) => {
+  const deep = await withFile(t, `{"builder": ${'['.repeat(1001)}${']'.repeat(1001)}}`)
+  await stepsAside(t, 'nested deeper than we read', ['--debug'], deep,
+    /daemon\.json: \S+daemon\.json: nested deeper than 1000 levels at line 1, column 1012; not read; its keys were not read, and any flag of ours could clash with them/)
+  const latin1 = await withFile(t, Buffer.from('{"labels": ["caf\xe9"]}', 'latin1'))
+  await stepsAside(t, 'not valid UTF-8', ['--debug'], latin1,
+    /daemon\.json: \S+daemon\.json is not valid UTF-8 or UTF-16 text; its keys were not read, and any flag of ours could clash with them/)
+})
+
+t.test('an MTU dockerd refuses: the flag or the daemon.json value named', async (t) => {
+  const flagRows: [string[], string][] = [
+    [['--mtu=-1'], 'your --mtu=-1 is negative: dockerd refuses to start ("invalid default MTU: -1")'],
+    [['--mtu=abc'], 'your --mtu=abc is not an integer: dockerd refuses it (pflag: invalid argument "abc" for "--mtu" flag)'],
+    [['--debug', '--mtu='], 'your --mtu= is not an integer: dockerd refuses it (pflag: invalid argument "" for "--mtu" flag)'],
+  ]
+  for (const [argv, why] of flagRows) await stepsAside(t, argv.join(' '), argv, {}, why)
+  const goJson = 'dockerd refuses the file (Go\'s encoding/json will not read it into its int "mtu")'
+  const fileRows: [string, string][] = [
+    ['{"mtu": -5}', 'daemon.json "mtu": -5 is negative: dockerd refuses to start ("invalid default MTU: -5")'],
+    ['{"mtu": "1400"}', `daemon.json "mtu": "1400" is a string, not a number: ${goJson}`],
+    ['{"mtu": "0x578"}', `daemon.json "mtu": "0x578" is a string, not a number: ${goJson}`],
+  ]
+  for (const [text, why] of fileRows) await stepsAside(t, text, ['--debug'], await withFile(t, text), why)
+  for (const token of ['1400.5', '1400.0']) {
+    await stepsAside(t, `"mtu": ${token}`, ['--debug'], await withFile(t, `{"mtu": ${token}}`),
+      new RegExp(`daemon\\.json: \\S+daemon\\.json: "mtu" is ${esc(token)} at line 1, column 9, not an integer \\(Go's encoding/json reads no fraction or exponent into dockerd's int "mtu"\\); dockerd refuses to start on it`))
+  }
+  await stepsAside(t, '"mtu": 1400.5 in a snapshot', ['--debug'], { daemon_json: { mtu: 1400.5 } }, `daemon.json "mtu": 1400.5 is not an integer: ${goJson}`)
+})
+
+t.test('a flag no dockerd has: pflag\'s words', async (t) => {
+  await stepsAside(t, '--mtuu=1400', ['--mtuu=1400'], {}, 'dockerd has no such flag and will refuse your arguments (unknown flag: --mtuu)')
+  await stepsAside(t, '--foo', ['--debug', '--foo'], {}, 'dockerd has no such flag and will refuse your arguments (unknown flag: --foo)')
+  await stepsAside(t, '-x', ['-Dx'], {}, 'dockerd has no such flag and will refuse your arguments (unknown shorthand flag: \'x\' in -Dx)')
+})
+
+t.test('a daemon.json key no dockerd knows: named', async (t) => {
+  await stepsAside(t, '"mtuu"', ['--debug'], await withFile(t, '{"debug": true, "mtuu": 1400, "proxies": {"http_proxy": "x"}}'),
+    'daemon.json has "mtuu", "http_proxy", which no dockerd knows: dockerd refuses to start on it ("the following directives don\'t match any configuration option")')
+})
+
+t.test('what dockerd accepts is planned and applied as before', async (t) => {
+  const machines: [string[], Partial<MachineState>][] = [
+    [['--mtu=0'], {}], [['--mtu=0x578', '-D', '--iptables=false'], {}], [['--debug'], { daemon_json: { mtu: 0, proxies: { 'http-proxy': 'http://p:3128' }, 'log-opts': { 'max-size': '10m' } } }],
+    [['--debug'], { daemon_json: { mtu: 1400 } }], [['--debug'], { daemon_json: { mtu: null } }],
+  ]
+  for (const [argv, machine] of machines) {
+    const f = fakes(machine)
+    await main(argv, {}, f.deps)
+    t.same(f.execs, [['dockerd', ...argv, '--mtu=1450']], `${JSON.stringify([argv, machine])}: planned`)
+    t.same(f.events, ['read', 'apply', 'exec'], 'and applied')
+  }
+  const file = await withFile(t, '{\n  "mtu": 1400,\n  "debug": true\n}\n')
+  t.same(file, { daemon_json: { mtu: 1400, debug: true }, read_errors: [] }, 'an integer "mtu" is read as written')
+})
