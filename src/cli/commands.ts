@@ -15,7 +15,7 @@ const USAGE = `Usage:
   $0 plan [--state FILE] [--json] [-- DOCKERD-FLAGS...]
   $0 snapshot [--anonymize] [-- DOCKERD-FLAGS...]
   $0 doctor [--json]                diagnose the dockerd already running here
-  $0 install [--dockerd PATH] [--mode replace|path] [--root DIR]
+  $0 install [--dockerd PATH] [--mode replace|path] [--path DIRS] [--shim FILE] [--root DIR]
                                     put the dockerd shim in front of dockerd (an image's RUN step)
   $0 uninstall [--root DIR]         undo install, byte for byte
   $0 help | --help
