@@ -75,3 +75,9 @@ t.test('usage errors exit 2 in every mode that has them, before anything runs', 
     t.match([...log.lines, ...err].join('\n'), /error: /, `${what}: the error is named`)
   }
 })
+
+t.test('doctor failing inside our code: exit 70', async (t) => {
+  const log = memoryLogger()
+  t.equal(await main(['doctor'], {}, { readState: async () => { throw new Error('reader bug') }, stdout: () => {}, log }), 70)
+  t.match(log.lines.join('\n'), /internal error: Error: reader bug/)
+})
