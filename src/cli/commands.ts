@@ -15,7 +15,7 @@ const USAGE = `Usage:
   $0 plan [--state FILE] [--json] [-- DOCKERD-FLAGS...]
   $0 snapshot [--anonymize] [-- DOCKERD-FLAGS...]
   $0 doctor [--json]                diagnose the dockerd already running here
-  $0 install [--dockerd PATH] [--mode replace|path] [--root DIR]
+  $0 install [--dockerd PATH] [--mode replace|path] [--path DIRS] [--shim FILE] [--root DIR]
                                     put the dockerd shim in front of dockerd (an image's RUN step)
   $0 uninstall [--root DIR]         undo install, byte for byte
   $0 help | --help
@@ -36,16 +36,20 @@ daemon.json (unreadable, or setting what a flag sets too), or the command is not
 dry run prints why, and so does plan: its words after -- are read as a start's command line.`
 
 const EPILOGUE = `Exit codes:
-  run      dockerd's own exit code; 128+N when a signal N killed it
-  0        help, version, snapshot, plan without an error, --autonet-dry-run, doctor: healthy
+  own      run mode and exec mode: the command's own exit code (dockerd's, or that of the command given);
+           128+N when a signal N killed it
+  0        help, version, snapshot, plan without an error, --autonet-dry-run, doctor: healthy,
+           install/uninstall: done or nothing to do
   1        plan: the plan has an error (printed with the rest of the plan), or a start would
-           step aside (the reason printed); doctor: problems found
-  2        doctor: could not check (no dockerd in this network namespace, no interfaces readable)
-  1        install: it did not take (a file operation or the dockerd --version check failed; undone)
-  2        usage error or bad input: bad --autonet-* value of a subcommand (plan: before --), unreadable or malformed
-           --state FILE, --autonet-bridge naming no bridge (dockerd is not started),
-           a tree install/uninstall cannot work on (the path is named; nothing changed)
-  70       plan, snapshot, doctor, install: internal error (a bug; please report it)
+           step aside (the reason printed); doctor: problems found; install/uninstall: it did
+           not take (a file operation or the dockerd --version check failed; undone)
+  2        usage error or bad input: a bad --autonet-* value outside a start (plan: before --), a
+           bad option of a subcommand, an unreadable or malformed --state FILE; run mode:
+           --autonet-bridge names no bridge (dockerd is not started); doctor: could not check
+           (no dockerd in this network namespace, no interfaces readable); install/uninstall: a
+           tree they cannot work on (the path is named; nothing changed)
+  70       internal error (a bug; please report it): in plan, snapshot, doctor, install or
+           uninstall, or a crash of the program in any mode (the stack on stderr)
   126/127  the command to exec is not executable / not found
 
 Logs go to stderr, prefixed "dockerd-autonet:"; plan, snapshot and dry-run print to stdout.`

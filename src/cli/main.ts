@@ -221,8 +221,9 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
       return 0
     }
     if (inv.mode === 'doctor') {
-      // Exit 0 healthy, 1 problems found, 2 could not check (src/doctor).
-      return (await import('../doctor/command.js')).runDoctor({ json: sub.json },
+      // Exit 0 healthy, 1 problems found, 2 could not check (src/doctor). Awaited here, so that
+      // a throw of ours in it is this catch's internal error (70), not a rejection of main.
+      return await (await import('../doctor/command.js')).runDoctor({ json: sub.json },
         { readState: (argv) => deps.readState({ ...readOptions(inv, env, { withConntrack: true }), argv }), stdout: deps.stdout })
     }
     if (inv.mode === 'snapshot') {

@@ -47,13 +47,26 @@ export interface ApiRequestOptions {
   signal?: AbortSignal
 }
 
+/**
+ * The daemon accepted the connection (the socket is served: dockerd runs) but did not answer
+ * within `afterMs` ms, silent or too slow to finish: busy or stuck, not absent. Other failures
+ * (no socket, refused, permission, HTTP errors) are plain Errors.
+ */
+export class ApiTooSlowError extends Error {
+  constructor(message: string, readonly afterMs: number) {
+    super(message)
+    this.name = 'ApiTooSlowError'
+  }
+}
+
 /** Largest body getText reads (bytes); the list of a host's containers and networks fits well inside. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024
 
 /**
  * GET `path` on the daemon at unix socket `socketPath`; resolves with the response as soon as
  * its head arrives, whatever the status (the caller reads, checks or discards the body).
- * Rejects when it cannot connect, on abort, or when the daemon is silent for `timeoutMs`.
+ * Rejects when it cannot connect, on abort, or when the daemon is silent for `timeoutMs`
+ * (an {@link ApiTooSlowError} once the connection was accepted).
  */
 export async function openGet(socketPath: string, path: string, opts: ApiRequestOptions = {}): Promise<IncomingMessage> {
   const timeoutMs = opts.timeoutMs ?? 3000
@@ -61,7 +74,15 @@ export async function openGet(socketPath: string, path: string, opts: ApiRequest
   const { request } = await import('node:http')
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, path, method: 'GET', headers: { host: 'docker' }, signal: opts.signal, timeout: timeoutMs }, resolve)
-    req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer within ${timeoutMs} ms`)))
+    let connected = false
+    req.on('socket', (socket) => {
+      if (!socket.connecting) connected = true
+      else socket.once('connect', () => { connected = true })
+    })
+    req.on('timeout', () => {
+      const message = `GET ${path}: no answer within ${timeoutMs} ms`
+      req.destroy(connected ? new ApiTooSlowError(message, timeoutMs) : new Error(message))
+    })
     req.on('error', reject)
     req.end()
   })
@@ -70,15 +91,18 @@ export async function openGet(socketPath: string, path: string, opts: ApiRequest
 /**
  * GET `path` and its whole body as text. Rejects as {@link openGet} does, on a non-2xx status,
  * when the whole answer has not arrived within `deadlineMs` ("GET PATH: answer not complete
- * within N ms"), and when the body exceeds {@link MAX_BODY_BYTES} ("answer larger than …").
+ * within N ms", an {@link ApiTooSlowError} once its head came), and when the body exceeds
+ * {@link MAX_BODY_BYTES} ("answer larger than …").
  */
 export async function getText(socketPath: string, path: string, opts: ApiRequestOptions = {}): Promise<string> {
   const deadlineMs = opts.deadlineMs ?? 2 * (opts.timeoutMs ?? 3000)
   const deadline = new AbortController()
   const timer = setTimeout(() => deadline.abort(), deadlineMs)
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal
+  let answering = false
   try {
     const res = await openGet(socketPath, path, { timeoutMs: opts.timeoutMs, signal })
+    answering = true
     const chunks: Buffer[] = []
     let size = 0
     for await (const c of res) {
@@ -93,7 +117,10 @@ export async function getText(socketPath: string, path: string, opts: ApiRequest
     if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) throw new Error(`GET ${path}: HTTP ${res.statusCode}: ${body.trim().slice(0, 200)}`)
     return body
   } catch (e) {
-    if (deadline.signal.aborted && !opts.signal?.aborted) throw new Error(`GET ${path}: answer not complete within ${deadlineMs} ms`)
+    if (deadline.signal.aborted && !opts.signal?.aborted) {
+      const message = `GET ${path}: answer not complete within ${deadlineMs} ms`
+      throw answering ? new ApiTooSlowError(message, deadlineMs) : new Error(message)
+    }
     throw e
   } finally {
     clearTimeout(timer)

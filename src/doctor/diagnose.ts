@@ -130,7 +130,15 @@ function checkDockerd(d: RunningDockerd, egress: Egress | null): Finding[] {
     message: `${who}${how}${since}: containers get mtu ${mtu.value} (${mtu.source})`, fix: null,
     data: { pid: d.pid, argv: d.argv, via_wrapper: d.via_wrapper, started_at: d.started_at, bridge: defaultBridgeOf(d) },
   })
-  if (d.api.error) {
+  if (d.api.error && d.api.timed_out_after_ms !== undefined) {
+    // The socket is served, so dockerd runs: the advice is about a slow daemon, not a missing one.
+    out.push({
+      check: 'api', severity: 'warn', subject: who,
+      message: `${who}'s API${d.api.socket ? ` on ${d.api.socket}` : ''} accepted the connection but was too slow: timed out after ${d.api.timed_out_after_ms / 1000} s ` +
+        `(${d.api.error}); the daemon runs but is busy or stuck (often waiting on containerd or its storage), so docker commands wait too; running containers unknown`,
+      fix: 'look at dockerd\'s log and the machine\'s load, then run doctor again once the API answers',
+    })
+  } else if (d.api.error) {
     out.push({
       check: 'api', severity: 'info', subject: who,
       message: `could not ask ${who}'s API${d.api.socket ? ` on ${d.api.socket}` : ''}: ${d.api.error}; running containers unknown`,

@@ -15,6 +15,11 @@ export interface DockerApiFacts {
   socket: string | null
   /** Why containers/networks are unknown; null when both were read. */
   error: string | null
+  /**
+   * Set when the daemon accepted the connection but did not answer within this many ms
+   * (ApiTooSlowError): it runs, and is too slow or stuck; absent for every other error.
+   */
+  timed_out_after_ms?: number
   containers: ContainerInfo[] | null
   networks: NetworkInfo[] | null
 }

@@ -49,7 +49,7 @@ check failed; everything done was undone); 2 usage error or a tree install canno
 async function parse(verb: 'install' | 'uninstall', argv: readonly string[], env: NodeJS.ProcessEnv): Promise<Args | { help: string }> {
   let y = yargs()
     .scriptName('dockerd-autonet')
-    .usage(`Usage: $0 ${verb} [--root DIR]${verb === 'install' ? ' [--dockerd PATH] [--mode replace|path] [--path DIRS]' : ''}\n\n${DESCRIPTION[verb]}`)
+    .usage(`Usage: $0 ${verb} [--root DIR]${verb === 'install' ? ' [--dockerd PATH] [--mode replace|path] [--path DIRS] [--shim FILE]' : ''}\n\n${DESCRIPTION[verb]}`)
     .option('root', { type: 'string', requiresArg: true, describe: 'operate on the tree under DIR (an unpacked image) instead of /' })
     .strict().help(false).version(false).exitProcess(false).wrap(null).epilogue(EPILOGUE)
   if (verb === 'install') {

@@ -2,7 +2,7 @@
  * The version of the dockerd we are about to exec, from `dockerd --version`, so the planner can
  * tell which flags it accepts.
  */
-import { defaultRunner, type Runner } from '../tools/runner.js'
+import { defaultRunner, failureReason, type Runner } from '../tools/runner.js'
 
 /**
  * The X.Y.Z release from `dockerd --version` output, or null when there is none.
@@ -16,12 +16,25 @@ export function parseDockerdVersion(stdout: string): string | null {
   return m ? `${m[1]}.${m[2]}.${m[3]}` : null
 }
 
+/** How long `dockerd --version` may take, in ms: it answers in about 25 ms; 2 s is a program that hangs. */
+export const DOCKERD_VERSION_TIMEOUT_MS = 2000
+
+/** What `<cmd> --version` gave: the version, or null and why there is none (for the log line). */
+export interface DockerdVersionRead {
+  version: string | null
+  /** Why there is no version: "timed out after 2 s", "could not be run (dockerd: ENOENT)", …; null with a version. */
+  problem: string | null
+}
+
 /**
- * Runs `<cmd> --version` (default `dockerd`) and parses it. Returns null when the program is
- * missing, fails, takes longer than `timeoutMs` milliseconds, or prints no version; never throws.
+ * Runs `<cmd> --version` (default `dockerd`) and parses it; never throws. No version when the
+ * program is missing, fails, takes longer than `timeoutMs` milliseconds (it is killed then,
+ * with whatever it started: runner.ts), or prints none; `problem` says which.
  * `run` is the runner to start it with (default execFile; tests replace it).
  */
-export async function readDockerdVersion(cmd = 'dockerd', timeoutMs = 2000, run: Runner = defaultRunner): Promise<string | null> {
+export async function readDockerdVersion(cmd = 'dockerd', timeoutMs = DOCKERD_VERSION_TIMEOUT_MS, run: Runner = defaultRunner): Promise<DockerdVersionRead> {
   const r = await run(cmd, ['--version'], { timeoutMs })
-  return r.exitCode === 0 ? parseDockerdVersion(r.stdout) : null
+  if (r.exitCode !== 0) return { version: null, problem: failureReason(r) }
+  const version = parseDockerdVersion(r.stdout)
+  return version ? { version, problem: null } : { version: null, problem: 'its output names no version' }
 }

@@ -9,7 +9,7 @@ import type { MachineState, PmtuProbe } from '../model.js'
 import type { Family } from '../net/family.js'
 import { readConntrack } from '../tools/conntrack.js'
 import { configFileFromArgv, configFilePath, readDaemonConfig } from '../dockerd/config-file.js'
-import { readDockerdVersion } from './dockerd-version.js'
+import { DOCKERD_VERSION_TIMEOUT_MS, readDockerdVersion } from './dockerd-version.js'
 import { readRouteRuleBatch, readRoutes, readRules } from './routes.js'
 import { defaultRunner, type Runner } from '../tools/runner.js'
 import { readLinks } from './links.js'
@@ -95,7 +95,7 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
       ? Promise.resolve(opts.dockerdVersion)
       : opts.withVersion === false
       ? Promise.resolve(undefined)
-      : guard('dockerd_version', () => readDockerdVersion(opts.dockerdCommand ?? 'dockerd', 2000, opts.run), null),
+      : guard('dockerd_version', () => readDockerdVersion(opts.dockerdCommand ?? 'dockerd', DOCKERD_VERSION_TIMEOUT_MS, opts.run), null),
     guard('sandbox', () => readSandbox({ proc: opts.proc, env, euid: opts.euid, rootlesskitInfo: opts.rootlesskitInfo }), noSandbox),
   ])
 
@@ -112,7 +112,13 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
     ...where.errors,
     ...unexpected,
   ]
-  if (version === null) readErrors.push(`dockerd_version: no version from \`${opts.dockerdCommand ?? 'dockerd'} --version\`; dockerd version unknown`)
+  // A version given in advance is a string; a probe answers { version, problem }; null: the probe threw.
+  const probed = typeof version === 'object' ? version : null
+  const dockerdVersion = typeof version === 'string' ? version : probed?.version ?? (version === undefined ? undefined : null)
+  if (dockerdVersion === null) {
+    const why = probed?.problem ? `: ${probed.problem}` : ''
+    readErrors.push(`dockerd_version: no version from \`${opts.dockerdCommand ?? 'dockerd'} --version\`${why}; dockerd version unknown`)
+  }
 
   const state: MachineState = {
     links: links.links,
@@ -130,7 +136,7 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
   if (rules4.rules) state.rules4 = rules4.rules
   if (rules6.rules) state.rules6 = rules6.rules
   if (conntrack?.entries) state.conntrack = conntrack.entries
-  if (version !== undefined) state.dockerd_version = version
+  if (dockerdVersion !== undefined) state.dockerd_version = dockerdVersion
   if (opts.probeHost) {
     // After the rest: the probe sends packets and takes seconds; nothing else waits on it.
     // The probe is opt-in: its module is loaded only when asked for.

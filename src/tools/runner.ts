@@ -3,7 +3,7 @@
  * that never throws, so each reader decides what a failure means for the fact it wanted.
  * Tests inject a fake runner that replays recorded output.
  */
-import { type ChildProcess, execFile } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 
 /** What a finished command left behind. */
 export interface RunResult {
@@ -16,6 +16,8 @@ export interface RunResult {
   exitCode: number
   /** Set when the program printed more than the runner keeps: the limit in bytes (exitCode is then EXIT_OUTPUT_TOO_LARGE). */
   outputLimitBytes?: number
+  /** Set when the runner killed it for running too long: the limit in ms (exitCode is then EXIT_TIMED_OUT). */
+  timedOutAfterMs?: number
 }
 
 /** What a caller may ask of one command besides its argv. */
@@ -39,40 +41,87 @@ export const EXIT_OUTPUT_TOO_LARGE = 125
 export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 
 /**
- * A Runner on Node's own `child_process.execFile` (no shell). Each command is killed after
- * `timeoutMs` milliseconds, because the wrapper sits in front of dockerd: a hung `conntrack` must
- * delay dockerd's start by seconds, not forever.
+ * A Runner with `child_process.execFile`'s contract (no shell, output kept up to
+ * `maxOutputBytes`, SIGKILL after `timeoutMs` milliseconds), because the wrapper sits in front of
+ * dockerd: a hung `conntrack` must delay dockerd's start by seconds, not forever.
+ *
+ * Each command runs in a process group of its own (spawn `detached`, i.e. setsid), and a
+ * timeout, the output limit or the scope's close SIGKILLs the whole group (`kill(-pid)`), not
+ * only the program: a `dockerd` that is a shell wrapper (`dockerd --version` runs it) leaves
+ * no `sleep` or other grandchild running beside dockerd. execFile kills only its child and
+ * cannot start one detached (it does not pass the option on to spawn), hence spawn here.
  *
  * Why not execa (the project's choice for child processes elsewhere): this runner is on the
  * start-up path of every dockerd launch, and loading execa there cost more than all the reads
  * together (about 90 ms of a 250 ms start with the tsc build, measured with --cpu-prof and
- * hyperfine; BENCHMARKS.md). execFile gives the same guarantees this contract needs.
+ * hyperfine; BENCHMARKS.md). spawn gives the same guarantees this contract needs.
  */
 export function execFileRunner(timeoutMs = 10_000, maxOutputBytes = MAX_OUTPUT_BYTES, scope?: CommandScope): Runner {
   return (cmd, args, opts = {}) => new Promise((resolve) => {
     if (scope?.closed) return resolve({ stdout: '', stderr: `${scope.closed}: not started`, exitCode: EXIT_TIMED_OUT })
     const limit = Math.min(timeoutMs, opts.timeoutMs ?? timeoutMs)
-    const child = execFile(cmd, args, { timeout: limit, killSignal: 'SIGKILL', maxBuffer: maxOutputBytes, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (scope?.closed && err) return resolve({ stdout: '', stderr: `${scope.closed}: killed`, exitCode: EXIT_TIMED_OUT })
-      if (!err) return resolve({ stdout, stderr, exitCode: 0 })
-      const e = err as NodeJS.ErrnoException & { code?: string | number, killed?: boolean, signal?: string | null }
-      // Node kills the child and keeps what fit; a truncated JSON dump is no answer at all.
-      if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return resolve({ stdout: '', stderr: e.message, exitCode: EXIT_OUTPUT_TOO_LARGE, outputLimitBytes: maxOutputBytes })
-      if (e.killed && e.signal === 'SIGKILL') return resolve({ stdout, stderr: `timed out after ${limit} ms`, exitCode: EXIT_TIMED_OUT })
-      // Spawn failures (ENOENT, EACCES) carry a string code and no exit status.
-      if (typeof e.code === 'string') return resolve({ stdout: '', stderr: `${cmd}: ${e.code}`, exitCode: EXIT_NOT_STARTED })
-      if (typeof e.code === 'number') return resolve({ stdout, stderr, exitCode: e.code })
-      // Killed by a signal we did not send.
-      resolve({ stdout, stderr: stderr || `killed by ${e.signal ?? 'a signal'}`, exitCode: 128 + 9 })
-    })
-    if (opts.input !== undefined && child.stdin) {
-      // A program that exits without reading all of it closes the pipe (EPIPE): its exit
-      // status, in the callback above, is the answer.
-      child.stdin.on('error', () => {})
-      child.stdin.end(opts.input)
+    const child = spawn(cmd, args, { detached: true, stdio: 'pipe' })
+    const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] }
+    const size = { stdout: 0, stderr: 0 }
+    let stopped: { why: 'timeout' } | { why: 'too-large', stream: 'stdout' | 'stderr' } | null = null
+    const stop = (why: NonNullable<typeof stopped>) => {
+      if (stopped) return
+      stopped = why
+      killGroup(child)
+      // A grandchild that left the group could still hold the pipes: stop waiting for them.
+      child.stdout.destroy()
+      child.stderr.destroy()
     }
-    scope?.track(child)
+    for (const stream of ['stdout', 'stderr'] as const) {
+      child[stream].on('data', (chunk: Buffer) => {
+        size[stream] += chunk.length
+        if (size[stream] > maxOutputBytes) stop({ why: 'too-large', stream })
+        else chunks[stream].push(chunk)
+      })
+    }
+    const timer = setTimeout(() => stop({ why: 'timeout' }), limit)
+    let settled = false
+    const finish = (r: RunResult) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(r)
+    }
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      // Spawn failures (ENOENT, EACCES) carry a string code and no exit status.
+      if (child.pid === undefined) finish({ stdout: '', stderr: `${cmd}: ${e.code ?? e.message}`, exitCode: EXIT_NOT_STARTED })
+    })
+    child.once('close', (code, signal) => {
+      const stdout = Buffer.concat(chunks.stdout).toString('utf8')
+      const stderr = Buffer.concat(chunks.stderr).toString('utf8')
+      const why: NonNullable<typeof stopped> | null = stopped
+      if (scope?.closed && code !== 0) return finish({ stdout: '', stderr: `${scope.closed}: killed`, exitCode: EXIT_TIMED_OUT })
+      // A truncated JSON dump is no answer at all.
+      if (why?.why === 'too-large') return finish({ stdout: '', stderr: `${why.stream} maxBuffer length exceeded`, exitCode: EXIT_OUTPUT_TOO_LARGE, outputLimitBytes: maxOutputBytes })
+      if (why?.why === 'timeout') return finish({ stdout, stderr: `timed out after ${limit} ms`, exitCode: EXIT_TIMED_OUT, timedOutAfterMs: limit })
+      if (code !== null) return finish({ stdout, stderr, exitCode: code })
+      // Killed by a signal we did not send.
+      finish({ stdout, stderr: stderr || `killed by ${signal ?? 'a signal'}`, exitCode: 128 + 9 })
+    })
+    // A program that exits without reading all of its input closes the pipe (EPIPE): its exit
+    // status, above, is the answer.
+    child.stdin.on('error', () => {})
+    if (opts.input !== undefined) child.stdin.end(opts.input)
+    if (child.pid !== undefined) scope?.track(child)
   })
+}
+
+/**
+ * SIGKILL the process group `child` leads (it was spawned detached), so that what it started
+ * goes with it; the child alone if the group is already gone.
+ */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {
+    child.kill('SIGKILL')
+  }
 }
 
 /** The commands one withinDeadline's runner started, still running; `closed` says why no more may start. */
@@ -92,7 +141,7 @@ class CommandScope {
   async close(why: string, waitMs: number): Promise<void> {
     this.closed = why
     if (this.live.size === 0) return
-    for (const child of this.live.keys()) child.kill('SIGKILL')
+    for (const child of this.live.keys()) killGroup(child)
     let timer: NodeJS.Timeout | undefined
     await Promise.race([Promise.all(this.live.values()), new Promise((resolve) => { timer = setTimeout(resolve, waitMs) })])
     clearTimeout(timer)
@@ -155,12 +204,19 @@ export function deadlineRunner(deadline: number, perCommandMs = 10_000, make: (t
  * line of stderr is kept: usage texts (busybox prints one) would drown the log.
  */
 export function describeFailure(cmd: string, args: string[], r: RunResult): string {
-  const what = `\`${[cmd, ...args].join(' ')}\``
+  return `\`${[cmd, ...args].join(' ')}\` ${failureReason(r)}`
+}
+
+/**
+ * describeFailure without the command: "could not be run (dockerd: ENOENT)", "timed out after
+ * 2 s" (the runner's own limit, when it killed the command), "failed (exit 1: …)".
+ */
+export function failureReason(r: RunResult): string {
   const first = (r.stderr ?? '').split('\n').map((l) => l.trim()).find((l) => l !== '') ?? ''
-  if (r.exitCode === EXIT_NOT_STARTED) return `${what} could not be run (${first || 'not found'})`
-  if (r.exitCode === EXIT_TIMED_OUT) return `${what} timed out`
+  if (r.exitCode === EXIT_NOT_STARTED) return `could not be run (${first || 'not found'})`
+  if (r.exitCode === EXIT_TIMED_OUT) return r.timedOutAfterMs === undefined ? 'timed out' : `timed out after ${r.timedOutAfterMs / 1000} s`
   if (r.exitCode === EXIT_OUTPUT_TOO_LARGE && r.outputLimitBytes !== undefined) {
-    return `${what} printed more than ${r.outputLimitBytes} bytes (${first || 'output too large'}); output too large, not read`
+    return `printed more than ${r.outputLimitBytes} bytes (${first || 'output too large'}); output too large, not read`
   }
-  return `${what} failed (exit ${r.exitCode}${first ? `: ${first}` : ''})`
+  return `failed (exit ${r.exitCode}${first ? `: ${first}` : ''})`
 }

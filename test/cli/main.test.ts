@@ -186,6 +186,21 @@ t.test('help lists every option with its env variable, the subcommands and the e
   }
 })
 
+t.test('help names every option install and uninstall accept (taken from their own --help)', async (t) => {
+  const top = fakes()
+  await main(['--help'], {}, top.deps)
+  const help = top.stdout()
+  for (const verb of ['install', 'uninstall']) {
+    const f = fakes()
+    t.equal(await main([verb, '--help'], {}, f.deps), 0)
+    // yargs lists each option at the start of a line: "  --root  operate on ...".
+    const own = [...f.stdout().matchAll(/^\s+(--[a-z][a-z-]*)\s/gm)].map((m) => m[1]).filter((o) => o !== '--help')
+    t.ok(own.includes('--root'), `${verb} --help lists its options (${own.join(' ')})`)
+    const line = help.split('\n').find((l) => l.includes(`dockerd-autonet ${verb} `))
+    for (const o of own) t.match(line, o, `--help's ${verb} line names ${o}`)
+  }
+})
+
 t.test('version', async (t) => {
   const f = fakes()
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import t from 'tap'
-import { DEFAULT_DOCKER_SOCKET, dockerApiSocket, engineApi, getJson, getText, openGet } from '../../src/dockerd/engine-api.js'
+import { ApiTooSlowError, DEFAULT_DOCKER_SOCKET, dockerApiSocket, engineApi, getJson, getText, openGet } from '../../src/dockerd/engine-api.js'
 import { inspectSyslog } from '../helpers/engine-fixtures.js'
 import { until } from '../helpers/until.js'
 import { unixHttpServer } from '../helpers/unix-server.js'
@@ -37,9 +37,11 @@ t.test('getJson over a unix socket: answers, HTTP errors and silence are told ap
   t.same(await getJson(sock, '/containers/json'), [])
   await t.rejects(getJson(sock, '/nope'), /HTTP 404: \{"message":"page not found"\}/)
   await t.rejects(getJson(sock, '/slow', { timeoutMs: 200 }), /no answer within 200 ms/)
+  await t.rejects(getJson(sock, '/slow', { timeoutMs: 200 }), { name: 'ApiTooSlowError', afterMs: 200 }, 'silence after the connection was accepted: too slow')
   await t.rejects(getJson(sock, '/_ping'), /GET \/_ping: not JSON/)
   t.equal(await getText(sock, '/_ping'), 'OK')
   await t.rejects(getText(path.join(dir, 'missing.sock'), '/_ping'), /ENOENT/)
+  t.notOk(await getText(path.join(dir, 'missing.sock'), '/_ping').catch((e) => e instanceof ApiTooSlowError), 'no socket: not a slow daemon')
   const abort = new AbortController()
   const slow = openGet(sock, '/slow', { signal: abort.signal })
   abort.abort()
@@ -93,6 +95,7 @@ t.test('a daemon trickling one byte a second is cut off at the whole-request dea
   await t.rejects(getJson(sock, '/containers/json', { timeoutMs: 300, deadlineMs: 800 }), /^GET \/containers\/json: answer not complete within 800 ms$/)
   const took = Date.now() - t0
   t.ok(took < 3000, `gave up after ${took} ms`)
+  await t.rejects(getJson(sock, '/containers/json', { timeoutMs: 300, deadlineMs: 500 }), { name: 'ApiTooSlowError', afterMs: 500 }, 'a trickle is a slow daemon')
   const api = engineApi(sock, 200)
   await t.rejects(api.networks(), /answer not complete within 400 ms/, 'engineApi: twice the silence bound by default')
 })

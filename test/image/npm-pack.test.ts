@@ -24,7 +24,7 @@ let tarball = ''
 t.before(async () => {
   // A copy, so that prepack's clean-up and prepare's build never touch this checkout's dist/.
   mkdirSync(copy)
-  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'bin', 'src', 'scripts', 'image']) {
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'bin', 'src', 'scripts', 'image']) {
     cpSync(join(REPO, f), join(copy, f), { recursive: true })
   }
   // A stale file that no source produces: the tarball must not carry it.
@@ -41,7 +41,7 @@ t.test('the tarball holds the built program and nothing from the work tree', asy
   for (const f of ['package.json', 'README.md', 'bin/dockerd-autonet.js', 'dist/cli/main.js', 'dist/cli/invocation.js', 'dist/plan/plan.js', 'dist/read/machine-state.js', 'dist/apply/exec-dockerd.js']) {
     t.ok(files.includes(f), `has ${f}`)
   }
-  t.same(files.filter((f) => !/^(bin|dist)\//.test(f)), ['README.md', 'image/dockerd-shim.sh', 'package.json'], 'nothing outside bin/ and dist/ but README, package.json and the shim template (for install)')
+  t.same(files.filter((f) => !/^(bin|dist)\//.test(f)), ['LICENSE', 'README.md', 'image/dockerd-shim.sh', 'package.json'], 'nothing outside bin/ and dist/ but LICENSE (npm adds it), README, package.json and the shim template (for install)')
   t.same(files.filter((f) => f.endsWith('.map') || f.endsWith('.ts') || f.includes('dockerd-autonet.mjs') || f.includes('/gone/')), [],
     'no source maps, no TypeScript, no bundle, no stale build output')
   t.same(files.filter((f) => f.startsWith('dist/launch/')), ['dist/launch/crash.js', 'dist/launch/program.js'],

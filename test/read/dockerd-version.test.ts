@@ -1,8 +1,9 @@
 import t from 'tap'
-import { chmodSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseDockerdVersion, readDockerdVersion } from '../../src/read/dockerd-version.js'
-import { execFileRunner } from '../../src/tools/runner.js'
+import { readMachineState } from '../../src/read/machine-state.js'
+import { EXIT_TIMED_OUT, execFileRunner, type Runner } from '../../src/tools/runner.js'
 import { ok, replayRunner } from '../helpers/fake-machine.js'
 
 t.test('parseDockerdVersion', async (t) => {
@@ -22,22 +23,58 @@ t.test('readDockerdVersion runs the program', async (t) => {
     'dockerd-garbage': '#!/bin/sh\necho hello\n',
   })
   for (const f of ['dockerd-ok', 'dockerd-fails', 'dockerd-hangs', 'dockerd-garbage']) chmodSync(join(dir, f), 0o755)
-  t.equal(await readDockerdVersion(join(dir, 'dockerd-ok')), '27.3.1')
-  t.equal(await readDockerdVersion(join(dir, 'dockerd-fails')), null, 'non-zero exit')
-  t.equal(await readDockerdVersion(join(dir, 'dockerd-garbage')), null, 'no version in the output')
-  t.equal(await readDockerdVersion(join(dir, 'no-such-dockerd')), null, 'missing program')
+  t.same(await readDockerdVersion(join(dir, 'dockerd-ok')), { version: '27.3.1', problem: null })
+  t.same(await readDockerdVersion(join(dir, 'dockerd-fails')), { version: null, problem: 'failed (exit 1)' }, 'non-zero exit')
+  t.same(await readDockerdVersion(join(dir, 'dockerd-garbage')), { version: null, problem: 'its output names no version' })
+  t.same(await readDockerdVersion(join(dir, 'no-such-dockerd')), { version: null, problem: `could not be run (${join(dir, 'no-such-dockerd')}: ENOENT)` }, 'missing program')
   const started = Date.now()
-  t.equal(await readDockerdVersion(join(dir, 'dockerd-hangs'), 300), null, 'timed out')
+  t.same(await readDockerdVersion(join(dir, 'dockerd-hangs'), 300), { version: null, problem: 'timed out after 0.3 s' }, 'timed out')
   t.ok(Date.now() - started < 5000, 'did not wait for the hung program')
   // The start path hands its read-phase runner (60 s here, 10 s there) down: the 2 s limit of
   // the version probe still holds (it did not, when a given runner replaced the timeout).
   const given = Date.now()
-  t.equal(await readDockerdVersion(join(dir, 'dockerd-hangs'), 300, execFileRunner(60_000)), null, 'timed out with a given runner')
+  t.same(await readDockerdVersion(join(dir, 'dockerd-hangs'), 300, execFileRunner(60_000)), { version: null, problem: 'timed out after 0.3 s' }, 'timed out with a given runner')
   t.ok(Date.now() - given < 5000, `a given runner keeps the probe's limit (${Date.now() - given} ms)`)
 })
 
+/** True while process `pid` exists. */
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch { return false }
+}
+
+t.test('a dockerd wrapper that forks and never answers: on timeout its children go too, and the reason says so', async (t) => {
+  // A shell wrapper in front of dockerd whose child (sleep) holds the output pipe and never ends.
+  const dir = t.testdir({ 'dockerd-wrapper': '' })
+  const wrapper = join(dir, 'dockerd-wrapper')
+  const pidFile = join(dir, 'sleep.pid')
+  writeFileSync(wrapper, `#!/bin/sh\nsleep 100 &\necho $! > ${pidFile}\nwait\n`)
+  chmodSync(wrapper, 0o755)
+  const t0 = Date.now()
+  const r = await readDockerdVersion(wrapper, 300)
+  t.ok(Date.now() - t0 < 5000, `bounded (${Date.now() - t0} ms)`)
+  t.same(r, { version: null, problem: 'timed out after 0.3 s' })
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0
+  // Whatever a failing run leaves behind (the test dir is gone by teardown: the pid is read here).
+  t.teardown(() => { if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL') })
+  t.ok(pid > 0, `the wrapper started sleep (pid ${pid})`)
+  // SIGKILL to the group is delivered at once; give the kernel a moment to reap it (init does).
+  for (let i = 0; i < 50 && alive(pid) && !/^Z/m.test(stateOf(pid)); i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.ok(!alive(pid) || /^Z/m.test(stateOf(pid)), `the wrapper's sleep is gone (${stateOf(pid) || 'no such process'})`)
+
+  // The log line of the read phase names the timeout.
+  const run: Runner = async () => ({ stdout: '', stderr: 'timed out after 2000 ms', exitCode: EXIT_TIMED_OUT, timedOutAfterMs: 2000 })
+  const state = await readMachineState({ argv: [], run, withVersion: true, sysClassNet: join(dir, 'none'), procNet: join(dir, 'none'), proc: join(dir, 'none'), env: {} })
+  t.ok(state.read_errors!.includes('dockerd_version: no version from `dockerd --version`: timed out after 2 s; dockerd version unknown'), 'the read error names the timeout', { read_errors: state.read_errors })
+  t.equal(state.dockerd_version, null)
+})
+
+/** The State: line of /proc/PID/status ("Z (zombie)"), or '' when there is no such process. */
+function stateOf(pid: number): string {
+  try { return /^State:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '' } catch { return '' }
+}
+
 t.test('readDockerdVersion with an injected runner', async (t) => {
   const run = replayRunner({ 'dockerd --version': ok('Docker version 20.10.24+dfsg1, build 5d6db84\n') })
-  t.equal(await readDockerdVersion('dockerd', 2000, run), '20.10.24')
+  t.same(await readDockerdVersion('dockerd', 2000, run), { version: '20.10.24', problem: null })
   t.same(run.calls, ['dockerd --version'])
 })

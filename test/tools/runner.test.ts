@@ -17,7 +17,7 @@ t.test('a missing program is 127, named; a hung one is killed and 124', async (t
   const hung = await run('sleep', ['30'])
   t.equal(hung.exitCode, EXIT_TIMED_OUT)
   t.ok(Date.now() - t0 < 5000, `killed within the bound (${Date.now() - t0} ms)`)
-  t.equal(describeFailure('sleep', ['30'], hung), '`sleep 30` timed out')
+  t.equal(describeFailure('sleep', ['30'], hung), '`sleep 30` timed out after 1.5 s', 'the runner\'s own limit, named')
 })
 
 t.test('output beyond the bound: named as too large, not as "could not be run"', async (t) => {
