@@ -31,6 +31,26 @@ if [ ! -x "$real" ]; then
 	exit 127
 fi
 
+# The loop guard (dockerd-autonet's src/cli/handover.ts, read the same way): a dockerd-autonet
+# already planned this dockerd and counted its hand-overs here; run the real one untouched, and
+# nothing at all at 4, which only a loop reaches.
+handovers=${DOCKERD_WRAPPED_BY_AUTONET:-}
+case $handovers in
+	'') handovers=0 ;;
+	*[!0-9]*) handovers=1 ;;
+	???*) handovers=999 ;;
+	0?) handovers=${handovers#0} ;;
+esac
+if [ "$handovers" -gt 0 ]; then
+	if [ "$handovers" -ge 4 ]; then
+		echo "dockerd shim: DOCKERD_WRAPPED_BY_AUTONET=$handovers: dockerd-autonet has handed this dockerd on $handovers times, which only a loop does; not starting $real" >&2
+		exit 127
+	fi
+	DOCKERD_WRAPPED_BY_AUTONET=$((handovers + 1))
+	export DOCKERD_WRAPPED_BY_AUTONET
+	exec "$real" "$@"
+fi
+
 if [ ! -x "$wrapper" ] || ! command -v node > /dev/null 2>&1; then
 	# Same rule as dockerd-autonet's own: our trouble must never keep dockerd down.
 	echo "dockerd shim: $wrapper or node is missing; starting $real without dockerd-autonet" >&2

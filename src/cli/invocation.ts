@@ -26,6 +26,8 @@
  *    command, or --autonet-disable: exec unchanged. Once the machine is read, a daemon.json
  *    dockerd refuses (unreadable, or a key one of the user's flags sets too) steps aside the same
  *    way (start-decision.ts, shared by the start, the dry run and `plan`).
+ *    Started as dockerd with DOCKERD_WRAPPED_BY_AUTONET set (handover.ts: a dockerd-autonet
+ *    already planned this dockerd, and started us again), we plan nothing: exec unchanged.
  * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0:
  *    whenever we step aside (bad options, detection or plan failed), `--bridge=NAME` is still
  *    passed (unless the user names a bridge or sets its address: -b, --bip, --bip6, or their
@@ -37,6 +39,7 @@
  */
 import { parseDockerdFlags } from '../dockerd/flags.js'
 import { ownBridgeChoice } from '../dockerd/settings.js'
+import { handovers } from './handover.js'
 import { isOurs, readOptionsLenient, specOf, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
 import { refusedArgv } from './start-decision.js'
 import { UsageError } from './usage-error.js'
@@ -79,6 +82,11 @@ export interface Invocation {
   notable?: boolean
   /** The second daemon's bridge (--autonet-bridge): dockerd is told it even when we step aside (contract point 5). */
   bridge: string | null
+  /**
+   * The program runs dockerd: the hand-over count its DOCKERD_WRAPPED_BY_AUTONET gets (handover.ts,
+   * ours included); null for a foreign program or a subcommand, whose environment stays as given.
+   */
+  handover: number | null
 }
 
 
@@ -101,7 +109,7 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   const first: string | undefined = argv[i]
   const rest = argv.slice(i + 1)
   const mode = first === undefined ? undefined : SUBCOMMANDS[first]
-  const base = { leadArgs: [] as string[], subcommandArgs: [] as string[], bridge: null }
+  const base = { leadArgs: [] as string[], subcommandArgs: [] as string[], bridge: null, handover: null }
 
   if (mode === 'help' || mode === 'version') {
     const read = strictOptions(lead.ours, env)
@@ -124,7 +132,7 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     const read = strictOptions([...lead.ours, ...own.ours, ...(target?.ours ?? [])], env)
     const common = { ...base, mode, program: target?.program ?? read.ours.exec ?? 'dockerd', ours: read.ours, warnings: read.warnings, subcommandArgs: own.rest }
     if (!target) return { ...common, dockerdArgs: words }
-    const reason = target.forDockerd ? asideReason(target.args, read.ours, [])?.reason : target.why ?? 'not dockerd'
+    const reason = target.forDockerd ? asideReason(target.args, read.ours, [], 0)?.reason : target.why ?? 'not dockerd'
     return { ...common, dockerdArgs: target.args, leadArgs: target.lead, argvGiven: end >= 0, ...(reason === undefined ? {} : { reason }) }
   }
   const target = startTarget(first, rest, argv.slice(i))
@@ -136,25 +144,28 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   if (!target.forDockerd) {
     return { ...common, mode: 'exec', dockerdArgs: target.args, reason: target.why ?? 'not dockerd', notable: target.why !== undefined, ...errorOf(read) }
   }
-  const aside = asideReason(target.args, ours, read.errors)
+  const depth = handovers(env)
+  const aside = asideReason(target.args, ours, read.errors, depth)
   const reason = aside?.reason ?? null
+  const handover = depth + 1
   if (read.bridgeError && (reason === null || reason === 'options not understood')) {
     // Point 5: without a name dockerd would start on docker0, the first daemon's bridge.
     throw new UsageError(`${read.bridgeError}; not starting ${program}: without its own bridge a second daemon would share docker0 with the first`)
   }
-  if (reason === null) return { ...common, mode: 'run', dockerdArgs: target.args, leadArgs: target.lead, bridge: read.bridge }
+  if (reason === null) return { ...common, mode: 'run', dockerdArgs: target.args, leadArgs: target.lead, bridge: read.bridge, handover }
   // Stepping aside: the program gets exactly the user's words, plus a second daemon's bridge
   // when dockerd will really start with them (point 5).
   const bridge = reason === 'options not understood' ? read.bridge : null
-  return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, notable: aside!.notable, bridge, ...errorOf(read) }
+  return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, notable: aside!.notable, bridge, handover, ...errorOf(read) }
 }
 
 /**
- * Why a start steps aside for dockerd's argv `args` before reading anything, or null: disabled,
- * no daemon to start (`--version`), dockerd will refuse the argv (`notable`: worth a warning),
- * our options not understood.
+ * Why a start steps aside for dockerd's argv `args` before reading anything, or null: started
+ * by dockerd-autonet already (`depth` hand-overs, handover.ts), disabled, no daemon to start
+ * (`--version`), dockerd will refuse the argv (`notable`: worth a warning), our options not understood.
  */
-function asideReason(args: readonly string[], ours: AutonetOptions, errors: readonly string[]): { reason: string, notable: boolean } | null {
+function asideReason(args: readonly string[], ours: AutonetOptions, errors: readonly string[], depth: number): { reason: string, notable: boolean } | null {
+  if (depth > 0) return { reason: `DOCKERD_WRAPPED_BY_AUTONET=${depth}: dockerd-autonet already planned this dockerd, nothing planned again`, notable: false }
   if (ours.disable && !errors.length) return { reason: 'disabled', notable: false }
   // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
   if (asksOnlyForInfo(args)) return { reason: 'no daemon to start (version, help or validate)', notable: false }

@@ -96,6 +96,29 @@ t.test('shim fails open: without dockerd-autonet the real dockerd starts with th
   t.match(r.stderr, /dockerd-autonet or node is missing/)
 })
 
+t.test('shim with DOCKERD_WRAPPED_BY_AUTONET set: the real dockerd untouched, no wrapper; at 4, nothing (a loop)', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  const r = await tree.run([...SH, tree.at(PATHS.dindShim), '--data-root', '/x'], { DOCKERD_WRAPPED_BY_AUTONET: '1', DOCKERD_AUTONET_DEBUG: '1' })
+  t.equal(r.exitCode, 0, 'exits 0', { stderr: r.stderr })
+  t.same(tree.recorded(), [tree.at(PATHS.dindReal), '--data-root', '/x'], 'exactly the argv')
+  t.equal(r.stderr, '', 'the wrapper never ran (it would say so, with DOCKERD_AUTONET_DEBUG)')
+  const loop = await tree.run([...SH, tree.at(PATHS.dindShim), '--data-root', '/x'], { DOCKERD_WRAPPED_BY_AUTONET: '4' })
+  t.equal(loop.exitCode, 127)
+  t.equal(tree.recorded(), null, 'nothing started')
+  t.match(loop.stderr, /^dockerd shim: DOCKERD_WRAPPED_BY_AUTONET=4: dockerd-autonet has handed this dockerd on 4 times, which only a loop does; not starting \S+\/usr\/local\/bin\/dockerd$/m)
+})
+
+t.test('dockerd-autonet dockerd-entrypoint.sh with the shim installed: planned once, the entrypoint\'s dockerd (the shim) passes it on', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  const env = { DOCKER_TLS_CERTDIR: '', DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION }
+  const r = await tree.run(['node', tree.at(PATHS.bundle), tree.at('/usr/local/bin/dockerd-entrypoint.sh'), '--debug'], env)
+  t.equal(r.exitCode, 0, 'exits 0', { stderr: r.stderr })
+  t.equal(r.stderr.match(/^dockerd-autonet: starting: /gm)?.length, 1, 'one plan, one start line')
+  t.equal(tree.recorded()?.[0], tree.at(PATHS.dindReal), 'the real dockerd ran')
+})
+
 t.test('shim at the real binary\'s path without the moved binary: a clear error, no loop', async (t) => {
   const tree = await makeTree('drone', bundle)
   t.teardown(tree.remove)
