@@ -57,4 +57,14 @@ if [ ! -x "$wrapper" ] || ! command -v node > /dev/null 2>&1; then
 	exec "$real" "$@"
 fi
 
+# Node reads NODE_OPTIONS before any code of ours runs: a --require of a missing file or an
+# option Node refuses would end it, and dockerd would never start. The wrapper runs without
+# it and hands the value, or its absence, back to dockerd (src/cli/handover.ts).
+if [ "${NODE_OPTIONS+set}" = set ]; then
+	DOCKERD_WRAPPED_NODE_OPTIONS=$NODE_OPTIONS
+	export DOCKERD_WRAPPED_NODE_OPTIONS
+	unset NODE_OPTIONS
+else
+	unset DOCKERD_WRAPPED_NODE_OPTIONS
+fi
 exec "$wrapper" "$real" "$@"

@@ -14,6 +14,13 @@ import type { Env } from './options.js'
 export const WRAPPED_VAR = 'DOCKERD_WRAPPED_BY_AUTONET'
 
 /**
+ * Where image/dockerd-shim.sh keeps the user's NODE_OPTIONS while it runs the wrapper without
+ * them (Node would die of a bad one before any code of ours runs, and dockerd with it); set
+ * means NODE_OPTIONS was set, to this value, even empty. Outside our DOCKERD_AUTONET_ options.
+ */
+export const SAVED_NODE_OPTIONS_VAR = 'DOCKERD_WRAPPED_NODE_OPTIONS'
+
+/**
  * The most hand-overs a chain makes: the wrapper plans (1), the entrypoint's `dockerd` is our
  * shim (2), a wrapper installed as `dockerd` passes it on (3); one to spare.
  */
@@ -31,7 +38,18 @@ export function handovers(env: Env): number {
   return v.length > 2 ? 999 : Number(v)
 }
 
-/** `env` as the next program gets it: the variable set to `count` (the hand-overs including ours). */
-export function withHandovers(env: Env, count: number): Env {
-  return { ...env, [WRAPPED_VAR]: String(count) }
+/**
+ * `env` as the next program gets it: the user's own NODE_OPTIONS back as the shim found them
+ * (set, empty or unset), and, for a dockerd (`count` not null), the variable set to `count`,
+ * the hand-overs including ours.
+ */
+export function withHandovers(env: Env, count: number | null): Env {
+  const out: Env = { ...env }
+  const saved = env[SAVED_NODE_OPTIONS_VAR]
+  if (saved !== undefined) {
+    out.NODE_OPTIONS = saved
+    delete out[SAVED_NODE_OPTIONS_VAR]
+  }
+  if (count !== null) out[WRAPPED_VAR] = String(count)
+  return out
 }

@@ -218,9 +218,9 @@ async function execUnchanged(inv: Invocation, env: Env, deps: MainDeps, log: Log
   return deps.exec(program, args, { env: handedOver(inv, env), log })
 }
 
-/** The environment of the program started: marked with the hand-over count when it runs dockerd (handover.ts). */
+/** The environment of the program started: the user's NODE_OPTIONS back, and the hand-over count when it runs dockerd (handover.ts). */
 function handedOver(inv: Invocation, env: Env): Env {
-  return inv.handover === null ? env : withHandovers(env, inv.handover)
+  return withHandovers(env, inv.handover)
 }
 
 /** `plan [--state FILE] [--json]` and `snapshot`: print, never exec. */

@@ -1,6 +1,6 @@
 /** The loop guard (src/cli/handover.ts) and how readInvocation uses it. */
 import t from 'tap'
-import { handovers, MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from '../../src/cli/handover.js'
+import { handovers, MAX_HANDOVERS, SAVED_NODE_OPTIONS_VAR, WRAPPED_VAR, withHandovers } from '../../src/cli/handover.js'
 import { readInvocation } from '../../src/cli/invocation.js'
 
 t.test('handovers: unset, empty or 0 is none; a number is itself; anything else counts as one', async (t) => {
@@ -32,4 +32,11 @@ t.test('readInvocation: started as dockerd with the variable set, nothing is pla
   t.equal(bridge.bridge, null)
   t.equal(readInvocation(['sh'], { [WRAPPED_VAR]: '1' }).mode, 'exec')
   t.equal(readInvocation(['sh'], { [WRAPPED_VAR]: '1' }).handover, null, 'a foreign command is not counted')
+})
+
+t.test('withHandovers: the user\'s NODE_OPTIONS back from the shim\'s carrier (set, empty), the carrier gone', async (t) => {
+  t.equal(SAVED_NODE_OPTIONS_VAR, 'DOCKERD_WRAPPED_NODE_OPTIONS')
+  t.same(withHandovers({ [SAVED_NODE_OPTIONS_VAR]: '--require /x.js', A: '1' }, 1), { A: '1', NODE_OPTIONS: '--require /x.js', [WRAPPED_VAR]: '1' })
+  t.same(withHandovers({ [SAVED_NODE_OPTIONS_VAR]: '' }, null), { NODE_OPTIONS: '' }, 'empty stays set and empty; a foreign program gets it back too')
+  t.same(withHandovers({ NODE_OPTIONS: '--max-old-space-size=64' }, null), { NODE_OPTIONS: '--max-old-space-size=64' }, 'no carrier (not through the shim): as given')
 })

@@ -119,6 +119,25 @@ t.test('dockerd-autonet dockerd-entrypoint.sh with the shim installed: planned o
   t.equal(tree.recorded()?.[0], tree.at(PATHS.dindReal), 'the real dockerd ran')
 })
 
+t.test('shim fails open on a NODE_OPTIONS Node refuses: the wrapper runs without it, dockerd gets it back as given', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  for (const bad of ['--require /nonexistent/hook.js', '--no-such-node-option', '']) {
+    // Through env(1): tap's process-info hook rewrites NODE_OPTIONS in every child it spawns.
+    const r = await tree.run(['env', `NODE_OPTIONS=${bad}`, ...SH, tree.at(PATHS.dindShim), '--data-root', '/x'], { DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION })
+    t.equal(r.exitCode, 0, `NODE_OPTIONS=${JSON.stringify(bad)}: exits 0`, { stderr: r.stderr })
+    t.same(tree.recorded()?.slice(0, 3), [tree.at(PATHS.dindReal), '--data-root', '/x'], 'the real dockerd started with the argv first')
+    t.match(r.stderr, /^dockerd-autonet: starting: /m, 'the wrapper ran and planned')
+    const env = tree.recordedEnv() ?? {}
+    t.equal(env.NODE_OPTIONS, bad, 'dockerd\'s NODE_OPTIONS is the user\'s, exactly')
+    t.notOk('DOCKERD_WRAPPED_NODE_OPTIONS' in env, 'our carrier is gone')
+    t.equal(env.DOCKERD_WRAPPED_BY_AUTONET, '1')
+  }
+  const unset = await tree.run(['env', '-u', 'NODE_OPTIONS', ...SH, tree.at(PATHS.dindShim)], { DOCKERD_WRAPPED_NODE_OPTIONS: 'stale', DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION })
+  t.equal(unset.exitCode, 0, { stderr: unset.stderr })
+  t.notOk('NODE_OPTIONS' in (tree.recordedEnv() ?? { NODE_OPTIONS: 'no record' }), 'unset stays unset, a stale carrier is not taken for it')
+})
+
 t.test('shim at the real binary\'s path without the moved binary: a clear error, no loop', async (t) => {
   const tree = await makeTree('drone', bundle)
   t.teardown(tree.remove)
