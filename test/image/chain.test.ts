@@ -138,6 +138,28 @@ t.test('shim fails open on a NODE_OPTIONS Node refuses: the wrapper runs without
   t.notOk('NODE_OPTIONS' in (tree.recordedEnv() ?? { NODE_OPTIONS: 'no record' }), 'unset stays unset, a stale carrier is not taken for it')
 })
 
+t.test('shim: an argument that is not UTF-8 goes to the real dockerd byte for byte, without dockerd-autonet', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  // Raw bytes only through a shell: execa hands its arguments over as UTF-8.
+  const withBytes = (printf: string) => tree.run(['sh', '-c', `exec "$@" "$(printf '${printf}' --label=a)"`, 'sh', ...SH, tree.at(PATHS.dindShim), '--data-root', '/x'],
+    { DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION })
+  for (const [printf, bytes] of [['%s\\377b', [0xff, 0x62]], ['%s\\303', [0xc3]], ['%s\\355\\240\\200', [0xed, 0xa0, 0x80]]] as const) {
+    const r = await withBytes(printf)
+    t.equal(r.exitCode, 0, { stderr: r.stderr })
+    const raw = readFileSync(join(tree.root, 'record'))
+    const want = Buffer.concat([Buffer.from(`${tree.at(PATHS.dindReal)}\0--data-root\0/x\0--label=a`), Buffer.from(bytes), Buffer.from('\0')])
+    t.equal(raw.toString('hex'), want.toString('hex'), `${printf}: the exact bytes, nothing appended`)
+    t.match(r.stderr, /^dockerd shim: an argument is not valid UTF-8, which Node would rewrite; starting \S+ without dockerd-autonet, arguments untouched$/m)
+    t.notMatch(r.stderr, /dockerd-autonet: /, 'the wrapper never ran')
+  }
+  // Valid UTF-8 beyond ASCII, and a tab, are Node's to carry: planned as usual.
+  const fine = await withBytes('%s\\303\\251\\tb')
+  t.equal(fine.exitCode, 0, { stderr: fine.stderr })
+  t.same(tree.recorded()?.slice(0, 4), [tree.at(PATHS.dindReal), '--data-root', '/x', '--label=a\u00e9\tb'])
+  t.match(fine.stderr, /^dockerd-autonet: starting: /m, 'through the wrapper')
+})
+
 t.test('shim at the real binary\'s path without the moved binary: a clear error, no loop', async (t) => {
   const tree = await makeTree('drone', bundle)
   t.teardown(tree.remove)
