@@ -31,10 +31,75 @@ if [ ! -x "$real" ]; then
 	exit 127
 fi
 
+# The loop guard (dockerd-autonet's src/cli/handover.ts, read the same way): a dockerd-autonet
+# already planned this dockerd and counted its hand-overs here; run the real one untouched, and
+# nothing at all at 4, which only a loop reaches.
+handovers=${DOCKERD_WRAPPED_BY_AUTONET:-}
+case $handovers in
+	'') handovers=0 ;;
+	*[!0-9]*) handovers=1 ;;
+	???*) handovers=999 ;;
+	0?) handovers=${handovers#0} ;;
+esac
+if [ "$handovers" -gt 0 ]; then
+	if [ "$handovers" -ge 4 ]; then
+		echo "dockerd shim: DOCKERD_WRAPPED_BY_AUTONET=$handovers: dockerd-autonet has handed this dockerd on $handovers times, which only a loop does; not starting $real" >&2
+		exit 127
+	fi
+	DOCKERD_WRAPPED_BY_AUTONET=$((handovers + 1))
+	export DOCKERD_WRAPPED_BY_AUTONET
+	exec "$real" "$@"
+fi
+
+# Node decodes its arguments as UTF-8 and replaces bytes that are not with U+FFFD: through
+# dockerd-autonet, dockerd would get other bytes than the caller gave. Such an argument (rare:
+# only those with a byte outside printable ASCII are checked, byte by byte) goes to the real
+# dockerd untouched, without dockerd-autonet.
+utf8() {
+	printf '%s' "$1" | od -An -tu1 -v | awk '
+		{
+			for (i = 1; i <= NF; i++) {
+				b = $i + 0
+				if (need == 0) {
+					if (b < 128) continue
+					# RFC 3629: no overlong forms (C0, C1, E0 80-9F, F0 80-8F), no surrogates (ED A0-BF), nothing past U+10FFFF.
+					if (b >= 194 && b <= 223) { need = 1; lo = 128; hi = 191 }
+					else if (b >= 224 && b <= 239) { need = 2; lo = (b == 224) ? 160 : 128; hi = (b == 237) ? 159 : 191 }
+					else if (b >= 240 && b <= 244) { need = 3; lo = (b == 240) ? 144 : 128; hi = (b == 244) ? 143 : 191 }
+					else { bad = 1; exit }
+				} else {
+					if (b < lo || b > hi) { bad = 1; exit }
+					need--; lo = 128; hi = 191
+				}
+			}
+		}
+		END { exit (bad || need) ? 1 : 0 }'
+}
+for arg in "$@"; do
+	case $arg in
+		*[![:print:]]*)
+			if ! utf8 "$arg"; then
+				echo "dockerd shim: an argument is not valid UTF-8, which Node would rewrite; starting $real without dockerd-autonet, arguments untouched" >&2
+				exec "$real" "$@"
+			fi
+			;;
+	esac
+done
+
 if [ ! -x "$wrapper" ] || ! command -v node > /dev/null 2>&1; then
 	# Same rule as dockerd-autonet's own: our trouble must never keep dockerd down.
 	echo "dockerd shim: $wrapper or node is missing; starting $real without dockerd-autonet" >&2
 	exec "$real" "$@"
 fi
 
+# Node reads NODE_OPTIONS before any code of ours runs: a --require of a missing file or an
+# option Node refuses would end it, and dockerd would never start. The wrapper runs without
+# it and hands the value, or its absence, back to dockerd (src/cli/handover.ts).
+if [ "${NODE_OPTIONS+set}" = set ]; then
+	DOCKERD_WRAPPED_NODE_OPTIONS=$NODE_OPTIONS
+	export DOCKERD_WRAPPED_NODE_OPTIONS
+	unset NODE_OPTIONS
+else
+	unset DOCKERD_WRAPPED_NODE_OPTIONS
+fi
 exec "$wrapper" "$real" "$@"

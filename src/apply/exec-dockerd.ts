@@ -12,17 +12,14 @@
  * importing it costs ~85 ms on this hot path, more than Node's own start-up.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, constants as fsConstants, statSync } from 'node:fs'
 import { constants as osConstants } from 'node:os'
-import { delimiter, join } from 'node:path'
 import type { Logger } from '../log.js'
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, ownScript, resolveCommand } from './resolve-command.js'
 
 /** Signals a supervisor sends that dockerd acts on (SIGHUP: reload config, SIGUSR1: dump stacks). */
 export const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const
 
-/** Exit codes of a shell: 127 command not found, 126 found but not executable. */
-export const EXIT_NOT_FOUND = 127
-export const EXIT_NOT_EXECUTABLE = 126
+export { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, resolveCommand, type Resolved } from './resolve-command.js'
 
 /** `process.execve`'s shape: `args` includes argv[0]; returns only by throwing. */
 export type Execve = (file: string, args: string[], env: Record<string, string>) => void
@@ -33,6 +30,8 @@ export interface ExecOptions {
   log: Logger
   /** Override for tests: a fake execve, or null to force the spawn path. Default: `process.execve` if present. */
   execve?: Execve | null
+  /** Our own entry script, passed over on PATH (resolveCommand). Default: `process.argv[1]`. */
+  self?: string | null
 }
 
 /**
@@ -47,7 +46,7 @@ export interface ExecOptions {
 export async function execDockerd(cmd: string, args: string[], opts: ExecOptions): Promise<number> {
   const { log } = opts
   const env = definedEnv(opts.env)
-  const found = resolveCommand(cmd, env.PATH)
+  const found = resolveCommand(cmd, env.PATH, opts.self === undefined ? ownScript() : opts.self)
   if ('code' in found) {
     log.error(found.message)
     return found.code
@@ -111,54 +110,6 @@ function spawnAndWait(cmd: string, path: string, args: string[], env: Record<str
     })
     log.debug(`started ${path} as pid ${child.pid}; forwarding ${FORWARDED_SIGNALS.join(' ')}`)
   })
-}
-
-/** A program found on PATH, or the shell's exit code and message when it is not. */
-export type Resolved = { path: string } | { code: number, message: string }
-
-/**
- * Find `cmd` the way a shell does: a name with a `/` is used as is; a bare name is looked up in
- * each directory of `pathVar` (an empty entry means the current directory).
- *
- * @param pathVar the PATH to search; when unset, the usual system directories
- * @returns the path to run, or 127 (not found) / 126 (found but not an executable file) with a
- *   message naming the command and where we looked
- */
-export function resolveCommand(cmd: string, pathVar: string | undefined): Resolved {
-  if (cmd === '') return { code: EXIT_NOT_FOUND, message: 'cannot run an empty command name' }
-  if (cmd.includes('/')) {
-    const why = notExecutable(cmd)
-    if (why === 'missing') return { code: EXIT_NOT_FOUND, message: `${cmd}: no such file` }
-    if (why) return { code: EXIT_NOT_EXECUTABLE, message: `${cmd}: ${why}` }
-    return { path: cmd }
-  }
-  const dirs = (pathVar ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)
-  let nonExecutable: string | null = null
-  for (const dir of dirs) {
-    const candidate = join(dir || '.', cmd)
-    const why = notExecutable(candidate)
-    if (!why) return { path: candidate }
-    if (why !== 'missing') nonExecutable ??= candidate
-  }
-  if (nonExecutable) return { code: EXIT_NOT_EXECUTABLE, message: `${cmd}: ${nonExecutable} is not executable` }
-  return { code: EXIT_NOT_FOUND, message: `${cmd}: command not found (PATH=${pathVar ?? ''})` }
-}
-
-/** Null when `path` is an executable file, else 'missing' or why not. */
-function notExecutable(path: string): string | null {
-  let isFile: boolean
-  try {
-    isFile = statSync(path).isFile()
-  } catch {
-    return 'missing'
-  }
-  if (!isFile) return 'not a regular file'
-  try {
-    accessSync(path, fsConstants.X_OK)
-    return null
-  } catch {
-    return 'permission denied (not executable)'
-  }
 }
 
 function definedEnv(env: Record<string, string | undefined>): Record<string, string> {

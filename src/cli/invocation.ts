@@ -34,6 +34,8 @@
  *    dry run and `plan`): a flag no dockerd has; a daemon.json unreadable, not read whole (its
  *    keys unknown), with a key no dockerd knows or one a flag of the user's sets too; an MTU
  *    dockerd refuses (`--mtu=abc`, `--mtu=-1`, `"mtu": "1400"`, `"mtu": 1400.0`).
+ *    Started as dockerd with DOCKERD_WRAPPED_BY_AUTONET set (handover.ts: a dockerd-autonet
+ *    already planned this dockerd, and started us again), we plan nothing: exec unchanged.
  * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0:
  *    whenever we step aside (bad options, detection or plan failed), `--bridge=NAME` is still
  *    passed (unless the user names a bridge or sets its address: -b, --bip, --bip6, or their
@@ -45,6 +47,7 @@
  */
 import { isTrue, parseBool, parseDockerdFlags } from '../dockerd/flags.js'
 import { ownBridgeChoice } from '../dockerd/settings.js'
+import { handovers } from './handover.js'
 import { isOurs, meantOption, readOptionsLenient, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
 import { refusedArgv } from './start-decision.js'
 import { UsageError } from './usage-error.js'
@@ -87,6 +90,11 @@ export interface Invocation {
   notable?: boolean
   /** The second daemon's bridge (--autonet-bridge): dockerd is told it even when we step aside (contract point 5). */
   bridge: string | null
+  /**
+   * The program runs dockerd: the hand-over count its DOCKERD_WRAPPED_BY_AUTONET gets (handover.ts,
+   * ours included); null for a foreign program or a subcommand, whose environment stays as given.
+   */
+  handover: number | null
 }
 
 
@@ -109,7 +117,7 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   const first: string | undefined = argv[i]
   const rest = argv.slice(i + 1)
   const mode = first === undefined ? undefined : SUBCOMMANDS[first]
-  const base = { leadArgs: [] as string[], subcommandArgs: [] as string[], bridge: null }
+  const base = { leadArgs: [] as string[], subcommandArgs: [] as string[], bridge: null, handover: null }
 
   if (mode === 'help' || mode === 'version') {
     const read = strictOptions(lead.ours, env)
@@ -139,7 +147,7 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     const at = { ...common, program, ours: started.ours, dockerdArgs: target.args, leadArgs: target.lead, argvGiven: end >= 0 }
     if (!target.forDockerd) return { ...at, reason: target.why ?? 'not dockerd' }
     const problems = [...started.errors, ...started.warnings]
-    const reason = asideReason(target.args, started.ours, problems)?.reason ?? null
+    const reason = asideReason(target.args, started.ours, problems, 0)?.reason ?? null
     if (started.bridgeError && (reason === null || reason === NOT_UNDERSTOOD)) {
       throw new UsageError(`${started.bridgeError}; a start would not start ${program}: without its own bridge a second daemon would share docker0 with the first`)
     }
@@ -158,28 +166,32 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     return { ...common, mode: 'exec', dockerdArgs: target.args, reason: target.why ?? 'not dockerd', notable: target.why !== undefined, ...errorOf(read) }
   }
   // An unknown variable steps aside as a bad option does (point 3): it may have meant anything.
-  const aside = asideReason(target.args, ours, [...read.errors, ...read.warnings])
+  const depth = handovers(env)
+  const aside = asideReason(target.args, ours, [...read.errors, ...read.warnings], depth)
   const reason = aside?.reason ?? null
+  const handover = depth + 1
   if (read.bridgeError && (reason === null || reason === NOT_UNDERSTOOD)) {
     // Point 5: without a name dockerd would start on docker0, the first daemon's bridge.
     throw new UsageError(`${read.bridgeError}; not starting ${program}: without its own bridge a second daemon would share docker0 with the first`)
   }
-  if (reason === null) return { ...common, mode: 'run', dockerdArgs: target.args, leadArgs: target.lead, bridge: read.bridge }
+  if (reason === null) return { ...common, mode: 'run', dockerdArgs: target.args, leadArgs: target.lead, bridge: read.bridge, handover }
   // Stepping aside: the program gets exactly the user's words, plus a second daemon's bridge
   // when dockerd will really start with them (point 5).
   const bridge = reason === NOT_UNDERSTOOD ? read.bridge : null
-  return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, notable: aside!.notable, bridge, ...errorOf(read) }
+  return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, notable: aside!.notable, bridge, handover, ...errorOf(read) }
 }
 
 /** The reason a start gives for stepping aside on a mistake in our options (point 3). */
 const NOT_UNDERSTOOD = 'options not understood'
 
 /**
- * Why a start steps aside for dockerd's argv `args` before reading anything, or null: disabled,
- * no daemon to start (`--version`), dockerd will refuse the argv (`notable`: worth a warning),
- * our options not understood (`problems`: bad options, unknown variables, each already a line).
+ * Why a start steps aside for dockerd's argv `args` before reading anything, or null: started
+ * by dockerd-autonet already (`depth` hand-overs, handover.ts), disabled, no daemon to start
+ * (`--version`), dockerd will refuse the argv (`notable`: worth a warning), our options not
+ * understood (`problems`: bad options, unknown variables, each already a line).
  */
-function asideReason(args: readonly string[], ours: AutonetOptions, problems: readonly string[]): { reason: string, notable: boolean } | null {
+function asideReason(args: readonly string[], ours: AutonetOptions, problems: readonly string[], depth: number): { reason: string, notable: boolean } | null {
+  if (depth > 0) return { reason: `DOCKERD_WRAPPED_BY_AUTONET=${depth}: dockerd-autonet already planned this dockerd, nothing planned again`, notable: false }
   if (ours.disable && !problems.length) return { reason: 'disabled', notable: false }
   // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
   if (asksOnlyForInfo(args)) return { reason: 'no daemon to start (version, help or validate)', notable: false }

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.js'
+import { MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from './handover.js'
 import { fallbackArgs, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
 import { readOptions, versionNote } from './read-options.js'
@@ -60,6 +61,9 @@ export interface MainDeps {
  */
 export const READ_DEADLINE_MS = 25_000
 
+/** Exit code when the loop guard stops a chain (handover.ts): as a shell's for a command it cannot find. */
+export const EXIT_LOOP = 127
+
 /** Exit code of plan/snapshot when our own code failed (sysexits EX_SOFTWARE). */
 export const EXIT_INTERNAL = 70
 
@@ -82,7 +86,7 @@ const DEFAULT_DEPS: MainDeps = {
     return startConntrackWatch({ socketPath: socket.path, log })
   },
   canRun: async (cmd, env) => {
-    const found = (await import('../apply/exec-dockerd.js')).resolveCommand(cmd, env.PATH)
+    const found = (await import('../apply/resolve-command.js')).resolveCommand(cmd, env.PATH)
     return 'code' in found ? found.message : null
   },
   stdout: (t) => { process.stdout.write(t) },
@@ -182,14 +186,15 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   }
   if (args === fallback.args && fallback.note) log.warn(fallback.note)
   log.info(`starting: ${quoteCommand(command(args))}`)
-  if (!inv.ours.conntrackWatch) return deps.exec(program, [...inv.leadArgs, ...args], { env, log })
+  const started = handedOver(inv, env)
+  if (!inv.ours.conntrackWatch) return deps.exec(program, [...inv.leadArgs, ...args], { env: started, log })
   // The watch follows dockerd's events from this process, so dockerd runs as our child.
   const watch = await deps.conntrackWatch({ argv: args, daemonJson, log }).catch((err) => {
     log.warn(`conntrack watch not started: ${message(err)}`)
     return null
   })
   try {
-    return await deps.exec(program, [...inv.leadArgs, ...args], { env, log, resident: watch !== null })
+    return await deps.exec(program, [...inv.leadArgs, ...args], { env: started, log, resident: watch !== null })
   } finally {
     await watch?.stop()
   }
@@ -204,11 +209,22 @@ async function execUnchanged(inv: Invocation, env: Env, deps: MainDeps, log: Log
     deps.stdout(formatAside(inv.reason ?? 'pass-through', [program, ...args]))
     return 0
   }
+  if (inv.handover !== null && inv.handover > MAX_HANDOVERS) {
+    // Only a loop comes this far (handover.ts): running anything would go round once more.
+    log.error(`${WRAPPED_VAR}=${inv.handover - 1}: dockerd-autonet has handed this dockerd on ${inv.handover - 1} times, which only a loop does ` +
+      `(is ${program} dockerd-autonet itself, or a script that starts it?); not starting ${program}`)
+    return EXIT_LOOP
+  }
   if (note) log.warn(note)
   // A reason that is not routine (dockerd will refuse a positional word) is worth a line without --autonet-debug.
   if (inv.notable) log.warn(`${inv.reason}; exec ${command} unchanged`)
   else log.debug(`${inv.reason ?? 'pass-through'}: exec ${command} unchanged`)
-  return deps.exec(program, args, { env, log })
+  return deps.exec(program, args, { env: handedOver(inv, env), log })
+}
+
+/** The environment of the program started: the user's NODE_OPTIONS back, and the hand-over count when it runs dockerd (handover.ts). */
+function handedOver(inv: Invocation, env: Env): Env {
+  return withHandovers(env, inv.handover)
 }
 
 /** `plan [--state FILE] [--json]` and `snapshot`: print, never exec. */

@@ -2,6 +2,7 @@
  * What the machine reader is asked for one invocation (run, dry run, plan, snapshot, doctor):
  * dockerd's argv, the probe host, and whether and whom to ask `--version`.
  */
+import { resolveCommand } from '../apply/resolve-command.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import type { Invocation } from './invocation.js'
 import type { Env } from './options.js'
@@ -11,11 +12,19 @@ export function readOptions(inv: Invocation, env: Env, o: { withConntrack: boole
   return {
     argv: [...inv.dockerdArgs], env, withConntrack: o.withConntrack, probeHost: inv.ours.probe,
     // Only a dockerd is asked `--version`: an entrypoint script would run for real; the dockerd
-    // on PATH answers for it, as that is the one the script starts.
-    dockerdCommand: inv.program !== null && /(^|\/)dockerd$/.test(inv.program) ? inv.program : 'dockerd',
+    // on PATH answers for it, as that is the one the script starts. A bare name is looked up as
+    // the exec looks it up, so that the real dockerd answers, not ourselves installed as dockerd.
+    dockerdCommand: lookedUp(inv.program !== null && /(^|\/)dockerd$/.test(inv.program) ? inv.program : 'dockerd', env),
     // A version given in advance is a fact like any read one; only the probe is skipped.
     withVersion: inv.ours.dockerdVersion === null && !execsOwnProgram(inv), dockerdVersion: inv.ours.dockerdVersion,
   }
+}
+
+/** `cmd` as resolveCommand finds it on env's PATH; as given when it names a path or is not found (the reader then says so). */
+function lookedUp(cmd: string, env: Env): string {
+  if (cmd.includes('/')) return cmd
+  const found = resolveCommand(cmd, env.PATH)
+  return 'path' in found ? found.path : cmd
 }
 
 /**

@@ -37,6 +37,16 @@ export function shimReal(text: string): string | null {
 }
 
 /**
+ * The dockerd a shim runs, decided as image/dockerd-shim.sh decides it: its `moved=` when that
+ * is executable (replace mode moved the binary there), else its `real=`; null when it names none.
+ * @param executable whether a path is an executable file (the caller's look at the machine)
+ */
+export function shimTarget(text: string, executable: (path: string) => boolean): string | null {
+  const moved = /^moved=(\S+)$/m.exec(text)?.[1]
+  return moved !== undefined && executable(moved) ? moved : shimReal(text)
+}
+
+/**
  * The shim with its paths (`real=`, `moved=`, `wrapper=`) moved under `root`, so that a shim
  * installed into a tree (`install --root DIR`) can be run on this machine: install's own check
  * and the tests run it this way. Root `/` returns the text unchanged.

@@ -3,15 +3,18 @@
  * The one-file bundle's entry (scripts/bundle.mjs, step 2): the program (program.ts bundled as
  * CommonJS, step 1) is embedded as a string and compiled through the V8 code cache beside the
  * bundle (code-cache.ts), then run; after it returns, the cache is written if it was missing
- * or stale, and the process exits with the program's code.
+ * or stale, and the process exits with the program's code once stdout and stderr are flushed
+ * (exit.ts).
  *
- * Start-up is the point of this file: it imports nothing but node:module, node:url and the
- * cache (node:fs, node:vm); the program's sha256 is computed at build time, not here.
+ * Start-up is the point of this file: it imports nothing but node:module, node:url, the cache
+ * (node:fs, node:vm), crash.ts and exit.ts (no imports); the program's sha256 is computed at
+ * build time, not here.
  */
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { codeCachePath, loadCachedProgram, saveCodeCache, type CachedProgram } from './code-cache.js'
 import { crashed } from './crash.js'
+import { exitWhenFlushed } from './exit.js'
 
 /** The program's CommonJS source and its sha256 (hex), written in by scripts/bundle.mjs. */
 declare const __PROGRAM_SOURCE__: string
@@ -27,8 +30,9 @@ try {
   loaded = loadCachedProgram(__PROGRAM_SOURCE__, file, cachePath, __PROGRAM_SHA256__)
   loaded.fn(module, module.exports, createRequire(import.meta.url), import.meta)
 } catch (err) {
-  process.exit(crashed(err))
+  await exitWhenFlushed(crashed(err))
 }
 const code = await module.exports.run(process.argv.slice(2), process.env)
-saveCodeCache(loaded, cachePath, __PROGRAM_SHA256__)
-process.exit(code)
+// `loaded` is set: the catch above never returns (exitWhenFlushed ends the process).
+saveCodeCache(loaded!, cachePath, __PROGRAM_SHA256__)
+await exitWhenFlushed(code)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { chmodSync } from 'node:fs'
+import { chmodSync, linkSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { memoryLogger } from '../../src/log.js'
 import { execDockerd, FORWARDED_SIGNALS, resolveCommand, type Execve } from '../../src/apply/exec-dockerd.js'
@@ -111,4 +111,37 @@ t.test('spawn path under systemd (NOTIFY_SOCKET / LISTEN_FDS): a warning says wh
   delete env.LISTEN_FDS
   await execDockerd(stub.path, [], { env, log: quiet, ...spawnOnly })
   t.notMatch(quiet.lines.join('\n'), /systemd/, 'no warning outside systemd')
+})
+
+t.test('resolveCommand passes over dockerd-autonet itself on PATH (a symlink or a hard link named dockerd)', async (t) => {
+  const dir = t.testdir({ ours: {}, linked: {}, real: { dockerd: '#!/bin/sh\n# the real one\n' }, self: { 'dockerd-autonet.mjs': '#!/usr/bin/env node\n' } })
+  const self = join(dir, 'self', 'dockerd-autonet.mjs')
+  chmodSync(self, 0o755)
+  chmodSync(join(dir, 'real', 'dockerd'), 0o755)
+  symlinkSync(self, join(dir, 'ours', 'dockerd'))
+  linkSync(self, join(dir, 'linked', 'dockerd'))
+  const path = `${dir}/ours:${dir}/linked:${dir}/real`
+  t.same(resolveCommand('dockerd', path, self), { path: join(dir, 'real', 'dockerd') }, 'the next dockerd, not ourselves again')
+  t.same(resolveCommand('dockerd', path, null), { path: join(dir, 'ours', 'dockerd') }, 'without a self, the first one (as before)')
+  t.match(resolveCommand('dockerd', `${dir}/ours:${dir}/linked`, self),
+    { code: 127, message: new RegExp(`dockerd: command not found .*; passed over dockerd-autonet's own ${dir}/ours/dockerd, ${dir}/linked/dockerd$`) })
+  t.same(resolveCommand(join(dir, 'ours', 'dockerd'), path, self), { path: join(dir, 'ours', 'dockerd') }, 'a path given is used as given')
+})
+
+t.test('resolveCommand: one of our shims on PATH stands for the dockerd it runs (moved= when there, else real=)', async (t) => {
+  const template = readFileSync(new URL('../../image/dockerd-shim.sh', import.meta.url), 'utf8')
+  const dir = t.testdir({ sbin: {}, bin: { dockerd: '#!/bin/sh\n# real\n' }, libexec: {}, self: { 'dockerd-autonet.mjs': '' } })
+  const self = join(dir, 'self', 'dockerd-autonet.mjs')
+  chmodSync(join(dir, 'bin', 'dockerd'), 0o755)
+  const shim = (real: string, moved: string) => template.replace(/^real=\S+$/m, `real=${real}`).replace(/^moved=\S+$/m, `moved=${moved}`)
+  // Path mode (our docker:dind image): the shim first in PATH, the binary where it was.
+  writeFileSync(join(dir, 'sbin', 'dockerd'), shim(join(dir, 'bin', 'dockerd'), join(dir, 'libexec', 'dockerd')), { mode: 0o755 })
+  t.same(resolveCommand('dockerd', `${dir}/sbin:${dir}/bin`, self), { path: join(dir, 'bin', 'dockerd') })
+  // Replace mode: the binary moved out of PATH, the shim at its place.
+  writeFileSync(join(dir, 'libexec', 'dockerd'), '#!/bin/sh\n# moved real\n', { mode: 0o755 })
+  t.same(resolveCommand('dockerd', `${dir}/sbin`, self), { path: join(dir, 'libexec', 'dockerd') })
+  // A shim naming itself (a hand-made install) runs nothing: passed over.
+  writeFileSync(join(dir, 'sbin', 'dockerd'), shim(join(dir, 'sbin', 'dockerd'), join(dir, 'nowhere')), { mode: 0o755 })
+  t.same(resolveCommand('dockerd', `${dir}/sbin:${dir}/bin`, self), { path: join(dir, 'bin', 'dockerd') })
+  t.match(resolveCommand('dockerd', `${dir}/sbin`, self), { code: 127, message: /passed over dockerd-autonet's own .*\/sbin\/dockerd$/ })
 })

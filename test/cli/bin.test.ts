@@ -3,11 +3,11 @@
  * `before`), spawned as a user or a container runtime would, plus main() wired to the real
  * execDockerd for what needs a controlled reader.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { execa } from 'execa'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { main } from '../../src/cli/main.js'
 import { execDockerd } from '../../src/apply/exec-dockerd.js'
@@ -183,4 +183,69 @@ t.test('bin: the start path loads no node:crypto (src/digest.ts), node:fs/promis
   const loaded = readFileSync(join(dir, 'loaded'), 'utf8').split('\n')
   t.ok(loaded.includes('NativeModule child_process'), 'the list is the real one')
   t.same(loaded.filter((m) => /^NativeModule (crypto|internal\/crypto\/|fs\/promises|internal\/promise_hooks)/.test(m)), [], 'none of them loaded')
+})
+
+/**
+ * The built bin installed as `dockerd` in a PATH directory before the real one (a symlink), and
+ * a recording stub as the real dockerd. A hook in NODE_OPTIONS counts the bin's starts and stops
+ * the fourth, so that a loop (the bin starting itself) ends here instead of going on forever.
+ */
+function selfOnPath(t: Test) {
+  const dir = t.testdir({ ours: {}, real: {} })
+  const record = join(dir, 'record')
+  const count = join(dir, 'count')
+  writeFileSync(join(dir, 'real', 'dockerd'), `#!/bin/sh\nprintf '%s\\n' "$DOCKERD_WRAPPED_BY_AUTONET" "$@" > ${JSON.stringify(record)}\n`, { mode: 0o755 })
+  symlinkSync(BIN, join(dir, 'ours', 'dockerd'))
+  const hook = join(dir, 'hook.cjs')
+  writeFileSync(hook, `const fs = require('fs')
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === ${JSON.stringify(realpathSync(BIN))}) {
+  const n = (fs.existsSync(${JSON.stringify(count)}) ? Number(fs.readFileSync(${JSON.stringify(count)}, 'utf8')) : 0) + 1
+  fs.writeFileSync(${JSON.stringify(count)}, String(n))
+  if (n > 3) { process.stderr.write('test hook: dockerd-autonet started a 4th time: a loop\\n'); process.exit(99) }
+}
+`)
+  const env = { DOCKERD_AUTONET_NO_CLAMP_MSS: '1', DOCKERD_AUTONET_NO_CONNTRACK: '1', DOCKERD_AUTONET_NO_BRIDGE_MAC: '1', NODE_OPTIONS: `--require ${hook}`,
+    PATH: `${dir}/ours:${dir}/real:${dirname(process.execPath)}:/usr/sbin:/usr/bin:/sbin:/bin` }
+  return {
+    dockerd: join(dir, 'ours', 'dockerd'),
+    run: (args: string[], extra: Record<string, string> = {}) =>
+      execa(join(dir, 'ours', 'dockerd'), args, { env: { ...env, ...extra }, extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000 }),
+    recorded: () => existsSync(record) ? readFileSync(record, 'utf8').split('\n').slice(0, -1) : null,
+    starts: () => existsSync(count) ? Number(readFileSync(count, 'utf8')) : 0,
+  }
+}
+
+t.test('bin installed as `dockerd` before the real one on PATH: it starts the real one, not itself', async (t) => {
+  const s = selfOnPath(t)
+  const r = await s.run(['--autonet-dockerd-version=28.5.2', '--debug'])
+  t.equal(r.exitCode, 0, r.stderr)
+  t.equal(s.starts(), 1, 'dockerd-autonet ran once')
+  const rec = s.recorded() ?? []
+  t.equal(rec[0], '1', 'dockerd\'s environment says DOCKERD_WRAPPED_BY_AUTONET=1')
+  t.same(rec.slice(1, 2), ['--debug'], 'the real dockerd got the user\'s argv first')
+})
+
+t.test('bin installed as `dockerd`: the version probe asks the real dockerd too, not ourselves', async (t) => {
+  const s = selfOnPath(t)
+  const r = await s.run(['--debug'])
+  t.equal(r.exitCode, 0, r.stderr)
+  t.equal(s.starts(), 1, 'dockerd-autonet ran once: `dockerd --version` did not start it again')
+  t.same(s.recorded()?.slice(0, 2), ['1', '--debug'])
+})
+
+t.test('bin started as `dockerd` with DOCKERD_WRAPPED_BY_AUTONET set: the real dockerd, untouched, nothing planned', async (t) => {
+  const s = selfOnPath(t)
+  const r = await s.run(['--debug', '--mtu=1400'], { DOCKERD_WRAPPED_BY_AUTONET: '1' })
+  t.equal(r.exitCode, 0, r.stderr)
+  t.same(s.recorded(), ['2', '--debug', '--mtu=1400'], 'exactly the argv, the count one up')
+  t.notMatch(r.stderr, /starting:/, 'no plan')
+  t.equal(s.starts(), 1)
+})
+
+t.test('bin: at DOCKERD_WRAPPED_BY_AUTONET=4 the loop guard starts nothing (exit 127, one line)', async (t) => {
+  const s = selfOnPath(t)
+  const r = await s.run(['--debug'], { DOCKERD_WRAPPED_BY_AUTONET: '4' })
+  t.equal(r.exitCode, 127)
+  t.equal(s.recorded(), null, 'nothing started')
+  t.match(r.stderr, /^dockerd-autonet: error: DOCKERD_WRAPPED_BY_AUTONET=4: dockerd-autonet has handed this dockerd on 4 times, which only a loop does .*; not starting dockerd$/m)
 })

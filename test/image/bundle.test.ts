@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { codeCachePath } from '../../src/launch/code-cache.js'
+import { bigDaemonJson, throughSlowPipe } from '../helpers/slow-pipe.js'
 import { buildBundle, NO_CHANGES, REPO, STUB_VERSION } from './lib/image-tree.js'
 
 const work = mkdtempSync(join(tmpdir(), 'autonet-bundle-'))
@@ -59,6 +60,15 @@ t.test('run mode execs the program with the planned flags', async (t) => {
   const r = await run('node', [join(alone, 'dockerd-autonet.mjs'), '--autonet-dry-run', `--autonet-exec=${stub}`, '--debug'])
   t.equal(r.exitCode, 0, 'exits 0', { stderr: r.stderr })
   t.match(r.stdout, new RegExp(`^command: +${stub} --debug`, 'm'))
+})
+
+t.test('snapshot of 300 KB into a pipe read after 1 s comes out whole (src/launch/exit.ts; was cut at 64 KiB)', async (t) => {
+  const config = bigDaemonJson(t.testdir({}))
+  const r = await throughSlowPipe(['node', join(alone, 'dockerd-autonet.mjs'), `--autonet-exec=${stub}`, 'snapshot', '--', `--config-file=${config.path}`],
+    { ...NO_CHANGES, PATH: process.env.PATH ?? '' })
+  t.equal(r.exitCode, 0, r.stderr)
+  t.ok(r.stdout.length > 200_000, `${r.stdout.length} bytes, well past 64 KiB`)
+  t.same((JSON.parse(r.stdout.toString()) as { daemon_json: { labels: string[] } }).daemon_json.labels, config.labels)
 })
 
 t.test('third-party notices travel with the bundle', async (t) => {

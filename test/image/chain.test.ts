@@ -96,6 +96,70 @@ t.test('shim fails open: without dockerd-autonet the real dockerd starts with th
   t.match(r.stderr, /dockerd-autonet or node is missing/)
 })
 
+t.test('shim with DOCKERD_WRAPPED_BY_AUTONET set: the real dockerd untouched, no wrapper; at 4, nothing (a loop)', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  const r = await tree.run([...SH, tree.at(PATHS.dindShim), '--data-root', '/x'], { DOCKERD_WRAPPED_BY_AUTONET: '1', DOCKERD_AUTONET_DEBUG: '1' })
+  t.equal(r.exitCode, 0, 'exits 0', { stderr: r.stderr })
+  t.same(tree.recorded(), [tree.at(PATHS.dindReal), '--data-root', '/x'], 'exactly the argv')
+  t.equal(r.stderr, '', 'the wrapper never ran (it would say so, with DOCKERD_AUTONET_DEBUG)')
+  const loop = await tree.run([...SH, tree.at(PATHS.dindShim), '--data-root', '/x'], { DOCKERD_WRAPPED_BY_AUTONET: '4' })
+  t.equal(loop.exitCode, 127)
+  t.equal(tree.recorded(), null, 'nothing started')
+  t.match(loop.stderr, /^dockerd shim: DOCKERD_WRAPPED_BY_AUTONET=4: dockerd-autonet has handed this dockerd on 4 times, which only a loop does; not starting \S+\/usr\/local\/bin\/dockerd$/m)
+})
+
+t.test('dockerd-autonet dockerd-entrypoint.sh with the shim installed: planned once, the entrypoint\'s dockerd (the shim) passes it on', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  const env = { DOCKER_TLS_CERTDIR: '', DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION }
+  const r = await tree.run(['node', tree.at(PATHS.bundle), tree.at('/usr/local/bin/dockerd-entrypoint.sh'), '--debug'], env)
+  t.equal(r.exitCode, 0, 'exits 0', { stderr: r.stderr })
+  t.equal(r.stderr.match(/^dockerd-autonet: starting: /gm)?.length, 1, 'one plan, one start line')
+  t.equal(tree.recorded()?.[0], tree.at(PATHS.dindReal), 'the real dockerd ran')
+})
+
+t.test('shim fails open on a NODE_OPTIONS Node refuses: the wrapper runs without it, dockerd gets it back as given', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  for (const bad of ['--require /nonexistent/hook.js', '--no-such-node-option', '']) {
+    // Through env(1): tap's process-info hook rewrites NODE_OPTIONS in every child it spawns.
+    const r = await tree.run(['env', `NODE_OPTIONS=${bad}`, ...SH, tree.at(PATHS.dindShim), '--data-root', '/x'], { DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION })
+    t.equal(r.exitCode, 0, `NODE_OPTIONS=${JSON.stringify(bad)}: exits 0`, { stderr: r.stderr })
+    t.same(tree.recorded()?.slice(0, 3), [tree.at(PATHS.dindReal), '--data-root', '/x'], 'the real dockerd started with the argv first')
+    t.match(r.stderr, /^dockerd-autonet: starting: /m, 'the wrapper ran and planned')
+    const env = tree.recordedEnv() ?? {}
+    t.equal(env.NODE_OPTIONS, bad, 'dockerd\'s NODE_OPTIONS is the user\'s, exactly')
+    t.notOk('DOCKERD_WRAPPED_NODE_OPTIONS' in env, 'our carrier is gone')
+    t.equal(env.DOCKERD_WRAPPED_BY_AUTONET, '1')
+  }
+  const unset = await tree.run(['env', '-u', 'NODE_OPTIONS', ...SH, tree.at(PATHS.dindShim)], { DOCKERD_WRAPPED_NODE_OPTIONS: 'stale', DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION })
+  t.equal(unset.exitCode, 0, { stderr: unset.stderr })
+  t.notOk('NODE_OPTIONS' in (tree.recordedEnv() ?? { NODE_OPTIONS: 'no record' }), 'unset stays unset, a stale carrier is not taken for it')
+})
+
+t.test('shim: an argument that is not UTF-8 goes to the real dockerd byte for byte, without dockerd-autonet', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  // Raw bytes only through a shell: execa hands its arguments over as UTF-8.
+  const withBytes = (printf: string) => tree.run(['sh', '-c', `exec "$@" "$(printf '${printf}' --label=a)"`, 'sh', ...SH, tree.at(PATHS.dindShim), '--data-root', '/x'],
+    { DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION })
+  for (const [printf, bytes] of [['%s\\377b', [0xff, 0x62]], ['%s\\303', [0xc3]], ['%s\\355\\240\\200', [0xed, 0xa0, 0x80]]] as const) {
+    const r = await withBytes(printf)
+    t.equal(r.exitCode, 0, { stderr: r.stderr })
+    const raw = readFileSync(join(tree.root, 'record'))
+    const want = Buffer.concat([Buffer.from(`${tree.at(PATHS.dindReal)}\0--data-root\0/x\0--label=a`), Buffer.from(bytes), Buffer.from('\0')])
+    t.equal(raw.toString('hex'), want.toString('hex'), `${printf}: the exact bytes, nothing appended`)
+    t.match(r.stderr, /^dockerd shim: an argument is not valid UTF-8, which Node would rewrite; starting \S+ without dockerd-autonet, arguments untouched$/m)
+    t.notMatch(r.stderr, /dockerd-autonet: /, 'the wrapper never ran')
+  }
+  // Valid UTF-8 beyond ASCII, and a tab, are Node's to carry: planned as usual.
+  const fine = await withBytes('%s\\303\\251\\tb')
+  t.equal(fine.exitCode, 0, { stderr: fine.stderr })
+  t.same(tree.recorded()?.slice(0, 4), [tree.at(PATHS.dindReal), '--data-root', '/x', '--label=a\u00e9\tb'])
+  t.match(fine.stderr, /^dockerd-autonet: starting: /m, 'through the wrapper')
+})
+
 t.test('shim at the real binary\'s path without the moved binary: a clear error, no loop', async (t) => {
   const tree = await makeTree('drone', bundle)
   t.teardown(tree.remove)

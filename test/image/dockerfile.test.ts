@@ -19,6 +19,7 @@ import { execa } from 'execa'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { IMAGE_INSTALL_ARGS, PATHS, REPO } from './lib/image-tree.js'
+import { MAX_HANDOVERS, SAVED_NODE_OPTIONS_VAR, WRAPPED_VAR } from '../../src/cli/handover.js'
 
 interface Instruction { op: string, args: string, line: number }
 
@@ -103,6 +104,9 @@ t.test('destinations agree with the shim, with install and with the upstream lay
   t.equal(shimVar('moved'), PATHS.moved)
   t.equal(shimVar('wrapper'), PATHS.wrapper)
   t.match(shim, /exec "\$wrapper" "\$real" "\$@"/, 'the shim names the real dockerd by path (no PATH lookup back into itself)')
+  t.match(shim, new RegExp(`\\$\\{${WRAPPED_VAR}:-\\}`), `the shim reads the loop guard's ${WRAPPED_VAR} (src/cli/handover.ts)`)
+  t.match(shim, new RegExp(`if \\[ "\\$handovers" -ge ${MAX_HANDOVERS} \\]; then`), `and stops at the same MAX_HANDOVERS (${MAX_HANDOVERS})`)
+  t.match(shim, new RegExp(`^\\t${SAVED_NODE_OPTIONS_VAR}=\\$NODE_OPTIONS$`, 'm'), `the shim keeps NODE_OPTIONS where the wrapper looks (${SAVED_NODE_OPTIONS_VAR})`)
   t.ok(PATHS.moved.endsWith('/dockerd'), 'the moved binary is still called dockerd (so the wrapper plans for it)')
   for (const [kind, f] of Object.entries(DOCKERFILES)) {
     const text = readFileSync(join(REPO, f), 'utf8')

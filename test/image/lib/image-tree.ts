@@ -66,6 +66,7 @@ const STUB_DOCKERD = `#!/bin/sh
 # Stub of the real dockerd: the version probe gets an answer, a start records its argv.
 if [ "\${1:-}" = --version ]; then echo "Docker version ${STUB_VERSION}, build 0000000"; exit 0; fi
 printf '%s\\0' "$0" "$@" > "$AUTONET_TEST_RECORD"
+env > "$AUTONET_TEST_RECORD.env"
 `
 // Between the tree's PATH and this machine's: a `dockerd` lookup that missed the tree ends here.
 const GUARD_DOCKERD = '#!/bin/sh\necho "test guard: dockerd was looked up outside the image tree" >&2\nexit 99\n'
@@ -137,6 +138,8 @@ export interface Tree {
   at(imagePath: string): string
   /** argv[0..] the stub real dockerd was last started with (its own path first), or null. */
   recorded(): string[] | null
+  /** The environment the stub real dockerd was last started with (one-line values), or null. */
+  recordedEnv(): Record<string, string> | null
   /** Run a command with the image-like PATH and environment; never rejects. */
   run(cmd: string[], env?: Record<string, string>): Promise<RunResult>
   /** `dockerd-autonet install|uninstall --root ROOT ARGS` with the tree's own bundle, as the image's RUN step runs it. */
@@ -188,8 +191,12 @@ export function makeBaseTree(layout: Layout, bundle: string): Tree {
     layout,
     at,
     recorded: () => existsSync(record) ? readFileSync(record, 'utf8').split('\0').slice(0, -1) : null,
+    recordedEnv: () => existsSync(`${record}.env`)
+      ? Object.fromEntries(readFileSync(`${record}.env`, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+      : null,
     async run(cmd, env = {}) {
       rmSync(record, { force: true })
+      rmSync(`${record}.env`, { force: true })
       const r = await execa(cmd[0], cmd.slice(1), {
         reject: false,
         stdin: 'ignore',

@@ -1,0 +1,55 @@
+/**
+ * The loop guard: every dockerd we start gets DOCKERD_WRAPPED_BY_AUTONET in its environment,
+ * counting the hand-overs by dockerd-autonet (the wrapper or image/dockerd-shim.sh, which
+ * reads the same variable) that led to it. A wrapper or shim started as dockerd with it set
+ * has nothing to plan (the first one did) and runs the real dockerd untouched; at
+ * MAX_HANDOVERS it runs nothing, since only a loop comes that far: a wrapper that found itself
+ * again must never become an endless exec chain, or on Node without execve a chain of children.
+ *
+ * On the start-up path: imports nothing.
+ */
+import type { Env } from './options.js'
+
+/** The variable's name (image/dockerd-shim.sh spells it too; test/image checks the shim). */
+export const WRAPPED_VAR = 'DOCKERD_WRAPPED_BY_AUTONET'
+
+/**
+ * Where image/dockerd-shim.sh keeps the user's NODE_OPTIONS while it runs the wrapper without
+ * them (Node would die of a bad one before any code of ours runs, and dockerd with it); set
+ * means NODE_OPTIONS was set, to this value, even empty. Outside our DOCKERD_AUTONET_ options.
+ */
+export const SAVED_NODE_OPTIONS_VAR = 'DOCKERD_WRAPPED_NODE_OPTIONS'
+
+/**
+ * The most hand-overs a chain makes: the wrapper plans (1), the entrypoint's `dockerd` is our
+ * shim (2), a wrapper installed as `dockerd` passes it on (3); one to spare.
+ */
+export const MAX_HANDOVERS = 4
+
+/**
+ * Hand-overs before this process, from `env`: 0 when the variable is unset, empty or `0`; a
+ * value that is not a decimal number counts as 1 (someone set it: we started this dockerd).
+ * Same reading as image/dockerd-shim.sh's.
+ */
+export function handovers(env: Env): number {
+  const v = env[WRAPPED_VAR] ?? ''
+  if (v === '' || /^0+$/.test(v)) return 0
+  if (!/^\d+$/.test(v)) return 1
+  return v.length > 2 ? 999 : Number(v)
+}
+
+/**
+ * `env` as the next program gets it: the user's own NODE_OPTIONS back as the shim found them
+ * (set, empty or unset), and, for a dockerd (`count` not null), the variable set to `count`,
+ * the hand-overs including ours.
+ */
+export function withHandovers(env: Env, count: number | null): Env {
+  const out: Env = { ...env }
+  const saved = env[SAVED_NODE_OPTIONS_VAR]
+  if (saved !== undefined) {
+    out.NODE_OPTIONS = saved
+    delete out[SAVED_NODE_OPTIONS_VAR]
+  }
+  if (count !== null) out[WRAPPED_VAR] = String(count)
+  return out
+}
