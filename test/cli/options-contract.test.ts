@@ -8,29 +8,12 @@ import t from 'tap'
 import { memoryLogger } from '../../src/log.js'
 import type { Action, MachineState, Plan } from '../../src/model.js'
 import { main, type MainDeps } from '../../src/cli/main.js'
+import { clamp, startFakes } from '../helpers/start-fakes.js'
 import { readInvocation } from '../../src/cli/invocation.js'
 import { readSwitch } from '../../src/cli/option-values.js'
 
-const clamp: Action = { type: 'clamp-mss', mtu: 1450, ipv6: false, reason: 'clamp MSS to 1450' }
 
-/** Fakes recording what main did: reads, applies and execs. */
-function fakes() {
-  const events: string[] = []
-  const execs: string[][] = []
-  const out: string[] = []
-  const log = memoryLogger()
-  const deps: Partial<MainDeps> = {
-    readState: async (o) => { events.push('read'); return { links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv } },
-    plan: (state: MachineState): Plan => ({ egress: 'eth0', mtu: 1450, args: [...state.argv!, '--mtu=1450'], warnings: [], reasons: [], error: null, actions: [clamp] }),
-    applyActions: async () => { events.push('apply') },
-    exec: async (cmd, args) => { execs.push([cmd, ...args]); events.push('exec'); return 0 },
-    conntrackWatch: async () => null,
-    stdout: (s) => { out.push(s) },
-    log,
-  }
-  const lines = () => log.lines.filter((l) => !/ debug: /.test(l))
-  return { deps, events, execs, lines, stdout: () => out.join('') }
-}
+const fakes = () => startFakes()
 
 /** Go strconv.ParseBool's words, as pflag reads a boolean. */
 const PARSE_BOOL: [string, boolean][] = [

@@ -8,27 +8,10 @@ import fc from 'fast-check'
 import { memoryLogger } from '../../src/log.js'
 import type { Action, MachineState, Plan } from '../../src/model.js'
 import { main, type MainDeps } from '../../src/cli/main.js'
+import { clamp, startFakes } from '../helpers/start-fakes.js'
 
-const clamp: Action = { type: 'clamp-mss', mtu: 1450, ipv6: false, reason: 'clamp MSS to 1450' }
 
-/** Fakes recording what main did: reads, applies and execs. */
-function fakes(over: Partial<MainDeps> = {}) {
-  const events: string[] = []
-  const execs: string[][] = []
-  const out: string[] = []
-  const log = memoryLogger()
-  const deps: Partial<MainDeps> = {
-    readState: async (o) => { events.push('read'); return { links: [], routes4: [], routes6: [], daemon_json: null, argv: o.argv } },
-    plan: (state: MachineState): Plan => ({ egress: 'eth0', mtu: 1450, args: [...state.argv!, '--mtu=1450'], warnings: [], reasons: [], error: null, actions: [clamp] }),
-    applyActions: async () => { events.push('apply') },
-    exec: async (cmd, args) => { execs.push([cmd, ...args]); events.push('exec'); return 0 },
-    conntrackWatch: async () => null,
-    stdout: (s) => { out.push(s) },
-    log,
-    ...over,
-  }
-  return { deps, events, execs, log, stdout: () => out.join('') }
-}
+const fakes = (over: Partial<MainDeps> = {}) => startFakes(over)
 
 t.test('a dry run next to a bad option starts nothing and applies nothing', async (t) => {
   for (const [argv, env] of [
