@@ -22,9 +22,9 @@ export const MAX_JSON_FILE_BYTES = 16 * 1024 * 1024
  */
 export const MAX_STATE_FILE_BYTES = 128 * 1024 * 1024
 
-/** Why a file was not read: its kind is not a regular file, or it holds more than the cap. One line, no file name (the caller names it). */
+/** Why a file was not read: its kind is not a regular file, it holds more than the cap, or a stream did not end in time. One line, no file name (the caller names it). */
 export class BoundedReadError extends Error {
-  constructor(message: string, readonly reason: 'not-regular' | 'too-large') {
+  constructor(message: string, readonly reason: 'not-regular' | 'too-large' | 'timed-out') {
     super(message)
   }
 }
@@ -37,11 +37,32 @@ export class BoundedReadError extends Error {
  *   (O_NONBLOCK: a FIFO without a writer would otherwise hold open(2) forever).
  * @throws BoundedReadError `reason` "not-regular" (message e.g. "a FIFO, not a regular file"; a
  *   directory always) or "too-large" ("2147483648 bytes, more than the 16777216-byte (16 MiB)
- *   cap", or "more than the … cap" for a stream, whose size is unknown);
+ *   cap", or "more than the … cap" for a stream, whose size is unknown) or "timed-out" (a stream
+ *   that did not end within `streamDeadlineMs`, default STREAM_DEADLINE_MS);
  *   the fs error (ENOENT, EACCES…) as it comes otherwise.
  */
-export async function readBounded(path: string, o: { maxBytes?: number, streams?: boolean } = {}): Promise<Buffer> {
-  const max = o.maxBytes ?? MAX_JSON_FILE_BYTES
+export async function readBounded(path: string, o: { maxBytes?: number, streams?: boolean, streamDeadlineMs?: number } = {}): Promise<Buffer> {
+  if (!o.streams) return readWithin(path, o.maxBytes ?? MAX_JSON_FILE_BYTES, false)
+  // A stream may never deliver its end (a FIFO no one writes to blocks open(2) itself), so its
+  // whole read has a deadline. The blocked call cannot be taken back: its thread stays with it
+  // until the process, which fails at once, exits.
+  const ms = o.streamDeadlineMs ?? STREAM_DEADLINE_MS
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BoundedReadError(`no end of data within ${ms / 1000} s (a FIFO with no writer?)`, 'timed-out')), ms)
+  })
+  try {
+    return await Promise.race([readWithin(path, o.maxBytes ?? MAX_JSON_FILE_BYTES, true), expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** How long a stream (`plan --state /dev/stdin`, a FIFO, `<(…)`) may take to deliver its end: 60 s. */
+export const STREAM_DEADLINE_MS = 60_000
+
+async function readWithin(path: string, max: number, streams: boolean): Promise<Buffer> {
+  const o = { streams }
   // Checked before opening: opening some devices has effects of its own (a tape rewinds).
   const kind = fileKind(await statPath(path))
   if (kind !== null && (!o.streams || kind === 'a directory' || kind === 'a block device')) {
