@@ -14,7 +14,7 @@
  */
 import { posix } from 'node:path'
 import { ancestors, type Change, type Entry, sha256, type TreeView } from './changes.js'
-import { LIBEXEC_DIR, MANIFEST, MOVED_DOCKERD, WRAPPER } from './layout.js'
+import { BUNDLE, LIBEXEC_DIR, MANIFEST, MOVED_DOCKERD, WRAPPER } from './layout.js'
 import { isShim, shimFor, shimReal } from './shim.js'
 
 export type InstallMode = 'replace' | 'path'
@@ -177,7 +177,7 @@ function wrapperLink(view: TreeView, o: InstallOptions, mkdir: (d: string, why: 
   if (have.type === 'file' || have.type === 'symlink') return []
   if (have.type !== 'missing') throw new InstallError(`${WRAPPER} is ${describe(have)}; the shim runs dockerd-autonet by that name`)
   if (o.wrapperTarget === null || view.entry(o.wrapperTarget).type !== 'file') {
-    throw new InstallError(`no ${WRAPPER} in the tree, and no dockerd-autonet program in it to link there${o.wrapperTarget ? ` (${o.wrapperTarget} is ${describe(view.entry(o.wrapperTarget))})` : ''}`)
+    throw new InstallError(`no ${WRAPPER} in the tree, and no dockerd-autonet program in it to link there${o.wrapperTarget ? ` (${o.wrapperTarget} is ${describe(view.entry(o.wrapperTarget))})` : ''}: put the bundle (dist/dockerd-autonet.mjs) at ${BUNDLE} in the tree first, as the Dockerfile's COPY does`)
   }
   mkdir(posix.dirname(WRAPPER), 'for the dockerd-autonet command')
   const target = posix.relative(posix.dirname(WRAPPER), o.wrapperTarget)

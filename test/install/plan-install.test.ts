@@ -106,7 +106,7 @@ t.test('errors name the path at fault and plan nothing', async (t) => {
   t.match(err(view({ '/usr/local/bin/dockerd': handMade }), {}), /^\/usr\/local\/bin\/dockerd is already a dockerd-autonet shim \(for \/x\/dockerd\), but .*install\.json does not record it/)
   t.match(err(view({ '/usr/bin/dockerd': BINARY, [MOVED_DOCKERD]: BINARY }), {}), new RegExp(`^${MOVED_DOCKERD} exists but`))
   t.match(err(view({ '/usr/local/sbin/dockerd': BINARY }), { mode: 'path' }), /--mode=path: \/usr\/local\/sbin\/dockerd is in PATH's first directory \/usr\/local\/sbin.*use --mode=replace/)
-  t.match(err(view({ '/usr/bin/dockerd': BINARY }), { wrapperTarget: null }), /no \/usr\/local\/bin\/dockerd-autonet in the tree, and no dockerd-autonet program/)
+  t.match(err(view({ '/usr/bin/dockerd': BINARY }), { wrapperTarget: null }), /no \/usr\/local\/bin\/dockerd-autonet in the tree, and no dockerd-autonet program in it to link there: put the bundle \(dist\/dockerd-autonet.mjs\) at \/usr\/local\/lib\/dockerd-autonet\/dockerd-autonet.mjs in the tree first/)
   t.match(err(view({ '/usr/bin/dockerd': BINARY }, [WRAPPER]), {}), /\/usr\/local\/bin\/dockerd-autonet is a directory/)
 })
 
