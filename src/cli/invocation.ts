@@ -24,6 +24,8 @@
  *    (`--autonet_dry_run`, `-autonet-dry-run`) is such a mistake: taken out, never passed on.
  *    `plan -- WORDS` shows the start stepping aside on it, the mistake as the reason; a bad
  *    option of plan itself (before `--`, or a bad variable value) is a usage error (exit 2).
+ *    A throw of ours in reading the command line starts the program the plainest way
+ *    (fallbackInvocation), unless a dry run or a second daemon's bridge is in sight.
  * 4. Only when dockerd will run with the user's flags and can accept them is anything applied
  *    (MSS clamp, conntrack deletion, MAC pin) or appended. A positional word (dockerd takes none),
  *    a value flag left without its value at the end (`--log-level`: dockerd refuses it, and a
@@ -48,7 +50,7 @@
 import { isTrue, parseBool, parseDockerdFlags } from '../dockerd/flags.js'
 import { ownBridgeChoice } from '../dockerd/settings.js'
 import { handovers } from './handover.js'
-import { isOurs, meantOption, readOptionsLenient, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
+import { defaultOptions, isClearlyFalse, isOurs, LOOKALIKE_VARIABLE, meantOption, readOptionsLenient, squash, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
 import { refusedArgv } from './start-decision.js'
 import { UsageError } from './usage-error.js'
 
@@ -303,4 +305,32 @@ export function fallbackArgs(inv: Pick<Invocation, 'dockerdArgs' | 'bridge'>, da
 
 function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1)
+}
+
+/**
+ * What a start does when readInvocation itself fails (a bug of ours, never the user's input):
+ * the command line read the plainest way, so that our bug does not keep dockerd down (contract
+ * point 3). Our words (`isOurs`) are taken out and nothing else: the first word left names the
+ * program unless it is a flag (then dockerd), and it gets the rest exactly. Nothing is planned.
+ * A dry run in any spelling we can see without the parser (a word or a DOCKERD_AUTONET_* /
+ * look-alike variable whose name has "dryrun" in it, not clearly false) starts nothing.
+ * @returns null where no start is safe without the parser: one of our subcommands (`plan`…:
+ *   nothing to start), or a second daemon's bridge asked for (a word or variable with "bridge"
+ *   in its name), which without its name would land on docker0 (point 5). Pure; never throws.
+ */
+export function fallbackInvocation(argv: readonly string[], env: Env): Invocation | null {
+  const ours = defaultOptions()
+  const mine = argv.filter((w) => isOurs(w))
+  const vars = Object.keys(env).filter((k) => LOOKALIKE_VARIABLE.test(k) && (env[k] ?? '').trim() !== '')
+  const named = (word: string) => mine.some((w) => squash(w.split('=')[0]).includes(word)) || vars.some((k) => squash(k).includes(word))
+  const falseDryRun = vars.some((k) => squash(k).includes('dryrun') && isClearlyFalse(env[k]!))
+  ours.dryRun = named('dryrun') && !falseDryRun
+  const rest = argv.filter((w) => !isOurs(w))
+  if (named('bridge') || (rest[0] !== undefined && Object.hasOwn(SUBCOMMANDS, rest[0]))) return null
+  const program = rest[0] === undefined || rest[0].startsWith('-') ? 'dockerd' : rest[0]
+  const dockerdArgs = program === 'dockerd' && rest[0] !== 'dockerd' ? rest : rest.slice(1)
+  return {
+    mode: 'exec', program, dockerdArgs, leadArgs: [], subcommandArgs: [], ours, warnings: [], bridge: null,
+    handover: handovers(env) + 1, reason: 'the command line could not be read (a bug of ours)', notable: true,
+  }
 }

@@ -14,7 +14,7 @@ import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.js'
 import { MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from './handover.js'
-import { fallbackArgs, readInvocation, type Invocation } from './invocation.js'
+import { fallbackArgs, fallbackInvocation, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
 import { readOptions, versionNote } from './read-options.js'
 import { asStarted, steppedAside } from './start-decision.js'
@@ -39,6 +39,8 @@ export interface MainDeps {
    * replaced `exec` without a replaced `canRun` is taken to run anything.
    */
   canRun?(cmd: string, env: Env): Promise<string | null>
+  /** How the command line is read (tests replace it to stand for a bug of ours); default readInvocation. */
+  readInvocation?(argv: readonly string[], env: Env): Invocation
   /** Start the conntrack watch (--autonet-conntrack-watch) for dockerd run with `argv`; null when it cannot run. */
   conntrackWatch(o: { argv: string[], daemonJson: Record<string, unknown> | null, log: Logger }): Promise<{ stop(): Promise<void> } | null>
   /**
@@ -108,11 +110,15 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
   if (overrides.exec !== undefined && overrides.canRun === undefined) deps.canRun = undefined
   let inv: Invocation
   try {
-    inv = readInvocation(argv, env)
+    inv = (deps.readInvocation ?? readInvocation)(argv, env)
   } catch (err) {
-    (deps.log ?? createLogger(deps.stderr)).error(message(err))
-    if (err instanceof UsageError) return err.exitCode
-    throw err
+    const log = deps.log ?? createLogger(deps.stderr)
+    if (err instanceof UsageError) { log.error(message(err)); return err.exitCode }
+    // A bug of ours must not keep dockerd down (point 3): start it the plainest way we can.
+    const plain = fallbackInvocation(argv, env)
+    if (plain === null) throw err
+    log.error(`internal error reading the command line: ${message(err)}; ${plain.ours.dryRun ? 'dry run: would start' : 'starting'} ${plain.program} with your arguments unchanged`)
+    return execUnchanged(plain, env, deps, log)
   }
   const log = deps.log ?? createLogger(deps.stderr, inv.ours.debug)
   const unchanged = `${inv.ours.dryRun ? 'dry run: would start' : 'starting'} ${inv.program} with your arguments unchanged`
