@@ -45,9 +45,10 @@
  *
  * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
  */
-import { isTrue, parseBool, parseDockerdFlags } from '../dockerd/flags.js'
+import { isTrue, parseDockerdFlags, unknownFlag } from '../dockerd/flags.js'
 import { ownBridgeChoice } from '../dockerd/settings.js'
 import { handovers } from './handover.js'
+import { switchWord } from './option-values.js'
 import { isOurs, meantOption, readOptionsLenient, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
 import { refusedArgv } from './start-decision.js'
 import { UsageError } from './usage-error.js'
@@ -154,7 +155,7 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     if (reason === null) return at
     // The start logs each problem on its own line; plan has only its reason to say them.
     if (reason === NOT_UNDERSTOOD) return { ...at, reason: `${reason}: ${problems.join('; ')}`, bridge: started.bridge }
-    return { ...at, reason }
+    return { ...at, reason, bridge: keepsBridge(reason) ? started.bridge : null }
   }
   const target = startTarget(first, rest, argv.slice(i))
   const mine = [...lead.ours, ...target.ours]
@@ -177,12 +178,19 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   if (reason === null) return { ...common, mode: 'run', dockerdArgs: target.args, leadArgs: target.lead, bridge: read.bridge, handover }
   // Stepping aside: the program gets exactly the user's words, plus a second daemon's bridge
   // when dockerd will really start with them (point 5).
-  const bridge = reason === NOT_UNDERSTOOD ? read.bridge : null
+  const bridge = keepsBridge(reason) ? read.bridge : null
   return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, notable: aside!.notable, bridge, handover, ...errorOf(read) }
 }
 
 /** The reason a start gives for stepping aside on a mistake in our options (point 3). */
 const NOT_UNDERSTOOD = 'options not understood'
+/** The reason a start gives for --autonet-disable. */
+const DISABLED = 'disabled'
+
+/** Stepping aside for `reason`, dockerd still starts as the user asked: a second daemon keeps its bridge (point 5). */
+function keepsBridge(reason: string): boolean {
+  return reason === NOT_UNDERSTOOD || reason === DISABLED
+}
 
 /**
  * Why a start steps aside for dockerd's argv `args` before reading anything, or null: started
@@ -192,7 +200,7 @@ const NOT_UNDERSTOOD = 'options not understood'
  */
 function asideReason(args: readonly string[], ours: AutonetOptions, problems: readonly string[], depth: number): { reason: string, notable: boolean } | null {
   if (depth > 0) return { reason: `DOCKERD_WRAPPED_BY_AUTONET=${depth}: dockerd-autonet already planned this dockerd, nothing planned again`, notable: false }
-  if (ours.disable && !problems.length) return { reason: 'disabled', notable: false }
+  if (ours.disable && !problems.length) return { reason: DISABLED, notable: false }
   // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
   if (asksOnlyForInfo(args)) return { reason: 'no daemon to start (version, help or validate)', notable: false }
   const refusal = refusedArgv(args)
@@ -240,9 +248,10 @@ function startTarget(first: string | undefined, rest: string[], fromFirst: strin
 
 /**
  * Our words out of `words`: each as `--autonet-NAME[=VALUE]`, a valued option's next word joined
- * as its value (`--autonet-max-mtu 9000`) unless that word is a flag, a switch's next word only
- * when it is a boolean as pflag reads one (parseBool: `--autonet-debug true`, `--autonet-dry-run
- * 0`). `leadingOnly` stops at the first word that is not ours; otherwise ours are taken wherever
+ * as its value (`--autonet-max-mtu 9000`, `--autonet-max-mtu -5`) unless that word is a flag
+ * dockerd knows (unknownFlag) or ours, a switch's next word only when it is a switch word
+ * (switchWord, what readSwitch reads after `=`: `--autonet-debug true`, `--autonet-dry-run no`).
+ * `leadingOnly` stops at the first word that is not ours; otherwise ours are taken wherever
  * they stand.
  */
 function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours: string[], rest: string[] } {
@@ -260,7 +269,7 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
     const spec = meantOption(w)
     const next = words[i + 1]
     const value = spec === undefined || w.includes('=') || next === undefined ? false
-      : spec.value === undefined ? parseBool(next) !== null : !next.startsWith('-')
+      : spec.value === undefined ? switchWord(next.trim()) !== null : !leftForOthers(next)
     if (value) {
       ours.push(`${w}=${next}`)
       i++
@@ -271,6 +280,14 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
   return { ours, rest }
 }
 
+/**
+ * A word a valued option of ours leaves as it is: a flag dockerd knows (`--debug`, `-H`, `--`)
+ * or one of ours (isOurs). Any other word is its value, even `-5`: dockerd would refuse it, and
+ * our mistake must not stop dockerd (point 3).
+ */
+function leftForOthers(word: string): boolean {
+  return word.startsWith('-') && (isOurs(word) || unknownFlag([word]) === null)
+}
 
 /**
  * True when dockerd is asked only to print its version or help, or to check its configuration:
