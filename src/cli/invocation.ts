@@ -9,9 +9,10 @@
  *    `dockerd` first; `dockerd-entrypoint.sh docker info` runs `docker info`); any other command
  *    is exec'd untouched. Our options are `--autonet-*` flags, each with a `DOCKERD_AUTONET_*`
  *    environment default; a valued one takes `=VALUE` or the next word (`--autonet-max-mtu 9000`,
- *    as a YAML list writes it), a switch `=VALUE` or a next word that is a pflag boolean
- *    (`--autonet-debug true`, `--autonet-dry-run 0`; any other word stays). They are taken out;
- *    dockerd's argv stays exactly as given.
+ *    as a YAML list writes it; even `-5`, but not a flag dockerd knows or one of ours), a switch
+ *    `=VALUE` or a next word it reads as a value after `=` (`--autonet-debug true`,
+ *    `--autonet-dry-run no`; any other word stays). They are taken out; dockerd's argv stays
+ *    exactly as given.
  * 2. A dry run, in any spelling (flag or variable, next to bad options too; a value that is not
  *    clearly false counts, and so does a misspelt name whose closest option is the dry run),
  *    execs nothing and applies nothing. It reads the machine as a real
@@ -29,19 +30,22 @@
  *    a value flag left without its value at the end (`--log-level`: dockerd refuses it, and a
  *    flag appended after it would become its value), `--version`/`--help`/`--validate` in any
  *    spelling pflag takes as true (`-v`, `-Dv`, `--help=t`; not `--version=false`), a foreign
- *    command, or --autonet-disable: exec unchanged. Once the machine is read, whatever else dockerd
+ *    command, or --autonet-disable (a second daemon's bridge kept, point 5): exec unchanged. Once the machine is read, whatever else dockerd
  *    refuses steps aside the same way (start-decision.ts refusedStart, shared by the start, the
  *    dry run and `plan`): a flag no dockerd has; a daemon.json unreadable, not read whole (its
  *    keys unknown), with a key no dockerd knows or one a flag of the user's sets too; an MTU
  *    dockerd refuses (`--mtu=abc`, `--mtu=-1`, `"mtu": "1400"`, `"mtu": 1400.0`).
  *    Started as dockerd with DOCKERD_WRAPPED_BY_AUTONET set (handover.ts: a dockerd-autonet
  *    already planned this dockerd, and started us again), we plan nothing: exec unchanged.
- * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0:
- *    whenever we step aside (bad options, detection or plan failed), `--bridge=NAME` is still
+ * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0,
+ *    and wins over point 3: a look-alike flag or variable whose closest option is the bridge asks
+ *    for NAME too. Whenever we step aside (bad options, --autonet-disable, detection or plan
+ *    failed), `--bridge=NAME` is still
  *    passed (unless the user names a bridge or sets its address: -b, --bip, --bip6, or their
  *    daemon.json keys), so dockerd uses NAME or fails loudly ("bridge device with non default
  *    name NAME must be created manually", "existing interface NAME is not a bridge"). When not
- *    even NAME can be read from the option, dockerd does not start at all (exit 2).
+ *    even NAME can be read from the option, or it is docker0 (the first daemon's), dockerd does
+ *    not start at all (exit 2).
  *
  * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
  */
