@@ -286,11 +286,11 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
 
 /**
  * A word a valued option of ours leaves as it is: a flag dockerd knows (`--debug`, `-H`, `--`)
- * or one of ours (isOurs). Any other word is its value, even `-5`: dockerd would refuse it, and
- * our mistake must not stop dockerd (point 3).
+ * or one of ours (isOurs). Any other word is its value, even `-5` or `-`: dockerd would refuse
+ * it, and our mistake must not stop dockerd (point 3).
  */
 function leftForOthers(word: string): boolean {
-  return word.startsWith('-') && (isOurs(word) || unknownFlag([word]) === null)
+  return word.length > 1 && word.startsWith('-') && (isOurs(word) || unknownFlag([word]) === null)
 }
 
 /**

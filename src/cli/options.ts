@@ -88,7 +88,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     set: (o, raw, from) => { o.dryRun = readSwitch(raw, from) } },
   { name: 'exec', value: 'CMD', describe: 'program to exec instead of dockerd when the arguments are flags (not asked --version: give --autonet-dockerd-version)',
     set: (o, raw, from) => {
-      if (raw === '') throw new UsageError(`invalid value for ${from}: "" (expected a program, e.g. /usr/local/bin/dockerd)`)
+      // A word starting with `-` is a flag, never a program: our mistake must not become the program (point 3).
+      if (raw === '' || raw.startsWith('-')) throw new UsageError(`invalid value for ${from}: "${raw}" (expected a program, e.g. /usr/local/bin/dockerd)`)
       o.exec = raw
     } },
   { name: 'max-mtu', value: 'N', describe: 'highest MTU in bytes we set on our own (jumbo frames are opt-in)',

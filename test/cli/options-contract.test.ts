@@ -82,6 +82,12 @@ t.test('a valued option takes a next word starting with `-` that is no flag of d
     t.match(inv.optionError, /--autonet-max-mtu needs a value/, `${next}: needs a value`)
   }
   t.match(readInvocation(['--autonet-probe', '-x', '--debug'], {}), { mode: 'exec', dockerdArgs: ['--debug'], optionError: /--autonet-probe: "-x"/ })
+  t.match(readInvocation(['--autonet-max-mtu', '-', '--debug'], {}), { mode: 'exec', dockerdArgs: ['--debug'], optionError: /--autonet-max-mtu: "-"/ }, 'a lone - is a value too')
+  // Taken as --autonet-exec's value, `-x` must not become the program.
+  const exec = fakes()
+  await main(['--autonet-exec', '-x', '--debug'], {}, exec.deps)
+  t.same(exec.execs, [['dockerd', '--debug']], '--autonet-exec -x: dockerd with the user\'s args, not `-x`')
+  t.match(exec.lines().join('\n'), /invalid value for --autonet-exec: "-x" \(expected a program/)
 })
 
 t.test('an unknown DOCKERD_AUTONET_* variable, or a look-alike, steps aside: one warning naming the closest option, dockerd with the user\'s argv, nothing applied or appended', async (t) => {
