@@ -23,10 +23,11 @@ const USAGE = `Usage:
 
 Your dockerd flags reach dockerd untouched and in order (-H fd://, --mtu 1400, --);
 planned flags (--flag=value) are appended. --autonet-* options may stand anywhere among
-dockerd's flags and are taken out; the ones valued take VALUE after '=' or as the next word.
-Each has an environment default (DOCKERD_AUTONET_*, e.g. DOCKERD_AUTONET_MAX_MTU=9000,
-DOCKERD_AUTONET_DRY_RUN=1; values are trimmed); a flag beats the environment, a switch takes
-=false (or false, 0 as the next word) to undo it.
+dockerd's flags and are taken out; the ones valued take VALUE after '=' or as the next word
+(unless it is a flag of dockerd's or ours). Each has an environment default (DOCKERD_AUTONET_*,
+e.g. DOCKERD_AUTONET_MAX_MTU=9000, DOCKERD_AUTONET_DRY_RUN=1; values are trimmed); a flag beats
+the environment. A switch takes 1, t, true, yes, on or 0, f, false, no, off (any case) after '='
+or as the next word: =false undoes it.
 plan, snapshot, doctor, install, uninstall, help and version count only as the first word (after --autonet-* options).
 A dry run execs nothing and changes nothing. If an option of ours is bad, a DOCKERD_AUTONET_*
 variable unknown, or detection or planning fails, dockerd starts with your arguments unchanged (with --autonet-bridge: plus

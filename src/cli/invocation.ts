@@ -9,9 +9,10 @@
  *    `dockerd` first; `dockerd-entrypoint.sh docker info` runs `docker info`); any other command
  *    is exec'd untouched. Our options are `--autonet-*` flags, each with a `DOCKERD_AUTONET_*`
  *    environment default; a valued one takes `=VALUE` or the next word (`--autonet-max-mtu 9000`,
- *    as a YAML list writes it), a switch `=VALUE` or a next word that is a pflag boolean
- *    (`--autonet-debug true`, `--autonet-dry-run 0`; any other word stays). They are taken out;
- *    dockerd's argv stays exactly as given.
+ *    as a YAML list writes it; even `-5`, but not a flag dockerd knows or one of ours), a switch
+ *    `=VALUE` or a next word it reads as a value after `=` (`--autonet-debug true`,
+ *    `--autonet-dry-run no`; any other word stays). They are taken out; dockerd's argv stays
+ *    exactly as given.
  * 2. A dry run, in any spelling (flag or variable, next to bad options too; a value that is not
  *    clearly false counts, and so does a misspelt name whose closest option is the dry run),
  *    execs nothing and applies nothing. It reads the machine as a real
@@ -31,25 +32,29 @@
  *    a value flag left without its value at the end (`--log-level`: dockerd refuses it, and a
  *    flag appended after it would become its value), `--version`/`--help`/`--validate` in any
  *    spelling pflag takes as true (`-v`, `-Dv`, `--help=t`; not `--version=false`), a foreign
- *    command, or --autonet-disable: exec unchanged. Once the machine is read, whatever else dockerd
+ *    command, or --autonet-disable (a second daemon's bridge kept, point 5): exec unchanged. Once the machine is read, whatever else dockerd
  *    refuses steps aside the same way (start-decision.ts refusedStart, shared by the start, the
  *    dry run and `plan`): a flag no dockerd has; a daemon.json unreadable, not read whole (its
  *    keys unknown), with a key no dockerd knows or one a flag of the user's sets too; an MTU
  *    dockerd refuses (`--mtu=abc`, `--mtu=-1`, `"mtu": "1400"`, `"mtu": 1400.0`).
  *    Started as dockerd with DOCKERD_WRAPPED_BY_AUTONET set (handover.ts: a dockerd-autonet
  *    already planned this dockerd, and started us again), we plan nothing: exec unchanged.
- * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0:
- *    whenever we step aside (bad options, detection or plan failed), `--bridge=NAME` is still
+ * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0,
+ *    and wins over point 3: a look-alike flag or variable whose closest option is the bridge asks
+ *    for NAME too. Whenever we step aside (bad options, --autonet-disable, detection or plan
+ *    failed), `--bridge=NAME` is still
  *    passed (unless the user names a bridge or sets its address: -b, --bip, --bip6, or their
  *    daemon.json keys), so dockerd uses NAME or fails loudly ("bridge device with non default
  *    name NAME must be created manually", "existing interface NAME is not a bridge"). When not
- *    even NAME can be read from the option, dockerd does not start at all (exit 2).
+ *    even NAME can be read from the option, or it is docker0 (the first daemon's), dockerd does
+ *    not start at all (exit 2).
  *
  * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
  */
-import { isTrue, parseBool, parseDockerdFlags } from '../dockerd/flags.js'
+import { isTrue, parseDockerdFlags, unknownFlag } from '../dockerd/flags.js'
 import { ownBridgeChoice } from '../dockerd/settings.js'
 import { handovers } from './handover.js'
+import { switchWord } from './option-values.js'
 import { defaultOptions, isClearlyFalse, isOurs, LOOKALIKE_VARIABLE, meantOption, readOptionsLenient, squash, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
 import { refusedArgv } from './start-decision.js'
 import { UsageError } from './usage-error.js'
@@ -156,7 +161,7 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     if (reason === null) return at
     // The start logs each problem on its own line; plan has only its reason to say them.
     if (reason === NOT_UNDERSTOOD) return { ...at, reason: `${reason}: ${problems.join('; ')}`, bridge: started.bridge }
-    return { ...at, reason }
+    return { ...at, reason, bridge: keepsBridge(reason) ? started.bridge : null }
   }
   const target = startTarget(first, rest, argv.slice(i))
   const mine = [...lead.ours, ...target.ours]
@@ -179,12 +184,19 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   if (reason === null) return { ...common, mode: 'run', dockerdArgs: target.args, leadArgs: target.lead, bridge: read.bridge, handover }
   // Stepping aside: the program gets exactly the user's words, plus a second daemon's bridge
   // when dockerd will really start with them (point 5).
-  const bridge = reason === NOT_UNDERSTOOD ? read.bridge : null
+  const bridge = keepsBridge(reason) ? read.bridge : null
   return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, notable: aside!.notable, bridge, handover, ...errorOf(read) }
 }
 
 /** The reason a start gives for stepping aside on a mistake in our options (point 3). */
 const NOT_UNDERSTOOD = 'options not understood'
+/** The reason a start gives for --autonet-disable. */
+const DISABLED = 'disabled'
+
+/** Stepping aside for `reason`, dockerd still starts as the user asked: a second daemon keeps its bridge (point 5). */
+function keepsBridge(reason: string): boolean {
+  return reason === NOT_UNDERSTOOD || reason === DISABLED
+}
 
 /**
  * Why a start steps aside for dockerd's argv `args` before reading anything, or null: started
@@ -194,7 +206,7 @@ const NOT_UNDERSTOOD = 'options not understood'
  */
 function asideReason(args: readonly string[], ours: AutonetOptions, problems: readonly string[], depth: number): { reason: string, notable: boolean } | null {
   if (depth > 0) return { reason: `DOCKERD_WRAPPED_BY_AUTONET=${depth}: dockerd-autonet already planned this dockerd, nothing planned again`, notable: false }
-  if (ours.disable && !problems.length) return { reason: 'disabled', notable: false }
+  if (ours.disable && !problems.length) return { reason: DISABLED, notable: false }
   // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
   if (asksOnlyForInfo(args)) return { reason: 'no daemon to start (version, help or validate)', notable: false }
   const refusal = refusedArgv(args)
@@ -242,9 +254,10 @@ function startTarget(first: string | undefined, rest: string[], fromFirst: strin
 
 /**
  * Our words out of `words`: each as `--autonet-NAME[=VALUE]`, a valued option's next word joined
- * as its value (`--autonet-max-mtu 9000`) unless that word is a flag, a switch's next word only
- * when it is a boolean as pflag reads one (parseBool: `--autonet-debug true`, `--autonet-dry-run
- * 0`). `leadingOnly` stops at the first word that is not ours; otherwise ours are taken wherever
+ * as its value (`--autonet-max-mtu 9000`, `--autonet-max-mtu -5`) unless that word is a flag
+ * dockerd knows (unknownFlag) or ours, a switch's next word only when it is a switch word
+ * (switchWord, what readSwitch reads after `=`: `--autonet-debug true`, `--autonet-dry-run no`).
+ * `leadingOnly` stops at the first word that is not ours; otherwise ours are taken wherever
  * they stand.
  */
 function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours: string[], rest: string[] } {
@@ -262,7 +275,7 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
     const spec = meantOption(w)
     const next = words[i + 1]
     const value = spec === undefined || w.includes('=') || next === undefined ? false
-      : spec.value === undefined ? parseBool(next) !== null : !next.startsWith('-')
+      : spec.value === undefined ? switchWord(next.trim()) !== null : !leftForOthers(next)
     if (value) {
       ours.push(`${w}=${next}`)
       i++
@@ -273,6 +286,14 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
   return { ours, rest }
 }
 
+/**
+ * A word a valued option of ours leaves as it is: a flag dockerd knows (`--debug`, `-H`, `--`)
+ * or one of ours (isOurs). Any other word is its value, even `-5` or `-`: dockerd would refuse
+ * it, and our mistake must not stop dockerd (point 3).
+ */
+function leftForOthers(word: string): boolean {
+  return word.length > 1 && word.startsWith('-') && (isOurs(word) || unknownFlag([word]) === null)
+}
 
 /**
  * True when dockerd is asked only to print its version or help, or to check its configuration:

@@ -15,13 +15,24 @@ import { UsageError } from './usage-error.js'
  * @throws UsageError for any other word
  */
 export function readSwitch(raw: string, from: string): boolean {
-  const v = raw.toLowerCase()
-  const known = parseBool(v) ?? SHELL_SWITCH_WORDS.get(v)
-  if (known === undefined) throw new UsageError(`invalid value for ${from}: "${raw}" (expected true or false, 1 or 0)`)
+  const known = switchWord(raw)
+  if (known === null) throw new UsageError(`invalid value for ${from}: "${raw}" (expected ${SWITCH_WORDS_TEXT}, any case)`)
   return known
 }
 
+/**
+ * The one home of the words a switch takes, after `=` and as the next word (invocation.ts
+ * takeOurs): what readSwitch reads `word` as, or null when it is no switch word.
+ */
+export function switchWord(word: string): boolean | null {
+  const v = word.toLowerCase()
+  return parseBool(v) ?? SHELL_SWITCH_WORDS.get(v) ?? null
+}
+
 const SHELL_SWITCH_WORDS = new Map([['yes', true], ['on', true], ['no', false], ['off', false]])
+
+/** The switch words as messages list them. */
+export const SWITCH_WORDS_TEXT = '1, t, true, yes, on or 0, f, false, no, off'
 
 /**
  * The cap we may plan up to: from IPV4_MIN_MTU (no planned MTU goes below it) to
@@ -41,15 +52,15 @@ export function readChoice<T extends string>(raw: string, from: string, choices:
   return hit
 }
 
-/** `NAME=CIDR`: a Linux interface name (interfaceNameProblem) and the gateway address with its prefix. */
+/** `NAME=CIDR`: a bridge name (bridgeNameProblem) and the gateway address with its prefix. */
 export function readBridge(raw: string, from: string): { name: string, cidr: string } {
   const bad = (why: string) => new UsageError(`invalid value for ${from}: "${raw}" (${why}; e.g. br-ci=10.99.0.1/24)`)
   const eq = raw.indexOf('=')
+  const name = raw.slice(0, eq < 0 ? undefined : eq)
+  const problem = bridgeNameProblem(name)
+  if (problem) throw bad(problem)
   if (eq < 0) throw bad('expected NAME=CIDR')
-  const name = raw.slice(0, eq)
   const cidr = raw.slice(eq + 1)
-  const problem = interfaceNameProblem(name)
-  if (problem) throw bad(`"${name}" is not an interface name: ${problem}`)
   const [addr = '', prefix, extra] = cidr.split('/')
   const family = addressFamily(addr)
   const bits = prefix !== undefined && /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN
@@ -109,6 +120,20 @@ export function interfaceNameProblem(name: string): string | null {
   if (bad === 0x3d) return 'no "=" (it separates NAME from CIDR)'
   return bad === 0x2f || bad === 0x3a ? `no "${String.fromCharCode(bad)}" in an interface name` : `no whitespace in an interface name (byte 0x${bad.toString(16).padStart(2, '0')})`
 }
+
+/**
+ * Why `name` cannot name a second daemon's bridge, or null: an interface name
+ * (interfaceNameProblem), and not docker0, the default bridge, which is the first daemon's.
+ */
+export function bridgeNameProblem(name: string): string | null {
+  const problem = interfaceNameProblem(name)
+  if (problem) return `"${name}" is not an interface name: ${problem}`
+  if (name === DEFAULT_BRIDGE) return `"${DEFAULT_BRIDGE}" is the first daemon's bridge (dockerd's default)`
+  return null
+}
+
+/** The bridge dockerd uses when told none (moby: bridge.DefaultBridgeName). */
+export const DEFAULT_BRIDGE = 'docker0'
 
 /** A Linux interface name, and no '=' (interfaceNameProblem). */
 export function isInterfaceName(name: string): boolean {

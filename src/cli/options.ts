@@ -6,7 +6,7 @@
  * On the start-up path of every dockerd launch: imports nothing heavy.
  */
 import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../model.js'
-import { isInterfaceName, readBridge, readChoice, readHost, readMtu, readSwitch, readVersion } from './option-values.js'
+import { bridgeNameProblem, readBridge, readChoice, readHost, readMtu, readSwitch, readVersion } from './option-values.js'
 import { UsageError } from './usage-error.js'
 
 /** The process environment as Node gives it. */
@@ -88,7 +88,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     set: (o, raw, from) => { o.dryRun = readSwitch(raw, from) } },
   { name: 'exec', value: 'CMD', describe: 'program to exec instead of dockerd when the arguments are flags (not asked --version: give --autonet-dockerd-version)',
     set: (o, raw, from) => {
-      if (raw === '') throw new UsageError(`invalid value for ${from}: "" (expected a program, e.g. /usr/local/bin/dockerd)`)
+      // A word starting with `-` is a flag, never a program: our mistake must not become the program (point 3).
+      if (raw === '' || raw.startsWith('-')) throw new UsageError(`invalid value for ${from}: "${raw}" (expected a program, e.g. /usr/local/bin/dockerd)`)
       o.exec = raw
     } },
   { name: 'max-mtu', value: 'N', describe: 'highest MTU in bytes we set on our own (jumbo frames are opt-in)',
@@ -104,13 +105,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     set: (o, raw, from) => { o.conntrackWatch = readSwitch(raw, from) } },
   { name: 'no-clamp-mss', describe: 'do not clamp the TCP MSS of forwarded SYNs to the path MTU (what fits user-defined networks on engines < 24)',
     set: (o, raw, from) => { o.plan.clampMss = !readSwitch(raw, from) } },
-  { name: 'bridge', value: 'NAME=CIDR', describe: 'create this bridge for a second daemon (br-ci=10.99.0.1/24)',
+  { name: 'bridge', value: 'NAME=CIDR', describe: 'create this bridge for a second daemon (br-ci=10.99.0.1/24; not docker0, the first daemon\'s) and pass --bridge=NAME, also when we step aside',
     set: (o, raw, from) => { o.plan.createBridge = readBridge(raw, from) } },
   { name: 'probe', value: 'HOST', describe: 'probe the path MTU to HOST with Don\'t-Fragment pings (iputils ping, at most 10 s) and plan at most what gets through; no answer = keep the egress MTU',
     set: (o, raw, from) => { o.probe = readHost(raw, from) } },
   { name: 'dockerd-version', value: 'V', describe: 'engine version of the dockerd to exec (e.g. 27.3.1), known in advance: skips the `dockerd --version` probe at start (the image sets it)',
     set: (o, raw, from) => { o.dockerdVersion = readVersion(raw, from) } },
-  { name: 'disable', describe: 'pass everything through untouched: no detection, no changes',
+  { name: 'disable', describe: 'pass everything through untouched: no detection, no changes (with --autonet-bridge, --bridge=NAME is still passed)',
     set: (o, raw, from) => { o.disable = readSwitch(raw, from) } },
   { name: 'debug', describe: 'log debug lines',
     set: (o, raw, from) => { o.debug = readSwitch(raw, from) } },
@@ -128,9 +129,9 @@ export interface OptionsRead {
   errors: string[]
   /** Unknown DOCKERD_AUTONET_* variables (and look-alikes), each naming the closest option: a start steps aside on them. */
   warnings: string[]
-  /** The bridge name --autonet-bridge asks for, read even from a bad value (`br-ci` without CIDR). */
+  /** The bridge name --autonet-bridge (or a look-alike of it) asks for, read even from a bad value (`br-ci` without CIDR). */
   bridge: string | null
-  /** Set when --autonet-bridge is given but names no bridge: dockerd must not start (point 5). */
+  /** Set when --autonet-bridge (or a look-alike) is given but names no bridge (none readable, or docker0): dockerd must not start (point 5). */
   bridgeError: string | null
 }
 
@@ -158,10 +159,16 @@ export function strictOptions(flags: readonly string[], env: Env): OptionsRead {
 export function readOptionsLenient(flags: readonly string[], env: Env): OptionsRead {
   const o = defaultOptions()
   const errors: string[] = []
+  // Point 5: the last flag or variable asking for a bridge (ours or a look-alike) names it, or
+  // says why it names none.
   let bridge: string | null = null
+  let bridgeError: string | null = null
+  const askBridge = (name: string | null, why: () => string) => {
+    bridge = name
+    bridgeError = name === null ? why() : null
+  }
   const attempt = (spec: OptionSpec, raw: string, from: string) => {
     const value = raw.trim()
-    if (spec.name === 'bridge') bridge = bridgeNameOf(value)
     try {
       spec.set(o, value, from)
     } catch (err) {
@@ -169,7 +176,11 @@ export function readOptionsLenient(flags: readonly string[], env: Env): OptionsR
       errors.push(err.message)
       if (spec.name === 'dry-run') o.dryRun = true
     }
+    if (spec.name === 'bridge') askBridge(bridgeNameOf(value), () => errors[errors.length - 1])
   }
+  // Look-alike variables first: any real variable or flag beats them.
+  const unknown = unknownVariables(env)
+  for (const u of unknown) if (u.bridge !== undefined) askBridge(u.bridge, () => u.warning)
   const given = new Set(flags.map((f) => f.slice('--autonet-'.length).split('=')[0]))
   for (const spec of OPTIONS) {
     const raw = env[envName(spec)]
@@ -182,41 +193,55 @@ export function readOptionsLenient(flags: readonly string[], env: Env): OptionsR
     const from = flag.slice(0, eq < 0 ? undefined : eq)
     if (!spec) {
       const near = meantOption(from)?.name ?? null
+      const value = eq < 0 ? undefined : flag.slice(eq + 1)
       // A misspelt dry run is still meant as one: nothing may start on it.
-      const dry = near === 'dry-run' && !isClearlyFalse(eq < 0 ? 'true' : flag.slice(eq + 1))
+      const dry = near === 'dry-run' && !isClearlyFalse(value ?? 'true')
       if (dry) o.dryRun = true
-      errors.push(`unknown option ${from} (${near ? `did you mean --autonet-${near}? ` : ''}see dockerd-autonet --help)${dry ? '; taken as a dry run' : ''}`)
+      // A misspelt bridge still asks for one: a second daemon must not land on docker0 (point 5).
+      const meant = near === 'bridge' ? lookalikeBridge(value) : null
+      const message = `unknown option ${from} (${near ? `did you mean --autonet-${near}? ` : ''}see dockerd-autonet --help)${dry ? '; taken as a dry run' : ''}${meant?.text ?? ''}`
+      errors.push(message)
+      if (meant) askBridge(meant.name, () => message)
       continue
     }
     if (spec.value !== undefined && eq < 0) {
       errors.push(`${from} needs a value: ${from}=${spec.value} or ${from} ${spec.value}`)
-      if (spec.name === 'bridge') bridge = null
+      if (spec.name === 'bridge') askBridge(null, () => errors[errors.length - 1])
       continue
     }
     attempt(spec, eq < 0 ? 'true' : flag.slice(eq + 1), from)
   }
-  const asked = flags.some((f) => specOf(f)?.name === 'bridge') || (env.DOCKERD_AUTONET_BRIDGE ?? '').trim() !== ''
-  const bridgeError = asked && bridge === null
-    ? errors.find((e) => /autonet-bridge|AUTONET_BRIDGE/.test(e)) ?? '--autonet-bridge names no bridge'
-    : null
-  const unknown = unknownVariables(env)
   if (unknown.some((u) => u.dryRun) && !given.has('dry-run')) o.dryRun = true
   return { ours: o, errors, warnings: unknown.map((u) => u.warning), bridge, bridgeError }
 }
 
-/** The interface name of an --autonet-bridge value, when it has one (`br-ci=…` or a bare `br-ci`). */
+/**
+ * What a look-alike of --autonet-bridge (flag or variable) with `value` asks for: the bridge
+ * name read from it (bridgeNameOf), or null with why it names none; `text` ends its message.
+ */
+function lookalikeBridge(value: string | undefined): { name: string | null, text: string } {
+  const raw = (value ?? '').trim()
+  const name = bridgeNameOf(raw)
+  if (name !== null) return { name, text: `; taken as asking for bridge ${name}` }
+  const problem = value === undefined ? 'no value' : bridgeNameProblem(raw.split('=')[0])
+  return { name: null, text: `; it names no bridge (${problem})` }
+}
+
+/** The bridge name of an --autonet-bridge value, when it has one (`br-ci=…` or a bare `br-ci`; bridgeNameProblem). */
 export function bridgeNameOf(raw: string): string | null {
   const name = raw.split('=')[0]
-  return isInterfaceName(name) ? name : null
+  return bridgeNameProblem(name) === null ? name : null
 }
 
 /**
  * A warning for every DOCKERD_AUTONET_* variable that is no option of ours, naming the closest
- * one; a misspelt DOCKERD_AUTONET_DRY_RUN that is not clearly false still counts as a dry run.
+ * one; a misspelt DOCKERD_AUTONET_DRY_RUN that is not clearly false still counts as a dry run,
+ * and a misspelt DOCKERD_AUTONET_BRIDGE still asks for a bridge (`bridge`: its name, or null
+ * when its value names none; absent for any other variable).
  * A blank one says nothing, as a blank option variable counts as unset. What an unknown one
  * means for a start (it steps aside, contract point 3) is decided in invocation.ts.
  */
-export function unknownVariables(env: Env): { warning: string, dryRun: boolean }[] {
+export function unknownVariables(env: Env): { warning: string, dryRun: boolean, bridge?: string | null }[] {
   const known = OPTIONS.map(envName)
   // Look-alikes too: DOCKER_AUTONET_DRY_RUN, DOCKERD_AUTONETDRY_RUN, dockerd_autonet_dry_run.
   const named = Object.keys(env).filter((k) => LOOKALIKE_VARIABLE.test(k) && !known.includes(k) && (env[k] ?? '').trim() !== '')
@@ -224,7 +249,9 @@ export function unknownVariables(env: Env): { warning: string, dryRun: boolean }
     const spec = closestOption(k.replace(LOOKALIKE_VARIABLE, ''))
     const near = spec ? envName(spec) : null
     const dryRun = near === 'DOCKERD_AUTONET_DRY_RUN' && !isClearlyFalse(env[k]!)
-    return { warning: `unknown variable ${k}${dryRun ? ' taken as a dry run' : ''}${near ? ` (did you mean ${near}?)` : ''}`, dryRun }
+    const bridge = spec?.name === 'bridge' ? lookalikeBridge(env[k]) : undefined
+    const warning = `unknown variable ${k}${dryRun ? ' taken as a dry run' : ''}${near ? ` (did you mean ${near}?)` : ''}${bridge?.text ?? ''}`
+    return { warning, dryRun, ...(bridge ? { bridge: bridge.name } : {}) }
   })
 }
 

@@ -7,6 +7,8 @@ import t from 'tap'
 import { interfaceNameProblem, readBridge } from '../../src/cli/option-values.js'
 import { readInvocation } from '../../src/cli/invocation.js'
 import { runMain } from '../helpers/run-main.js'
+import { startFakes } from '../helpers/start-fakes.js'
+import { main } from '../../src/cli/main.js'
 
 t.test('interface names: the kernel\'s rule, each broken rule named', async (t) => {
   const bad: Array<[string, RegExp]> = [
@@ -72,4 +74,65 @@ t.test('main: a gateway that is no gateway is logged naming the option; dockerd 
   t.same(execs, [['dockerd', '--debug', '--bridge=br-ci']])
   t.same(events, [], 'nothing read or applied')
   t.match(lines.join('\n'), /error: invalid value for --autonet-bridge: "br-ci=10\.9\.0\.255\/24" \("10\.9\.0\.255\/24": 10\.9\.0\.255 is the broadcast address of \/24, which cannot be the bridge's gateway \(10\.9\.0\.1\/24 can\); e\.g\. br-ci=10\.99\.0\.1\/24\); starting dockerd with your arguments unchanged/)
+})
+
+const BR = 'br-ci=10.99.0.1/24'
+
+/** main() on the start fakes, nothing read: the exit code, what was exec'd, the log lines and stdout. */
+async function start(argv: string[], env: Record<string, string> = {}) {
+  const f = startFakes({ readState: async () => { throw new Error('not read when we step aside') } })
+  const code = await main(argv, env, f.deps)
+  return { code, execs: f.execs, lines: f.log.lines, stdout: f.stdout() }
+}
+
+t.test('a look-alike of --autonet-bridge (flag or variable) still asks for the bridge: dockerd gets --bridge=NAME, never docker0 (point 5 over point 3)', async (t) => {
+  const cases: [string[], Record<string, string>][] = [
+    [[`--autonet_bridge=${BR}`, '--debug'], {}],
+    [['--autonet-brige', BR, '--debug'], {}],
+    [[`--autonet-bridge-=${BR}`, '--debug'], {}],
+    [['--debug'], { DOCKERD_AUTONET_BRIDG: BR }],
+    [['--debug'], { DOCKER_AUTONET_BRIDGE: BR }],
+  ]
+  for (const [argv, env] of cases) {
+    const what = JSON.stringify([argv, env])
+    const { code, execs, lines } = await start(argv, env)
+    t.equal(code, 0, what)
+    t.same(execs, [['dockerd', '--debug', '--bridge=br-ci']], what)
+    t.match(lines.join('\n'), /did you mean (--autonet-bridge|DOCKERD_AUTONET_BRIDGE)\?.*taken as asking for bridge br-ci/, what)
+    // plan -- shows the same.
+    const plan = await start(['plan', '--', ...argv], env)
+    t.equal(plan.code, 1, `plan ${what}`)
+    t.match(plan.stdout, /command: {2}dockerd --debug --bridge=br-ci\n/, `plan ${what}`)
+  }
+  // No readable NAME: dockerd does not start (exit 2), as for a bad --autonet-bridge.
+  for (const [argv, env] of [[['--autonet-brige'], {}], [['--autonet_bridge=br/x=10.99.0.1/24'], {}], [['--debug'], { DOCKER_AUTONET_BRIDGE: 'docker0=10.99.0.1/24' }]] as [string[], Record<string, string>][]) {
+    t.throws(() => readInvocation(argv, env), { exitCode: 2, message: /names no bridge.*not starting dockerd: without its own bridge/ }, JSON.stringify([argv, env]))
+    t.throws(() => readInvocation(['plan', '--', ...argv], env), { exitCode: 2, message: /names no bridge.*a start would not start dockerd/ }, `plan ${JSON.stringify([argv, env])}`)
+  }
+  // A real option beats a look-alike variable.
+  t.match(readInvocation(['--autonet-bridge=br-a=10.98.0.1/24', '--debug'], { DOCKER_AUTONET_BRIDGE: BR }), { mode: 'exec', bridge: 'br-a' })
+})
+
+t.test('--autonet-disable with --autonet-bridge: dockerd still gets --bridge=NAME (point 5)', async (t) => {
+  for (const [argv, env] of [[['--autonet-disable', `--autonet-bridge=${BR}`, '--debug'], {}], [[`--autonet-bridge=${BR}`, '--debug'], { DOCKERD_AUTONET_DISABLE: '1' }]] as [string[], Record<string, string>][]) {
+    const what = JSON.stringify([argv, env])
+    const { code, execs } = await start(argv, env)
+    t.equal(code, 0, what)
+    t.same(execs, [['dockerd', '--debug', '--bridge=br-ci']], what)
+    const plan = await start(['plan', '--', ...argv], env)
+    t.match(plan.stdout, /aside: {4}disabled\n[\s\S]*command: {2}dockerd --debug --bridge=br-ci\n/, `plan ${what}`)
+  }
+  // The user's own bridge choice still wins.
+  const own = await start(['--autonet-disable', `--autonet-bridge=${BR}`, '--bip=10.1.0.1/24'])
+  t.same(own.execs, [['dockerd', '--bip=10.1.0.1/24']])
+})
+
+t.test('--autonet-bridge=docker0=CIDR is refused: docker0 is the first daemon\'s bridge; dockerd does not start (exit 2)', async (t) => {
+  t.throws(() => readBridge('docker0=10.99.0.1/24', '--autonet-bridge'), { exitCode: 2, message: /"docker0" is the first daemon's bridge \(dockerd's default\)/ })
+  for (const [argv, env] of [[['--autonet-bridge=docker0=10.99.0.1/24', '--debug'], {}], [['--autonet-bridge', 'docker0', '--debug'], {}], [['--debug'], { DOCKERD_AUTONET_BRIDGE: 'docker0=10.99.0.1/24' }]] as [string[], Record<string, string>][]) {
+    t.throws(() => readInvocation(argv, env), { exitCode: 2, message: /invalid value for (--autonet-bridge|DOCKERD_AUTONET_BRIDGE): .*"docker0" is the first daemon's bridge.*not starting dockerd/ }, JSON.stringify([argv, env]))
+  }
+  const { code, execs } = await start(['--autonet-bridge=docker0=10.99.0.1/24', '--debug'])
+  t.equal(code, 2)
+  t.same(execs, [])
 })

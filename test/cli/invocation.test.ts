@@ -112,7 +112,7 @@ t.test('bad values: a UsageError (exit 2) naming the flag or variable and the va
     [['--autonet-max-mtu', 'jumbo'], {}, /--autonet-max-mtu: "jumbo"/],
     [[], { DOCKERD_AUTONET_MAX_MTU: 'jumbo' }, /DOCKERD_AUTONET_MAX_MTU: "jumbo"/],
     [['--autonet-mtu-scope=everything'], {}, /--autonet-mtu-scope: "everything" \(expected default-route or all-routes\)/],
-    [['--autonet-dry-run=maybe'], {}, /--autonet-dry-run: "maybe" \(expected true or false/],
+    [['--autonet-dry-run=maybe'], {}, /--autonet-dry-run: "maybe" \(expected 1, t, true, yes, on or 0, f, false, no, off, any case\)/],
     [[], { DOCKERD_AUTONET_DEBUG: '2' }, /DOCKERD_AUTONET_DEBUG: "2"/],
     [['--autonet-bridge=br-ci'], {}, /--autonet-bridge: "br-ci" \(expected NAME=CIDR/],
     [[], { DOCKERD_AUTONET_DOCKERD_VERSION: 'latest' }, /DOCKERD_AUTONET_DOCKERD_VERSION: "latest" \(expected an engine version/],

@@ -48,12 +48,46 @@ t.test('a switch of ours written as two words takes a ParseBool word as its valu
   // Any other word stays where it is: dockerd's (it takes none, and will refuse it) or the program.
   t.match(readInvocation(['--debug', '--autonet-debug', 'stray'], {}), { mode: 'exec', dockerdArgs: ['--debug', 'stray'], ours: { debug: true } })
   t.match(readInvocation(['--autonet-debug', 'sh', '-c', 'x'], {}), { mode: 'exec', program: 'sh', dockerdArgs: ['-c', 'x'] })
-  t.match(readInvocation(['--autonet-debug', 'yes'], {}), { mode: 'exec', program: 'yes' }, 'yes is no ParseBool word: the program')
   // A look-alike of a switch takes its value the same way: `false` is not left to dockerd.
   const like = fakes()
   await main(['--autonet_dry_run', 'false', '--debug'], {}, like.deps)
   t.same(like.execs, [['dockerd', '--debug']], 'a look-alike dry run set false: no dry run, stepped aside, `false` not passed on')
   t.same(like.events, ['exec'])
+})
+
+t.test('a switch takes as its next word exactly what it takes after `=` (yes, on, no, off in any case too), never leaving it as the program', async (t) => {
+  const f = fakes()
+  await main(['--autonet-no-conntrack', 'yes', '--debug'], {}, f.deps)
+  t.same(f.execs, [['dockerd', '--debug', '--mtu=1450']], '`--autonet-no-conntrack yes --debug`: dockerd runs, not `yes --debug`')
+  for (const [word, value] of [...PARSE_BOOL, ['yes', true], ['YES', true], ['On', true], ['no', false], ['NO', false], ['off', false], ['Off', false]] as [string, boolean][]) {
+    t.match(readInvocation(['--autonet-debug', word, '--debug'], {}), { mode: 'run', dockerdArgs: ['--debug'], ours: { debug: value } }, `--autonet-debug ${word}`)
+    t.match(readInvocation(['--debug', '--autonet-no-conntrack', word], {}), { mode: 'run', dockerdArgs: ['--debug'], ours: { plan: { conntrackCleanup: !value } } }, `--debug --autonet-no-conntrack ${word}`)
+    t.equal(readSwitch(word, '--autonet-debug'), value, `=${word} reads the same`)
+  }
+  for (const word of ['y', 'n', 'yess', 'enable', '2']) {
+    t.throws(() => readSwitch(word, '--autonet-debug'), { message: `invalid value for --autonet-debug: "${word}" (expected 1, t, true, yes, on or 0, f, false, no, off, any case)` })
+    t.match(readInvocation(['--debug', '--autonet-debug', word], {}), { mode: 'exec', dockerdArgs: ['--debug', word] }, `${word} is no switch word: it stays`)
+  }
+})
+
+t.test('a valued option takes a next word starting with `-` that is no flag of dockerd\'s or ours as its value: our mistake never reaches dockerd', async (t) => {
+  const f = fakes()
+  await main(['--autonet-max-mtu', '-5', '--debug'], {}, f.deps)
+  t.same(f.execs, [['dockerd', '--debug']], '`-5` is the (bad) value: stepped aside, dockerd gets --debug only')
+  t.same(f.events, ['exec'])
+  t.match(f.lines().join('\n'), /invalid value for --autonet-max-mtu: "-5"/)
+  for (const [next, rest] of [['--debug', ['--debug']], ['-D', ['-D']], ['-H', ['-H', 'fd://']], ['--', ['--']], ['--autonet-debug', []], ['--autonet_debug', []]] as [string, string[]][]) {
+    const inv = readInvocation(['--autonet-max-mtu', next, ...rest.slice(1)], {})
+    t.same(inv.dockerdArgs, rest, `${next} is left: dockerd's or ours`)
+    t.match(inv.optionError, /--autonet-max-mtu needs a value/, `${next}: needs a value`)
+  }
+  t.match(readInvocation(['--autonet-probe', '-x', '--debug'], {}), { mode: 'exec', dockerdArgs: ['--debug'], optionError: /--autonet-probe: "-x"/ })
+  t.match(readInvocation(['--autonet-max-mtu', '-', '--debug'], {}), { mode: 'exec', dockerdArgs: ['--debug'], optionError: /--autonet-max-mtu: "-"/ }, 'a lone - is a value too')
+  // Taken as --autonet-exec's value, `-x` must not become the program.
+  const exec = fakes()
+  await main(['--autonet-exec', '-x', '--debug'], {}, exec.deps)
+  t.same(exec.execs, [['dockerd', '--debug']], '--autonet-exec -x: dockerd with the user\'s args, not `-x`')
+  t.match(exec.lines().join('\n'), /invalid value for --autonet-exec: "-x" \(expected a program/)
 })
 
 t.test('an unknown DOCKERD_AUTONET_* variable, or a look-alike, steps aside: one warning naming the closest option, dockerd with the user\'s argv, nothing applied or appended', async (t) => {

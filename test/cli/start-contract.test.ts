@@ -220,7 +220,7 @@ t.test('regression (fast-check on main, seed 42): DOCKERD_AUTONET_DRY_RUN="true\
 // --- property: the contract over generated argv and environments ---
 
 /** A piece of argv: the user's dockerd words, or ours (complete, good or bad). */
-type Piece = { user: string[] } | { ours: string[], bad?: boolean, dry?: boolean }
+type Piece = { user: string[] } | { ours: string[], bad?: boolean, dry?: boolean, bridge?: boolean }
 
 const userPiece: fc.Arbitrary<Piece> = fc.constantFrom<string[]>(
   ['--debug'], ['-H', 'fd://'], ['--mtu', '1400'], ['--registry-mirror=http://m'], ['-D'], ['--label', 'a b'],
@@ -234,6 +234,8 @@ const oursPiece: fc.Arbitrary<Piece> = fc.constantFrom<Piece>(
   { ours: ['--autonet-mtu-scope', 'nowhere'], bad: true },
   { ours: ['--autonet-dry-run'], dry: true }, { ours: ['--autonet-dry-run=false'], dry: false },
   { ours: ['--autonet-dry-run=maybe'], bad: true, dry: true },
+  { ours: ['--autonet-no-conntrack', 'yes'] }, { ours: ['--autonet-debug', 'OFF'] }, { ours: ['--autonet-max-mtu', '-5'], bad: true },
+  { ours: ['--autonet_bridge=br-ci=10.99.0.1/24'], bad: true, bridge: true }, { ours: ['--autonet-brige', 'br-ci=10.99.0.1/24'], bad: true, bridge: true },
 )
 
 const envArb = fc.record({
@@ -264,6 +266,8 @@ t.test(`property: the start-path contract holds over generated argv and env (fas
     const bad = ours.some((p) => p.bad) || envBad
     const dashdash = userWords.indexOf('--')
     const refused = dangling || userWords.includes('stray') || (dashdash >= 0 && dashdash < userWords.length - 1)
+    // A look-alike of --autonet-bridge asks for br-ci (point 5): kept when dockerd starts as asked.
+    const bridge = ours.some((p) => p.bridge) && !refused
 
     const f = fakes()
     const code = await main(argv, env, f.deps)
@@ -276,10 +280,11 @@ t.test(`property: the start-path contract holds over generated argv and env (fas
     if (f.execs.length !== 1) throw new Error(`expected one exec, got ${JSON.stringify(f.execs)}: ${what}`)
     const [program, ...args] = f.execs[0]
     if (program !== 'dockerd') throw new Error(`program ${program}, not dockerd: ${what}`)
-    if (args.some((a) => a.startsWith('--autonet-')) || args.includes('9000') || args.includes('192.0.2.1')) throw new Error(`our words reached dockerd: ${what}`)
+    if (args.some((a) => /autonet/.test(a)) || ['9000', '192.0.2.1', 'yes', 'OFF', '-5', 'br-ci=10.99.0.1/24'].some((w) => args.includes(w))) throw new Error(`our words reached dockerd: ${what}`)
     const applied = f.events.includes('apply')
     if (applied !== (!bad && !refused)) throw new Error(`applied=${applied} with bad=${bad} refused=${refused}: ${what}`)
-    const expected = applied ? [...userWords, '--mtu=1450'] : userWords
+    const withBridge = bridge ? (dashdash >= 0 ? [...userWords.slice(0, dashdash), '--bridge=br-ci', ...userWords.slice(dashdash)] : [...userWords, '--bridge=br-ci']) : userWords
+    const expected = applied ? [...userWords, '--mtu=1450'] : withBridge
     if (JSON.stringify(args) !== JSON.stringify(expected)) throw new Error(`args ${JSON.stringify(args)}, expected ${JSON.stringify(expected)}: ${what}`)
   }), { seed: SEED, numRuns: RUNS })
   t.comment(`fast-check: ${runs} runs, seed ${SEED}`)
