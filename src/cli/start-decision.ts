@@ -7,7 +7,7 @@
  * On the start-up path: imports only the flag and config-key tables and the settings reader.
  */
 import { configConflicts, unknownConfigKeys } from '../dockerd/config-keys.js'
-import { parseDockerdFlags, positionalArgs, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
+import { parseDockerdFlags, positionalArgs, refusedFlagValue, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
 import { refusedMtu } from '../dockerd/settings.js'
 import type { MachineState, Plan } from '../model.js'
 
@@ -26,7 +26,8 @@ export function refusedArgv(argv: readonly string[]): string | null {
 /**
  * Why dockerd will refuse to start on the machine `state` describes, or null; the first of:
  * 1. its argv (refusedArgv);
- * 2. a flag no dockerd has (flags.ts unknownFlag: pflag "unknown flag: --foo");
+ * 2. a flag no dockerd has (flags.ts unknownFlag: pflag "unknown flag: --foo"), or a value pflag
+ *    refuses for a boolean or integer flag (flags.ts refusedFlagValue: `--debug=yes`, `--mtu=abc`);
  * 3. a daemon.json it cannot read or parse (the reader's `daemon.json:` line); one we did not
  *    read whole (too large, not a regular file, nested deeper than we read, not valid UTF-8 or
  *    UTF-16: dockerd 26 and later refuse that too) counts: its keys are unknown, and any flag of
@@ -43,12 +44,14 @@ export function refusedStart(state: MachineState): string | null {
   if (words) return words
   const flag = unknownFlag(argv)
   if (flag) return `dockerd has no such flag and will refuse your arguments (${flag})`
+  const flags = parseDockerdFlags(argv)
+  const value = refusedFlagValue(flags)
+  if (value) return value
   const file = (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:'))
   if (file) return `${file}; ${/too large|(FIFO|device|socket), not a regular file|nested deeper|not valid UTF/.test(file) ? 'its keys were not read, and any flag of ours could clash with them' : 'dockerd refuses to start on it'}`
   const daemonJson = state.daemon_json ?? null
   const unknown = unknownConfigKeys(daemonJson)
   if (unknown.length) return `daemon.json has ${unknown.map((k) => JSON.stringify(k)).join(', ')}, which no dockerd knows: dockerd refuses to start on it ("the following directives don't match any configuration option")`
-  const flags = parseDockerdFlags(argv)
   const [clash] = configConflicts(flags, daemonJson)
   if (clash) return `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}); dockerd refuses to start on it`
   return refusedMtu({ flags, daemonJson })

@@ -8,7 +8,7 @@
  * Sources: dockerd reference ("Daemon configuration file"), moby cmd/dockerd/config*.go.
  */
 import type { DaemonJson } from './config-file.js'
-import { type FlagUse, flagValues, goParseInt, isTrue, lastFlagValue, parseDockerdFlags } from './flags.js'
+import { type FlagUse, flagValues, goParseInt, isTrue, lastFlagValue, parseDockerdFlags, refusedFlagValue } from './flags.js'
 
 /** daemon.json / --default-network-opt key of the bridge driver's per-network MTU option. */
 export const BRIDGE_MTU_OPTION = 'com.docker.network.driver.mtu'
@@ -110,8 +110,8 @@ const BRIDGE_CHOICES = ['bridge', 'bip', 'bip6'] as const
 /**
  * Why dockerd refuses to start on the MTU it is given, or null (the one statement of that rule;
  * the planner warns with it, start-decision.ts steps aside on it):
- * - any --mtu whose value pflag cannot read (`--mtu=abc`, `--mtu=`, `--mtu=1.5`: strconv.ParseInt
- *   fails, "invalid argument … for "--mtu" flag"; every use is parsed, not only the last);
+ * - any --mtu whose value pflag cannot read (flags.ts refusedFlagValue: `--mtu=abc`, `--mtu=`,
+ *   `--mtu=1.5`; every use is parsed, not only the last);
  * - daemon.json "mtu" that is not a JSON integer: a string ("1400", "0x578"), a boolean, an array
  *   or an object, or a number with a fraction (1400.5) or beyond int64: Go's encoding/json will
  *   not put it into dockerd's `MTU int` (json "mtu"; moby daemon/config), so the file is refused.
@@ -123,8 +123,8 @@ const BRIDGE_CHOICES = ['bridge', 'bip', 'bip6'] as const
  */
 export function refusedMtu({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>): string | null {
   const uses = flags.filter((f) => f.name === 'mtu')
-  const unreadable = uses.find((f) => goParseInt(f.value) === null)
-  if (unreadable) return `your ${unreadable.text} is not an integer: dockerd refuses it (pflag: invalid argument ${JSON.stringify(unreadable.value)} for "--mtu" flag)`
+  const unreadable = refusedFlagValue(uses)
+  if (unreadable) return unreadable
   const file = daemonJson?.mtu
   const inFile = `daemon.json "mtu": ${JSON.stringify(file)}`
   if (file !== undefined && file !== null) {

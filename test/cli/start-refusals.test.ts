@@ -82,6 +82,13 @@ t.test('a flag no dockerd has: pflag\'s words', async (t) => {
   await stepsAside(t, '-x', ['-Dx'], {}, 'dockerd has no such flag and will refuse your arguments (unknown shorthand flag: \'x\' in -Dx)')
 })
 
+t.test('a boolean or integer flag value pflag refuses: pflag\'s words', async (t) => {
+  await stepsAside(t, '--debug=yes', ['--debug=yes'], {}, 'your --debug=yes is not a boolean: dockerd refuses it (pflag: invalid argument "yes" for "-D, --debug" flag)')
+  await stepsAside(t, '--ipv6=yes', ['--debug', '--ipv6=yes'], {}, 'your --ipv6=yes is not a boolean: dockerd refuses it (pflag: invalid argument "yes" for "--ipv6" flag)')
+  await stepsAside(t, '--max-concurrent-downloads=abc', ['--max-concurrent-downloads=abc'], {},
+    'your --max-concurrent-downloads=abc is not an integer: dockerd refuses it (pflag: invalid argument "abc" for "--max-concurrent-downloads" flag)')
+})
+
 t.test('a daemon.json key no dockerd knows: named', async (t) => {
   await stepsAside(t, '"mtuu"', ['--debug'], await withFile(t, '{"debug": true, "mtuu": 1400, "proxies": {"http_proxy": "x"}}'),
     'daemon.json has "mtuu", "http_proxy", which no dockerd knows: dockerd refuses to start on it ("the following directives don\'t match any configuration option")')
