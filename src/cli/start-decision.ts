@@ -36,7 +36,7 @@ export function refusedArgv(argv: readonly string[]): string | null {
  *    directives don't match any configuration option");
  * 5. a setting given both in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts:
  *    "the following directives are specified both as a flag and in the configuration file");
- * 6. an MTU dockerd refuses (settings.ts refusedMtu: `--mtu=abc`, `"mtu": "1400"`, `--mtu=-1`).
+ * 6. an MTU dockerd refuses (settings.ts refusedMtu: `"mtu": "1400"`, `--mtu=-1`, `--mtu=70000`).
  */
 export function refusedStart(state: MachineState): string | null {
   const argv = state.argv ?? []

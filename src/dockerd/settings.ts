@@ -8,6 +8,7 @@
  * Sources: dockerd reference ("Daemon configuration file"), moby cmd/dockerd/config*.go.
  */
 import type { DaemonJson } from './config-file.js'
+import { CONTAINER_MTU_MAX, isContainerMtu, LINK_MTU_MIN } from '../net/mtu-limits.js'
 import { type FlagUse, flagValues, goParseInt, isTrue, lastFlagValue, parseDockerdFlags, refusedFlagValue } from './flags.js'
 
 /** daemon.json / --default-network-opt key of the bridge driver's per-network MTU option. */
@@ -119,7 +120,10 @@ const BRIDGE_CHOICES = ['bridge', 'bip', 'bip6'] as const
  *   JSON.parse cannot tell it from 1400: the config reader reports it (config-file.ts). null is
  *   accepted (the field keeps its default);
  * - a negative MTU, the flag's (the last) or the file's: moby daemon/config Validate, "invalid
- *   default MTU: -1". 0 is dockerd's default (1500) and accepted.
+ *   default MTU: -1". 0 is dockerd's default (1500) and accepted;
+ * - a positive one outside 68..65535, which no bridge takes (net/mtu-limits.ts isContainerMtu: the kernel's
+ *   ETH_MIN_MTU..ETH_MAX_MTU for a bridge and veth): dockerd's netlink MTU set fails with EINVAL
+ *   when it sets up its bridge, and it exits (`--mtu=70000`, `"mtu": 65536`, `--mtu=40`).
  */
 export function refusedMtu({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>): string | null {
   const uses = flags.filter((f) => f.name === 'mtu')
@@ -134,8 +138,10 @@ export function refusedMtu({ flags, daemonJson }: Pick<DockerdSettings, 'flags' 
   const last = uses.length ? uses[uses.length - 1] : null
   const value = last ? goParseInt(last.value) : typeof file === 'number' ? file : null
   const source = last ? `your ${last.text}` : inFile
+  if (value === null || value === 0) return null
   // moby daemon/config/config.go Validate: `if config.MTU < 0 { "invalid default MTU: %d" }`.
-  return value !== null && value < 0 ? `${source} is negative: dockerd refuses to start ("invalid default MTU: ${value}")` : null
+  if (value < 0) return `${source} is negative: dockerd refuses to start ("invalid default MTU: ${value}")`
+  return isContainerMtu(value) ? null : `${source} is not a usable MTU (${LINK_MTU_MIN}..${CONTAINER_MTU_MAX} bytes): dockerd fails to set it on the bridge and does not start`
 }
 
 /**

@@ -60,6 +60,7 @@ t.test('an MTU dockerd refuses: the flag or the daemon.json value named', async 
     [['--mtu=-1'], 'your --mtu=-1 is negative: dockerd refuses to start ("invalid default MTU: -1")'],
     [['--mtu=abc'], 'your --mtu=abc is not an integer: dockerd refuses it (pflag: invalid argument "abc" for "--mtu" flag)'],
     [['--debug', '--mtu='], 'your --mtu= is not an integer: dockerd refuses it (pflag: invalid argument "" for "--mtu" flag)'],
+    [['--mtu=70000'], 'your --mtu=70000 is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start'],
   ]
   for (const [argv, why] of flagRows) await stepsAside(t, argv.join(' '), argv, {}, why)
   const goJson = 'dockerd refuses the file (Go\'s encoding/json will not read it into its int "mtu")'
@@ -67,6 +68,7 @@ t.test('an MTU dockerd refuses: the flag or the daemon.json value named', async 
     ['{"mtu": -5}', 'daemon.json "mtu": -5 is negative: dockerd refuses to start ("invalid default MTU: -5")'],
     ['{"mtu": "1400"}', `daemon.json "mtu": "1400" is a string, not a number: ${goJson}`],
     ['{"mtu": "0x578"}', `daemon.json "mtu": "0x578" is a string, not a number: ${goJson}`],
+    ['{"mtu": 70000}', 'daemon.json "mtu": 70000 is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start'],
   ]
   for (const [text, why] of fileRows) await stepsAside(t, text, ['--debug'], await withFile(t, text), why)
   for (const token of ['1400.5', '1400.0']) {

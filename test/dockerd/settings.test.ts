@@ -53,6 +53,11 @@ t.test('refusedMtu: the MTUs dockerd refuses to start on, named with their sourc
   t.equal(of([], { mtu: [1400] }), `daemon.json "mtu": [1400] is an array, not a number: ${goJson}`)
   t.equal(of([], { mtu: 1400.5 }), `daemon.json "mtu": 1400.5 is not an integer: ${goJson}`)
   t.equal(of([], { mtu: 1e20 }), `daemon.json "mtu": 100000000000000000000 is not an integer: ${goJson}`, 'beyond int64')
+  const unusable = 'is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start'
+  t.equal(of(['--mtu=70000']), `your --mtu=70000 ${unusable}`)
+  t.equal(of([], { mtu: 70000 }), `daemon.json "mtu": 70000 ${unusable}`)
+  t.equal(of(['--mtu=40']), `your --mtu=40 ${unusable}`)
+  t.equal(of(['--mtu=70000', '--mtu=1400']), null, 'the last --mtu is the one dockerd sets')
   for (const ok of [['--mtu=1400'], ['--mtu=0'], ['--mtu=0x578'], []]) t.equal(of(ok), null, JSON.stringify(ok))
   for (const mtu of [1400, 0, null]) t.equal(of([], { mtu }), null, `"mtu": ${mtu}`)
 })
