@@ -6,7 +6,7 @@
  *
  * On the start-up path: imports only the flag and config-key tables and the settings reader.
  */
-import { configConflicts, unknownConfigKeys } from '../dockerd/config-keys.js'
+import { configConflicts, refusedConfigValue, unknownConfigKeys } from '../dockerd/config-keys.js'
 import { parseDockerdFlags, positionalArgs, refusedFlagValue, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
 import { refusedMtu } from '../dockerd/settings.js'
 import type { MachineState, Plan } from '../model.js'
@@ -34,9 +34,11 @@ export function refusedArgv(argv: readonly string[]): string | null {
  *    ours could clash with them;
  * 4. a daemon.json key no dockerd knows (config-keys.ts unknownConfigKeys: "the following
  *    directives don't match any configuration option");
- * 5. a setting given both in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts:
+ * 5. a daemon.json value Go's encoding/json will not read into its field (config-keys.ts
+ *    refusedConfigValue: `"debug": "yes"`, `"bip": 123`, `"labels": "x"`);
+ * 6. a setting given both in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts:
  *    "the following directives are specified both as a flag and in the configuration file");
- * 6. an MTU dockerd refuses (settings.ts refusedMtu: `"mtu": "1400"`, `--mtu=-1`, `--mtu=70000`).
+ * 7. an MTU dockerd refuses (settings.ts refusedMtu: `"mtu": "1400"`, `--mtu=-1`, `--mtu=70000`).
  */
 export function refusedStart(state: MachineState): string | null {
   const argv = state.argv ?? []
@@ -52,6 +54,8 @@ export function refusedStart(state: MachineState): string | null {
   const daemonJson = state.daemon_json ?? null
   const unknown = unknownConfigKeys(daemonJson)
   if (unknown.length) return `daemon.json has ${unknown.map((k) => JSON.stringify(k)).join(', ')}, which no dockerd knows: dockerd refuses to start on it ("the following directives don't match any configuration option")`
+  const typed = refusedConfigValue(daemonJson)
+  if (typed) return typed
   const [clash] = configConflicts(flags, daemonJson)
   if (clash) return `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}); dockerd refuses to start on it`
   return refusedMtu({ flags, daemonJson })

@@ -31,7 +31,7 @@ const SHORTHANDS: Record<string, string> = {
 }
 
 /** dockerd's boolean flags: they never take the next argument as their value. */
-const BOOLEAN_FLAGS = new Set([
+export const BOOLEAN_FLAGS: ReadonlySet<string> = new Set([
   'debug', 'experimental', 'help', 'icc', 'init', 'ip-forward', 'ip-masq', 'ip6tables', 'iptables',
   'ipv6', 'live-restore', 'no-new-privileges', 'raw-logs', 'rootless', 'selinux-enabled', 'tls',
   'tlsverify', 'userland-proxy', 'version', 'validate', 'cri-containerd', 'allow-direct-routing',

@@ -96,10 +96,21 @@ t.test('a daemon.json key no dockerd knows: named', async (t) => {
     'daemon.json has "mtuu", "http_proxy", which no dockerd knows: dockerd refuses to start on it ("the following directives don\'t match any configuration option")')
 })
 
+t.test('a daemon.json value Go\'s encoding/json will not read into its field: named', async (t) => {
+  const rows: [string, string][] = [
+    ['{"debug": "yes"}', 'daemon.json "debug": "yes" is a string, not a boolean: dockerd refuses the file (Go\'s encoding/json will not read it into its boolean "debug")'],
+    ['{"bip": 123}', 'daemon.json "bip": 123 is a number, not a string: dockerd refuses the file (Go\'s encoding/json will not read it into its string "bip")'],
+    ['{"labels": "x"}', 'daemon.json "labels": "x" is a string, not an array: dockerd refuses the file (Go\'s encoding/json will not read it into its array "labels")'],
+    ['{"log-opts": "x"}', 'daemon.json "log-opts": "x" is a string, not an object: dockerd refuses the file (Go\'s encoding/json will not read it into its object "log-opts")'],
+  ]
+  for (const [text, why] of rows) await stepsAside(t, text, ['--icc=false'], await withFile(t, text), why)
+})
+
 t.test('what dockerd accepts is planned and applied as before', async (t) => {
   const machines: [string[], Partial<MachineState>][] = [
     [['--mtu=0'], {}], [['--mtu=0x578', '-D', '--iptables=false'], {}], [['--debug'], { daemon_json: { mtu: 0, proxies: { 'http-proxy': 'http://p:3128' }, 'log-opts': { 'max-size': '10m' } } }],
     [['--debug'], { daemon_json: { mtu: 1400 } }], [['--debug'], { daemon_json: { mtu: null } }],
+    [[], { daemon_json: { debug: null, labels: ['a=b'], bip: '10.1.0.1/24', 'max-concurrent-downloads': 3 } }],
   ]
   for (const [argv, machine] of machines) {
     const f = fakes(machine)
