@@ -8,7 +8,7 @@
  */
 import { configConflicts, refusedConfigValue, unknownConfigKeys } from '../dockerd/config-keys.js'
 import { parseDockerdFlags, positionalArgs, refusedFlagValue, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
-import { refusedMtu } from '../dockerd/settings.js'
+import { refusedMtu, refusedSetting } from '../dockerd/settings.js'
 import type { MachineState, Plan } from '../model.js'
 
 /**
@@ -38,7 +38,9 @@ export function refusedArgv(argv: readonly string[]): string | null {
  *    refusedConfigValue: `"debug": "yes"`, `"bip": 123`, `"labels": "x"`);
  * 6. a setting given both in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts:
  *    "the following directives are specified both as a flag and in the configuration file");
- * 7. an MTU dockerd refuses (settings.ts refusedMtu: `"mtu": "1400"`, `--mtu=-1`, `--mtu=70000`).
+ * 7. an MTU dockerd refuses (settings.ts refusedMtu: `"mtu": "1400"`, `--mtu=-1`, `--mtu=70000`);
+ * 8. a bridge or log setting dockerd refuses (settings.ts refusedSetting: `-b br0 --bip=…`,
+ *    `--log-level=verbose`, `--bip=10.1.0.1` without its prefix length).
  */
 export function refusedStart(state: MachineState): string | null {
   const argv = state.argv ?? []
@@ -58,7 +60,7 @@ export function refusedStart(state: MachineState): string | null {
   if (typed) return typed
   const [clash] = configConflicts(flags, daemonJson)
   if (clash) return `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}); dockerd refuses to start on it`
-  return refusedMtu({ flags, daemonJson })
+  return refusedMtu({ flags, daemonJson }) ?? refusedSetting({ flags, daemonJson }, state.dockerd_version)
 }
 
 /**

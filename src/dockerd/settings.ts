@@ -9,6 +9,8 @@
  */
 import type { DaemonJson } from './config-file.js'
 import { CONTAINER_MTU_MAX, isContainerMtu, LINK_MTU_MIN } from '../net/mtu-limits.js'
+import { isGoCidr } from '../net/prefix.js'
+import { parseEngineVersion } from './engine-features.js'
 import { type FlagUse, flagValues, goParseInt, isTrue, lastFlagValue, parseDockerdFlags, refusedFlagValue } from './flags.js'
 
 /** daemon.json / --default-network-opt key of the bridge driver's per-network MTU option. */
@@ -142,6 +144,40 @@ export function refusedMtu({ flags, daemonJson }: Pick<DockerdSettings, 'flags' 
   // moby daemon/config/config.go Validate: `if config.MTU < 0 { "invalid default MTU: %d" }`.
   if (value < 0) return `${source} is negative: dockerd refuses to start ("invalid default MTU: ${value}")`
   return isContainerMtu(value) ? null : `${source} is not a usable MTU (${LINK_MTU_MIN}..${CONTAINER_MTU_MAX} bytes): dockerd fails to set it on the bridge and does not start`
+}
+
+/**
+ * Why dockerd refuses the bridge or log settings it is given, or null; the first of:
+ * - a bridge (-b/--bridge, "bridge") next to an address for it (--bip or --bip6, flag or file),
+ *   both non-empty: moby daemon verifyDaemonSettings, "You specified -b & --bip, mutually
+ *   exclusive options" (20.10 to 28; --bip6 from 28);
+ * - a log level (-l/--log-level, "log-level") that is not one of trace, debug, info, warn, error,
+ *   fatal, panic in any case: 26 and 28 say "invalid logging level: x" (daemon/config Validate,
+ *   checked with --validate), 20.10 "unable to parse logging level" (logrus.ParseLevel). "warning"
+ *   counts only for an engine known to be 26 or later (`engineVersion`): logrus takes it, 26 does not;
+ * - a --bip / "bip" Go's net.ParseCIDR refuses (prefix.ts isGoCidr: `--bip=10.1.0.1`, `--bip=x`):
+ *   moby daemon initBridgeDriver parses it when it sets up the default bridge and stops on the error.
+ * Empty values are dockerd's defaults and pass.
+ */
+export function refusedSetting({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>, engineVersion: string | null | undefined): string | null {
+  const given = (key: string) => {
+    const flag = lastFlagValue(flags, key)
+    if (flag) return flag.value === '' ? null : { value: flag.value, text: `your ${flag.text}` }
+    const v = daemonJson?.[key]
+    return typeof v === 'string' && v !== '' ? { value: v, text: `daemon.json "${key}": ${JSON.stringify(v)}` } : null
+  }
+  const bridge = given('bridge')
+  for (const key of ['bip', 'bip6']) {
+    const address = given(key)
+    if (bridge && address) return `${bridge.text} and ${address.text} together: dockerd refuses to start ("You specified -b & --${key}, mutually exclusive options")`
+  }
+  const level = given('log-level')
+  const v = parseEngineVersion(engineVersion)
+  const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', ...(v && v[0] >= 26 ? [] : ['warning'])]
+  if (level && !levels.includes(level.value.toLowerCase())) return `${level.text} is not a log level dockerd knows (${levels.slice(0, 7).join(', ')}): dockerd refuses to start ("invalid logging level: ${level.value}")`
+  const bip = given('bip')
+  if (bip && !isGoCidr(bip.value)) return `${bip.text} is not an address with its prefix length (10.1.0.1/24): dockerd refuses to start (Go's net.ParseCIDR fails on it)`
+  return null
 }
 
 /**

@@ -106,6 +106,15 @@ t.test('a daemon.json value Go\'s encoding/json will not read into its field: na
   for (const [text, why] of rows) await stepsAside(t, text, ['--icc=false'], await withFile(t, text), why)
 })
 
+t.test('a bridge or log setting dockerd refuses: -b with --bip, an unknown log level, a --bip that is no CIDR', async (t) => {
+  await stepsAside(t, '-b br0 --bip', ['-b', 'br0', '--bip=10.1.0.1/24'], {}, 'your -b br0 and your --bip=10.1.0.1/24 together: dockerd refuses to start ("You specified -b & --bip, mutually exclusive options")')
+  await stepsAside(t, '-b br0 and "bip"', ['-b', 'br0'], await withFile(t, '{"bip": "10.1.0.1/24"}'),
+    'your -b br0 and daemon.json "bip": "10.1.0.1/24" together: dockerd refuses to start ("You specified -b & --bip, mutually exclusive options")')
+  await stepsAside(t, '--log-level=bogus', ['--log-level=bogus'], {},
+    'your --log-level=bogus is not a log level dockerd knows (trace, debug, info, warn, error, fatal, panic): dockerd refuses to start ("invalid logging level: bogus")')
+  await stepsAside(t, '--bip=x', ['--bip=x'], {}, 'your --bip=x is not an address with its prefix length (10.1.0.1/24): dockerd refuses to start (Go\'s net.ParseCIDR fails on it)')
+})
+
 t.test('what dockerd accepts is planned and applied as before', async (t) => {
   const machines: [string[], Partial<MachineState>][] = [
     [['--mtu=0'], {}], [['--mtu=0x578', '-D', '--iptables=false'], {}], [['--debug'], { daemon_json: { mtu: 0, proxies: { 'http-proxy': 'http://p:3128' }, 'log-opts': { 'max-size': '10m' } } }],
