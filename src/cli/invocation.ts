@@ -35,8 +35,8 @@
  *    command, or --autonet-disable (a second daemon's bridge kept, point 5): exec unchanged. Once the machine is read, whatever else dockerd
  *    refuses steps aside the same way (start-decision.ts refusedStart, shared by the start, the
  *    dry run and `plan`): a flag no dockerd has; a daemon.json unreadable, not read whole (its
- *    keys unknown), with a key no dockerd knows or one a flag of the user's sets too; an MTU
- *    dockerd refuses (`--mtu=abc`, `--mtu=-1`, `"mtu": "1400"`, `"mtu": 1400.0`).
+ *    keys unknown), with a key no dockerd knows or one a flag of the user's sets too; a value
+ *    dockerd refuses (`--debug=yes`, `--mtu=70000`, `"labels": "x"`, `-b` with `--bip`).
  *    Started as dockerd with DOCKERD_WRAPPED_BY_AUTONET set (handover.ts: a dockerd-autonet
  *    already planned this dockerd, and started us again), we plan nothing: exec unchanged.
  * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0,

@@ -6,9 +6,9 @@
  *
  * On the start-up path: imports only the flag and config-key tables and the settings reader.
  */
-import { configConflicts, unknownConfigKeys } from '../dockerd/config-keys.js'
-import { parseDockerdFlags, positionalArgs, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
-import { refusedMtu } from '../dockerd/settings.js'
+import { configConflicts, refusedConfigValue, unknownConfigKeys } from '../dockerd/config-keys.js'
+import { parseDockerdFlags, positionalArgs, refusedFlagValue, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
+import { refusedMtu, refusedSetting } from '../dockerd/settings.js'
 import type { MachineState, Plan } from '../model.js'
 
 /**
@@ -26,16 +26,21 @@ export function refusedArgv(argv: readonly string[]): string | null {
 /**
  * Why dockerd will refuse to start on the machine `state` describes, or null; the first of:
  * 1. its argv (refusedArgv);
- * 2. a flag no dockerd has (flags.ts unknownFlag: pflag "unknown flag: --foo");
+ * 2. a flag no dockerd has (flags.ts unknownFlag: pflag "unknown flag: --foo"), or a value pflag
+ *    refuses for a boolean or integer flag (flags.ts refusedFlagValue: `--debug=yes`, `--mtu=abc`);
  * 3. a daemon.json it cannot read or parse (the reader's `daemon.json:` line); one we did not
  *    read whole (too large, not a regular file, nested deeper than we read, not valid UTF-8 or
  *    UTF-16: dockerd 26 and later refuse that too) counts: its keys are unknown, and any flag of
  *    ours could clash with them;
  * 4. a daemon.json key no dockerd knows (config-keys.ts unknownConfigKeys: "the following
  *    directives don't match any configuration option");
- * 5. a setting given both in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts:
+ * 5. a daemon.json value Go's encoding/json will not read into its field (config-keys.ts
+ *    refusedConfigValue: `"debug": "yes"`, `"bip": 123`, `"labels": "x"`);
+ * 6. a setting given both in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts:
  *    "the following directives are specified both as a flag and in the configuration file");
- * 6. an MTU dockerd refuses (settings.ts refusedMtu: `--mtu=abc`, `"mtu": "1400"`, `--mtu=-1`).
+ * 7. an MTU dockerd refuses (settings.ts refusedMtu: `"mtu": "1400"`, `--mtu=-1`, `--mtu=70000`);
+ * 8. a bridge or log setting dockerd refuses (settings.ts refusedSetting: `-b br0 --bip=…`,
+ *    `--log-level=verbose`, `--bip=10.1.0.1` without its prefix length).
  */
 export function refusedStart(state: MachineState): string | null {
   const argv = state.argv ?? []
@@ -43,15 +48,19 @@ export function refusedStart(state: MachineState): string | null {
   if (words) return words
   const flag = unknownFlag(argv)
   if (flag) return `dockerd has no such flag and will refuse your arguments (${flag})`
+  const flags = parseDockerdFlags(argv)
+  const value = refusedFlagValue(flags)
+  if (value) return value
   const file = (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:'))
   if (file) return `${file}; ${/too large|(FIFO|device|socket), not a regular file|nested deeper|not valid UTF/.test(file) ? 'its keys were not read, and any flag of ours could clash with them' : 'dockerd refuses to start on it'}`
   const daemonJson = state.daemon_json ?? null
   const unknown = unknownConfigKeys(daemonJson)
   if (unknown.length) return `daemon.json has ${unknown.map((k) => JSON.stringify(k)).join(', ')}, which no dockerd knows: dockerd refuses to start on it ("the following directives don't match any configuration option")`
-  const flags = parseDockerdFlags(argv)
+  const typed = refusedConfigValue(daemonJson)
+  if (typed) return typed
   const [clash] = configConflicts(flags, daemonJson)
   if (clash) return `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}); dockerd refuses to start on it`
-  return refusedMtu({ flags, daemonJson })
+  return refusedMtu({ flags, daemonJson }) ?? refusedSetting({ flags, daemonJson }, state.dockerd_version)
 }
 
 /**

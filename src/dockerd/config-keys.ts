@@ -4,7 +4,7 @@
  * the user did.
  */
 import type { DaemonJson } from './config-file.js'
-import { type FlagUse, isDockerdFlag } from './flags.js'
+import { BOOLEAN_FLAGS, type FlagUse, INT_FLAGS, isDockerdFlag } from './flags.js'
 
 /**
  * Flags whose daemon.json key differs from the flag name (moby's opts.NamedOption: the config
@@ -86,4 +86,51 @@ export function unknownConfigKeys(daemonJson: DaemonJson | null): string[] {
   const checked = Object.entries(daemonJson).flatMap(([key, value]) =>
     value !== null && typeof value === 'object' && !Array.isArray(value) && !FLAT_OPTIONS.has(key) ? Object.keys(value) : [key])
   return checked.filter((key) => !isDockerdFlag(key) && !KNOWN_CONFIG_NAMES.has(key) && !FILE_ONLY_KEYS.has(key))
+}
+
+/** A JSON value's kind as Go's encoding/json sees it: what a Config field of some Go type takes. */
+type JsonKind = 'boolean' | 'integer' | 'string' | 'array' | 'object'
+
+/**
+ * The JSON kind of each daemon.json key whose Go type we are sure of (moby daemon/config Config
+ * and CommonConfig, 20.10 to 28): the boolean flags (bool or *bool; not help, version, validate,
+ * restart and disable-legacy-registry: no Config field, so Go ignores them), the integer flags
+ * (int, *int, int64; "mtu" is refusedMtu's, settings.ts), the list options ([]string and the like),
+ * the map options (map[string]…) and strings (string, or net.IP, read from a JSON string). Each
+ * checked with a daemon.json holding a value of another kind and `dockerd --validate` on 26.1.5
+ * and 28.5.2: "json: cannot unmarshal string into Go struct field Config.debug of type bool".
+ * Keys left out (default-shm-size takes a number or a string, proxies, the cluster-* ones) are
+ * not checked.
+ */
+const KIND_OF_KEY: ReadonlyMap<string, JsonKind> = new Map([
+  ...[...BOOLEAN_FLAGS].filter((f) => !['help', 'version', 'validate', 'restart', 'disable-legacy-registry'].includes(f)).map((k) => [k, 'boolean'] as const),
+  ...[...INT_FLAGS].filter((f) => f !== 'mtu').map((k) => [k, 'integer'] as const),
+  ...['hosts', 'labels', 'dns', 'dns-search', 'dns-opts', 'exec-opts', 'storage-opts', 'authorization-plugins', 'insecure-registries',
+    'registry-mirrors', 'node-generic-resources', 'default-address-pools', 'cdi-spec-dirs'].map((k) => [k, 'array'] as const),
+  ...['log-opts', 'default-network-opts', 'runtimes', 'features', 'builder', 'default-ulimits'].map((k) => [k, 'object'] as const),
+  ...['bip', 'bip6', 'bridge', 'fixed-cidr', 'fixed-cidr-v6', 'ip', 'default-gateway', 'default-gateway-v6', 'host-gateway-ip', 'log-level',
+    'log-driver', 'log-format', 'data-root', 'exec-root', 'pidfile', 'group', 'storage-driver', 'default-runtime', 'containerd', 'userns-remap',
+    'cgroup-parent', 'seccomp-profile', 'swarm-default-advertise-addr', 'tlscacert', 'tlscert', 'tlskey'].map((k) => [k, 'string'] as const),
+])
+
+/**
+ * Why dockerd refuses `daemonJson` for a value Go's encoding/json will not put into its field, as
+ * one sentence naming the first such key, or null: a boolean key with a non-boolean (`"debug":
+ * "yes"`), an integer key with a non-integer (a string, 1.5, beyond int64), a string key with a
+ * non-string (`"bip": 123`), a list key with a non-array (`"labels": "x"`), a map key with a
+ * non-object (`"log-opts": "x"`). null is accepted (encoding/json leaves the field as it was).
+ * Only keys of KIND_OF_KEY are checked.
+ */
+export function refusedConfigValue(daemonJson: DaemonJson | null): string | null {
+  for (const [key, value] of Object.entries(daemonJson ?? {})) {
+    const want = KIND_OF_KEY.get(key)
+    if (!want || value === null) continue
+    const kind = Array.isArray(value) ? 'array' : typeof value
+    const ok = want === 'integer' ? Number.isInteger(value) && Math.abs(value as number) < 2 ** 63 : kind === want
+    if (ok) continue
+    const a = (word: string) => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`
+    const is = want === 'integer' && kind === 'number' ? 'is not an integer' : `is ${a(kind)}, not ${a(want)}`
+    return `daemon.json "${key}": ${JSON.stringify(value)} ${is}: dockerd refuses the file (Go's encoding/json will not read it into its ${want} "${key}")`
+  }
+  return null
 }

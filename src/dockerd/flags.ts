@@ -31,7 +31,7 @@ const SHORTHANDS: Record<string, string> = {
 }
 
 /** dockerd's boolean flags: they never take the next argument as their value. */
-const BOOLEAN_FLAGS = new Set([
+export const BOOLEAN_FLAGS: ReadonlySet<string> = new Set([
   'debug', 'experimental', 'help', 'icc', 'init', 'ip-forward', 'ip-masq', 'ip6tables', 'iptables',
   'ipv6', 'live-restore', 'no-new-privileges', 'raw-logs', 'rootless', 'selinux-enabled', 'tls',
   'tlsverify', 'userland-proxy', 'version', 'validate', 'cri-containerd', 'allow-direct-routing',
@@ -59,6 +59,34 @@ const VALUE_FLAGS = new Set([
   'shutdown-timeout', 'storage-driver', 'storage-opt', 'swarm-default-advertise-addr', 'tlscacert', 'tlscert',
   'tlskey', 'userland-proxy-path', 'userns-remap',
 ])
+
+/**
+ * dockerd's integer flags (pflag IntVar/Int64Var: strconv.ParseInt(s, 0, 64)). Checked with
+ * `dockerd --FLAG=abc --validate` on 26.1.5 and 28.5.2: "invalid argument "abc" for "--FLAG" flag:
+ * strconv.ParseInt"; oom-score-adjust from moby cmd/dockerd/config_unix.go of 20.10 (an int).
+ */
+export const INT_FLAGS = new Set([
+  'mtu', 'max-concurrent-downloads', 'max-concurrent-uploads', 'max-download-attempts', 'shutdown-timeout',
+  'oom-score-adjust', 'network-control-plane-mtu', 'cpu-rt-period', 'cpu-rt-runtime', 'network-diagnostic-port',
+])
+
+/**
+ * The first of `uses` whose value pflag refuses, as one sentence naming it, or null: a boolean
+ * flag whose value is not a ParseBool word (`--debug=yes`), or an integer flag (INT_FLAGS) whose
+ * value goParseInt refuses (`--mtu=abc`, `--shutdown-timeout=1.5`, `--mtu=`). pflag's words
+ * (flag.go failf, bool.go, int.go; dockerd exits 125 on them): `invalid argument "yes" for "-D,
+ * --debug" flag: strconv.ParseBool: parsing "yes": invalid syntax`.
+ */
+export function refusedFlagValue(uses: readonly FlagUse[]): string | null {
+  for (const f of uses) {
+    const bool = BOOLEAN_FLAGS.has(f.name)
+    if (bool ? parseBool(f.value) !== null : !INT_FLAGS.has(f.name) || goParseInt(f.value) !== null) continue
+    const short = Object.keys(SHORTHANDS).find((k) => SHORTHANDS[k] === f.name)
+    const named = short ? `-${short}, --${f.name}` : `--${f.name}`
+    return `your ${f.text} is not ${bool ? 'a boolean' : 'an integer'}: dockerd refuses it (pflag: invalid argument ${JSON.stringify(f.value)} for "${named}" flag)`
+  }
+  return null
+}
 
 /**
  * The first flag in `argv` that no dockerd has, in pflag's words, or null: "unknown flag: --foo"

@@ -8,7 +8,10 @@
  * Sources: dockerd reference ("Daemon configuration file"), moby cmd/dockerd/config*.go.
  */
 import type { DaemonJson } from './config-file.js'
-import { type FlagUse, flagValues, goParseInt, isTrue, lastFlagValue, parseDockerdFlags } from './flags.js'
+import { CONTAINER_MTU_MAX, isContainerMtu, LINK_MTU_MIN } from '../net/mtu-limits.js'
+import { isGoCidr } from '../net/prefix.js'
+import { parseEngineVersion } from './engine-features.js'
+import { type FlagUse, flagValues, goParseInt, isTrue, lastFlagValue, parseDockerdFlags, refusedFlagValue } from './flags.js'
 
 /** daemon.json / --default-network-opt key of the bridge driver's per-network MTU option. */
 export const BRIDGE_MTU_OPTION = 'com.docker.network.driver.mtu'
@@ -110,8 +113,8 @@ const BRIDGE_CHOICES = ['bridge', 'bip', 'bip6'] as const
 /**
  * Why dockerd refuses to start on the MTU it is given, or null (the one statement of that rule;
  * the planner warns with it, start-decision.ts steps aside on it):
- * - any --mtu whose value pflag cannot read (`--mtu=abc`, `--mtu=`, `--mtu=1.5`: strconv.ParseInt
- *   fails, "invalid argument … for "--mtu" flag"; every use is parsed, not only the last);
+ * - any --mtu whose value pflag cannot read (flags.ts refusedFlagValue: `--mtu=abc`, `--mtu=`,
+ *   `--mtu=1.5`; every use is parsed, not only the last);
  * - daemon.json "mtu" that is not a JSON integer: a string ("1400", "0x578"), a boolean, an array
  *   or an object, or a number with a fraction (1400.5) or beyond int64: Go's encoding/json will
  *   not put it into dockerd's `MTU int` (json "mtu"; moby daemon/config), so the file is refused.
@@ -119,12 +122,15 @@ const BRIDGE_CHOICES = ['bridge', 'bip', 'bip6'] as const
  *   JSON.parse cannot tell it from 1400: the config reader reports it (config-file.ts). null is
  *   accepted (the field keeps its default);
  * - a negative MTU, the flag's (the last) or the file's: moby daemon/config Validate, "invalid
- *   default MTU: -1". 0 is dockerd's default (1500) and accepted.
+ *   default MTU: -1". 0 is dockerd's default (1500) and accepted;
+ * - a positive one outside 68..65535, which no bridge takes (net/mtu-limits.ts isContainerMtu: the kernel's
+ *   ETH_MIN_MTU..ETH_MAX_MTU for a bridge and veth): dockerd's netlink MTU set fails with EINVAL
+ *   when it sets up its bridge, and it exits (`--mtu=70000`, `"mtu": 65536`, `--mtu=40`).
  */
 export function refusedMtu({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>): string | null {
   const uses = flags.filter((f) => f.name === 'mtu')
-  const unreadable = uses.find((f) => goParseInt(f.value) === null)
-  if (unreadable) return `your ${unreadable.text} is not an integer: dockerd refuses it (pflag: invalid argument ${JSON.stringify(unreadable.value)} for "--mtu" flag)`
+  const unreadable = refusedFlagValue(uses)
+  if (unreadable) return unreadable
   const file = daemonJson?.mtu
   const inFile = `daemon.json "mtu": ${JSON.stringify(file)}`
   if (file !== undefined && file !== null) {
@@ -134,8 +140,44 @@ export function refusedMtu({ flags, daemonJson }: Pick<DockerdSettings, 'flags' 
   const last = uses.length ? uses[uses.length - 1] : null
   const value = last ? goParseInt(last.value) : typeof file === 'number' ? file : null
   const source = last ? `your ${last.text}` : inFile
+  if (value === null || value === 0) return null
   // moby daemon/config/config.go Validate: `if config.MTU < 0 { "invalid default MTU: %d" }`.
-  return value !== null && value < 0 ? `${source} is negative: dockerd refuses to start ("invalid default MTU: ${value}")` : null
+  if (value < 0) return `${source} is negative: dockerd refuses to start ("invalid default MTU: ${value}")`
+  return isContainerMtu(value) ? null : `${source} is not a usable MTU (${LINK_MTU_MIN}..${CONTAINER_MTU_MAX} bytes): dockerd fails to set it on the bridge and does not start`
+}
+
+/**
+ * Why dockerd refuses the bridge or log settings it is given, or null; the first of:
+ * - a bridge (-b/--bridge, "bridge") next to an address for it (--bip or --bip6, flag or file),
+ *   both non-empty: moby daemon verifyDaemonSettings, "You specified -b & --bip, mutually
+ *   exclusive options" (20.10 to 28; --bip6 from 28);
+ * - a log level (-l/--log-level, "log-level") that is not one of trace, debug, info, warn, error,
+ *   fatal, panic in any case: 26 and 28 say "invalid logging level: x" (daemon/config Validate,
+ *   checked with --validate), 20.10 "unable to parse logging level" (logrus.ParseLevel). "warning"
+ *   counts only for an engine known to be 26 or later (`engineVersion`): logrus takes it, 26 does not;
+ * - a --bip / "bip" Go's net.ParseCIDR refuses (prefix.ts isGoCidr: `--bip=10.1.0.1`, `--bip=x`):
+ *   moby daemon initBridgeDriver parses it when it sets up the default bridge and stops on the error.
+ * Empty values are dockerd's defaults and pass.
+ */
+export function refusedSetting({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>, engineVersion: string | null | undefined): string | null {
+  const given = (key: string) => {
+    const flag = lastFlagValue(flags, key)
+    if (flag) return flag.value === '' ? null : { value: flag.value, text: `your ${flag.text}` }
+    const v = daemonJson?.[key]
+    return typeof v === 'string' && v !== '' ? { value: v, text: `daemon.json "${key}": ${JSON.stringify(v)}` } : null
+  }
+  const bridge = given('bridge')
+  for (const key of ['bip', 'bip6']) {
+    const address = given(key)
+    if (bridge && address) return `${bridge.text} and ${address.text} together: dockerd refuses to start ("You specified -b & --${key}, mutually exclusive options")`
+  }
+  const level = given('log-level')
+  const v = parseEngineVersion(engineVersion)
+  const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', ...(v && v[0] >= 26 ? [] : ['warning'])]
+  if (level && !levels.includes(level.value.toLowerCase())) return `${level.text} is not a log level dockerd knows (${levels.slice(0, 7).join(', ')}): dockerd refuses to start ("invalid logging level: ${level.value}")`
+  const bip = given('bip')
+  if (bip && !isGoCidr(bip.value)) return `${bip.text} is not an address with its prefix length (10.1.0.1/24): dockerd refuses to start (Go's net.ParseCIDR fails on it)`
+  return null
 }
 
 /**

@@ -162,6 +162,19 @@ export function formatPrefix(p: Prefix): string {
   return `${formatAddress(p.family, p.network)}/${p.length}`
 }
 
+/**
+ * Whether Go's net.ParseCIDR takes `text`: an IPv4 or IPv6 address without a zone, "/", and a
+ * decimal prefix length within the family's bits ("10.1.0.1/24", "fd00::1/64"; not a bare
+ * address, "10.1.0.1/", "10.1.0.1/33" or "default", which parsePrefix takes).
+ */
+export function isGoCidr(text: string): boolean {
+  const slash = text.indexOf('/')
+  if (slash < 0) return false
+  const family = addressFamily(text.slice(0, slash))
+  const length = text.slice(slash + 1)
+  return family !== 0 && !text.slice(0, slash).includes('%') && /^\d+$/.test(length) && Number(length) <= BITS[family]
+}
+
 /** Parses a prefix, returning null instead of throwing (for optional, user-supplied fields). */
 export function tryParsePrefix(text: unknown, family?: Family): Prefix | null {
   if (typeof text !== 'string') return null

@@ -10,7 +10,7 @@
  */
 import type { ExplicitMtu } from '../dockerd/settings.js'
 import type { Link, PlanOptions, PmtuProbe, Route } from '../model.js'
-import { CONTAINER_MTU_MAX, IPV4_MIN_MTU, IPV6_MIN_MTU, isContainerMtu, isUsableMtu, LINK_MTU_MIN } from '../net/mtu-limits.js'
+import { IPV4_MIN_MTU, IPV6_MIN_MTU, isUsableMtu } from '../net/mtu-limits.js'
 import type { DefaultRouteLookup } from './egress.js'
 
 /** The egress: an interface container traffic leaves by and the MTU its path carries, with why. */
@@ -95,16 +95,12 @@ export function boundMtu(detected: Egress, opts: PlanOptions, ipv6On: boolean): 
   return { value, reason, warnings }
 }
 
-/** Warnings for an MTU the user chose: larger than the egress, under IPv6's floor, or not a number. */
+/** Warnings for an MTU the user chose that dockerd takes (settings.ts refusedMtu has those it refuses): larger than the egress, or under IPv6's floor. */
 export function checkExplicitMtu(explicit: ExplicitMtu, egress: Egress | null, ipv6On: boolean): string[] {
   const warnings: string[] = []
-  // One dockerd refuses (unreadable, negative) never gets here: settings.ts refusedMtu. null is
-  // daemon.json "mtu": null, which leaves dockerd's default.
+  // One dockerd refuses (unreadable, negative, outside 68..65535) never gets here: settings.ts
+  // refusedMtu. null is daemon.json "mtu": null, which leaves dockerd's default.
   if (explicit.value === null) return warnings
-  if (!isContainerMtu(explicit.value)) {
-    warnings.push(`${explicit.source} is not a usable MTU (${LINK_MTU_MIN}..${CONTAINER_MTU_MAX} bytes): dockerd fails to set it on the bridge and does not start`)
-    return warnings
-  }
   if (egress && explicit.value > egress.mtu) {
     warnings.push(`${explicit.source} is larger than the egress ${egress.dev} mtu ${egress.mtu}: ` +
       `full-size packets will be lost (PMTU black hole); kept because you set it — lower it to ${egress.mtu} or remove it`)

@@ -60,6 +60,7 @@ t.test('an MTU dockerd refuses: the flag or the daemon.json value named', async 
     [['--mtu=-1'], 'your --mtu=-1 is negative: dockerd refuses to start ("invalid default MTU: -1")'],
     [['--mtu=abc'], 'your --mtu=abc is not an integer: dockerd refuses it (pflag: invalid argument "abc" for "--mtu" flag)'],
     [['--debug', '--mtu='], 'your --mtu= is not an integer: dockerd refuses it (pflag: invalid argument "" for "--mtu" flag)'],
+    [['--mtu=70000'], 'your --mtu=70000 is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start'],
   ]
   for (const [argv, why] of flagRows) await stepsAside(t, argv.join(' '), argv, {}, why)
   const goJson = 'dockerd refuses the file (Go\'s encoding/json will not read it into its int "mtu")'
@@ -67,6 +68,7 @@ t.test('an MTU dockerd refuses: the flag or the daemon.json value named', async 
     ['{"mtu": -5}', 'daemon.json "mtu": -5 is negative: dockerd refuses to start ("invalid default MTU: -5")'],
     ['{"mtu": "1400"}', `daemon.json "mtu": "1400" is a string, not a number: ${goJson}`],
     ['{"mtu": "0x578"}', `daemon.json "mtu": "0x578" is a string, not a number: ${goJson}`],
+    ['{"mtu": 70000}', 'daemon.json "mtu": 70000 is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start'],
   ]
   for (const [text, why] of fileRows) await stepsAside(t, text, ['--debug'], await withFile(t, text), why)
   for (const token of ['1400.5', '1400.0']) {
@@ -82,15 +84,42 @@ t.test('a flag no dockerd has: pflag\'s words', async (t) => {
   await stepsAside(t, '-x', ['-Dx'], {}, 'dockerd has no such flag and will refuse your arguments (unknown shorthand flag: \'x\' in -Dx)')
 })
 
+t.test('a boolean or integer flag value pflag refuses: pflag\'s words', async (t) => {
+  await stepsAside(t, '--debug=yes', ['--debug=yes'], {}, 'your --debug=yes is not a boolean: dockerd refuses it (pflag: invalid argument "yes" for "-D, --debug" flag)')
+  await stepsAside(t, '--ipv6=yes', ['--debug', '--ipv6=yes'], {}, 'your --ipv6=yes is not a boolean: dockerd refuses it (pflag: invalid argument "yes" for "--ipv6" flag)')
+  await stepsAside(t, '--max-concurrent-downloads=abc', ['--max-concurrent-downloads=abc'], {},
+    'your --max-concurrent-downloads=abc is not an integer: dockerd refuses it (pflag: invalid argument "abc" for "--max-concurrent-downloads" flag)')
+})
+
 t.test('a daemon.json key no dockerd knows: named', async (t) => {
   await stepsAside(t, '"mtuu"', ['--debug'], await withFile(t, '{"debug": true, "mtuu": 1400, "proxies": {"http_proxy": "x"}}'),
     'daemon.json has "mtuu", "http_proxy", which no dockerd knows: dockerd refuses to start on it ("the following directives don\'t match any configuration option")')
+})
+
+t.test('a daemon.json value Go\'s encoding/json will not read into its field: named', async (t) => {
+  const rows: [string, string][] = [
+    ['{"debug": "yes"}', 'daemon.json "debug": "yes" is a string, not a boolean: dockerd refuses the file (Go\'s encoding/json will not read it into its boolean "debug")'],
+    ['{"bip": 123}', 'daemon.json "bip": 123 is a number, not a string: dockerd refuses the file (Go\'s encoding/json will not read it into its string "bip")'],
+    ['{"labels": "x"}', 'daemon.json "labels": "x" is a string, not an array: dockerd refuses the file (Go\'s encoding/json will not read it into its array "labels")'],
+    ['{"log-opts": "x"}', 'daemon.json "log-opts": "x" is a string, not an object: dockerd refuses the file (Go\'s encoding/json will not read it into its object "log-opts")'],
+  ]
+  for (const [text, why] of rows) await stepsAside(t, text, ['--icc=false'], await withFile(t, text), why)
+})
+
+t.test('a bridge or log setting dockerd refuses: -b with --bip, an unknown log level, a --bip that is no CIDR', async (t) => {
+  await stepsAside(t, '-b br0 --bip', ['-b', 'br0', '--bip=10.1.0.1/24'], {}, 'your -b br0 and your --bip=10.1.0.1/24 together: dockerd refuses to start ("You specified -b & --bip, mutually exclusive options")')
+  await stepsAside(t, '-b br0 and "bip"', ['-b', 'br0'], await withFile(t, '{"bip": "10.1.0.1/24"}'),
+    'your -b br0 and daemon.json "bip": "10.1.0.1/24" together: dockerd refuses to start ("You specified -b & --bip, mutually exclusive options")')
+  await stepsAside(t, '--log-level=bogus', ['--log-level=bogus'], {},
+    'your --log-level=bogus is not a log level dockerd knows (trace, debug, info, warn, error, fatal, panic): dockerd refuses to start ("invalid logging level: bogus")')
+  await stepsAside(t, '--bip=x', ['--bip=x'], {}, 'your --bip=x is not an address with its prefix length (10.1.0.1/24): dockerd refuses to start (Go\'s net.ParseCIDR fails on it)')
 })
 
 t.test('what dockerd accepts is planned and applied as before', async (t) => {
   const machines: [string[], Partial<MachineState>][] = [
     [['--mtu=0'], {}], [['--mtu=0x578', '-D', '--iptables=false'], {}], [['--debug'], { daemon_json: { mtu: 0, proxies: { 'http-proxy': 'http://p:3128' }, 'log-opts': { 'max-size': '10m' } } }],
     [['--debug'], { daemon_json: { mtu: 1400 } }], [['--debug'], { daemon_json: { mtu: null } }],
+    [[], { daemon_json: { debug: null, labels: ['a=b'], bip: '10.1.0.1/24', 'max-concurrent-downloads': 3 } }],
   ]
   for (const [argv, machine] of machines) {
     const f = fakes(machine)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { configConflicts, configKeyOf, unknownConfigKeys } from '../../src/dockerd/config-keys.js'
+import { configConflicts, configKeyOf, refusedConfigValue, unknownConfigKeys } from '../../src/dockerd/config-keys.js'
 import { parseDockerdFlags } from '../../src/dockerd/flags.js'
 
 t.test('configConflicts: the first flag per daemon.json key also set, --config-file exempt', async (t) => {
@@ -51,4 +51,27 @@ t.test('unknownConfigKeys: the full Linux example of docs/reference/dockerd.md (
     'userland-proxy-path': '/usr/libexec/docker-proxy', 'userns-remap': '',
   }
   t.same(unknownConfigKeys(example), [])
+})
+
+t.test('refusedConfigValue: a value Go\'s encoding/json will not read into the key\'s field, named', async (t) => {
+  const go = (key: string, kind: string) => `dockerd refuses the file (Go's encoding/json will not read it into its ${kind} "${key}")`
+  const rows: [Record<string, unknown>, string][] = [
+    [{ debug: 'yes' }, `daemon.json "debug": "yes" is a string, not a boolean: ${go('debug', 'boolean')}`],
+    [{ icc: 1 }, `daemon.json "icc": 1 is a number, not a boolean: ${go('icc', 'boolean')}`],
+    [{ 'max-concurrent-downloads': '3' }, `daemon.json "max-concurrent-downloads": "3" is a string, not an integer: ${go('max-concurrent-downloads', 'integer')}`],
+    [{ 'shutdown-timeout': 1.5 }, `daemon.json "shutdown-timeout": 1.5 is not an integer: ${go('shutdown-timeout', 'integer')}`],
+    [{ bip: 123 }, `daemon.json "bip": 123 is a number, not a string: ${go('bip', 'string')}`],
+    [{ labels: 'x' }, `daemon.json "labels": "x" is a string, not an array: ${go('labels', 'array')}`],
+    [{ hosts: 'unix:///x' }, `daemon.json "hosts": "unix:///x" is a string, not an array: ${go('hosts', 'array')}`],
+    [{ 'default-network-opts': 'x' }, `daemon.json "default-network-opts": "x" is a string, not an object: ${go('default-network-opts', 'object')}`],
+    [{ debug: true, 'log-opts': ['max-size=10m'] }, `daemon.json "log-opts": ["max-size=10m"] is an array, not an object: ${go('log-opts', 'object')}`],
+  ]
+  for (const [file, why] of rows) t.equal(refusedConfigValue(file), why, JSON.stringify(file))
+  const accepted = [
+    { debug: true, icc: false, 'max-concurrent-downloads': 3, bip: '10.1.0.1/24', labels: ['a=b'], hosts: [], 'log-opts': { 'max-size': '10m' }, 'storage-opts': [] },
+    { debug: null, labels: null, 'log-opts': null, bip: null, 'shutdown-timeout': null },
+    { mtu: '1400', 'default-shm-size': 64, version: 'x', proxies: { 'http-proxy': 'x' } },
+  ]
+  for (const file of accepted) t.equal(refusedConfigValue(file), null, JSON.stringify(file))
+  t.equal(refusedConfigValue(null), null, 'no file')
 })

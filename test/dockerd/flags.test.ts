@@ -1,5 +1,5 @@
 import t from 'tap'
-import { flagValues, goParseInt, isDockerdFlag, lastFlagValue, parseDockerdFlags, positionalArgs, unknownFlag, valuelessFlag } from '../../src/dockerd/flags.js'
+import { flagValues, goParseInt, isDockerdFlag, lastFlagValue, parseDockerdFlags, positionalArgs, refusedFlagValue, unknownFlag, valuelessFlag } from '../../src/dockerd/flags.js'
 
 t.test('every spelling of a value flag is found, with its value', async (t) => {
   const cases: [string[], string, string][] = [
@@ -94,4 +94,22 @@ t.test('every flag of the engines on this project\'s test machines is known: doc
     graph restart cluster-advertise cluster-store cluster-store-opt network-diagnostic-port`.split(/\s+/)
   t.same(help.filter((name) => !isDockerdFlag(name)), [])
   for (const short of ['b', 'D', 'G', 'H', 'l', 'p', 's', 'v', 'h']) t.equal(unknownFlag([`-${short}`, 'x']), null, `-${short}`)
+})
+
+t.test('refusedFlagValue: a boolean or integer flag value pflag refuses, in pflag\'s words', async (t) => {
+  const refused: [string[], string][] = [
+    [['--debug=yes'], 'your --debug=yes is not a boolean: dockerd refuses it (pflag: invalid argument "yes" for "-D, --debug" flag)'],
+    [['-D=yes'], 'your -D=yes is not a boolean: dockerd refuses it (pflag: invalid argument "yes" for "-D, --debug" flag)'],
+    [['--ipv6=yes'], 'your --ipv6=yes is not a boolean: dockerd refuses it (pflag: invalid argument "yes" for "--ipv6" flag)'],
+    [['--iptables=nope', '--ipv6=yes'], 'your --iptables=nope is not a boolean: dockerd refuses it (pflag: invalid argument "nope" for "--iptables" flag)'],
+    [['--debug='], 'your --debug= is not a boolean: dockerd refuses it (pflag: invalid argument "" for "-D, --debug" flag)'],
+    [['--max-concurrent-downloads=abc'], 'your --max-concurrent-downloads=abc is not an integer: dockerd refuses it (pflag: invalid argument "abc" for "--max-concurrent-downloads" flag)'],
+    [['--shutdown-timeout', '1.5'], 'your --shutdown-timeout 1.5 is not an integer: dockerd refuses it (pflag: invalid argument "1.5" for "--shutdown-timeout" flag)'],
+  ]
+  for (const [argv, why] of refused) t.equal(refusedFlagValue(parseDockerdFlags(argv)), why, argv.join(' '))
+  for (const flag of ['max-concurrent-uploads', 'max-download-attempts', 'oom-score-adjust', 'network-control-plane-mtu', 'cpu-rt-period', 'cpu-rt-runtime', 'network-diagnostic-port', 'mtu']) {
+    t.match(refusedFlagValue(parseDockerdFlags([`--${flag}=abc`])), `for "--${flag}" flag`, `--${flag}=abc`)
+  }
+  const accepted = [['--debug'], ['-D', '--ipv6=false', '--iptables=0', '--tls=T'], ['--shutdown-timeout=0x10', '--mtu=1_400', '--cpu-rt-runtime=-1'], ['--log-level=yes', '--bip=x']]
+  for (const argv of accepted) t.equal(refusedFlagValue(parseDockerdFlags(argv)), null, argv.join(' '))
 })

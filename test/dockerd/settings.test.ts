@@ -1,5 +1,5 @@
 import t from 'tap'
-import { mtuValue, refusedMtu, resolveSettings } from '../../src/dockerd/settings.js'
+import { mtuValue, refusedMtu, refusedSetting, resolveSettings } from '../../src/dockerd/settings.js'
 
 t.test('flags beat daemon.json; every spelling counts', async (t) => {
   const s = resolveSettings(['-bbr-ci', '--mtu', '1400', '--bip=10.1.0.1/24', '--ipv6', '-H', 'unix:///run/d.sock'],
@@ -53,6 +53,34 @@ t.test('refusedMtu: the MTUs dockerd refuses to start on, named with their sourc
   t.equal(of([], { mtu: [1400] }), `daemon.json "mtu": [1400] is an array, not a number: ${goJson}`)
   t.equal(of([], { mtu: 1400.5 }), `daemon.json "mtu": 1400.5 is not an integer: ${goJson}`)
   t.equal(of([], { mtu: 1e20 }), `daemon.json "mtu": 100000000000000000000 is not an integer: ${goJson}`, 'beyond int64')
+  const unusable = 'is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start'
+  t.equal(of(['--mtu=70000']), `your --mtu=70000 ${unusable}`)
+  t.equal(of([], { mtu: 70000 }), `daemon.json "mtu": 70000 ${unusable}`)
+  t.equal(of(['--mtu=40']), `your --mtu=40 ${unusable}`)
+  t.equal(of(['--mtu=70000', '--mtu=1400']), null, 'the last --mtu is the one dockerd sets')
   for (const ok of [['--mtu=1400'], ['--mtu=0'], ['--mtu=0x578'], []]) t.equal(of(ok), null, JSON.stringify(ok))
   for (const mtu of [1400, 0, null]) t.equal(of([], { mtu }), null, `"mtu": ${mtu}`)
+})
+
+t.test('refusedSetting: -b with --bip, a log level dockerd does not know, a --bip that is no CIDR', async (t) => {
+  const of = (argv: string[], daemonJson: Record<string, unknown> | null = null, version: string | null = null) => refusedSetting(resolveSettings(argv, daemonJson), version)
+  const both = (key: string) => `dockerd refuses to start ("You specified -b & --${key}, mutually exclusive options")`
+  t.equal(of(['-b', 'br0', '--bip=10.1.0.1/24']), `your -b br0 and your --bip=10.1.0.1/24 together: ${both('bip')}`)
+  t.equal(of(['--bridge=br0'], { bip: '10.1.0.1/24' }), `your --bridge=br0 and daemon.json "bip": "10.1.0.1/24" together: ${both('bip')}`)
+  t.equal(of([], { bridge: 'br0', bip6: 'fd00::1/64' }), `daemon.json "bridge": "br0" and daemon.json "bip6": "fd00::1/64" together: ${both('bip6')}`)
+  t.equal(of(['-b', 'br0', '--bip=']), null, 'an empty --bip is the default')
+  t.equal(of(['-b=', '--bip=10.1.0.1/24']), null, 'so is an empty -b')
+  const levels = 'trace, debug, info, warn, error, fatal, panic'
+  t.equal(of(['--log-level=verbose']), `your --log-level=verbose is not a log level dockerd knows (${levels}): dockerd refuses to start ("invalid logging level: verbose")`)
+  t.equal(of(['-l', 'bogus']), `your -l bogus is not a log level dockerd knows (${levels}): dockerd refuses to start ("invalid logging level: bogus")`)
+  t.equal(of([], { 'log-level': 'bogus' }), `daemon.json "log-level": "bogus" is not a log level dockerd knows (${levels}): dockerd refuses to start ("invalid logging level: bogus")`)
+  t.match(of(['--log-level=warning'], null, '26.1.5+dfsg1'), /invalid logging level: warning/, '26 refuses "warning"')
+  t.equal(of(['--log-level=warning'], null, '20.10.24+dfsg1'), null, '20.10 reads it as warn (logrus)')
+  t.equal(of(['--log-level=warning']), null, 'an unknown engine is given the benefit of the doubt')
+  for (const level of ['debug', 'DEBUG', 'Trace', 'panic', 'info', 'warn', 'error', 'fatal', '']) t.equal(of([`--log-level=${level}`], null, '28.5.2'), null, level)
+  const cidr = 'is not an address with its prefix length (10.1.0.1/24): dockerd refuses to start (Go\'s net.ParseCIDR fails on it)'
+  t.equal(of(['--bip=x']), `your --bip=x ${cidr}`)
+  t.equal(of(['--bip', '10.1.0.1']), `your --bip 10.1.0.1 ${cidr}`)
+  t.equal(of([], { bip: '10.1.0.1' }), `daemon.json "bip": "10.1.0.1" ${cidr}`)
+  for (const argv of [['--bip=10.1.0.1/24'], ['--bip='], ['-b', 'br0'], []]) t.equal(of(argv), null, JSON.stringify(argv))
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { CONTAINER_MTU_MAX, isContainerMtu, isUsableMtu, LINK_MTU_MAX } from '../../src/net/mtu-limits.js'
-import { checkExplicitMtu } from '../../src/plan/mtu.js'
+import { refusedMtu, resolveSettings } from '../../src/dockerd/settings.js'
 import { readOptions } from '../../src/cli/options.js'
 
 t.test('a link may report 65536 (loopback); a container network takes at most 65535 (ETH_MAX_MTU)', async (t) => {
@@ -13,10 +13,12 @@ t.test('a link may report 65536 (loopback); a container network takes at most 65
   t.ok(isUsableMtu(68))
 })
 
-t.test('an explicit --mtu=65536 is one dockerd rejects (it was accepted up to 65536)', async (t) => {
-  t.same(checkExplicitMtu({ value: 65536, raw: '65536', source: 'your --mtu=65536', flag: '--mtu=65536' }, null, false),
-    ['your --mtu=65536 is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start'])
-  t.same(checkExplicitMtu({ value: 65535, raw: '65535', source: 'your --mtu=65535', flag: '--mtu=65535' }, null, false), [])
+t.test('an explicit --mtu=65536 is one dockerd rejects (it was accepted up to 65536): refusedMtu says so', async (t) => {
+  const of = (argv: string[]) => refusedMtu(resolveSettings(argv, null))
+  t.equal(of(['--mtu=65536']), 'your --mtu=65536 is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start')
+  t.equal(of(['--mtu=67']), 'your --mtu=67 is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start')
+  t.equal(of(['--mtu=65535']), null)
+  t.equal(of(['--mtu=68']), null)
 })
 
 t.test('--autonet-max-mtu takes 576..65535, the bounds of src/net/mtu-limits.ts', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { addressToBigInt, formatAddress, formatPrefix, isLinkScoped, parsePrefix, prefixContains, prefixesOverlap } from '../../src/net/prefix.js'
+import { addressToBigInt, formatAddress, formatPrefix, isGoCidr, isLinkScoped, parsePrefix, prefixContains, prefixesOverlap } from '../../src/net/prefix.js'
 
 t.test('prefixes of both families: parse, contain, overlap, format', async (t) => {
   t.equal(formatPrefix(parsePrefix('10.1.2.3/8')), '10.0.0.0/8', 'host bits cleared')
@@ -35,4 +35,9 @@ t.test('formatPrefix compresses the longest zero run, not the first (was 2001:db
   t.equal(formatPrefix(parsePrefix('2001:db8:0:0:1::/80')), '2001:db8:0:0:1::/80')
   t.equal(formatPrefix(parsePrefix('2001:db8::/32')), '2001:db8::/32')
   t.equal(formatPrefix(parsePrefix('fd00:0:0:1::/64')), 'fd00:0:0:1::/64')
+})
+
+t.test('isGoCidr: what Go\'s net.ParseCIDR takes (an address, "/", a decimal length within the family)', async (t) => {
+  for (const ok of ['10.1.0.1/24', '0.0.0.0/0', '10.1.0.1/32', 'fd00::1/64', '::/0', '::ffff:10.0.0.1/128']) t.ok(isGoCidr(ok), ok)
+  for (const no of ['10.1.0.1', '10.1.0.1/', '10.1.0.1/33', '10.1.0.1/x', '10.1.0.1/ 24', 'x', '', 'default', 'fd00::1/129', 'fe80::1%eth0/64', '010.1.0.1/24', '10.1.0.1/24/8']) t.notOk(isGoCidr(no), no)
 })

@@ -31,6 +31,7 @@ t.test('an MTU dockerd refuses: nothing planned, the refusal (settings.ts refuse
     [{ daemon_json: { mtu: '1400' } }, 'daemon.json "mtu": "1400" is a string, not a number: dockerd refuses the file (Go\'s encoding/json will not read it into its int "mtu")'],
     [{ argv: ['--mtu=abc'] }, 'your --mtu=abc is not an integer: dockerd refuses it (pflag: invalid argument "abc" for "--mtu" flag)'],
     [{ argv: ['--mtu', '-1'] }, 'your --mtu -1 is negative: dockerd refuses to start ("invalid default MTU: -1")'],
+    [{ argv: ['--mtu=70000'] }, 'your --mtu=70000 is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start'],
   ] as [Partial<MachineState>, string][]) {
     const s = egressMtuStep(contextOf(state(machine)))
     t.equal(s.mtu, null, JSON.stringify(machine))
