@@ -4,9 +4,10 @@
  * invocation.ts): when dockerd will refuse its argv or its daemon.json, we step aside. Nothing
  * is applied or appended, and dockerd gets the user's words exactly and refuses in its own words.
  *
- * On the start-up path: imports only the flag and config-key tables and the settings reader.
+ * On the start-up path: imports only the flag, config-key and engine-flag tables and the settings reader.
  */
 import { configConflicts, refusedConfigValue, unknownConfigKeys } from '../dockerd/config-keys.js'
+import { flagMissingFromEngine } from '../dockerd/engine-flags.js'
 import { parseDockerdFlags, positionalArgs, refusedFlagValue, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
 import { refusedMtu, refusedSetting } from '../dockerd/settings.js'
 import type { MachineState, Plan } from '../model.js'
@@ -33,7 +34,8 @@ export function refusedArgv(argv: readonly string[]): string | null {
  *    UTF-16: dockerd 26 and later refuse that too) counts: its keys are unknown, and any flag of
  *    ours could clash with them;
  * 4. a daemon.json key no dockerd knows (config-keys.ts unknownConfigKeys: "the following
- *    directives don't match any configuration option");
+ *    directives don't match any configuration option"); then a flag or key the engine version
+ *    known lacks (engine-flags.ts flagMissingFromEngine);
  * 5. a daemon.json value Go's encoding/json will not read into its field (config-keys.ts
  *    refusedConfigValue: `"debug": "yes"`, `"bip": 123`, `"labels": "x"`);
  * 6. a setting given both in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts:
@@ -56,6 +58,8 @@ export function refusedStart(state: MachineState): string | null {
   const daemonJson = state.daemon_json ?? null
   const unknown = unknownConfigKeys(daemonJson)
   if (unknown.length) return `daemon.json has ${unknown.map((k) => JSON.stringify(k)).join(', ')}, which no dockerd knows: dockerd refuses to start on it ("the following directives don't match any configuration option")`
+  const lacking = flagMissingFromEngine(flags, daemonJson, state.dockerd_version)
+  if (lacking) return lacking
   const typed = refusedConfigValue(daemonJson)
   if (typed) return typed
   const [clash] = configConflicts(flags, daemonJson)

@@ -82,10 +82,18 @@ const KNOWN_CONFIG_NAMES = new Set(Object.values(CONFIG_KEY_OF_FLAG))
  * (CONFIG_KEY_OF_FLAG: moby's opts.NamedOption names), or a file-only key (FILE_ONLY_KEYS).
  */
 export function unknownConfigKeys(daemonJson: DaemonJson | null): string[] {
+  return checkedConfigKeys(daemonJson).filter((key) => !isDockerdFlag(key) && !KNOWN_CONFIG_NAMES.has(key) && !FILE_ONLY_KEYS.has(key))
+}
+
+/**
+ * The keys of `daemonJson` that dockerd's unknown-key check looks at, in file order: each
+ * top-level key, except an object not read whole (FLAT_OPTIONS), whose own keys stand in its
+ * place (moby daemon/config configValuesSet). [] for no file.
+ */
+export function checkedConfigKeys(daemonJson: DaemonJson | null): string[] {
   if (!daemonJson) return []
-  const checked = Object.entries(daemonJson).flatMap(([key, value]) =>
+  return Object.entries(daemonJson).flatMap(([key, value]) =>
     value !== null && typeof value === 'object' && !Array.isArray(value) && !FLAT_OPTIONS.has(key) ? Object.keys(value) : [key])
-  return checked.filter((key) => !isDockerdFlag(key) && !KNOWN_CONFIG_NAMES.has(key) && !FILE_ONLY_KEYS.has(key))
 }
 
 /** A JSON value's kind as Go's encoding/json sees it: what a Config field of some Go type takes. */

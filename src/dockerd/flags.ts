@@ -104,6 +104,16 @@ export function unknownFlag(argv: readonly string[]): string | null {
   return null
 }
 
+/** The shorthand letter of long flag `name` ("g" for "graph"), or null when it has none. */
+export function shorthandOf(name: string): string | null {
+  return Object.keys(SHORTHANDS).find((c) => SHORTHANDS[c] === name) ?? null
+}
+
+/** Every long flag name (no dashes) of some dockerd: the union the tables above hold, sorted. */
+export function dockerdFlagNames(): string[] {
+  return [...VALUE_FLAGS, ...BOOLEAN_FLAGS].sort()
+}
+
 /** Whether `name` (a long name, no dashes) is a flag of some dockerd: a daemon.json key may be one (config-keys.ts). */
 export function isDockerdFlag(name: string): boolean {
   return VALUE_FLAGS.has(name) || BOOLEAN_FLAGS.has(name)
