@@ -79,6 +79,7 @@ export async function scale(): Promise<string> {
   if (!fs.existsSync(TIME)) throw new Error(`${TIME} (GNU time) is needed for peak RSS: apt-get install time`)
   const node = process.execPath
   const wrapper = path.join(ROOT, 'bin/dockerd-autonet.js')
+  const bundle = path.join(ROOT, 'dist/dockerd-autonet.mjs')
   const env = ['--autonet-dockerd-version=20.10.24']
   const rows: string[][] = []
   const floor = measure([node, '-e', '0'])
@@ -98,6 +99,8 @@ export async function scale(): Promise<string> {
       const cmp = JSON.parse(execFileSync('ip', ['netns', 'exec', ns, node, '--input-type=module', '-e', LINK_COMPARE], { encoding: 'utf8', timeout: 120_000 }))
       if (!cmp.same || cmp.errors !== 0) throw new Error(`the netlink and sysfs readers differ on ${cmp.n} links (${cmp.errors} errors)`)
       row('`plan` (live netns)', `netns, readers agree on ${cmp.n} links`, n, measure(['ip', 'netns', 'exec', ns, node, wrapper, 'plan', ...env]))
+      // The bundle, as the image runs it: the row to hold a baseline bundle against.
+      if (n[1] === 0 && fs.existsSync(bundle)) row('`plan`, this build\'s bundle', 'the same netns', n, measure(['ip', 'netns', 'exec', ns, node, bundle, 'plan', ...env]))
       // Before and after in one run: BENCH_BASELINE_BUNDLE=FILE (another build's bundle) on the same namespace.
       const baseline = process.env.BENCH_BASELINE_BUNDLE
       if (baseline && n[1] === 0) row(`\`plan\`, baseline bundle ${path.basename(path.dirname(path.dirname(baseline)))}`, 'the same netns', n, measure(['ip', 'netns', 'exec', ns, node, baseline, 'plan', ...env]))
