@@ -33,8 +33,9 @@ export class BoundedReadError extends Error {
  * The bytes of the file at `path` (symlinks followed), at most `maxBytes`.
  *
  * @param o.streams accept a FIFO, socket or character device too (`plan --state /dev/stdin`,
- *   `<(…)`), read up to the cap; otherwise only a regular file is opened, never blocking
- *   (O_NONBLOCK: a FIFO without a writer would otherwise hold open(2) forever).
+ *   `<(…)`), read up to the cap within `o.streamDeadlineMs`; otherwise only a regular file is
+ *   read. Nothing blocks (O_NONBLOCK: a FIFO without a writer would otherwise hold open(2), and
+ *   with it the process, forever).
  * @throws BoundedReadError `reason` "not-regular" (message e.g. "a FIFO, not a regular file"; a
  *   directory always) or "too-large" ("2147483648 bytes, more than the 16777216-byte (16 MiB)
  *   cap", or "more than the … cap" for a stream, whose size is unknown) or "timed-out" (a stream
@@ -42,46 +43,45 @@ export class BoundedReadError extends Error {
  *   the fs error (ENOENT, EACCES…) as it comes otherwise.
  */
 export async function readBounded(path: string, o: { maxBytes?: number, streams?: boolean, streamDeadlineMs?: number } = {}): Promise<Buffer> {
-  if (!o.streams) return readWithin(path, o.maxBytes ?? MAX_JSON_FILE_BYTES, false)
-  // A stream may never deliver its end (a FIFO no one writes to blocks open(2) itself), so its
-  // whole read has a deadline. The blocked call cannot be taken back: its thread stays with it
-  // until the process, which fails at once, exits.
-  const ms = o.streamDeadlineMs ?? STREAM_DEADLINE_MS
-  let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BoundedReadError(`no end of data within ${ms / 1000} s (a FIFO with no writer?)`, 'timed-out')), ms)
-  })
-  try {
-    return await Promise.race([readWithin(path, o.maxBytes ?? MAX_JSON_FILE_BYTES, true), expired])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-/** How long a stream (`plan --state /dev/stdin`, a FIFO, `<(…)`) may take to deliver its end: 60 s. */
-export const STREAM_DEADLINE_MS = 60_000
-
-async function readWithin(path: string, max: number, streams: boolean): Promise<Buffer> {
-  const o = { streams }
+  const max = o.maxBytes ?? MAX_JSON_FILE_BYTES
   // Checked before opening: opening some devices has effects of its own (a tape rewinds).
   const kind = fileKind(await statPath(path))
   if (kind !== null && (!o.streams || kind === 'a directory' || kind === 'a block device')) {
     throw new BoundedReadError(`${kind}, not a regular file`, 'not-regular')
   }
-  const fd = await openFd(path, constants.O_RDONLY | (o.streams ? 0 : constants.O_NONBLOCK))
+  // Never a call that blocks: O_NONBLOCK lets open(2) of a FIFO with no writer return at once,
+  // and reads that would wait say EAGAIN instead. A blocked call could not be taken back, and
+  // it would hold the process even past its exit (libuv joins its threads at exit).
+  const fd = await openFd(path, constants.O_RDONLY | constants.O_NONBLOCK)
   try {
     const st = await statFd(fd)
     // Again on what was opened: the path may have been swapped in between.
     const opened = fileKind(st)
     if (opened !== null && !o.streams) throw new BoundedReadError(`${opened}, not a regular file`, 'not-regular')
     if (opened === null && st.size > max) throw new BoundedReadError(`${st.size} bytes, more than the ${capText(max)} cap`, 'too-large')
+    // A stream may never deliver its end, so the whole read of one has a deadline.
+    const ms = o.streamDeadlineMs ?? STREAM_DEADLINE_MS
+    const deadline = Date.now() + ms
+    const waitOrGiveUp = async () => {
+      if (Date.now() >= deadline) throw new BoundedReadError(`no end of data within ${ms / 1000} s (a FIFO with no writer?)`, 'timed-out')
+      await new Promise((resolve) => setTimeout(resolve, STREAM_POLL_MS))
+    }
     // Read to the end, never past one byte over the cap: a file that grew since stat, a stream or
     // a procfs file (size 0) is bounded by what it yields, not by what it claims.
     const chunks: Buffer[] = []
     let total = 0
     for (;;) {
       const chunk = Buffer.alloc(Math.min(READ_CHUNK, max + 1 - total))
-      const bytesRead = await readFd(fd, chunk, chunk.length)
+      let bytesRead: number
+      try {
+        bytesRead = await readFd(fd, chunk, chunk.length)
+      } catch (err) {
+        // A writer is there but has written nothing yet.
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && o.streams) { await waitOrGiveUp(); continue }
+        throw err
+      }
+      // A FIFO reads as ended while no writer has opened it yet: wait for one, until the deadline.
+      if (bytesRead === 0 && total === 0 && st.isFIFO()) { await waitOrGiveUp(); continue }
       if (bytesRead === 0) break
       chunks.push(chunk.subarray(0, bytesRead))
       total += bytesRead
@@ -92,6 +92,12 @@ async function readWithin(path: string, max: number, streams: boolean): Promise<
     await closeFd(fd)
   }
 }
+
+/** How long a stream (`plan --state /dev/stdin`, a FIFO, `<(…)`) may take to deliver its end: 60 s. */
+export const STREAM_DEADLINE_MS = 60_000
+
+/** How often a stream that has nothing yet is asked again, in ms: short against a person, long against a CPU. */
+const STREAM_POLL_MS = 20
 
 /** Bytes asked of the kernel per read: few calls for a real config, little memory held beyond the data. */
 const READ_CHUNK = 1024 * 1024
