@@ -8,7 +8,7 @@
 import t, { type Test } from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { readDaemonConfig } from '../../src/dockerd/config-file.js'
+import { configFilePath, readDaemonConfig } from '../../src/dockerd/config-file.js'
 import { memoryLogger } from '../../src/log.js'
 import type { Action, MachineState, Plan } from '../../src/model.js'
 import { main, type MainDeps } from '../../src/cli/main.js'
@@ -139,6 +139,12 @@ t.test('what dockerd accepts is planned and applied as before', async (t) => {
     t.same(f.execs, [['dockerd', ...argv, '--mtu=1450']], `${JSON.stringify([argv, machine])}: planned`)
     t.same(f.events, ['read', 'apply', 'exec'], 'and applied')
   }
+  // An empty --config-file: dockerd reads no file (moby loadDaemonCliConfig), so neither do we, and nothing is refused (trial note).
+  const none = await readDaemonConfig(configFilePath(['--config-file=']), { explicit: true })
+  const f = fakes({ daemon_json: none.config, read_errors: none.error ? [none.error] : [] })
+  await main(['--config-file=', '--debug'], {}, f.deps)
+  t.same(f.execs, [['dockerd', '--config-file=', '--debug', '--mtu=1450']], 'an empty --config-file: planned')
+  t.same(f.events, ['read', 'apply', 'exec'], 'and applied')
   const file = await withFile(t, '{\n  "mtu": 1400,\n  "debug": true\n}\n')
   t.same(file, { daemon_json: { mtu: 1400, debug: true }, read_errors: [] }, 'an integer "mtu" is read as written')
 })
