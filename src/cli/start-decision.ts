@@ -4,10 +4,11 @@
  * invocation.ts): when dockerd will refuse its argv or its daemon.json, we step aside. Nothing
  * is applied or appended, and dockerd gets the user's words exactly and refuses in its own words.
  *
- * On the start-up path: imports only the flag, config-key and engine-flag tables and the settings reader.
+ * On the start-up path: imports only the flag, flag-value, config-key and engine-flag tables and the settings reader.
  */
 import { configConflicts, refusedConfigValue, unknownConfigKeys } from '../dockerd/config-keys.js'
 import { flagMissingFromEngine } from '../dockerd/engine-flags.js'
+import { refusedListValue } from '../dockerd/flag-values.js'
 import { parseDockerdFlags, positionalArgs, refusedFlagValue, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
 import { refusedMtu, refusedSetting } from '../dockerd/settings.js'
 import type { MachineState, Plan } from '../model.js'
@@ -28,7 +29,9 @@ export function refusedArgv(argv: readonly string[]): string | null {
  * Why dockerd will refuse to start on the machine `state` describes, or null; the first of:
  * 1. its argv (refusedArgv);
  * 2. a flag no dockerd has (flags.ts unknownFlag: pflag "unknown flag: --foo"), or a value pflag
- *    refuses for a boolean or integer flag (flags.ts refusedFlagValue: `--debug=yes`, `--mtu=abc`);
+ *    refuses for a boolean or integer flag (flags.ts refusedFlagValue: `--debug=yes`, `--mtu=abc`),
+ *    or one moby's validator refuses for a list or option flag (flag-values.ts refusedListValue:
+ *    `--label=foo`, `--dns=1.2.3`, `-H bogus://x`);
  * 3. a daemon.json it cannot read or parse (the reader's `daemon.json:` line); one we did not
  *    read whole (too large, not a regular file, nested deeper than we read, not valid UTF-8 or
  *    UTF-16: dockerd 26 and later refuse that too) counts: its keys are unknown, and any flag of
@@ -51,7 +54,7 @@ export function refusedStart(state: MachineState): string | null {
   const flag = unknownFlag(argv)
   if (flag) return `dockerd has no such flag and will refuse your arguments (${flag})`
   const flags = parseDockerdFlags(argv)
-  const value = refusedFlagValue(flags)
+  const value = refusedFlagValue(flags) ?? refusedListValue(flags)
   if (value) return value
   const file = (state.read_errors ?? []).find((e) => e.startsWith('daemon.json:'))
   if (file) return `${file}; ${/too large|(FIFO|device|socket), not a regular file|nested deeper|not valid UTF/.test(file) ? 'its keys were not read, and any flag of ours could clash with them' : 'dockerd refuses to start on it'}`

@@ -37,7 +37,13 @@ export function configFileFromArgv(argv: string[]): string | null {
   return uses.length ? uses[uses.length - 1].value : null
 }
 
-/** The config file dockerd will read for this argv: the one named by --config-file, else /etc/docker/daemon.json. */
+/**
+ * The config file dockerd will read for this argv: the one named by --config-file, else
+ * /etc/docker/daemon.json; '' for an empty `--config-file=`, which names no file: dockerd then
+ * reads none at all, not even the default (moby cmd/dockerd/daemon.go loadDaemonCliConfig, the
+ * same in 20.10.24, 26.1.5 and 28: `if opts.configFile != "" { MergeDaemonConfigurations… }`),
+ * and readDaemonConfig('') reads none either.
+ */
 export function configFilePath(argv: string[]): string {
   return configFileFromArgv(argv) ?? DEFAULT_DAEMON_CONFIG_PATH
 }
@@ -45,6 +51,7 @@ export function configFilePath(argv: string[]): string {
 /**
  * Reads and parses dockerd's config file at `path`. Never throws.
  *
+ * - '' (an empty --config-file; configFilePath) → `{config: null, error: null}`: no file, as dockerd reads none.
  * - absent → `{config: null, error: null}`, unless `explicit` (the path came from
  *   --config-file): dockerd then refuses to start, so that is an error.
  * - unreadable (EACCES…), or not a regular file (a directory, a FIFO, /dev/zero through a
@@ -62,6 +69,7 @@ export function configFilePath(argv: string[]): string {
  * - empty or whitespace-only → `{}` (dockerd treats it as an empty config).
  */
 export async function readDaemonConfig(path: string, opts: { explicit?: boolean } = {}): Promise<DaemonConfigRead> {
+  if (path === '') return { config: null, path, error: null }
   let bytes: Buffer
   try {
     bytes = await readBounded(path, { maxBytes: MAX_JSON_FILE_BYTES })

@@ -61,7 +61,7 @@ export async function readRunningDockerds(opts: ReadRunningOptions = {}): Promis
     // Files and sockets as this dockerd sees them.
     const root = mnt !== null && mnt === selfMnt ? '' : `${proc}/${pid}/root`
     const configPath = configFilePath(argv)
-    const seenPath = configPath.startsWith('/') ? `${root}${configPath}` : `${proc}/${pid}/cwd/${configPath}`
+    const seenPath = configPath === '' ? '' : configPath.startsWith('/') ? `${root}${configPath}` : `${proc}/${pid}/cwd/${configPath}`
     const config = await readDaemonConfig(seenPath, { explicit: configFileFromArgv(argv) !== null })
     // Its API socket by dockerApiSocket's rule; none (tcp:// only) is reported as such by readApi.
     const where = dockerApiSocket(argv, config.config)

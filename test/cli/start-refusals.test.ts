@@ -8,7 +8,7 @@
 import t, { type Test } from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { readDaemonConfig } from '../../src/dockerd/config-file.js'
+import { configFilePath, readDaemonConfig } from '../../src/dockerd/config-file.js'
 import { memoryLogger } from '../../src/log.js'
 import type { Action, MachineState, Plan } from '../../src/model.js'
 import { main, type MainDeps } from '../../src/cli/main.js'
@@ -91,6 +91,17 @@ t.test('a boolean or integer flag value pflag refuses: pflag\'s words', async (t
     'your --max-concurrent-downloads=abc is not an integer: dockerd refuses it (pflag: invalid argument "abc" for "--max-concurrent-downloads" flag)')
 })
 
+t.test('a list or option flag value moby\'s validator refuses at flag parsing: dockerd\'s words (trial finding)', async (t) => {
+  await stepsAside(t, '--label=foo', ['--label=foo'], {}, 'your --label=foo is refused by dockerd (invalid argument "foo" for "--label" flag: bad attribute format: foo)')
+  await stepsAside(t, '--dns=1.2.3', ['--debug', '--dns=1.2.3'], {},
+    'your --dns=1.2.3 is refused by dockerd (invalid argument "1.2.3" for "--dns" flag: invalid string being converted to IP address: 1.2.3)')
+  await stepsAside(t, '-H bogus://x', ['-H', 'bogus://x'], {},
+    'your -H bogus://x is refused by dockerd (invalid argument "bogus://x" for "-H, --host" flag: invalid bind address (bogus://x): unsupported proto \'bogus\')')
+  await stepsAside(t, '--default-ulimit=nofile=abc', ['--default-ulimit=nofile=abc'], {}, /your --default-ulimit=nofile=abc is refused by dockerd \(invalid argument "nofile=abc" for "--default-ulimit" flag: strconv\.ParseInt: parsing "abc": [^)]*\)/)
+  await stepsAside(t, '--registry-mirror=notaurl', ['--registry-mirror=notaurl'], {},
+    'your --registry-mirror=notaurl is refused by dockerd (invalid argument "notaurl" for "--registry-mirror" flag: invalid mirror: unsupported scheme "" in "notaurl")')
+})
+
 t.test('a daemon.json key no dockerd knows: named', async (t) => {
   await stepsAside(t, '"mtuu"', ['--debug'], await withFile(t, '{"debug": true, "mtuu": 1400, "proxies": {"http_proxy": "x"}}'),
     'daemon.json has "mtuu", "http_proxy", which no dockerd knows: dockerd refuses to start on it ("the following directives don\'t match any configuration option")')
@@ -120,6 +131,7 @@ t.test('what dockerd accepts is planned and applied as before', async (t) => {
     [['--mtu=0'], {}], [['--mtu=0x578', '-D', '--iptables=false'], {}], [['--debug'], { daemon_json: { mtu: 0, proxies: { 'http-proxy': 'http://p:3128' }, 'log-opts': { 'max-size': '10m' } } }],
     [['--debug'], { daemon_json: { mtu: 1400 } }], [['--debug'], { daemon_json: { mtu: null } }],
     [[], { daemon_json: { debug: null, labels: ['a=b'], bip: '10.1.0.1/24', 'max-concurrent-downloads': 3 } }],
+    [['--label=a=b', '--dns=1.1.1.1', '-H', 'fd://', '--default-ulimit=nofile=1024:2048', '--registry-mirror=https://m.example'], {}],
   ]
   for (const [argv, machine] of machines) {
     const f = fakes(machine)
@@ -127,6 +139,12 @@ t.test('what dockerd accepts is planned and applied as before', async (t) => {
     t.same(f.execs, [['dockerd', ...argv, '--mtu=1450']], `${JSON.stringify([argv, machine])}: planned`)
     t.same(f.events, ['read', 'apply', 'exec'], 'and applied')
   }
+  // An empty --config-file: dockerd reads no file (moby loadDaemonCliConfig), so neither do we, and nothing is refused (trial note).
+  const none = await readDaemonConfig(configFilePath(['--config-file=']), { explicit: true })
+  const f = fakes({ daemon_json: none.config, read_errors: none.error ? [none.error] : [] })
+  await main(['--config-file=', '--debug'], {}, f.deps)
+  t.same(f.execs, [['dockerd', '--config-file=', '--debug', '--mtu=1450']], 'an empty --config-file: planned')
+  t.same(f.events, ['read', 'apply', 'exec'], 'and applied')
   const file = await withFile(t, '{\n  "mtu": 1400,\n  "debug": true\n}\n')
   t.same(file, { daemon_json: { mtu: 1400, debug: true }, read_errors: [] }, 'an integer "mtu" is read as written')
 })

@@ -92,6 +92,12 @@ t.test('configFilePath / configFileFromArgv', async (t) => {
   t.equal(configFileFromArgv(['--config-filex=/y']), null)
 })
 
+t.test('an empty --config-file names no file: dockerd reads none, not even the default (moby loadDaemonCliConfig: if opts.configFile != "")', async (t) => {
+  t.equal(configFilePath(['--config-file=']), '')
+  t.equal(configFilePath(['--config-file', '']), '')
+  t.same(await readDaemonConfig('', { explicit: true }), { config: null, path: '', error: null }, 'no "does not exist" error: dockerd starts')
+})
+
 
 t.test('"mtu" written with a fraction or exponent: Go\'s encoding/json refuses it for the int, JSON.parse does not tell 1400.0 from 1400', async (t) => {
   t.same(parseDaemonConfig('{\n  "debug": true,\n  "mtu": 1400.0\n}', '/d.json'),

@@ -76,6 +76,13 @@ t.test('a dockerd in another mount namespace is read through /proc/PID/root', as
   t.match(broken.dockerds[0].daemon_json_error, /^daemon.json: \/etc\/d.json: invalid JSON at line 1/, 'the error names the path dockerd knows')
 })
 
+t.test('a dockerd with an empty --config-file reads no file: no daemon.json, no error', async (t) => {
+  const proc = fakeProc(t, [{ pid: 8, comm: 'dockerd', cmdline: ['dockerd', '--config-file='] }])
+  const { dockerds } = await readRunningDockerds({ proc, readApi: async () => ({ socket: null, error: 'x', containers: null, networks: null }) })
+  t.equal(dockerds[0].daemon_json, null)
+  t.equal(dockerds[0].daemon_json_error, null)
+})
+
 t.test('splitCmdline', async (t) => {
   t.same(splitCmdline('dockerd\0--debug\0\0'), ['dockerd', '--debug', ''])
 })

@@ -1,0 +1,138 @@
+/**
+ * Values of dockerd's validated list and option flags that dockerd refuses while it parses its
+ * flags (pflag calls the flag's Set, which calls moby's validator; dockerd prints "invalid
+ * argument "foo" for "--label" flag: …" and exits before it starts anything).
+ *
+ * Only rules every measured engine (20.10.24, 26.1.5, 28.5.2) applies alike are here, learnt
+ * from `dockerd --version <flag>` on each (test/dockerd/flag-values-oracle.test.ts holds the
+ * table) and from moby's validators: opts/opts.go ValidateLabel, ValidateIPAddress,
+ * ValidateDNSSearch (daemon/pkg/opts/opts.go in moby 28), opts/hosts.go ValidateHost /
+ * ParseDaemonHost, opts/ulimit.go with docker/go-units ParseUlimit, opts/runtime.go
+ * (NamedRuntimeOpt), opts/address_pools.go (PoolsOpt), registry ValidateMirror, and pflag's
+ * ip.go for --default-gateway(-v6) on 26 and later. Where engines differ (an empty --dns, a
+ * path in a --registry-mirror, `-H /path`, a blank around a --default-gateway) nothing is
+ * refused: a refusal we miss only costs the fix (dockerd refuses in its own words), a refusal
+ * we invent would cost the fix for a start dockerd accepts. Flags not named here
+ * (--log-opt, --storage-opt, --exec-opt, --insecure-registry…) are checked later by dockerd, if
+ * at all, and are left to it.
+ */
+import type { FlagUse } from './flags.js'
+import { shorthandOf } from './flags.js'
+import { addressFamily } from '../net/prefix.js'
+
+/** go-units ulimitNameMapping: the names --default-ulimit takes (case-sensitive). */
+const ULIMIT_NAMES = new Set([
+  'as', 'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc',
+  'rss', 'rtprio', 'rttime', 'sigpending', 'stack',
+])
+
+/** The address forms pflag and moby accept for -H (ParseDaemonHost), case-sensitive. */
+const HOST_PROTOS = new Set(['tcp', 'unix', 'npipe', 'fd'])
+
+/** moby opts.domainRegexp (ValidateDNSSearch), with Go's `\s` (ASCII blanks). */
+const DOMAIN = /^((?:[a-zA-Z0-9]|(?:[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))(?:\.(?:[a-zA-Z0-9]|(?:[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])))*)\.?[\t\n\f\r ]*$/
+
+/** Why each validated flag refuses `value`, in moby's words, or null when it (or some engine) accepts it. */
+const RULES: Record<string, (value: string) => string | null> = {
+  label: (v) => {
+    if (!v.includes('=')) return `bad attribute format: ${v}`
+    return /^(com\.docker\.|io\.docker\.|org\.dockerproject\.)/i.test(v)
+      ? `label ${v} is not allowed: the namespaces com.docker.*, io.docker.*, and org.dockerproject.* are reserved for internal use`
+      : null
+  },
+  // 20.10 reads one address, 26 and later a comma-separated list: refused only when some part is
+  // no address at all (an empty value or part: 20.10 refuses it, 26 accepts it).
+  dns: (v) => {
+    const bad = v.split(',').map((p) => p.trim()).find((p) => p !== '' && !isGoIp(p))
+    return bad === undefined ? null : `invalid string being converted to IP address: ${bad}`
+  },
+  'default-gateway': (v) => notIp(v),
+  'default-gateway-v6': (v) => notIp(v),
+  'dns-search': (v) => {
+    const d = v.replace(/^ +| +$/g, '')
+    if (d === '.') return null
+    const name = /[a-zA-Z]/.test(d) ? DOMAIN.exec(d)?.[1] : undefined
+    return name !== undefined && name.length < 255 ? null : `${d} is not a valid domain`
+  },
+  host: (v) => {
+    const h = v.trim()
+    const at = h.indexOf('://')
+    if (at < 0) return null // "host:port" is read as tcp; a bare path: 20.10 accepts it, 26 does not
+    const proto = h.slice(0, at)
+    return HOST_PROTOS.has(proto) ? null : `invalid bind address (${h}): unsupported proto '${proto}'`
+  },
+  'default-ulimit': refusedUlimit,
+  'registry-mirror': (v) => {
+    const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(v)?.[1] ?? ''
+    return ['http', 'https'].includes(scheme.toLowerCase()) ? null : `invalid mirror: unsupported scheme ${JSON.stringify(scheme)} in ${JSON.stringify(v)}`
+  },
+  'add-runtime': (v) => {
+    const eq = v.indexOf('=')
+    return eq < 0 || v.slice(0, eq).trim() === '' || v.slice(eq + 1).trim() === '' ? `invalid runtime argument: ${v}` : null
+  },
+  'default-address-pool': (v) => {
+    if (v === '') return 'EOF'
+    if (v.includes('"')) return null // encoding/csv quoting: left to dockerd
+    for (const field of v.split(',')) {
+      const eq = field.indexOf('=')
+      if (eq < 0) return `invalid field '${field}' must be a key=value pair`
+      const key = field.slice(0, eq)
+      if (!['base', 'size'].includes(key.toLowerCase())) return `unexpected key '${key}' in '${field}'`
+    }
+    return null
+  },
+}
+
+/**
+ * The first of `uses` (flags.ts parseDockerdFlags) whose value dockerd's validator refuses
+ * while parsing flags, as one sentence naming it, or null: `--label=foo`, `--dns=1.2.3`,
+ * `-H bogus://x`, `--default-ulimit=nofile=abc`, `--registry-mirror=notaurl`, and the others
+ * in RULES. The words in parentheses are dockerd's (pflag failf plus moby's error), as 26.1
+ * and 28.5 print them; 20.10 words some of them differently.
+ */
+export function refusedListValue(uses: readonly FlagUse[]): string | null {
+  for (const f of uses) {
+    const why = Object.hasOwn(RULES, f.name) ? RULES[f.name](f.value) : null
+    if (why === null) continue
+    const short = shorthandOf(f.name)
+    const named = short ? `-${short}, --${f.name}` : `--${f.name}`
+    return `your ${f.text} is refused by dockerd (invalid argument ${JSON.stringify(f.value)} for "${named}" flag: ${why})`
+  }
+  return null
+}
+
+/** Whether Go's net.ParseIP reads `text`: an IPv4 or IPv6 address, no zone. */
+function isGoIp(text: string): boolean {
+  return !text.includes('%') && addressFamily(text) !== 0
+}
+
+/** An IP flag's refusal: 26 and later trim blanks and accept an empty value, 20.10 does neither, so only a non-address after trimming is refused. */
+function notIp(v: string): string | null {
+  const ip = v.trim()
+  return ip === '' || isGoIp(ip) ? null : `failed to parse IP: ${JSON.stringify(v)}`
+}
+
+/**
+ * go-units ParseUlimit: `name=soft[:hard]`, a known name, decimal int64 limits
+ * (strconv.ParseInt base 10), soft no more than hard unless hard is -1 (unlimited).
+ */
+function refusedUlimit(v: string): string | null {
+  const eq = v.indexOf('=')
+  if (eq < 0) return `invalid ulimit argument: ${v}`
+  const name = v.slice(0, eq)
+  if (!ULIMIT_NAMES.has(name)) return `invalid ulimit type: ${name}`
+  const limits = v.slice(eq + 1).split(':')
+  if (limits.length > 2) return `too many limit value arguments - ${v.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``
+  const parsed = limits.map(goParseInt64)
+  const bad = limits.find((_, i) => parsed[i] === null)
+  if (bad !== undefined) return `strconv.ParseInt: parsing ${JSON.stringify(bad)}: invalid syntax or value out of range`
+  const [soft, hard = soft] = parsed as bigint[]
+  return hard !== -1n && soft > hard ? `ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}` : null
+}
+
+/** strconv.ParseInt(s, 10, 64): an optional sign and decimal digits, within int64; else null. */
+function goParseInt64(s: string): bigint | null {
+  if (!/^[+-]?[0-9]+$/.test(s)) return null
+  const n = BigInt(s)
+  return n >= -(2n ** 63n) && n < 2n ** 63n ? n : null
+}

@@ -1,0 +1,52 @@
+/**
+ * flag-values.ts held against the real engines (fetched by scripts/fetch-engines.sh; a missing
+ * engine fails the test, it is never skipped): `dockerd --version <flag>` parses every flag
+ * first and starts nothing, exiting non-zero with "invalid argument …" on a value a validator
+ * refuses and printing the version otherwise. For each value below, every engine refuses it
+ * exactly when refusedListValue does. Values the engines disagree on (`--dns=`, a mirror with a
+ * path, `-H /path`) are refused by none of ours and are not in this table: flag-values.test.ts
+ * checks we accept them.
+ */
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { refusedListValue } from '../../src/dockerd/flag-values.js'
+import { parseDockerdFlags } from '../../src/dockerd/flags.js'
+import { ENGINES_CACHE, ENGINE_SUITES, readEngine } from '../e2e/lib/engines.js'
+
+const VALUES: string[] = [
+  // accepted by every engine
+  '--label=a=b', '--label==b', '--dns=1.2.3.4', '--dns=::ffff:1.2.3.4', '--dns= 1.2.3.4', '--dns-search=foo.', '--dns-search=.',
+  '-H=fd://', '-H=unix:///x', '-H=npipe://x', '-H=tcp://x', '-H=1.2.3.4:2375', '-H=',
+  '--default-ulimit=nofile=1024:2048', '--default-ulimit=nofile=5:-1', '--default-ulimit=nofile=+5',
+  '--registry-mirror=http://m', '--registry-mirror=HTTPS://m', '--default-gateway=1.2.3.4', '--default-gateway-v6=1.2.3.4',
+  '--add-runtime=a=/x', '--default-address-pool=base=10.10.0.0/16,size=24', '--log-opt=foo', '--insecure-registry=foo',
+  // refused by every engine
+  '--label=foo', '--label=', '--label=com.docker.x=y', '--dns=1.2.3', '--dns=fe80::1%eth0', '--dns=01.2.3.4', '--dns=1.1.1.1,x',
+  '--dns-search=-bad', '--dns-search=a..b', '--dns-search=123', '-H=bogus://x', '-H=ssh://x', '-H=TCP://x', '-H= bogus://x',
+  '--default-ulimit=nofile=abc', '--default-ulimit=bogus=1', '--default-ulimit=nofile', '--default-ulimit=nofile=2048:1024',
+  '--default-ulimit=nofile=1:2:3', '--default-ulimit=nproc=0x10', '--registry-mirror=notaurl', '--registry-mirror=ftp://m',
+  '--default-gateway=1.2.3', '--default-gateway-v6=zz', '--add-runtime=foo', '--add-runtime=a=',
+  '--default-address-pool=foo', '--default-address-pool=base=10.0.0.0/8,foo=1',
+]
+
+t.test('each engine refuses a value exactly when refusedListValue does', async (t) => {
+  for (const suite of ENGINE_SUITES) {
+    let engine
+    try {
+      engine = readEngine(path.join(ENGINES_CACHE, suite))
+    } catch (err) {
+      t.fail(`engine ${suite} is missing, run scripts/fetch-engines.sh (the rules cannot be checked without it): ${(err as Error).message}`)
+      continue
+    }
+    for (const arg of VALUES) {
+      const r = spawnSync(engine.dockerd, ['--version', arg], { encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } })
+      if (r.error) { t.fail(`${engine.label} --version ${arg}: ${r.error.message}`); continue }
+      const out = `${r.stdout}${r.stderr}`
+      const theirs = r.status !== 0 ? (/invalid argument .*/.exec(out)?.[0] ?? `exit ${r.status}: ${out.slice(0, 200)}`) : null
+      const ours = refusedListValue(parseDockerdFlags([arg]))
+      t.equal(ours !== null, theirs !== null, `${engine.label} ${arg}: dockerd says ${theirs ?? 'ok'}; we say ${ours ?? 'ok'}`)
+      if (theirs === null) t.match(out, /^Docker version /, `${engine.label} ${arg}: printed its version`)
+    }
+  }
+})

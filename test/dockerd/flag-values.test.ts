@@ -1,0 +1,69 @@
+/**
+ * flag-values.ts: values of dockerd's validated list and option flags that dockerd refuses at
+ * flag parsing (the trial's examples, and values each validator accepts). The same rules are
+ * held against the real engines in flag-values-oracle.test.ts.
+ */
+import t from 'tap'
+import { refusedListValue } from '../../src/dockerd/flag-values.js'
+import { parseDockerdFlags } from '../../src/dockerd/flags.js'
+
+const refused = (...argv: string[]) => refusedListValue(parseDockerdFlags(argv))
+
+t.test('the trial examples: refused in dockerd\'s words, naming the flag as written', async (t) => {
+  t.equal(refused('--label=foo'), 'your --label=foo is refused by dockerd (invalid argument "foo" for "--label" flag: bad attribute format: foo)')
+  t.equal(refused('--dns=1.2.3'), 'your --dns=1.2.3 is refused by dockerd (invalid argument "1.2.3" for "--dns" flag: invalid string being converted to IP address: 1.2.3)')
+  t.equal(refused('-H', 'bogus://x'), 'your -H bogus://x is refused by dockerd (invalid argument "bogus://x" for "-H, --host" flag: invalid bind address (bogus://x): unsupported proto \'bogus\')')
+  t.equal(refused('--default-ulimit=nofile=abc'), 'your --default-ulimit=nofile=abc is refused by dockerd (invalid argument "nofile=abc" for "--default-ulimit" flag: strconv.ParseInt: parsing "abc": invalid syntax or value out of range)')
+  t.equal(refused('--registry-mirror=notaurl'), 'your --registry-mirror=notaurl is refused by dockerd (invalid argument "notaurl" for "--registry-mirror" flag: invalid mirror: unsupported scheme "" in "notaurl")')
+})
+
+t.test('the first refused value wins; accepted values and other flags pass', async (t) => {
+  t.match(refused('--label=a=b', '--dns=1.1.1.1', '--dns-search=-bad', '--label=x'), /^your --dns-search=-bad is refused by dockerd \(.*-bad is not a valid domain\)$/)
+  t.equal(refused('--label=a=b', '--label==b', '--dns=1.1.1.1', '--dns=::1', '--dns=1.1.1.1,8.8.8.8', '-H', 'fd://', '-H=unix:///run/d.sock',
+    '--host=tcp://0.0.0.0:2375', '-H=1.2.3.4:2375', '--default-ulimit=nofile=1024:2048', '--default-ulimit=core=-1', '--default-ulimit=nofile=5:-1',
+    '--registry-mirror=https://m.example:5000/', '--registry-mirror=HTTP://m', '--dns-search=.', '--dns-search=example.com.',
+    '--default-gateway=1.2.3.4', '--default-gateway-v6=fd00::1', '--add-runtime=crun=/usr/bin/crun',
+    '--default-address-pool=base=10.10.0.0/16,size=24', '--log-opt=foo', '--storage-opt=foo', '--mtu=1400'), null)
+})
+
+t.test('where the engines differ, nothing is refused (fail open)', async (t) => {
+  for (const v of ['--dns=', '--default-gateway=', '--default-gateway= 1.2.3.4', '-H=/var/run/x.sock', '--registry-mirror=https://m/path', '--registry-mirror=http:m']) {
+    t.equal(refused(v), null, v)
+  }
+})
+
+t.test('each validator\'s refusals', async (t) => {
+  const rows: [string, RegExp][] = [
+    ['--label=', /bad attribute format: \)$/],
+    ['--label=com.docker.x=y', /label com\.docker\.x=y is not allowed: the namespaces/],
+    ['--label=IO.Docker.x=y', /label IO\.Docker\.x=y is not allowed/],
+    ['--dns=fe80::1%eth0', /converted to IP address: fe80::1%eth0\)$/],
+    ['--dns=01.2.3.4', /converted to IP address: 01\.2\.3\.4\)$/],
+    ['--dns=1.1.1.1,x', /converted to IP address: x\)$/],
+    ['--default-gateway=1.2.3', /"--default-gateway" flag: failed to parse IP: "1\.2\.3"\)$/],
+    ['--default-gateway-v6=zz', /failed to parse IP: "zz"\)$/],
+    ['--dns-search=a..b', /a\.\.b is not a valid domain\)$/],
+    ['--dns-search=123', /123 is not a valid domain\)$/],
+    ['--dns-search=a_b', /a_b is not a valid domain\)$/],
+    ['-H=ssh://x', /"-H, --host" flag: invalid bind address \(ssh:\/\/x\): unsupported proto 'ssh'\)$/],
+    ['-H=TCP://x', /unsupported proto 'TCP'\)$/],
+    ['-H=://x', /unsupported proto ''\)$/],
+    ['--default-ulimit=nofile', /invalid ulimit argument: nofile\)$/],
+    ['--default-ulimit=', /invalid ulimit argument: \)$/],
+    ['--default-ulimit=NOFILE=1', /invalid ulimit type: NOFILE\)$/],
+    ['--default-ulimit=nproc=0x10', /parsing "0x10"/],
+    ['--default-ulimit=nofile=1_0', /parsing "1_0"/],
+    ['--default-ulimit=nofile=99999999999999999999', /parsing "99999999999999999999"/],
+    ['--default-ulimit=nofile=1:2:3', /too many limit value arguments - 1:2:3/],
+    ['--default-ulimit=nofile=2048:1024', /ulimit soft limit must be less than or equal to hard limit: 2048 > 1024\)$/],
+    ['--registry-mirror=ftp://m', /unsupported scheme "ftp" in "ftp:\/\/m"\)$/],
+    ['--registry-mirror=', /unsupported scheme "" in ""\)$/],
+    ['--add-runtime=foo', /invalid runtime argument: foo\)$/],
+    ['--add-runtime==/x', /invalid runtime argument: =\/x\)$/],
+    ['--add-runtime=a=', /invalid runtime argument: a=\)$/],
+    ['--default-address-pool=foo', /invalid field 'foo' must be a key=value pair\)$/],
+    ['--default-address-pool=', /flag: EOF\)$/],
+    ['--default-address-pool=base=10.0.0.0/8,foo=1', /unexpected key 'foo' in 'foo=1'\)$/],
+  ]
+  for (const [arg, why] of rows) t.match(refused(arg), why, arg)
+})
