@@ -176,7 +176,8 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   }
   if (plan) {
     for (const line of plan.reasons) log.info(line)
-    for (const line of plan.warnings) log.warn(line)
+    // A warning the step-aside's error repeats is said once, in the error.
+    for (const line of plan.warnings) if (!plan.error?.startsWith(line)) log.warn(line)
     if (plan.error) {
       // The planner's contract: an error means something asked of us cannot be done, so we
       // step aside entirely rather than do half of it.

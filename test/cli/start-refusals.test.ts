@@ -148,3 +148,13 @@ t.test('what dockerd accepts is planned and applied as before', async (t) => {
   const file = await withFile(t, '{\n  "mtu": 1400,\n  "debug": true\n}\n')
   t.same(file, { daemon_json: { mtu: 1400, debug: true }, read_errors: [] }, 'an integer "mtu" is read as written')
 })
+
+t.test('a refusal the planner also warns about is logged once, in the step-aside line', async (t) => {
+  const { planFromState } = await import('../../src/plan/index.js')
+  const f = startFakes({ plan: planFromState }, { links: [{ name: 'eth0', mtu: 1450, mac: '02:00:00:00:00:01', type: 'veth', up: true, master: null, carrier: true, addrs: ['10.9.0.2/24'] }], routes4: [{ dst: 'default', dev: 'eth0', gw: '10.9.0.1', metric: 0, mtu: null, table: 'main' }] } as Partial<MachineState>)
+  t.equal(await main(['--mtu=70000'], {}, f.deps), 0)
+  t.same(f.execs, [['dockerd', '--mtu=70000']])
+  const said = f.lines().filter((l) => l.includes('--mtu=70000 is not a usable MTU'))
+  t.equal(said.length, 1, `once: ${JSON.stringify(said)}`)
+  t.match(said[0], /error: .*nothing applied or appended; starting dockerd with your arguments unchanged/)
+})
