@@ -20,9 +20,10 @@
  * 3. A mistake in our options or variables never stops dockerd and never becomes the program
  *    or one of its arguments: it is logged, and the program starts with the user's arguments,
  *    nothing applied or appended. So does an unknown `DOCKERD_AUTONET_*` variable, or a
- *    look-alike (`DOCKER_AUTONET_*`, any case; a blank one counts as unset): one warning naming
- *    the closest option. A flag with "autonet" in its name that is not ours exactly
- *    (`--autonet_dry_run`, `-autonet-dry-run`) is such a mistake: taken out, never passed on.
+ *    look-alike (`DOCKER_AUTO_NET_*`: any case, `_`/`-` ignored; not a bare `AUTONET_*`, our
+ *    tooling's; a blank one counts as unset): one warning naming the closest option. A flag with
+ *    "autonet" in its name that is not ours exactly (`--autonet_dry_run`, `-autonet-dry-run`,
+ *    `—autonet-debug` with a typographic dash) is such a mistake: taken out, never passed on.
  *    `plan -- WORDS` shows the start stepping aside on it, the mistake as the reason; a bad
  *    option of plan itself (before `--`, or a bad variable value) is a usage error (exit 2).
  *    A throw of ours in reading the command line starts the program the plainest way
