@@ -205,3 +205,33 @@ t.test('look-alike variables squash _ and - as flags do: DOCKERD_AUTO_NET_DRY_RU
     t.same(f.events, ['read', 'apply', 'exec'], `${name}: not ours, not a look-alike`)
   }
 })
+
+t.test('ours after dockerd-entrypoint.sh: taken out of the words it gets, read (a dry run starts nothing), the command decided without them; plan shows the same', async (t) => {
+  const rows: [string[], string[], Partial<{ dryRun: boolean, debug: boolean }>][] = [
+    [['--autonet-dry-run', 'docker', 'info'], ['docker', 'info'], { dryRun: true }],
+    [['--autonet-debug', 'docker', 'info'], ['docker', 'info'], { debug: true, dryRun: false }],
+    [['--autonet-bridge=br-z=10.6.0.1/24', 'docker', 'info'], ['docker', 'info'], { dryRun: false }],
+    [['\u2014autonet-dry-run', 'docker', 'info'], ['docker', 'info'], { dryRun: true }],
+    // After the foreign command's name, our word is docker's; a dry run there still starts nothing.
+    [['docker', 'info', '--autonet-dry-run'], ['docker', 'info', '--autonet-dry-run'], { dryRun: true }],
+    [['docker', 'info', '--autonet-dry-run=false'], ['docker', 'info', '--autonet-dry-run=false'], { dryRun: false }],
+    [['docker', 'info', '--autonet-debug'], ['docker', 'info', '--autonet-debug'], { debug: false, dryRun: false }],
+  ]
+  for (const [words, args, ours] of rows) {
+    const what = words.join(' ')
+    t.match(readInvocation(['dockerd-entrypoint.sh', ...words], {}), { mode: 'exec', program: 'dockerd-entrypoint.sh', dockerdArgs: args, ours, reason: 'not dockerd: dockerd-entrypoint.sh runs docker' }, what)
+    const f = fakes()
+    t.equal(await main(['dockerd-entrypoint.sh', ...words], {}, f.deps), 0, what)
+    t.same(f.execs, ours.dryRun ? [] : [['dockerd-entrypoint.sh', ...args]], `${what}: ${ours.dryRun ? 'a dry run, nothing starts' : 'the entrypoint gets the words without ours'}`)
+    const plan = fakes()
+    t.equal(await main(['plan', '--', 'dockerd-entrypoint.sh', ...words], {}, plan.deps), 1, `plan -- ${what}`)
+    t.match(plan.stdout(), new RegExp(`^aside: {4}not dockerd: dockerd-entrypoint.sh runs docker\\n[\\s\\S]*command: {2}dockerd-entrypoint.sh ${args.join(' ')}\\n$`), `plan -- ${what}: the start's command`)
+  }
+  // A flag first after ours: the entrypoint starts dockerd, planned for it (unchanged).
+  t.match(readInvocation(['dockerd-entrypoint.sh', '--autonet-debug', '--debug'], {}), { mode: 'run', dockerdArgs: ['--debug'], ours: { debug: true } })
+  // Any other program: its words are its own, but a dry run among them starts nothing.
+  t.match(readInvocation(['sh', '-c', 'x', '--autonet-dry-run'], {}), { mode: 'exec', program: 'sh', dockerdArgs: ['-c', 'x', '--autonet-dry-run'], ours: { dryRun: true } })
+  const sh = fakes()
+  await main(['sh', '-c', 'x', '--autonet-dry-run'], {}, sh.deps)
+  t.same(sh.execs, [])
+})
