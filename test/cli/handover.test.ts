@@ -5,11 +5,12 @@ import { readInvocation } from '../../src/cli/invocation.js'
 import { main } from '../../src/cli/main.js'
 import { startFakes } from '../helpers/start-fakes.js'
 
-t.test('handovers: unset, empty or 0 is none; a number is itself; anything else counts as one', async (t) => {
+t.test('handovers: unset, empty or zeros only is none; a number is itself, leading zeros ignored; anything else counts as one', async (t) => {
   t.equal(WRAPPED_VAR, 'DOCKERD_WRAPPED_BY_AUTONET')
-  t.same([undefined, '', '0', '00'].map((v) => handovers({ [WRAPPED_VAR]: v })), [0, 0, 0, 0])
-  t.same(['1', '2', '04'].map((v) => handovers({ [WRAPPED_VAR]: v })), [1, 2, 4])
-  t.same(['yes', ' 1', '-1'].map((v) => handovers({ [WRAPPED_VAR]: v })), [1, 1, 1])
+  t.same([undefined, '', '0', '00', '000'].map((v) => handovers({ [WRAPPED_VAR]: v })), [0, 0, 0, 0, 0])
+  t.same(['1', '2', '04', '0001', '099'].map((v) => handovers({ [WRAPPED_VAR]: v })), [1, 2, 4, 1, 99], 'leading zeros ignored')
+  t.same(['yes', ' 1', '-1', ' '].map((v) => handovers({ [WRAPPED_VAR]: v })), [1, 1, 1, 1], 'a blank too: someone set it')
+  t.equal(handovers({ [WRAPPED_VAR]: '100' }), 999)
   t.ok(handovers({ [WRAPPED_VAR]: '123456789012345678901234567890' }) > MAX_HANDOVERS, 'a huge number is past the limit, not NaN')
   t.same(withHandovers({ A: '1' }, 2), { A: '1', [WRAPPED_VAR]: '2' })
 })
