@@ -37,7 +37,7 @@ fi
 # wrapper, whose hand-over logic runs the real dockerd unplanned yet takes our --autonet-* words
 # out (dockerd would refuse them, and a dry run must start nothing) and keeps a second daemon's
 # bridge; the wrapper counts the hand-over.
-set_to=${DOCKERD_WRAPPED_BY_AUTONET-}
+set_to=${DOCKERD_WRAPPED_BY_AUTONET:-}
 case $set_to in
 	'') handovers=0 ;;
 	*[!0-9]*) handovers=1 ;;
