@@ -31,24 +31,27 @@ if [ ! -x "$real" ]; then
 	exit 127
 fi
 
-# The loop guard (dockerd-autonet's src/cli/handover.ts, read the same way): a dockerd-autonet
-# already planned this dockerd and counted its hand-overs here; run the real one untouched, and
-# nothing at all at 4, which only a loop reaches.
-handovers=${DOCKERD_WRAPPED_BY_AUTONET:-}
-case $handovers in
+# The loop guard (dockerd-autonet's src/cli/handover.ts handovers(), read the same way: unset,
+# empty or zeros only is 0, leading zeros ignored, more than two digits past the limit, anything
+# else 1): at 4, which only a loop reaches, nothing starts. Below it the call still goes to the
+# wrapper, whose hand-over logic runs the real dockerd unplanned yet takes our --autonet-* words
+# out (dockerd would refuse them, and a dry run must start nothing) and keeps a second daemon's
+# bridge; the wrapper counts the hand-over.
+set_to=${DOCKERD_WRAPPED_BY_AUTONET:-}
+case $set_to in
 	'') handovers=0 ;;
 	*[!0-9]*) handovers=1 ;;
-	???*) handovers=999 ;;
-	0?) handovers=${handovers#0} ;;
+	*)
+		handovers=${set_to#"${set_to%%[!0]*}"}
+		case $handovers in
+			'') handovers=0 ;;
+			???*) handovers=999 ;;
+		esac
+		;;
 esac
-if [ "$handovers" -gt 0 ]; then
-	if [ "$handovers" -ge 4 ]; then
-		echo "dockerd shim: DOCKERD_WRAPPED_BY_AUTONET=$handovers: dockerd-autonet has handed this dockerd on $handovers times, which only a loop does; not starting $real" >&2
-		exit 127
-	fi
-	DOCKERD_WRAPPED_BY_AUTONET=$((handovers + 1))
-	export DOCKERD_WRAPPED_BY_AUTONET
-	exec "$real" "$@"
+if [ "$handovers" -ge 4 ]; then
+	echo "dockerd shim: DOCKERD_WRAPPED_BY_AUTONET=$set_to: dockerd-autonet has handed this dockerd on 4 times or more, which only a loop does; not starting $real" >&2
+	exit 127
 fi
 
 # Node decodes its arguments as UTF-8 and replaces bytes that are not with U+FFFD: through

@@ -1,9 +1,10 @@
 /**
  * The loop guard: every dockerd we start gets DOCKERD_WRAPPED_BY_AUTONET in its environment,
- * counting the hand-overs by dockerd-autonet (the wrapper or image/dockerd-shim.sh, which
- * reads the same variable) that led to it. A wrapper or shim started as dockerd with it set
- * has nothing to plan (the first one did) and runs the real dockerd untouched; at
- * MAX_HANDOVERS it runs nothing, since only a loop comes that far: a wrapper that found itself
+ * counting the hand-overs by dockerd-autonet that led to it (image/dockerd-shim.sh reads the
+ * same variable, and below the limit hands every call to the wrapper, which counts). A wrapper
+ * started as dockerd with it set has nothing to plan (the first one did) and runs the real
+ * dockerd with the user's words, ours taken out; at MAX_HANDOVERS neither runs anything, since
+ * only a loop comes that far: a wrapper that found itself
  * again must never become an endless exec chain, or on Node without execve a chain of children.
  *
  * On the start-up path: imports nothing.
@@ -27,15 +28,17 @@ export const SAVED_NODE_OPTIONS_VAR = 'DOCKERD_WRAPPED_NODE_OPTIONS'
 export const MAX_HANDOVERS = 4
 
 /**
- * Hand-overs before this process, from `env`: 0 when the variable is unset, empty or `0`; a
- * value that is not a decimal number counts as 1 (someone set it: we started this dockerd).
- * Same reading as image/dockerd-shim.sh's.
+ * Hand-overs before this process, from `env`: 0 when the variable is unset, empty or zeros only
+ * (`0`, `000`); a decimal number is itself, leading zeros ignored (`0001` is 1), and one of more
+ * than two digits counts as 999 (past the limit, never NaN); any other value, blank `" "`
+ * included, counts as 1 (someone set it: we started this dockerd). image/dockerd-shim.sh reads
+ * it the same way (test/image/chain.test.ts runs both on the same values).
  */
 export function handovers(env: Env): number {
   const v = env[WRAPPED_VAR] ?? ''
-  if (v === '' || /^0+$/.test(v)) return 0
-  if (!/^\d+$/.test(v)) return 1
-  return v.length > 2 ? 999 : Number(v)
+  if (!/^\d*$/.test(v)) return 1
+  const digits = v.replace(/^0+/, '')
+  return digits.length > 2 ? 999 : Number(digits)
 }
 
 /**

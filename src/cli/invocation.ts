@@ -5,9 +5,11 @@
  *
  * 1. What runs. No arguments, or a first argument starting with `-`, means "dockerd with these
  *    flags"; a first argument naming dockerd means "exactly this dockerd"; the dind image's
- *    `dockerd-entrypoint.sh` reaches dockerd only as that script does (no arguments, flags, or
- *    `dockerd` first; `dockerd-entrypoint.sh docker info` runs `docker info`); any other command
- *    is exec'd untouched. Our options are `--autonet-*` flags, each with a `DOCKERD_AUTONET_*`
+ *    `dockerd-entrypoint.sh` reaches dockerd only as that script does, judged on its words with
+ *    ours taken out (no arguments, flags, or `dockerd` first; `dockerd-entrypoint.sh docker info`
+ *    runs `docker info`, ours before `docker` taken out and read); any other command is exec'd
+ *    untouched: ours count only before it, its words are its own, yet a dry run among them (not
+ *    clearly false) still starts nothing (point 2). Our options are `--autonet-*` flags, each with a `DOCKERD_AUTONET_*`
  *    environment default; a valued one takes `=VALUE` or the next word (`--autonet-max-mtu 9000`,
  *    as a YAML list writes it; even `-5`, but not a flag dockerd knows or one of ours), a switch
  *    `=VALUE` or a next word it reads as a value after `=` (`--autonet-debug true`,
@@ -20,9 +22,10 @@
  * 3. A mistake in our options or variables never stops dockerd and never becomes the program
  *    or one of its arguments: it is logged, and the program starts with the user's arguments,
  *    nothing applied or appended. So does an unknown `DOCKERD_AUTONET_*` variable, or a
- *    look-alike (`DOCKER_AUTONET_*`, any case; a blank one counts as unset): one warning naming
- *    the closest option. A flag with "autonet" in its name that is not ours exactly
- *    (`--autonet_dry_run`, `-autonet-dry-run`) is such a mistake: taken out, never passed on.
+ *    look-alike (`DOCKER_AUTO_NET_*`: any case, `_`/`-` ignored; not a bare `AUTONET_*`, our
+ *    tooling's; a blank one counts as unset): one warning naming the closest option. A flag with
+ *    "autonet" in its name that is not ours exactly (`--autonet_dry_run`, `-autonet-dry-run`,
+ *    `—autonet-debug` with a typographic dash) is such a mistake: taken out, never passed on.
  *    `plan -- WORDS` shows the start stepping aside on it, the mistake as the reason; a bad
  *    option of plan itself (before `--`, or a bad variable value) is a usage error (exit 2).
  *    A throw of ours in reading the command line starts the program the plainest way
@@ -38,11 +41,12 @@
  *    keys unknown), with a key no dockerd knows or one a flag of the user's sets too; a value
  *    dockerd refuses (`--debug=yes`, `--mtu=70000`, `"labels": "x"`, `-b` with `--bip`).
  *    Started as dockerd with DOCKERD_WRAPPED_BY_AUTONET set (handover.ts: a dockerd-autonet
- *    already planned this dockerd, and started us again), we plan nothing: exec unchanged.
+ *    already planned this dockerd, and started us again), we plan nothing: exec unchanged, a
+ *    second daemon's bridge kept (point 5); `plan` reads the same count.
  * 5. A second daemon's bridge (--autonet-bridge=NAME=CIDR) never yields a dockerd on docker0,
  *    and wins over point 3: a look-alike flag or variable whose closest option is the bridge asks
- *    for NAME too. Whenever we step aside (bad options, --autonet-disable, detection or plan
- *    failed), `--bridge=NAME` is still
+ *    for NAME too. Whenever we step aside (bad options, --autonet-disable, a hand-over, detection
+ *    or plan failed), `--bridge=NAME` is still
  *    passed (unless the user names a bridge or sets its address: -b, --bip, --bip6, or their
  *    daemon.json keys), so dockerd uses NAME or fails loudly ("bridge device with non default
  *    name NAME must be created manually", "existing interface NAME is not a bridge"). When not
@@ -53,7 +57,7 @@
  */
 import { isTrue, parseDockerdFlags, unknownFlag } from '../dockerd/flags.js'
 import { ownBridgeChoice } from '../dockerd/settings.js'
-import { handovers } from './handover.js'
+import { handovers, WRAPPED_VAR } from './handover.js'
 import { switchWord } from './option-values.js'
 import { defaultOptions, isClearlyFalse, isOurs, LOOKALIKE_VARIABLE, meantOption, readOptionsLenient, squash, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
 import { refusedArgv } from './start-decision.js'
@@ -154,14 +158,16 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     const at = { ...common, program, ours: started.ours, dockerdArgs: target.args, leadArgs: target.lead, argvGiven: end >= 0 }
     if (!target.forDockerd) return { ...at, reason: target.why ?? 'not dockerd' }
     const problems = [...started.errors, ...started.warnings]
-    const reason = asideReason(target.args, started.ours, problems, 0)?.reason ?? null
-    if (started.bridgeError && (reason === null || reason === NOT_UNDERSTOOD)) {
+    // The hand-over count a start would read (plan of `DOCKERD_WRAPPED_BY_AUTONET=1 … --`).
+    const aside = asideReason(target.args, started.ours, problems, env)
+    const reason = aside?.reason ?? null
+    if (started.bridgeError && (aside === null || aside.keepsBridge)) {
       throw new UsageError(`${started.bridgeError}; a start would not start ${program}: without its own bridge a second daemon would share docker0 with the first`)
     }
     if (reason === null) return at
     // The start logs each problem on its own line; plan has only its reason to say them.
     if (reason === NOT_UNDERSTOOD) return { ...at, reason: `${reason}: ${problems.join('; ')}`, bridge: started.bridge }
-    return { ...at, reason, bridge: keepsBridge(reason) ? started.bridge : null }
+    return { ...at, reason, bridge: aside!.keepsBridge ? started.bridge : null }
   }
   const target = startTarget(first, rest, argv.slice(i))
   const mine = [...lead.ours, ...target.ours]
@@ -173,18 +179,17 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     return { ...common, mode: 'exec', dockerdArgs: target.args, reason: target.why ?? 'not dockerd', notable: target.why !== undefined, ...errorOf(read) }
   }
   // An unknown variable steps aside as a bad option does (point 3): it may have meant anything.
-  const depth = handovers(env)
-  const aside = asideReason(target.args, ours, [...read.errors, ...read.warnings], depth)
+  const aside = asideReason(target.args, ours, [...read.errors, ...read.warnings], env)
   const reason = aside?.reason ?? null
-  const handover = depth + 1
-  if (read.bridgeError && (reason === null || reason === NOT_UNDERSTOOD)) {
+  const handover = handovers(env) + 1
+  if (read.bridgeError && (aside === null || aside.keepsBridge)) {
     // Point 5: without a name dockerd would start on docker0, the first daemon's bridge.
     throw new UsageError(`${read.bridgeError}; not starting ${program}: without its own bridge a second daemon would share docker0 with the first`)
   }
   if (reason === null) return { ...common, mode: 'run', dockerdArgs: target.args, leadArgs: target.lead, bridge: read.bridge, handover }
   // Stepping aside: the program gets exactly the user's words, plus a second daemon's bridge
   // when dockerd will really start with them (point 5).
-  const bridge = keepsBridge(reason) ? read.bridge : null
+  const bridge = aside!.keepsBridge ? read.bridge : null
   return { ...common, mode: 'exec', dockerdArgs: [...target.lead, ...target.args], reason, notable: aside!.notable, bridge, handover, ...errorOf(read) }
 }
 
@@ -193,25 +198,21 @@ const NOT_UNDERSTOOD = 'options not understood'
 /** The reason a start gives for --autonet-disable. */
 const DISABLED = 'disabled'
 
-/** Stepping aside for `reason`, dockerd still starts as the user asked: a second daemon keeps its bridge (point 5). */
-function keepsBridge(reason: string): boolean {
-  return reason === NOT_UNDERSTOOD || reason === DISABLED
-}
-
 /**
  * Why a start steps aside for dockerd's argv `args` before reading anything, or null: started
- * by dockerd-autonet already (`depth` hand-overs, handover.ts), disabled, no daemon to start
+ * by dockerd-autonet already (hand-overs in `env`, handover.ts), disabled, no daemon to start
  * (`--version`), dockerd will refuse the argv (`notable`: worth a warning), our options not
- * understood (`problems`: bad options, unknown variables, each already a line).
+ * understood (`problems`: bad options, unknown variables, each already a line). `keepsBridge`:
+ * dockerd still starts as the user asked, so a second daemon keeps its bridge (point 5).
  */
-function asideReason(args: readonly string[], ours: AutonetOptions, problems: readonly string[], depth: number): { reason: string, notable: boolean } | null {
-  if (depth > 0) return { reason: `DOCKERD_WRAPPED_BY_AUTONET=${depth}: dockerd-autonet already planned this dockerd, nothing planned again`, notable: false }
-  if (ours.disable && !problems.length) return { reason: DISABLED, notable: false }
+function asideReason(args: readonly string[], ours: AutonetOptions, problems: readonly string[], env: Env): { reason: string, notable: boolean, keepsBridge: boolean } | null {
+  if (handovers(env) > 0) return { reason: `${WRAPPED_VAR}=${env[WRAPPED_VAR]}: dockerd-autonet already planned this dockerd, nothing planned again`, notable: false, keepsBridge: true }
+  if (ours.disable && !problems.length) return { reason: DISABLED, notable: false, keepsBridge: true }
   // `dockerd --version` (the dind image's shim sees it too) starts no daemon: nothing to plan or apply.
-  if (asksOnlyForInfo(args)) return { reason: 'no daemon to start (version, help or validate)', notable: false }
+  if (asksOnlyForInfo(args)) return { reason: 'no daemon to start (version, help or validate)', notable: false, keepsBridge: false }
   const refusal = refusedArgv(args)
-  if (refusal) return { reason: `${refusal}: nothing planned or applied`, notable: true }
-  return problems.length ? { reason: NOT_UNDERSTOOD, notable: false } : null
+  if (refusal) return { reason: `${refusal}: nothing planned or applied`, notable: true, keepsBridge: false }
+  return problems.length ? { reason: NOT_UNDERSTOOD, notable: false, keepsBridge: true } : null
 }
 
 function errorOf(read: OptionsRead): { optionError?: string } {
@@ -241,15 +242,29 @@ function startTarget(first: string | undefined, rest: string[], fromFirst: strin
   const t = takeOurs(rest, { leadingOnly: false })
   if (name === 'dockerd') return { program: first, forDockerd: true, args: t.rest, lead: [], ours: t.ours }
   if (name === 'dockerd-entrypoint.sh') {
-    // The entrypoint's own rule: no arguments or a flag first -> dockerd with them; `dockerd`
-    // first -> that dockerd; anything else is exec'd by the script ("$@").
+    // The entrypoint's own rule, applied to its words as it gets them (ours taken out): no
+    // arguments or a flag first -> dockerd with them; `dockerd` first -> that dockerd; anything
+    // else is exec'd by the script ("$@"). Ours before that command are taken out too.
     const [head] = t.rest
     if (head === undefined || head.startsWith('-')) return { program: first, forDockerd: true, args: t.rest, lead: [], ours: t.ours }
     if (head === 'dockerd') return { program: first, forDockerd: true, args: t.rest.slice(1), lead: ['dockerd'], ours: t.ours }
-    return { program: first, forDockerd: false, args: rest, lead: [], ours: [], why: `not dockerd: ${first} runs ${head}` }
+    const before = takeOurs(rest, { leadingOnly: true })
+    return { program: first, forDockerd: false, args: before.rest, lead: [], ours: [...before.ours, ...dryRunsIn(before.rest)], why: `not dockerd: ${first} runs ${head}` }
   }
-  // Any other program (sh, a script of yours) gets its arguments exactly; ours count only before it.
-  return { program: first, forDockerd: false, args: rest, lead: [], ours: [] }
+  // Any other program (sh, a script of yours) gets its arguments exactly; ours count only before
+  // it, but a dry run among them still starts nothing (point 1).
+  return { program: first, forDockerd: false, args: rest, lead: [], ours: dryRunsIn(rest) }
+}
+
+/**
+ * The dry runs of ours (isOurs, meantOption dry-run, not clearly false) among a foreign
+ * program's words: they stay its words, yet nothing may start on them (point 2).
+ */
+function dryRunsIn(words: readonly string[]): string[] {
+  return takeOurs(words, { leadingOnly: false }).ours.filter((w) => {
+    const eq = w.indexOf('=')
+    return meantOption(w)?.name === 'dry-run' && !isClearlyFalse(eq < 0 ? 'true' : w.slice(eq + 1))
+  })
 }
 
 /**

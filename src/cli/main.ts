@@ -217,8 +217,9 @@ async function execUnchanged(inv: Invocation, env: Env, deps: MainDeps, log: Log
     return 0
   }
   if (inv.handover !== null && inv.handover > MAX_HANDOVERS) {
-    // Only a loop comes this far (handover.ts): running anything would go round once more.
-    log.error(`${WRAPPED_VAR}=${inv.handover - 1}: dockerd-autonet has handed this dockerd on ${inv.handover - 1} times, which only a loop does ` +
+    // Only a loop comes this far (handover.ts): running anything would go round once more. The
+    // value is named as set (`0004`, `100`), as image/dockerd-shim.sh names it.
+    log.error(`${WRAPPED_VAR}=${env[WRAPPED_VAR]}: dockerd-autonet has handed this dockerd on ${MAX_HANDOVERS} times or more, which only a loop does ` +
       `(is ${program} dockerd-autonet itself, or a script that starts it?); not starting ${program}`)
     return EXIT_LOOP
   }

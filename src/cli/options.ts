@@ -43,12 +43,17 @@ export function specOf(flag: string): OptionSpec | undefined {
 /**
  * True for an argument meant for us: `--autonet-…`, or any flag whose name (before `=`) has
  * "autonet" in it, ignoring case, `-` and `_` (`--autonet_dry_run`, `-autonet-dry-run`,
- * `--Auto-Net-dry-run`). dockerd has no such flag and would refuse it, so a look-alike is a
- * mistake in our options: taken out of dockerd's argv, never passed on.
+ * `--Auto-Net-dry-run`), also one starting with a typographic dash (TYPOGRAPHIC_DASH: a word
+ * processor's `—autonet-debug` for `--autonet-debug`). dockerd has no such flag and would
+ * refuse it, so a look-alike is a mistake in our options: taken out of dockerd's argv, never
+ * passed on.
  */
 export function isOurs(arg: string): boolean {
-  return arg.startsWith('--autonet-') || (arg.startsWith('-') && squash(arg.split('=')[0]).includes('autonet'))
+  return arg.startsWith('--autonet-') || ((arg.startsWith('-') || TYPOGRAPHIC_DASH.test(arg)) && squash(arg.split('=')[0]).includes('autonet'))
 }
+
+/** A first character that a word processor puts for `-` or `--`: U+2010..U+2015 (hyphen to horizontal bar), U+2212 (minus). */
+const TYPOGRAPHIC_DASH = /^[\u2010-\u2015\u2212]/
 
 /** A name with case, `-` and `_` ignored: how look-alikes of our names are compared. */
 export function squash(name: string): string {
@@ -255,8 +260,13 @@ export function unknownVariables(env: Env): { warning: string, dryRun: boolean, 
   })
 }
 
-/** The start of a variable name meant as one of ours (`DOCKERD_AUTONET_`, `DOCKER_AUTONET`, any case). */
-export const LOOKALIKE_VARIABLE = /^DOCKER_?D?_?AUTONET_?/i
+/**
+ * The start of a variable name meant as one of ours: "docker" or "dockerd" then "autonet", any
+ * case, `_` and `-` ignored as in flags (`DOCKERD_AUTONET_`, `DOCKER_AUTONET`,
+ * `DOCKERD_AUTO_NET_`). A bare `AUTONET_*` is not one: our tooling's variables start so
+ * (AUTONET_CASES_DIR, AUTONET_E2E_ENGINES…).
+ */
+export const LOOKALIKE_VARIABLE = /^DOCKER[-_]*D?[-_]*AUTO[-_]*NET[-_]*/i
 
 /** A switch value readSwitch reads as false (`0`, `f`, `false`, `no`, `off`, any case); anything unreadable is not. */
 export function isClearlyFalse(raw: string): boolean {

@@ -170,3 +170,68 @@ t.test('plan -- WORDS with a bad option of ours shows what a start does: stepped
   t.equal(await main(['plan', '--autonet-max-mtu=abc', '--', '--debug'], {}, own.deps), 2)
   t.match(own.lines(), [/error: invalid value for --autonet-max-mtu: "abc"/])
 })
+
+t.test('a look-alike with a typographic dash (a word processor\'s —autonet-debug for --autonet-debug) is ours: taken out, a mistake; a dry-run one is a dry run', async (t) => {
+  for (const dash of ['\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212']) {
+    const debug = fakes()
+    await main([`${dash}autonet-debug`, '--debug'], {}, debug.deps)
+    t.same(debug.execs, [['dockerd', '--debug']], `U+${dash.codePointAt(0)!.toString(16)}autonet-debug: taken out, stepped aside`)
+    t.same(debug.events, ['exec'], 'nothing read or applied')
+    t.match(debug.lines().join('\n'), new RegExp(`unknown option ${dash}autonet-debug \\(did you mean --autonet-debug\\?`))
+    const dry = fakes()
+    t.equal(await main(['--debug', `${dash}autonet-dry-run`], {}, dry.deps), 0)
+    t.same(dry.execs, [], `U+${dash.codePointAt(0)!.toString(16)}autonet-dry-run: a dry run, nothing starts`)
+  }
+  // As the program's first word too: never the program.
+  t.match(readInvocation(['\u2014autonet-dry-run', 'docker', 'info'], {}), { program: 'docker', ours: { dryRun: true } })
+  // A dash that is no look-alike of ours stays dockerd's (it will refuse it).
+  t.same(readInvocation(['--debug', '\u2014label=x'], {}).dockerdArgs, ['--debug', '\u2014label=x'])
+})
+
+t.test('look-alike variables squash _ and - as flags do: DOCKERD_AUTO_NET_DRY_RUN is a dry run; AUTONET_* (our tooling\'s) is left alone', async (t) => {
+  for (const name of ['DOCKERD_AUTO_NET_DRY_RUN', 'DOCKER_AUTO_NET_DRY_RUN', 'DOCKERDAUTONET_DRY_RUN', 'docker-d-auto-net-dry-run']) {
+    const f = fakes()
+    t.equal(await main(['--debug'], { [name]: '1' }, f.deps), 0, name)
+    t.same(f.execs, [], `${name}: a dry run, nothing starts`)
+    t.match(f.stdout(), /^aside: {4}options not understood\n/)
+  }
+  const mtu = fakes()
+  await main(['--debug'], { DOCKERD_AUTO_NET_MAX_MTU: '9000' }, mtu.deps)
+  t.same(mtu.execs, [['dockerd', '--debug']], 'a look-alike steps aside')
+  t.same(mtu.lines(), ['dockerd-autonet: warn: unknown variable DOCKERD_AUTO_NET_MAX_MTU (did you mean DOCKERD_AUTONET_MAX_MTU?); starting dockerd with your arguments unchanged'])
+  for (const name of ['AUTONET_CASES_DIR', 'AUTONET_E2E_ENGINES', 'AUTONET_ENGINES_CACHE']) {
+    const f = fakes()
+    await main(['--debug'], { [name]: '1' }, f.deps)
+    t.same(f.events, ['read', 'apply', 'exec'], `${name}: not ours, not a look-alike`)
+  }
+})
+
+t.test('ours after dockerd-entrypoint.sh: taken out of the words it gets, read (a dry run starts nothing), the command decided without them; plan shows the same', async (t) => {
+  const rows: [string[], string[], Partial<{ dryRun: boolean, debug: boolean }>][] = [
+    [['--autonet-dry-run', 'docker', 'info'], ['docker', 'info'], { dryRun: true }],
+    [['--autonet-debug', 'docker', 'info'], ['docker', 'info'], { debug: true, dryRun: false }],
+    [['--autonet-bridge=br-z=10.6.0.1/24', 'docker', 'info'], ['docker', 'info'], { dryRun: false }],
+    [['\u2014autonet-dry-run', 'docker', 'info'], ['docker', 'info'], { dryRun: true }],
+    // After the foreign command's name, our word is docker's; a dry run there still starts nothing.
+    [['docker', 'info', '--autonet-dry-run'], ['docker', 'info', '--autonet-dry-run'], { dryRun: true }],
+    [['docker', 'info', '--autonet-dry-run=false'], ['docker', 'info', '--autonet-dry-run=false'], { dryRun: false }],
+    [['docker', 'info', '--autonet-debug'], ['docker', 'info', '--autonet-debug'], { debug: false, dryRun: false }],
+  ]
+  for (const [words, args, ours] of rows) {
+    const what = words.join(' ')
+    t.match(readInvocation(['dockerd-entrypoint.sh', ...words], {}), { mode: 'exec', program: 'dockerd-entrypoint.sh', dockerdArgs: args, ours, reason: 'not dockerd: dockerd-entrypoint.sh runs docker' }, what)
+    const f = fakes()
+    t.equal(await main(['dockerd-entrypoint.sh', ...words], {}, f.deps), 0, what)
+    t.same(f.execs, ours.dryRun ? [] : [['dockerd-entrypoint.sh', ...args]], `${what}: ${ours.dryRun ? 'a dry run, nothing starts' : 'the entrypoint gets the words without ours'}`)
+    const plan = fakes()
+    t.equal(await main(['plan', '--', 'dockerd-entrypoint.sh', ...words], {}, plan.deps), 1, `plan -- ${what}`)
+    t.match(plan.stdout(), new RegExp(`^aside: {4}not dockerd: dockerd-entrypoint.sh runs docker\\n[\\s\\S]*command: {2}dockerd-entrypoint.sh ${args.join(' ')}\\n$`), `plan -- ${what}: the start's command`)
+  }
+  // A flag first after ours: the entrypoint starts dockerd, planned for it (unchanged).
+  t.match(readInvocation(['dockerd-entrypoint.sh', '--autonet-debug', '--debug'], {}), { mode: 'run', dockerdArgs: ['--debug'], ours: { debug: true } })
+  // Any other program: its words are its own, but a dry run among them starts nothing.
+  t.match(readInvocation(['sh', '-c', 'x', '--autonet-dry-run'], {}), { mode: 'exec', program: 'sh', dockerdArgs: ['-c', 'x', '--autonet-dry-run'], ours: { dryRun: true } })
+  const sh = fakes()
+  await main(['sh', '-c', 'x', '--autonet-dry-run'], {}, sh.deps)
+  t.same(sh.execs, [])
+})

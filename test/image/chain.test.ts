@@ -9,6 +9,7 @@ import t from 'tap'
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { handovers, WRAPPED_VAR } from '../../src/cli/handover.js'
 import { buildBundle, expectPlanned, makeTree, PATHS, planFor, SH, STUB_VERSION } from './lib/image-tree.js'
 
 let bundle = ''
@@ -96,17 +97,46 @@ t.test('shim fails open: without dockerd-autonet the real dockerd starts with th
   t.match(r.stderr, /dockerd-autonet or node is missing/)
 })
 
-t.test('shim with DOCKERD_WRAPPED_BY_AUTONET set: the real dockerd untouched, no wrapper; at 4, nothing (a loop)', async (t) => {
+t.test('shim with DOCKERD_WRAPPED_BY_AUTONET set: through the wrapper, nothing planned, ours taken out, the bridge kept; at 4, nothing (a loop)', async (t) => {
   const tree = await makeTree('dind', bundle)
   t.teardown(tree.remove)
-  const r = await tree.run([...SH, tree.at(PATHS.dindShim), '--data-root', '/x'], { DOCKERD_WRAPPED_BY_AUTONET: '1', DOCKERD_AUTONET_DEBUG: '1' })
+  const r = await tree.run([...SH, tree.at(PATHS.dindShim), '--autonet-debug', '--autonet-bridge=br-z=10.6.0.1/24', '--data-root', '/x'], { DOCKERD_WRAPPED_BY_AUTONET: '1' })
   t.equal(r.exitCode, 0, 'exits 0', { stderr: r.stderr })
-  t.same(tree.recorded(), [tree.at(PATHS.dindReal), '--data-root', '/x'], 'exactly the argv')
-  t.equal(r.stderr, '', 'the wrapper never ran (it would say so, with DOCKERD_AUTONET_DEBUG)')
+  t.same(tree.recorded(), [tree.at(PATHS.dindReal), '--data-root', '/x', '--bridge=br-z'], 'the argv without ours, a second daemon\'s bridge kept')
+  t.equal(tree.recordedEnv()?.DOCKERD_WRAPPED_BY_AUTONET, '2', 'the wrapper counted the hand-over')
+  t.match(r.stderr, /DOCKERD_WRAPPED_BY_AUTONET=1: dockerd-autonet already planned this dockerd/)
+  t.notMatch(r.stderr, /starting: /, 'nothing planned')
+  const dry = await tree.run([...SH, tree.at(PATHS.dindShim), '--autonet-dry-run', '--data-root', '/x'], { DOCKERD_WRAPPED_BY_AUTONET: '1' })
+  t.equal(dry.exitCode, 0, { stderr: dry.stderr })
+  t.equal(tree.recorded(), null, 'a dry run starts nothing')
+  t.match(dry.stdout, /\ncommand: {2}\S+\/usr\/local\/bin\/dockerd --data-root \/x$/)
   const loop = await tree.run([...SH, tree.at(PATHS.dindShim), '--data-root', '/x'], { DOCKERD_WRAPPED_BY_AUTONET: '4' })
   t.equal(loop.exitCode, 127)
   t.equal(tree.recorded(), null, 'nothing started')
-  t.match(loop.stderr, /^dockerd shim: DOCKERD_WRAPPED_BY_AUTONET=4: dockerd-autonet has handed this dockerd on 4 times, which only a loop does; not starting \S+\/usr\/local\/bin\/dockerd$/m)
+  t.match(loop.stderr, /^dockerd shim: DOCKERD_WRAPPED_BY_AUTONET=4: dockerd-autonet has handed this dockerd on 4 times or more, which only a loop does; not starting \S+\/usr\/local\/bin\/dockerd$/m)
+})
+
+t.test('shim and wrapper read DOCKERD_WRAPPED_BY_AUTONET the same (handovers()): the same start or refusal, the value named as set', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  for (const v of ['', ' ', '0', '000', '1', '3', '4', 'x', '0001', '0004', '100']) {
+    const n = handovers({ [WRAPPED_VAR]: v })
+    const what = `${WRAPPED_VAR}=${JSON.stringify(v)} (${n})`
+    for (const [who, cmd] of [['shim', [...SH, tree.at(PATHS.dindShim)]], ['wrapper', ['node', tree.at(PATHS.bundle), tree.at(PATHS.dindReal)]]] as const) {
+      // --autonet-disable: nothing planned at 0 either, so every value ends in a plain exec.
+      const r = await tree.run([...cmd, '--autonet-disable', '--data-root', '/x'], { [WRAPPED_VAR]: v })
+      if (n >= 4) {
+        t.equal(r.exitCode, 127, `${who}, ${what}: refused`)
+        t.equal(tree.recorded(), null, `${who}, ${what}: nothing started`)
+        t.match(r.stderr, `${WRAPPED_VAR}=${v}: `, `${who}, ${what}: the value as set`)
+      } else {
+        t.equal(r.exitCode, 0, `${who}, ${what}: started`, { stderr: r.stderr })
+        t.same(tree.recorded(), [tree.at(PATHS.dindReal), '--data-root', '/x'], `${who}, ${what}: the real dockerd, ours taken out`)
+        t.equal(tree.recordedEnv()?.[WRAPPED_VAR], String(n + 1), `${who}, ${what}: counted once more`)
+      }
+    }
+  }
+  t.same(['', ' ', '0', '000', '1', '3', '4', 'x', '0001'].map((v) => handovers({ [WRAPPED_VAR]: v })), [0, 1, 0, 0, 1, 3, 4, 1, 1])
 })
 
 t.test('dockerd-autonet dockerd-entrypoint.sh with the shim installed: planned once, the entrypoint\'s dockerd (the shim) passes it on', async (t) => {
