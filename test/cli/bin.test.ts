@@ -121,7 +121,7 @@ t.test('main + exec: planned flags are appended after the user\'s argv (case 01:
   const stub = makeStub()
   t.teardown(stub.remove)
   const fixture = JSON.parse(readFileSync(CASE01, 'utf8')).fixture as MachineState
-  const user = ['-H', 'fd://', '--label', 'a b']
+  const user = ['-H', 'fd://', '--label', 'team=a b'] // a label dockerd takes (key=value), with a blank in it
   const { code } = await runMain(user, stub.path, async () => ({ ...fixture, argv: user }))
   t.equal(code, 0)
   const argv = stub.argv() ?? []

@@ -57,8 +57,8 @@ t.test('run: user argv in order, ours stripped, planned flags appended; reasons 
 t.test('run: dockerd and dockerd-entrypoint.sh named first get the plan too', async (t) => {
   for (const program of ['dockerd', 'dockerd-entrypoint.sh', '/usr/local/bin/dockerd']) {
     const f = fakes()
-    await main([program, '--registry-mirror=x'], {}, f.deps)
-    t.same(f.execs, [[program, '--registry-mirror=x', '--mtu=1450']], program)
+    await main([program, '--registry-mirror=https://mirror.example'], {}, f.deps)
+    t.same(f.execs, [[program, '--registry-mirror=https://mirror.example', '--mtu=1450']], program)
     // Only a dockerd is asked --version; an entrypoint script would run for real.
     t.equal(f.reads[0].dockerdCommand, program === 'dockerd-entrypoint.sh' ? 'dockerd' : program, 'the version probe asks a dockerd')
   }
@@ -124,7 +124,7 @@ t.test('a plan with an error: logged, nothing applied, the user\'s arguments unc
 
 t.test('--autonet-dry-run: prints the plan and the final command; nothing applied or exec\'d', async (t) => {
   const f = fakes()
-  t.equal(await main(['--autonet-dry-run', '-H', 'fd://', '--label', 'a b'], {}, f.deps), 0)
+  t.equal(await main(['--autonet-dry-run', '-H', 'fd://', '--label', 'team=a b'], {}, f.deps), 0)
   t.same(f.execs, [])
   t.notOk(f.events.some((e) => e.startsWith('apply')))
   t.equal(f.stdout(), [
@@ -137,7 +137,7 @@ t.test('--autonet-dry-run: prints the plan and the final command; nothing applie
     '  - w: careful',
     'actions:',
     '  - clamp-mss: clamp MSS to 1450',
-    'command:  dockerd -H fd:// --label \'a b\' --mtu=1450',
+    'command:  dockerd -H fd:// --label \'team=a b\' --mtu=1450',
     '',
   ].join('\n'))
 

@@ -223,7 +223,7 @@ t.test('regression (fast-check on main, seed 42): DOCKERD_AUTONET_DRY_RUN="true\
 type Piece = { user: string[] } | { ours: string[], bad?: boolean, dry?: boolean, bridge?: boolean }
 
 const userPiece: fc.Arbitrary<Piece> = fc.constantFrom<string[]>(
-  ['--debug'], ['-H', 'fd://'], ['--mtu', '1400'], ['--registry-mirror=http://m'], ['-D'], ['--label', 'a b'],
+  ['--debug'], ['-H', 'fd://'], ['--mtu', '1400'], ['--registry-mirror=http://m'], ['-D'], ['--label', 'team=a b'],
   ['stray'], ['--'], ['--iptables=false'],
 ).map((user) => ({ user }))
 
