@@ -147,13 +147,17 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     const words = end < 0 ? [] : rest.slice(end + 1)
     // plan's words are a start's (`plan -- dockerd --debug`), read as the start path reads them,
     // so that plan steps aside where a start would (point 4), with the same reason.
-    const target = mode === 'plan' ? startTarget(words[0], words.slice(1), words) : null
+    // Ours may lead a start's words, before the program, as they may lead a start (`plan --
+    // --autonet-debug dockerd --debug`).
+    const leading = takeOurs(words, { leadingOnly: true })
+    const at0 = words.length - leading.rest.length
+    const target = mode === 'plan' ? startTarget(words[at0], words.slice(at0 + 1), words.slice(at0)) : null
     // A bad option of the subcommand (before `--`, or in the environment) is a usage error; one
     // among the start's words is the start's mistake: plan shows the start stepping aside on it.
     const read = strictOptions([...lead.ours, ...own.ours], env)
     const common = { ...base, mode, program: read.ours.exec ?? 'dockerd', ours: read.ours, warnings: read.warnings, subcommandArgs: own.rest }
     if (!target) return { ...common, dockerdArgs: words }
-    const started = readOptionsLenient([...lead.ours, ...own.ours, ...target.ours], env)
+    const started = readOptionsLenient([...lead.ours, ...own.ours, ...leading.ours, ...target.ours], env)
     const program = target.program ?? started.ours.exec ?? 'dockerd'
     const at = { ...common, program, ours: started.ours, dockerdArgs: target.args, leadArgs: target.lead, argvGiven: end >= 0 }
     if (!target.forDockerd) return { ...at, reason: target.why ?? 'not dockerd' }

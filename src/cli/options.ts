@@ -69,10 +69,16 @@ export function meantOption(flag: string): OptionSpec | undefined {
   return specOf(flag) ?? closestOption(squash(flag.split('=')[0]).replace(/^.*?autonet/, ''))
 }
 
-/** The option a look-alike flag (`--autonet_dry_run`) or variable name is closest to, if any is near. */
+/**
+ * The option a look-alike flag (`--autonet_dry_run`) or variable name is closest to, if any is
+ * near: the one option it is the start of (two letters at least: `--autonet-dry`, a name cut
+ * short), else the nearest by edit distance.
+ */
 export function closestOption(nameAfterAutonet: string): OptionSpec | undefined {
   const byName = new Map(OPTIONS.map((s) => [squash(s.name), s]))
-  const near = closest(squash(nameAfterAutonet), [...byName.keys()])
+  const word = squash(nameAfterAutonet)
+  const starts = word.length >= 2 ? [...byName.keys()].filter((k) => k.startsWith(word)) : []
+  const near = starts.length === 1 ? starts[0] : closest(word, [...byName.keys()])
   return near === null ? undefined : byName.get(near)
 }
 

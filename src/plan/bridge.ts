@@ -31,7 +31,8 @@ export function bridgeStep({ state, opts, settings }: PlanContext): Step {
   // The bridge dockerd will use but did not create: the user's, or ours when it exists already
   // (one we create gets its MAC from birth).
   const existing = (name: string | null | undefined) => !!name && links.some((l) => l.name === name)
-  const toPin = userBridge && userBridge !== 'none'
+  // docker0 named by the user is still dockerd's own: it creates it, with its MAC, when missing.
+  const toPin = userBridge && userBridge !== 'none' && userBridge !== 'docker0'
     ? (created?.name === userBridge && !existing(userBridge) ? null : userBridge)
     : (created && existing(created.name) && out.error === undefined ? created.name : null)
   if (toPin) {

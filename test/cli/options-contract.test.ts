@@ -235,3 +235,27 @@ t.test('ours after dockerd-entrypoint.sh: taken out of the words it gets, read (
   await main(['sh', '-c', 'x', '--autonet-dry-run'], {}, sh.deps)
   t.same(sh.execs, [])
 })
+
+t.test('an option name cut short is the one option it starts: --autonet-dry and DOCKERD_AUTONET_DRY are dry runs (trial 3)', async (t) => {
+  for (const [argv, env] of [[['--autonet-dry', '--debug'], {}], [['--autonet-dr', '--debug'], {}], [['--debug'], { DOCKERD_AUTONET_DRY: '1' }]] as [string[], Record<string, string>][]) {
+    const f = fakes()
+    t.equal(await main(argv, env, f.deps), 0)
+    t.same(f.execs, [], `${JSON.stringify(argv)} ${JSON.stringify(env)}: nothing started`)
+    t.notOk(f.events.includes('apply'))
+  }
+  const off = fakes()
+  await main(['--autonet-dry=false', '--debug'], {}, off.deps)
+  t.same(off.execs, [['dockerd', '--debug']], 'a cut-short dry run set to false is a start (stepped aside on the mistake)')
+})
+
+t.test('plan -- WORDS with ours before the program reads them as a start does (trial 3)', async (t) => {
+  const inv = readInvocation(['plan', '--', '--autonet-debug', 'dockerd', '--debug'], {})
+  t.equal(inv.program, 'dockerd')
+  t.same(inv.dockerdArgs, ['--debug'])
+  t.equal(inv.reason, undefined, 'planned, not stepped aside on a positional "dockerd"')
+  t.equal(inv.ours.debug, true)
+  const start = readInvocation(['--autonet-debug', 'dockerd', '--debug'], {})
+  t.same([start.mode, start.program, start.dockerdArgs], ['run', 'dockerd', ['--debug']], 'the start of the same words')
+  const foreign = readInvocation(['plan', '--', '--autonet-max-mtu=9000', 'docker', 'info'], {})
+  t.same([foreign.program, foreign.dockerdArgs], ['docker', ['info']], 'a foreign command after ours is that command, as for a start')
+})

@@ -37,3 +37,11 @@ t.test('--autonet-bridge overlapping a route is an error, and nothing is pinned'
   t.same(out.actions, [])
   t.same(out.flags, [])
 })
+
+t.test('--bridge=docker0 (or daemon.json "bridge": "docker0") names dockerd\'s own bridge: no "does not exist" warning, no pin, whether it exists or not', async (t) => {
+  for (const s of [state({ argv: ['--bridge=docker0'] }), state({ daemon_json: { bridge: 'docker0' } }), state({ argv: ['-b', 'docker0'], links: [...state().links, br('docker0')] })]) {
+    const out = bridgeStep(contextOf(s))
+    t.same(out.warnings, [], JSON.stringify(s.argv ?? s.daemon_json))
+    t.same(out.actions, [])
+  }
+})
