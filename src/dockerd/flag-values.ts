@@ -9,7 +9,7 @@
  * ValidateDNSSearch (daemon/pkg/opts/opts.go in moby 28), opts/hosts.go ValidateHost /
  * ParseDaemonHost, opts/ulimit.go with docker/go-units ParseUlimit, opts/runtime.go
  * (NamedRuntimeOpt), opts/address_pools.go (PoolsOpt), registry ValidateMirror, and pflag's
- * ip.go for --default-gateway(-v6) on 26 and later. Where engines differ (an empty --dns, a
+ * ip.go for --ip and --default-gateway(-v6) on 26 and later. Where engines differ (an empty --dns, a
  * path in a --registry-mirror, `-H /path`, a blank around a --default-gateway) nothing is
  * refused: a refusal we miss only costs the fix (dockerd refuses in its own words), a refusal
  * we invent would cost the fix for a start dockerd accepts. Flags not named here
@@ -46,6 +46,7 @@ const RULES: Record<string, (value: string) => string | null> = {
     const bad = v.split(',').map((p) => p.trim()).find((p) => p !== '' && !isGoIp(p))
     return bad === undefined ? null : `invalid string being converted to IP address: ${bad}`
   },
+  ip: (v) => notIp(v),
   'default-gateway': (v) => notIp(v),
   'default-gateway-v6': (v) => notIp(v),
   'dns-search': (v) => {

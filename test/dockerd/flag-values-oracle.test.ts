@@ -19,14 +19,14 @@ const VALUES: string[] = [
   '--label=a=b', '--label==b', '--dns=1.2.3.4', '--dns=::ffff:1.2.3.4', '--dns= 1.2.3.4', '--dns-search=foo.', '--dns-search=.',
   '-H=fd://', '-H=unix:///x', '-H=npipe://x', '-H=tcp://x', '-H=1.2.3.4:2375', '-H=',
   '--default-ulimit=nofile=1024:2048', '--default-ulimit=nofile=5:-1', '--default-ulimit=nofile=+5',
-  '--registry-mirror=http://m', '--registry-mirror=HTTPS://m', '--default-gateway=1.2.3.4', '--default-gateway-v6=1.2.3.4',
+  '--registry-mirror=http://m', '--registry-mirror=HTTPS://m', '--default-gateway=1.2.3.4', '--default-gateway-v6=1.2.3.4', '--ip=1.2.3.4', '--ip=::1',
   '--add-runtime=a=/x', '--default-address-pool=base=10.10.0.0/16,size=24', '--log-opt=foo', '--insecure-registry=foo',
   // refused by every engine
   '--label=foo', '--label=', '--label=com.docker.x=y', '--dns=1.2.3', '--dns=fe80::1%eth0', '--dns=01.2.3.4', '--dns=1.1.1.1,x',
   '--dns-search=-bad', '--dns-search=a..b', '--dns-search=123', '-H=bogus://x', '-H=ssh://x', '-H=TCP://x', '-H= bogus://x',
   '--default-ulimit=nofile=abc', '--default-ulimit=bogus=1', '--default-ulimit=nofile', '--default-ulimit=nofile=2048:1024',
   '--default-ulimit=nofile=1:2:3', '--default-ulimit=nproc=0x10', '--registry-mirror=notaurl', '--registry-mirror=ftp://m',
-  '--default-gateway=1.2.3', '--default-gateway-v6=zz', '--add-runtime=foo', '--add-runtime=a=',
+  '--default-gateway=1.2.3', '--default-gateway-v6=zz', '--ip=1.2.3', '--ip=::zz', '--add-runtime=foo', '--add-runtime=a=',
   '--default-address-pool=foo', '--default-address-pool=base=10.0.0.0/8,foo=1',
 ]
 

@@ -67,3 +67,8 @@ t.test('each validator\'s refusals', async (t) => {
   ]
   for (const [arg, why] of rows) t.match(refused(arg), why, arg)
 })
+
+t.test('--ip that is no address is refused as the engines refuse it (trial 3)', async (t) => {
+  t.match(refusedListValue(parseDockerdFlags(['--ip=1.2.3'])), /your --ip=1\.2\.3 is refused by dockerd \(invalid argument "1\.2\.3" for "--ip" flag: failed to parse IP: "1\.2\.3"\)/)
+  t.equal(refusedListValue(parseDockerdFlags(['--ip=10.0.0.1'])), null)
+})
