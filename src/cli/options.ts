@@ -71,13 +71,14 @@ export function meantOption(flag: string): OptionSpec | undefined {
 
 /**
  * The option a look-alike flag (`--autonet_dry_run`) or variable name is closest to, if any is
- * near: the one option it is the start of (two letters at least: `--autonet-dry`, a name cut
+ * near: the one option it is the start of (at least half its name: `--autonet-dry`, a name cut
  * short), else the nearest by edit distance.
  */
 export function closestOption(nameAfterAutonet: string): OptionSpec | undefined {
   const byName = new Map(OPTIONS.map((s) => [squash(s.name), s]))
   const word = squash(nameAfterAutonet)
-  const starts = word.length >= 2 ? [...byName.keys()].filter((k) => k.startsWith(word)) : []
+  // Half the name at least: `--autonet-mtu` is no cut-short `mtu-scope`, `--autonet-dry` is `dry-run`.
+  const starts = word.length >= 2 ? [...byName.keys()].filter((k) => k.startsWith(word) && word.length * 2 >= k.length) : []
   const near = starts.length === 1 ? starts[0] : closest(word, [...byName.keys()])
   return near === null ? undefined : byName.get(near)
 }

@@ -237,7 +237,7 @@ t.test('ours after dockerd-entrypoint.sh: taken out of the words it gets, read (
 })
 
 t.test('an option name cut short is the one option it starts: --autonet-dry and DOCKERD_AUTONET_DRY are dry runs (trial 3)', async (t) => {
-  for (const [argv, env] of [[['--autonet-dry', '--debug'], {}], [['--autonet-dr', '--debug'], {}], [['--debug'], { DOCKERD_AUTONET_DRY: '1' }]] as [string[], Record<string, string>][]) {
+  for (const [argv, env] of [[['--autonet-dry', '--debug'], {}], [['--autonet-dry-r', '--debug'], {}], [['--debug'], { DOCKERD_AUTONET_DRY: '1' }]] as [string[], Record<string, string>][]) {
     const f = fakes()
     t.equal(await main(argv, env, f.deps), 0)
     t.same(f.execs, [], `${JSON.stringify(argv)} ${JSON.stringify(env)}: nothing started`)
