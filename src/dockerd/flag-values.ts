@@ -18,7 +18,7 @@
  */
 import type { FlagUse } from './flags.js'
 import { shorthandOf } from './flags.js'
-import { addressFamily } from '../net/prefix.js'
+import { isGoIp } from '../net/prefix.js'
 
 /** go-units ulimitNameMapping: the names --default-ulimit takes (case-sensitive). */
 const ULIMIT_NAMES = new Set([
@@ -100,11 +100,6 @@ export function refusedListValue(uses: readonly FlagUse[]): string | null {
     return `your ${f.text} is refused by dockerd (invalid argument ${JSON.stringify(f.value)} for "${named}" flag: ${why})`
   }
   return null
-}
-
-/** Whether Go's net.ParseIP reads `text`: an IPv4 or IPv6 address, no zone. */
-function isGoIp(text: string): boolean {
-  return !text.includes('%') && addressFamily(text) !== 0
 }
 
 /** An IP flag's refusal: 26 and later trim blanks and accept an empty value, 20.10 does neither, so only a non-address after trimming is refused. */

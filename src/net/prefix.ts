@@ -170,9 +170,14 @@ export function formatPrefix(p: Prefix): string {
 export function isGoCidr(text: string): boolean {
   const slash = text.indexOf('/')
   if (slash < 0) return false
-  const family = addressFamily(text.slice(0, slash))
+  const address = text.slice(0, slash)
   const length = text.slice(slash + 1)
-  return family !== 0 && !text.slice(0, slash).includes('%') && /^\d+$/.test(length) && Number(length) <= BITS[family]
+  return isGoIp(address) && /^\d+$/.test(length) && Number(length) <= BITS[addressFamily(address) as Family]
+}
+
+/** Whether Go's net.ParseIP reads `text`: an IPv4 or IPv6 address, without a zone (`%eth0`). */
+export function isGoIp(text: string): boolean {
+  return !text.includes('%') && addressFamily(text) !== 0
 }
 
 /** Parses a prefix, returning null instead of throwing (for optional, user-supplied fields). */
