@@ -23,7 +23,7 @@ export const SAVED_NODE_OPTIONS_VAR = 'DOCKERD_WRAPPED_NODE_OPTIONS'
 
 /**
  * The most hand-overs a chain makes: the wrapper plans (1), the entrypoint's `dockerd` is our
- * shim (2), a wrapper installed as `dockerd` passes it on (3); one to spare.
+ * shim, whose wrapper counts (2), a wrapper installed as `dockerd` passes it on (3); one to spare.
  */
 export const MAX_HANDOVERS = 4
 
