@@ -94,11 +94,20 @@ const lineText = (e: MeasuredEngine) => e.line.join('.')
  * missing: none is known). A version older than 20.10 or newer than 28.5 has one side only and
  * nothing is refused (a flag may have been removed before 20.10, or added after 28.5).
  */
-function lacks(v: [number, number], flag: string): string | null {
+function lacks(v: [number, number], flag: string): { below: MeasuredEngine, above: MeasuredEngine } | null {
   const below = MEASURED_ENGINES.filter((e) => cmp(e.line, v) <= 0).at(-1)
   const above = MEASURED_ENGINES.find((e) => cmp(e.line, v) >= 0)
   if (!below || !above || has(below, flag) || has(above, flag)) return null
-  return below === above ? `dockerd ${lineText(below)} has none` : `neither dockerd ${lineText(below)} nor ${lineText(above)} has one`
+  return { below, above }
+}
+
+/**
+ * The measurement behind a `lacks` answer for `version`, as a parenthesis to add after "has no
+ * such flag", or '' when `version` is the measured engine itself (saying it twice helps no one).
+ */
+function measured(version: string, { below, above }: { below: MeasuredEngine, above: MeasuredEngine }): string {
+  if (below !== above) return ` (neither dockerd ${lineText(below)} nor ${lineText(above)} has one)`
+  return below.version === version ? '' : ` (dockerd ${below.version}, of the same line, has none)`
 }
 
 /**
@@ -115,12 +124,12 @@ function lacks(v: [number, number], flag: string): string | null {
  */
 export function flagMissingFromEngine(flags: readonly FlagUse[], daemonJson: DaemonJson | null, version: string | null | undefined): string | null {
   const v = parseEngineVersion(version)
-  if (!v) return null
+  if (!v || !version) return null
   for (const f of flags) {
     const why = isDockerdFlag(f.name) ? lacks(v, f.name) : null
     if (!why) continue
     const pflag = f.text.startsWith('--') ? `unknown flag: --${f.name}` : `unknown shorthand flag: '${shorthandOf(f.name)}' in ${f.text.split(' ')[0]}`
-    return `dockerd ${version} has no such flag (${why}) and will refuse your arguments (${pflag})`
+    return `dockerd ${version} has no such flag${measured(version, why)} and will refuse your arguments (${pflag})`
   }
   for (const key of checkedConfigKeys(daemonJson)) {
     const value = daemonJson?.[key]
@@ -128,7 +137,7 @@ export function flagMissingFromEngine(flags: readonly FlagUse[], daemonJson: Dae
     const owners = [...(isDockerdFlag(key) ? [key] : []), ...Object.keys(CONFIG_KEY_OF_FLAG).filter((f) => CONFIG_KEY_OF_FLAG[f] === key)]
     const whys = owners.map((f) => lacks(v, f))
     if (!owners.length || whys.some((w) => w === null)) continue
-    return `daemon.json has ${JSON.stringify(key)}, which dockerd ${version} does not know (${whys[0]}): dockerd refuses to start on it ("the following directives don't match any configuration option: ${key}")`
+    return `daemon.json has ${JSON.stringify(key)}, which dockerd ${version} does not know${measured(version, whys[0] as NonNullable<typeof whys[0]>)}: dockerd refuses to start on it ("the following directives don't match any configuration option: ${key}")`
   }
   return null
 }
