@@ -160,7 +160,7 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     const started = readOptionsLenient([...lead.ours, ...own.ours, ...leading.ours, ...target.ours], env)
     const program = target.program ?? started.ours.exec ?? 'dockerd'
     const at = { ...common, program, ours: started.ours, dockerdArgs: target.args, leadArgs: target.lead, argvGiven: end >= 0 }
-    if (!target.forDockerd) return { ...at, reason: target.why ?? 'not dockerd' }
+    if (!target.forDockerd) return { ...at, reason: target.why ?? 'not dockerd', warnings: [...at.warnings, ...unusedBridge([...leading.ours, ...target.ours], program, started)] }
     const problems = [...started.errors, ...started.warnings]
     // The hand-over count a start would read (plan of `DOCKERD_WRAPPED_BY_AUTONET=1 … --`).
     const aside = asideReason(target.args, started.ours, problems, env)
@@ -180,7 +180,8 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
   const program = target.program ?? ours.exec ?? 'dockerd'
   const common = { ...base, program, ours, warnings: read.warnings }
   if (!target.forDockerd) {
-    return { ...common, mode: 'exec', dockerdArgs: target.args, reason: target.why ?? 'not dockerd', notable: target.why !== undefined, ...errorOf(read) }
+    const warnings = [...read.warnings, ...unusedBridge(mine, program, read)]
+    return { ...common, mode: 'exec', dockerdArgs: target.args, warnings, reason: target.why ?? 'not dockerd', notable: target.why !== undefined, ...errorOf(read) }
   }
   // An unknown variable steps aside as a bad option does (point 3): it may have meant anything.
   const aside = asideReason(target.args, ours, [...read.errors, ...read.warnings], env)
@@ -217,6 +218,20 @@ function asideReason(args: readonly string[], ours: AutonetOptions, problems: re
   const refusal = refusedArgv(args)
   if (refusal) return { reason: `${refusal}: nothing planned or applied`, notable: true, keepsBridge: false }
   return problems.length ? { reason: NOT_UNDERSTOOD, notable: false, keepsBridge: true } : null
+}
+
+/**
+ * The line to warn with when a second daemon's bridge was asked for in the words `mine`
+ * (--autonet-bridge, or a look-alike meant as it) before a foreign `program`: we start no
+ * dockerd, so none gets --bridge=NAME from us (point 5 holds only for a dockerd we start). The
+ * variable needs no line: the program's environment keeps it, and a dockerd it starts through
+ * the image's shim reads it again.
+ */
+function unusedBridge(mine: readonly string[], program: string, read: Pick<OptionsRead, 'bridge'>): string[] {
+  const word = mine.find((w) => meantOption(w)?.name === 'bridge')
+  if (word === undefined) return []
+  const asked = read.bridge === null ? word : `--bridge=${read.bridge}`
+  return [`${word} is not used: ${program} is not dockerd, so no dockerd gets ${asked} from us (one it starts itself lands on docker0 unless told; DOCKERD_AUTONET_BRIDGE in its environment reaches a dockerd started through the image's shim)`]
 }
 
 function errorOf(read: OptionsRead): { optionError?: string } {

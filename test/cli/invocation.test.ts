@@ -190,3 +190,15 @@ t.test('a foreign command\'s arguments are its own, even --autonet-* ones', asyn
   t.same(readInvocation(['--autonet-debug', 'sh', '--autonet-bogus'], {}).dockerdArgs, ['--autonet-bogus'])
   t.equal(readInvocation(['--autonet-debug', 'sh'], {}).ours.debug, true, 'ours before the command still count')
 })
+
+t.test('--autonet-bridge before a foreign command: one warning that no dockerd gets the bridge from us, the command untouched', async (t) => {
+  const inv = readInvocation(['--autonet-bridge=br-ci=10.99.0.1/24', 'sh', '-c', 'dockerd'], {})
+  t.match(inv, { mode: 'exec', program: 'sh', dockerdArgs: ['-c', 'dockerd'], bridge: null })
+  t.same(inv.warnings, ['--autonet-bridge=br-ci=10.99.0.1/24 is not used: sh is not dockerd, so no dockerd gets --bridge=br-ci from us (one it starts itself lands on docker0 unless told; DOCKERD_AUTONET_BRIDGE in its environment reaches a dockerd started through the image\'s shim)'])
+  t.match(readInvocation(['--autonet-bridge', 'br-ci=10.99.0.1/24', 'dockerd-entrypoint.sh', 'docker', 'info'], {}),
+    { mode: 'exec', program: 'dockerd-entrypoint.sh', dockerdArgs: ['docker', 'info'], warnings: [/^--autonet-bridge=br-ci=10.99.0.1\/24 is not used: dockerd-entrypoint.sh is not dockerd/] })
+  t.match(readInvocation(['plan', '--', '--autonet-bridge=br-ci=10.99.0.1/24', 'sh'], {}), { mode: 'plan', reason: 'not dockerd', warnings: [/is not used: sh is not dockerd/] })
+  // The variable stays in the program's environment, where a dockerd it starts through the shim reads it again.
+  t.same(readInvocation(['sh', '-c', 'dockerd'], { DOCKERD_AUTONET_BRIDGE: 'br-ci=10.99.0.1/24' }).warnings, [])
+  t.same(readInvocation(['sh', '--autonet-bridge=br-ci=10.99.0.1/24'], {}).warnings, [], 'a word after the command is its own')
+})
