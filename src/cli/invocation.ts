@@ -51,7 +51,8 @@
  *    daemon.json keys), so dockerd uses NAME or fails loudly ("bridge device with non default
  *    name NAME must be created manually", "existing interface NAME is not a bridge"). When not
  *    even NAME can be read from the option, or it is docker0 (the first daemon's), dockerd does
- *    not start at all (exit 2).
+ *    not start at all (exit 2). Before a foreign command we start no dockerd: the bridge is not
+ *    used, and one warning says so (unusedBridge).
  *
  * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
  */
