@@ -37,24 +37,43 @@ export function configKeyOf(flag: string): string {
 }
 
 /**
- * Flags that set a key daemon.json also sets, the first flag per key, in argv order: dockerd
- * refuses to start on any (moby daemon/config.findConfigurationConflicts: "the following
- * directives are specified both as a flag and in the configuration file"). --config-file is
- * exempt (it names the file).
+ * Flags that set a key daemon.json also sets, the first flag per key, in argv order, each with
+ * the file's value: dockerd refuses to start on any (moby daemon/config.findConfigurationConflicts:
+ * "the following directives are specified both as a flag and in the configuration file"). The
+ * keys are those dockerd compares, an object not read whole flattened first (configValuesSet:
+ * `"proxies": {"http-proxy": …}` clashes with --http-proxy). --config-file is exempt (it names
+ * the file).
  */
-export function configConflicts(flags: FlagUse[], daemonJson: DaemonJson | null): { key: string, flag: FlagUse }[] {
-  if (!daemonJson) return []
+export function configConflicts(flags: FlagUse[], daemonJson: DaemonJson | null): { key: string, flag: FlagUse, value: unknown }[] {
+  const set = configValuesSet(daemonJson)
   const seen = new Set<string>()
-  const out: { key: string, flag: FlagUse }[] = []
+  const out: { key: string, flag: FlagUse, value: unknown }[] = []
   for (const f of flags) {
     const key = configKeyOf(f.name)
-    if (key in daemonJson && !seen.has(key) && key !== 'config-file') {
+    if (set.has(key) && !seen.has(key) && key !== 'config-file') {
       seen.add(key)
-      out.push({ key, flag: f })
+      out.push({ key, flag: f, value: set.get(key) })
     }
   }
   return out
 }
+
+/**
+ * The settings of `daemonJson` as dockerd compares them with its flags, key to value: each
+ * top-level key, except an object not read whole (FLAT_OPTIONS), whose own keys stand in its
+ * place, the last one winning (moby daemon/config configValuesSet, 20.10 to 28). Empty for no
+ * file. A planned flag whose key is here must not be passed: dockerd would refuse the pair.
+ */
+export function configValuesSet(daemonJson: DaemonJson | null): Map<string, unknown> {
+  const set = new Map<string, unknown>()
+  for (const [key, value] of Object.entries(daemonJson ?? {})) {
+    if (isFlattened(key, value)) for (const [k, v] of Object.entries(value as Record<string, unknown>)) set.set(k, v)
+    else set.set(key, value)
+  }
+  return set
+}
+
+const isFlattened = (key: string, value: unknown) => value !== null && typeof value === 'object' && !Array.isArray(value) && !FLAT_OPTIONS.has(key)
 
 /**
  * Keys dockerd's unknown-key check lets pass that are neither a flag nor a flag's config name:
@@ -92,8 +111,7 @@ export function unknownConfigKeys(daemonJson: DaemonJson | null): string[] {
  */
 export function checkedConfigKeys(daemonJson: DaemonJson | null): string[] {
   if (!daemonJson) return []
-  return Object.entries(daemonJson).flatMap(([key, value]) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value) && !FLAT_OPTIONS.has(key) ? Object.keys(value) : [key])
+  return Object.entries(daemonJson).flatMap(([key, value]) => isFlattened(key, value) ? Object.keys(value as object) : [key])
 }
 
 /** A JSON value's kind as Go's encoding/json sees it: what a Config field of some Go type takes. */

@@ -189,7 +189,7 @@ function checkDockerd(d: RunningDockerd, egress: Egress | null): Finding[] {
   for (const c of configConflicts(settings.flags, d.daemon_json)) {
     out.push({
       check: 'config-conflict', severity: 'problem', subject: who,
-      message: `"${c.key}" is set both in ${d.daemon_json_path} (${JSON.stringify(d.daemon_json?.[c.key])}) and as ${who}'s flag ${c.flag.text}: ` +
+      message: `"${c.key}" is set both in ${d.daemon_json_path} (${JSON.stringify(c.value)}) and as ${who}'s flag ${c.flag.text}: ` +
         'dockerd will refuse its next start ("the following directives are specified both as a flag and in the configuration file")',
       fix: `remove "${c.key}" from ${d.daemon_json_path} or the flag ${c.flag.text} before dockerd restarts`,
       data: { pid: d.pid, key: c.key, flag: c.flag.text },

@@ -10,7 +10,7 @@
  * - planned flags use the --flag=value form and come after the user's flags, in a fixed order;
  * - every decision adds one reason line.
  */
-import { configConflicts, configKeyOf } from '../dockerd/config-keys.js'
+import { configConflicts, configKeyOf, configValuesSet } from '../dockerd/config-keys.js'
 import { type DockerdSettings, resolveSettings } from '../dockerd/settings.js'
 import { DEFAULT_PLAN_OPTIONS, type MachineState, type Plan, type PlanOptions } from '../model.js'
 import { bridgeStep } from './bridge.js'
@@ -68,9 +68,10 @@ export function planFromState(state: MachineState, opts: PlanOptions = DEFAULT_P
 function passableFlags(flags: PlannedFlag[], settings: DockerdSettings): { ours: string[], reasons: string[] } {
   const reasons: string[] = []
   const ours: string[] = []
+  const set = configValuesSet(settings.daemonJson)
   for (const p of flags) {
     const key = configKeyOf(p.name)
-    if (settings.daemonJson && key in settings.daemonJson) {
+    if (set.has(key)) {
       reasons.push(`not passing --${p.name}: daemon.json sets "${key}" (dockerd refuses a setting given both ways)`)
       continue
     }
@@ -85,7 +86,7 @@ function passableFlags(flags: PlannedFlag[], settings: DockerdSettings): { ours:
  * (both are the user's explicit choices), so we say it before dockerd does, naming both.
  */
 function conflictWarnings({ flags, daemonJson }: DockerdSettings): string[] {
-  return configConflicts(flags, daemonJson).map(({ key, flag }) =>
-    `"${key}" is set both in daemon.json (${JSON.stringify(daemonJson![key])}) and as a flag (${flag.text}): ` +
+  return configConflicts(flags, daemonJson).map(({ key, flag, value }) =>
+    `"${key}" is set both in daemon.json (${JSON.stringify(value)}) and as a flag (${flag.text}): ` +
     'dockerd will refuse to start ("the following directives are specified both as a flag and in the configuration file"); remove one')
 }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { configConflicts, configKeyOf, refusedConfigValue, unknownConfigKeys } from '../../src/dockerd/config-keys.js'
+import { configConflicts, configKeyOf, configValuesSet, refusedConfigValue, unknownConfigKeys } from '../../src/dockerd/config-keys.js'
 import { parseDockerdFlags } from '../../src/dockerd/flags.js'
 
 t.test('configConflicts: the first flag per daemon.json key also set, --config-file exempt', async (t) => {
@@ -8,6 +8,24 @@ t.test('configConflicts: the first flag per daemon.json key also set, --config-f
   t.same(configConflicts(flags, dj).map(({ key, flag }) => [key, flag.text]), [['hosts', '-H unix:///a.sock'], ['mtu', '--mtu=1400']])
   t.same(configConflicts(flags, null), [])
   t.same(configConflicts(flags, {}), [])
+})
+
+// dockerd 26.1.5 and 28.5.2 `--validate --config-file F`: {"proxies": {"http-proxy": "http://p:3128"}} with
+// --http-proxy=http://q:3128 is "specified both as a flag and in the configuration file: http-proxy", and
+// {"proxies": {"mtu": 1400}} with --mtu=1400 the same for mtu (moby configValuesSet flattens the object first).
+t.test('configConflicts: an object dockerd does not read whole is flattened first, its keys compared in its place', async (t) => {
+  const proxies = { proxies: { 'http-proxy': 'http://p:3128' } }
+  t.same(configConflicts(parseDockerdFlags(['--http-proxy=http://q:3128']), proxies).map(({ key, flag, value }) => [key, flag.text, value]),
+    [['http-proxy', '--http-proxy=http://q:3128', 'http://p:3128']])
+  t.same(configConflicts(parseDockerdFlags(['--mtu=1400']), { proxies: { mtu: 1400 } }).map(({ key }) => key), ['mtu'])
+  t.same(configConflicts(parseDockerdFlags(['--log-opt=max-size=1m']), { 'log-opts': { 'max-size': '10m' } }).map(({ key }) => key), ['log-opts'], 'read whole: the key itself')
+  t.same(configConflicts(parseDockerdFlags(['--max-size=1']), { 'log-opts': { 'max-size': '10m' } }), [], 'not flattened: its keys are no settings')
+})
+
+t.test('configValuesSet: top-level keys, a non-flat object\'s keys in its place', async (t) => {
+  t.same([...configValuesSet({ mtu: 1450, proxies: { 'no-proxy': 'x' }, 'log-opts': { a: 'b' }, labels: ['a=b'] })],
+    [['mtu', 1450], ['no-proxy', 'x'], ['log-opts', { a: 'b' }], ['labels', ['a=b']]])
+  t.same([...configValuesSet(null)], [])
 })
 
 t.test('flag names map to daemon.json keys as dockerd checks conflicts', async (t) => {

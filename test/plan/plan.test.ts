@@ -91,6 +91,14 @@ t.test('a planned flag whose daemon.json key is set is never passed', async (t) 
   t.match(p.reasons.join('\n'), /daemon\.json sets "default-network-opts"/)
 })
 
+t.test('a planned flag whose key sits in a flattened daemon.json object is never passed (dockerd compares the flattened keys)', async (t) => {
+  const p = planFromState(state({ dockerd_version: '20.10.24', daemon_json: { proxies: { mtu: 1400 } } }))
+  t.notOk(p.args.some((a) => a.startsWith('--mtu')), JSON.stringify(p.args))
+  t.match(p.reasons.join('\n'), /not passing --mtu: daemon\.json sets "mtu"/)
+  const q = planFromState(state({ argv: ['--http-proxy=http://q:3128'], daemon_json: { proxies: { 'http-proxy': 'http://p:3128' } } }))
+  t.match(q.warnings.join('\n'), /"http-proxy" is set both in daemon\.json \("http:\/\/p:3128"\) and as a flag \(--http-proxy=http:\/\/q:3128\)/)
+})
+
 t.test('a flag given twice (argv and daemon.json) is warned about, naming both', async (t) => {
   const p = planFromState(state({ argv: ['-b', 'br0'], daemon_json: { bridge: 'br1' } }))
   t.match(p.warnings.join('\n'), /"bridge" is set both in daemon\.json \("br1"\) and as a flag \(-b br0\)/)
