@@ -6,7 +6,7 @@
 import { BoundedReadError, MAX_JSON_FILE_BYTES, readBounded } from '../bounded-read.js'
 import { firstTooDeep, MAX_JSON_DEPTH } from '../json-depth.js'
 import { lineColumnAt, locateJsonError } from '../json-position.js'
-import { parseDockerdFlags } from './flags.js'
+import { INT_FLAGS, parseDockerdFlags } from './flags.js'
 
 /**
  * dockerd's config file as parsed: a JSON object whose keys are dockerd's long flag names or
@@ -63,9 +63,12 @@ export function configFilePath(argv: string[]): string {
  *   problem, e.g. "daemon.json: /etc/docker/daemon.json: invalid JSON at line 3, column 8: …".
  * - top level not an object → config null, error.
  * - nested deeper than MAX_JSON_DEPTH (json-depth.ts) → config null, error with line:column.
- * - "mtu" written with a fraction or exponent (1400.0, 1.4e3, 1400.5) → config null, error with
- *   line:column: Go's encoding/json refuses such a number for dockerd's int "mtu", and JSON.parse
- *   reads 1400.0 as 1400, so only the text tells (the other MTU rules: settings.ts refusedMtu).
+ * - an integer key ("mtu", "shutdown-timeout", … INT_FLAGS) written with a fraction or exponent
+ *   (1400.0, 1.4e3, 1400.5) at the top level, even where a later duplicate is an integer → config
+ *   null, error with line:column of the first: Go's encoding/json refuses such a number for an
+ *   int field ("json: cannot unmarshal number 1400.0 into Go struct field … of type int", with
+ *   `--validate` on 26.1.5 and 28.5.2, a later `"mtu": 1400` too), and JSON.parse reads 1400.0
+ *   as 1400, so only the text tells (the other MTU rules: settings.ts refusedMtu).
  * - empty or whitespace-only → `{}` (dockerd treats it as an empty config).
  */
 export async function readDaemonConfig(path: string, opts: { explicit?: boolean } = {}): Promise<DaemonConfigRead> {
@@ -110,10 +113,10 @@ export function parseDaemonConfig(text: string, path: string): { config: DaemonJ
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`
     return { config: null, error: `daemon.json: ${path}: top level is ${kind}, expected a JSON object` }
   }
-  const mtu = topLevelNumber(text, 'mtu')
-  if (mtu && /[.eE]/.test(mtu.token)) {
-    const { line, column } = lineColumnAt(text, mtu.offset)
-    return { config: null, error: `daemon.json: ${path}: "mtu" is ${mtu.token} at line ${line}, column ${column}, not an integer (Go's encoding/json reads no fraction or exponent into dockerd's int "mtu")` }
+  const bad = firstFractionalInteger(text, INT_FLAGS)
+  if (bad) {
+    const { line, column } = lineColumnAt(text, bad.offset)
+    return { config: null, error: `daemon.json: ${path}: "${bad.key}" is ${bad.token} at line ${line}, column ${column}, not an integer (Go's encoding/json reads no fraction or exponent into dockerd's int "${bad.key}")` }
   }
   return { config: value as DaemonJson, error: null }
 }
@@ -121,14 +124,14 @@ export function parseDaemonConfig(text: string, path: string): { config: DaemonJ
 const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
 
 /**
- * The number last given for the top-level `key` of `text`, a JSON object JSON.parse accepted,
- * as written and at which offset; null when the key is absent or its last value is no number.
- * One pass over the text, no recursion: strings are skipped whole, so brackets in them do not count.
+ * The first number written with a fraction or exponent for a top-level key of `keys` in `text`,
+ * a JSON object JSON.parse accepted: the key, the number as written and its offset; null when
+ * there is none. One pass over the text, no recursion: strings are skipped whole, so brackets
+ * in them do not count.
  */
-function topLevelNumber(text: string, key: string): { token: string, offset: number } | null {
+function firstFractionalInteger(text: string, keys: ReadonlySet<string>): { key: string, token: string, offset: number } | null {
   const blank = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r'
   let depth = 0
-  let found: { token: string, offset: number } | null = null
   for (let i = 0; i < text.length; i++) {
     const c = text[i]
     if (c === '{' || c === '[') depth++
@@ -139,14 +142,16 @@ function topLevelNumber(text: string, key: string): { token: string, offset: num
       if (depth !== 1) continue
       let j = i + 1
       while (blank(text[j])) j++
-      if (text[j] !== ':' || JSON.parse(text.slice(start, i + 1)) !== key) continue
+      if (text[j] !== ':') continue
+      const key = JSON.parse(text.slice(start, i + 1)) as string
+      if (!keys.has(key)) continue
       for (j++; blank(text[j]);) j++
       JSON_NUMBER.lastIndex = j
       const m = JSON_NUMBER.exec(text)
-      found = m ? { token: m[0], offset: j } : null
+      if (m && /[.eE]/.test(m[0])) return { key, token: m[0], offset: j }
     }
   }
-  return found
+  return null
 }
 
 /**

@@ -99,12 +99,25 @@ t.test('an empty --config-file names no file: dockerd reads none, not even the d
 })
 
 
+t.test('any integer key written with a fraction or exponent is refused as dockerd refuses it (--validate on 26.1.5 and 28.5.2)', async (t) => {
+  t.same(parseDaemonConfig('{\n  "max-concurrent-downloads": 3.0\n}', '/d.json'),
+    { config: null, error: 'daemon.json: /d.json: "max-concurrent-downloads" is 3.0 at line 2, column 31, not an integer (Go\'s encoding/json reads no fraction or exponent into dockerd\'s int "max-concurrent-downloads")' })
+  t.match(parseDaemonConfig('{"shutdown-timeout": 1e1}', '/d.json').error, '"shutdown-timeout" is 1e1 at line 1, column 22')
+  t.match(parseDaemonConfig('{"debug": true, "shutdown-timeout": 1.0, "shutdown-timeout": 10}', '/d.json').error, '"shutdown-timeout" is 1.0')
+  for (const text of ['{"shutdown-timeout": 10}', '{"max-concurrent-uploads": 5, "labels": ["a=1.5"]}', '{"proxies": {"max-concurrent-downloads": 1.5}}']) {
+    t.same(parseDaemonConfig(text, '/d.json').error, null, text)
+  }
+})
+
 t.test('"mtu" written with a fraction or exponent: Go\'s encoding/json refuses it for the int, JSON.parse does not tell 1400.0 from 1400', async (t) => {
   t.same(parseDaemonConfig('{\n  "debug": true,\n  "mtu": 1400.0\n}', '/d.json'),
     { config: null, error: 'daemon.json: /d.json: "mtu" is 1400.0 at line 3, column 10, not an integer (Go\'s encoding/json reads no fraction or exponent into dockerd\'s int "mtu")' })
   for (const token of ['1.4e3', '1400.5', '14E2', '-1.0']) t.match(parseDaemonConfig(`{"mtu": ${token}}`, '/d.json').error, `"mtu" is ${token} at line 1, column 9`, token)
-  t.match(parseDaemonConfig('{"mtu": 1400, "mtu": 1400.0}', '/d.json').error, 'line 1, column 22', 'the last "mtu" is the one read')
-  for (const text of ['{"mtu": 1400}', '{"mtu": 1400.0, "mtu": 1400}', '{"x": {"mtu": 1400.0}}', '{"log-opts": {"a": "\\"mtu\\": 1.5"}, "mtu": -0}', '{"mtu": "1400.0"}', '{"mtu" : null}', '{"a": ["mtu", 1.5]}']) {
+  t.match(parseDaemonConfig('{"mtu": 1400, "mtu": 1400.0}', '/d.json').error, 'line 1, column 22', 'a later "mtu" is read too')
+  // dockerd 26.1.5 and 28.5.2 --validate: "cannot unmarshal number 1400.0 into Go struct field … mtu of type int",
+  // although the last "mtu" is 1400: encoding/json reads every occurrence and keeps the first error.
+  t.match(parseDaemonConfig('{"mtu": 1400.0, "mtu": 1400}', '/d.json').error, '"mtu" is 1400.0 at line 1, column 9', 'an earlier one is refused too')
+  for (const text of ['{"mtu": 1400}', '{"x": {"mtu": 1400.0}}', '{"log-opts": {"a": "\\"mtu\\": 1.5"}, "mtu": -0}', '{"mtu": "1400.0"}', '{"mtu" : null}', '{"a": ["mtu", 1.5]}']) {
     t.equal(parseDaemonConfig(text, '/d.json').error, null, text)
   }
 })
