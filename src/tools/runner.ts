@@ -26,6 +26,8 @@ export interface RunOptions {
   input?: string
   /** Kill it after this many ms, when shorter than the runner's own limit (`dockerd --version`: 2 s). */
   timeoutMs?: number
+  /** The program's environment; default this process's. */
+  env?: NodeJS.ProcessEnv
 }
 
 /** Runs `cmd args…` without a shell and resolves with its output; must not reject. */
@@ -60,7 +62,7 @@ export function execFileRunner(timeoutMs = 10_000, maxOutputBytes = MAX_OUTPUT_B
   return (cmd, args, opts = {}) => new Promise((resolve) => {
     if (scope?.closed) return resolve({ stdout: '', stderr: `${scope.closed}: not started`, exitCode: EXIT_TIMED_OUT })
     const limit = Math.min(timeoutMs, opts.timeoutMs ?? timeoutMs)
-    const child = spawn(cmd, args, { detached: true, stdio: 'pipe' })
+    const child = spawn(cmd, args, { detached: true, stdio: 'pipe', env: opts.env })
     const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] }
     const size = { stdout: 0, stderr: 0 }
     let stopped: { why: 'timeout' } | { why: 'too-large', stream: 'stdout' | 'stderr' } | null = null
