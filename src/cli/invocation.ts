@@ -38,7 +38,8 @@
  *    command, or --autonet-disable (a second daemon's bridge kept, point 5): exec unchanged. Once the machine is read, whatever else dockerd
  *    refuses steps aside the same way (start-decision.ts refusedStart, shared by the start, the
  *    dry run and `plan`): a flag no dockerd has; a daemon.json unreadable, not read whole (its
- *    keys unknown), with a key no dockerd knows or one a flag of the user's sets too; a value
+ *    keys unknown), with a key no dockerd knows or one a flag of the user's sets too (or one
+ *    dockerd-entrypoint.sh adds ahead of them: entrypointFlags, its --host and TLS flags); a value
  *    dockerd refuses (`--debug=yes`, `--mtu=70000`, `"labels": "x"`, `-b` with `--bip`).
  *    Started as dockerd with DOCKERD_WRAPPED_BY_AUTONET set (handover.ts: a dockerd-autonet
  *    already planned this dockerd, and started us again), we plan nothing: exec unchanged, a
@@ -56,6 +57,7 @@
  *
  * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
  */
+import { DIND_ENTRYPOINT } from '../dockerd/entrypoint-flags.js'
 import { isTrue, parseDockerdFlags, unknownFlag } from '../dockerd/flags.js'
 import { ownBridgeChoice } from '../dockerd/settings.js'
 import { handovers, WRAPPED_VAR } from './handover.js'
@@ -261,7 +263,7 @@ function startTarget(first: string | undefined, rest: string[], fromFirst: strin
   const name = basename(first)
   const t = takeOurs(rest, { leadingOnly: false })
   if (name === 'dockerd') return { program: first, forDockerd: true, args: t.rest, lead: [], ours: t.ours }
-  if (name === 'dockerd-entrypoint.sh') {
+  if (name === DIND_ENTRYPOINT) {
     // The entrypoint's own rule, applied to its words as it gets them (ours taken out): no
     // arguments or a flag first -> dockerd with them; `dockerd` first -> that dockerd; anything
     // else is exec'd by the script ("$@"). Ours before that command are taken out too.

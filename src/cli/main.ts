@@ -152,7 +152,7 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
       deps.readDeadlineMs ?? READ_DEADLINE_MS, 'reading the machine')
     daemonJson = state.daemon_json ?? null
     // Contract point 4, decided as a dry run and `plan` decide it: dockerd will refuse to start.
-    plan = await startPlan(inv, state, deps, userArgs, inv.ours.plan)
+    plan = await startPlan(inv, inv, state, deps, userArgs, inv.ours.plan)
   } catch (err) {
     failure = `detection failed: ${message(err)}`
     if (!inv.ours.dryRun) log.error(`${failure}; starting ${program} with your arguments unchanged`)
@@ -273,7 +273,7 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
       state = await deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup }))
     }
     // Where a start would step aside after reading (start-decision.ts), plan shows that instead.
-    const plan = await startPlan(sub.state === undefined ? inv : null, state, deps, state.argv ?? [], inv.ours.plan)
+    const plan = await startPlan(sub.state === undefined ? inv : null, inv, state, deps, state.argv ?? [], inv.ours.plan)
     print(plan, formatPlan(plan, state.argv ?? [], command))
     return plan.error ? 1 : 0
   } catch (err) {
@@ -287,13 +287,14 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
 }
 
 /**
- * The plan for `state` as a start carries it out (asStarted), checked; `read` is the invocation
- * whose reading gave `state` (null for a snapshot file): why the version is unknown, if we did not ask.
+ * The plan for `state` as a start of `start` (its program and lead words) carries it out
+ * (asStarted), checked; `read` is the invocation whose reading gave `state` (null for a snapshot
+ * file): why the version is unknown, if we did not ask.
  */
-async function startPlan(read: Invocation | null, state: MachineState, deps: MainDeps, argv: readonly string[], opts: PlanOptions): Promise<Plan> {
+async function startPlan(read: Invocation | null, start: Invocation, state: MachineState, deps: MainDeps, argv: readonly string[], opts: PlanOptions): Promise<Plan> {
   const plan = checked(await deps.plan(state, opts))
   const note = read && !state.dockerd_version ? versionNote(read) : null
-  return asStarted(note ? { ...plan, reasons: [note, ...plan.reasons] } : plan, state, argv)
+  return asStarted(note ? { ...plan, reasons: [note, ...plan.reasons] } : plan, state, argv, start)
 }
 
 /** A plan whose argv we can exec; anything else is a planner bug, handled like any failure. */

@@ -4,9 +4,11 @@
  * invocation.ts): when dockerd will refuse its argv or its daemon.json, we step aside. Nothing
  * is applied or appended, and dockerd gets the user's words exactly and refuses in its own words.
  *
- * On the start-up path: imports only the flag, flag-value, config-key and engine-flag tables and the settings reader.
+ * On the start-up path: imports only the flag, flag-value, config-key, engine-flag and entrypoint
+ * tables and the settings reader.
  */
 import { configConflicts, refusedConfigValue, unknownConfigKeys } from '../dockerd/config-keys.js'
+import { DIND_ENTRYPOINT, entrypointFlags } from '../dockerd/entrypoint-flags.js'
 import { flagMissingFromEngine } from '../dockerd/engine-flags.js'
 import { refusedListValue } from '../dockerd/flag-values.js'
 import { parseDockerdFlags, positionalArgs, refusedFlagValue, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
@@ -26,7 +28,9 @@ export function refusedArgv(argv: readonly string[]): string | null {
 }
 
 /**
- * Why dockerd will refuse to start on the machine `state` describes, or null; the first of:
+ * Why dockerd will refuse to start on the machine `state` describes, or null, judged on the argv
+ * it gets: `added` (the flags dockerd-entrypoint.sh puts before the user's, entrypointFlags;
+ * a clash with one of them is named as the script's) then `state.argv`. The first of:
  * 1. its argv (refusedArgv);
  * 2. a flag no dockerd has (flags.ts unknownFlag: pflag "unknown flag: --foo"), or a value pflag
  *    refuses for a boolean or integer flag (flags.ts refusedFlagValue: `--debug=yes`, `--mtu=abc`),
@@ -47,8 +51,8 @@ export function refusedArgv(argv: readonly string[]): string | null {
  * 8. a bridge or log setting dockerd refuses (settings.ts refusedSetting: `-b br0 --bip=…`,
  *    `--log-level=verbose`, `--bip=10.1.0.1` without its prefix length).
  */
-export function refusedStart(state: MachineState): string | null {
-  const argv = state.argv ?? []
+export function refusedStart(state: MachineState, added: readonly string[] = []): string | null {
+  const argv = [...added, ...(state.argv ?? [])]
   const words = refusedArgv(argv)
   if (words) return words
   const flag = unknownFlag(argv)
@@ -66,16 +70,21 @@ export function refusedStart(state: MachineState): string | null {
   const typed = refusedConfigValue(daemonJson)
   if (typed) return typed
   const [clash] = configConflicts(flags, daemonJson)
-  if (clash) return `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}); dockerd refuses to start on it`
+  if (clash) {
+    const by = clash.flag.index < added.length ? `, which ${DIND_ENTRYPOINT} gives dockerd whenever it starts it with your flags or none` : ''
+    return `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}${by}); dockerd refuses to start on it`
+  }
   return refusedMtu({ flags, daemonJson }) ?? refusedSetting({ flags, daemonJson }, state.dockerd_version)
 }
 
 /**
- * `plan` as a start carries it out on the machine `state` describes, for dockerd's `argv`: as
- * planned, or stepped aside (steppedAside) when dockerd will refuse to start (refusedStart).
+ * `plan` as a start carries it out on the machine `state` describes, for dockerd's `argv` given
+ * to `start.program` after `start.leadArgs`: as planned, or stepped aside (steppedAside) when
+ * dockerd will refuse to start (refusedStart) on the argv it gets, the flags the dind entrypoint
+ * adds included (entrypointFlags, from the environment and uid `state` records).
  */
-export function asStarted(plan: Plan, state: MachineState, argv: readonly string[]): Plan {
-  const refused = refusedStart(state)
+export function asStarted(plan: Plan, state: MachineState, argv: readonly string[], start: { program: string | null, leadArgs: readonly string[] }): Plan {
+  const refused = refusedStart(state, entrypointFlags(start.program, start.leadArgs, state.env ?? {}, state.euid))
   return refused ? steppedAside(plan, argv, `${refused}: nothing applied or appended`) : plan
 }
 
