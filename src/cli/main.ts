@@ -9,6 +9,7 @@
  * reader, planner, appliers, exec and yargs are imported when a mode needs them.
  */
 import { readFileSync } from 'node:fs'
+import { entrypointFlags } from '../dockerd/entrypoint-flags.js'
 import { createLogger, type Logger } from '../log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
@@ -196,7 +197,9 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   const started = handedOver(inv, env)
   if (!inv.ours.conntrackWatch) return deps.exec(program, [...inv.leadArgs, ...args], { env: started, log })
   // The watch follows dockerd's events from this process, so dockerd runs as our child.
-  const watch = await deps.conntrackWatch({ argv: args, daemonJson, log }).catch((err) => {
+  // Its socket is where dockerd listens: the dind entrypoint puts its own --host flags first.
+  const listens = [...entrypointFlags(program, inv.leadArgs, env, process.geteuid?.()), ...args]
+  const watch = await deps.conntrackWatch({ argv: listens, daemonJson, log }).catch((err) => {
     log.warn(`conntrack watch not started: ${message(err)}`)
     return null
   })

@@ -406,6 +406,16 @@ t.test('--autonet-conntrack-watch: the watch starts before dockerd, dockerd runs
   t.same(off.events, ['read', 'plan', 'apply clamp-mss', 'exec'], 'off by default')
 })
 
+t.test('--autonet-conntrack-watch behind the dind entrypoint: the watch gets the --host flags the entrypoint gives dockerd', async (t) => {
+  const calls: string[][] = []
+  const f = fakes({
+    conntrackWatch: async (o) => { calls.push(o.argv); return { stop: async () => {} } },
+    exec: async () => 0,
+  })
+  t.equal(await main(['--autonet-conntrack-watch', 'dockerd-entrypoint.sh', '--debug'], { DOCKER_HOST: 'unix:///run/other.sock' }, f.deps), 0)
+  t.same(calls, [['--host=unix:///run/other.sock', '--host=tcp://0.0.0.0:2375', '--debug', '--mtu=1450']])
+})
+
 t.test('--autonet-conntrack-watch failing to start: logged, dockerd starts as usual', async (t) => {
   const resident: (boolean | undefined)[] = []
   const f = fakes({
