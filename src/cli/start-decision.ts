@@ -10,7 +10,7 @@ import { configConflicts, refusedConfigValue, unknownConfigKeys } from '../docke
 import { flagMissingFromEngine } from '../dockerd/engine-flags.js'
 import { refusedConfigListValue, refusedListValue } from '../dockerd/flag-values.js'
 import { parseDockerdFlags, positionalArgs, refusedFlagValue, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
-import { refusedMtu, refusedSetting } from '../dockerd/settings.js'
+import { refusedCount, refusedMtu, refusedSetting } from '../dockerd/settings.js'
 import type { MachineState, Plan } from '../model.js'
 
 /**
@@ -46,7 +46,9 @@ export function refusedArgv(argv: readonly string[]): string | null {
  * 6. a setting given both in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts:
  *    "the following directives are specified both as a flag and in the configuration file");
  * 7. an MTU dockerd refuses (settings.ts refusedMtu: `"mtu": "1400"`, `--mtu=-1`, `--mtu=70000`);
- * 8. a bridge or log setting dockerd refuses (settings.ts refusedSetting: `-b br0 --bip=…`,
+ * 8. a negative download or upload count (settings.ts refusedCount: `--max-concurrent-downloads=-1`,
+ *    `"max-download-attempts": -1`);
+ * 9. a bridge or log setting dockerd refuses (settings.ts refusedSetting: `-b br0 --bip=…`,
  *    `--log-level=verbose`, `--bip=10.1.0.1` without its prefix length).
  */
 export function refusedStart(state: MachineState): string | null {
@@ -69,7 +71,7 @@ export function refusedStart(state: MachineState): string | null {
   if (typed) return typed
   const [clash] = configConflicts(flags, daemonJson)
   if (clash) return `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}); dockerd refuses to start on it`
-  return refusedMtu({ flags, daemonJson }) ?? refusedSetting({ flags, daemonJson }, state.dockerd_version)
+  return refusedMtu({ flags, daemonJson }) ?? refusedCount({ flags, daemonJson }, state.dockerd_version) ?? refusedSetting({ flags, daemonJson }, state.dockerd_version)
 }
 
 /**

@@ -147,6 +147,34 @@ export function refusedMtu({ flags, daemonJson }: Pick<DockerdSettings, 'flags' 
 }
 
 /**
+ * Why dockerd refuses the download and upload counts it is given, or null: moby daemon/config
+ * Validate, run on the flags and daemon.json merged (20.10 to 28, checked with each engine's
+ * config check: test/dockerd/config-values-oracle.test.ts), refuses a negative
+ * max-concurrent-downloads, max-concurrent-uploads or max-download-attempts ("invalid max
+ * concurrent downloads: -1"), and 20.10 a max-download-attempts of 0 too (its
+ * ValidateMaxDownloadAttempts: `<= 0`; 23.0 made it `< 0`): refused for an engine known
+ * (`engineVersion`) to be older than 23. The last use of the flag counts, else the file's
+ * integer; a value that is no integer is refusedFlagValue's (flags.ts) or refusedConfigValue's
+ * (config-keys.ts).
+ */
+export function refusedCount({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>, engineVersion: string | null | undefined): string | null {
+  const v = parseEngineVersion(engineVersion)
+  for (const [key, words] of COUNTS) {
+    const flag = lastFlagValue(flags, key)
+    const file = daemonJson?.[key]
+    const value = flag ? goParseInt(flag.value) : Number.isInteger(file) ? file as number : null
+    const least = key === 'max-download-attempts' && v && v[0] < 23 ? 1 : 0
+    if (value === null || value >= least) continue
+    const source = flag ? `your ${flag.text}` : `daemon.json "${key}": ${file}`
+    return `${source} is ${value < 0 ? 'negative' : 'not positive'}: dockerd${least ? ` ${engineVersion}` : ''} refuses to start ("invalid ${words}: ${value}")`
+  }
+  return null
+}
+
+/** The counts moby's Validate keeps from going negative, and its words for each. */
+const COUNTS = [['max-concurrent-downloads', 'max concurrent downloads'], ['max-concurrent-uploads', 'max concurrent uploads'], ['max-download-attempts', 'max download attempts']] as const
+
+/**
  * Why dockerd refuses the bridge or log settings it is given, or null; the first of:
  * - a bridge (-b/--bridge, "bridge") next to an address for it (--bip or --bip6, flag or file),
  *   both non-empty: moby daemon verifyDaemonSettings, "You specified -b & --bip, mutually

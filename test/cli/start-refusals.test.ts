@@ -129,6 +129,17 @@ t.test('a daemon.json value dockerd refuses as it would the flag\'s: named with 
   for (const [text, why] of rows) await stepsAside(t, text, ['--icc=false'], await withFile(t, text), why)
 })
 
+t.test('a negative download or upload count, flag or file: moby\'s Validate words (trial finding)', async (t) => {
+  await stepsAside(t, '--max-concurrent-downloads=-1', ['--max-concurrent-downloads=-1'], {},
+    'your --max-concurrent-downloads=-1 is negative: dockerd refuses to start ("invalid max concurrent downloads: -1")')
+  await stepsAside(t, '--max-concurrent-uploads=-1', ['--debug', '--max-concurrent-uploads=-1'], {},
+    'your --max-concurrent-uploads=-1 is negative: dockerd refuses to start ("invalid max concurrent uploads: -1")')
+  await stepsAside(t, '--max-download-attempts=-1', ['--max-download-attempts=-1'], {},
+    'your --max-download-attempts=-1 is negative: dockerd refuses to start ("invalid max download attempts: -1")')
+  await stepsAside(t, '"max-download-attempts": -1', ['--debug'], await withFile(t, '{"max-download-attempts": -1}'),
+    'daemon.json "max-download-attempts": -1 is negative: dockerd refuses to start ("invalid max download attempts: -1")')
+})
+
 t.test('a bridge or log setting dockerd refuses: -b with --bip, an unknown log level, a --bip that is no CIDR', async (t) => {
   await stepsAside(t, '-b br0 --bip', ['-b', 'br0', '--bip=10.1.0.1/24'], {}, 'your -b br0 and your --bip=10.1.0.1/24 together: dockerd refuses to start ("You specified -b & --bip, mutually exclusive options")')
   await stepsAside(t, '-b br0 and "bip"', ['-b', 'br0'], await withFile(t, '{"bip": "10.1.0.1/24"}'),
