@@ -1,5 +1,5 @@
 import t from 'tap'
-import { mtuValue, refusedCount, refusedMtu, refusedSetting, resolveSettings } from '../../src/dockerd/settings.js'
+import { fileBridgeClash, mtuValue, ownBridgeChoice, refusedCount, refusedMtu, refusedSetting, resolveSettings } from '../../src/dockerd/settings.js'
 
 t.test('flags beat daemon.json; every spelling counts', async (t) => {
   const s = resolveSettings(['-bbr-ci', '--mtu', '1400', '--bip=10.1.0.1/24', '--ipv6', '-H', 'unix:///run/d.sock'],
@@ -102,4 +102,17 @@ t.test('refusedCount: a negative download or upload count, flag or file (trial: 
   t.equal(of([], { 'max-download-attempts': 0 }, '20.10.24'), 'daemon.json "max-download-attempts": 0 is not positive: dockerd 20.10.24 refuses to start ("invalid max download attempts: 0")')
   t.equal(of(['--max-download-attempts=0'], null, '23.0.0'), null, '23 and later take 0')
   t.equal(of(['--max-concurrent-downloads=0'], null, '20.10.24'), null, 'only the attempts must be positive on 20.10')
+})
+
+t.test('an empty bridge or bridge address is dockerd\'s default: docker0, no choice; an empty file "bridge" still clashes with --bridge', async (t) => {
+  for (const [argv, dj] of [[['--bridge='], null], [[], { bridge: '' }], [[], { bridge: null }]] as const) {
+    t.equal(resolveSettings([...argv], dj).bridge, null, `${JSON.stringify([argv, dj])}: docker0`)
+  }
+  const own = (dj: Record<string, unknown>) => ownBridgeChoice(resolveSettings([], dj))
+  for (const dj of [{ bridge: '' }, { bridge: null }, { bip: '' }, { bip: null }, { bip6: '' }]) t.equal(own(dj), null, JSON.stringify(dj))
+  t.same(own({ bridge: '', bip: '10.5.0.1/24' }), { key: 'bip', text: 'daemon.json "bip": "10.5.0.1/24"' })
+  t.same(own({ bridge: 'br0' }), { key: 'bridge', text: 'daemon.json "bridge": "br0"' })
+  t.equal(fileBridgeClash({ bridge: '' }), 'daemon.json "bridge": ""')
+  t.equal(fileBridgeClash({ bridge: null }), 'daemon.json "bridge": null')
+  for (const dj of [{ bridge: 'br0' }, { bip: '' }, {}, null]) t.equal(fileBridgeClash(dj), null, JSON.stringify(dj))
 })
