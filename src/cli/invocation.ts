@@ -49,8 +49,10 @@
  *    for NAME too. Whenever we step aside (bad options, --autonet-disable, a hand-over, detection
  *    or plan failed), `--bridge=NAME` is still
  *    passed (unless the user names a bridge or sets its address: -b, --bip, --bip6, or their
- *    daemon.json keys), so dockerd uses NAME or fails loudly ("bridge device with non default
- *    name NAME must be created manually", "existing interface NAME is not a bridge"). When not
+ *    daemon.json keys; an empty one names nothing), so dockerd uses NAME or fails loudly ("bridge
+ *    device with non default name NAME must be created manually", "existing interface NAME is
+ *    not a bridge"; next to an empty daemon.json "bridge", which is docker0 yet clashes with any
+ *    --bridge, "specified both as a flag and in the configuration file"). When not
  *    even NAME can be read from the option, or it is docker0 (the first daemon's), dockerd does
  *    not start at all (exit 2). Before a foreign command we start no dockerd: the bridge is not
  *    used, and one warning says so (unusedBridge).
@@ -59,7 +61,7 @@
  */
 import { DIND_ENTRYPOINT } from '../dockerd/entrypoint-flags.js'
 import { isTrue, parseDockerdFlags, unknownFlag } from '../dockerd/flags.js'
-import { ownBridgeChoice } from '../dockerd/settings.js'
+import { fileBridgeClash, ownBridgeChoice } from '../dockerd/settings.js'
 import { handovers, WRAPPED_VAR } from './handover.js'
 import { switchWord } from './option-values.js'
 import { defaultOptions, isClearlyFalse, isOurs, LOOKALIKE_VARIABLE, meantOption, readOptionsLenient, squash, strictOptions, type AutonetOptions, type Env, type OptionsRead } from './options.js'
@@ -348,7 +350,9 @@ const INFO_FLAGS = new Set(['version', 'help', 'validate'])
  * dockerd's argv when we step aside (bad options, detection or the plan failed): the user's, plus
  * `--bridge=NAME` for a second daemon's bridge (contract point 5) unless the user's argv or
  * daemon.json already names a bridge or sets its address (ownBridgeChoice: dockerd refuses -b
- * with --bip). Returns the argv and the line to log about --bridge, if any.
+ * with --bip). An empty daemon.json "bridge" names none (docker0) yet clashes with the flag
+ * (fileBridgeClash): --bridge=NAME is passed all the same, for dockerd to refuse rather than start
+ * on docker0. Returns the argv and the line to log about --bridge, if any.
  */
 export function fallbackArgs(inv: Pick<Invocation, 'dockerdArgs' | 'bridge'>, daemonJson: Record<string, unknown> | null): { args: string[], note: string | null } {
   const args = [...inv.dockerdArgs]
@@ -358,6 +362,8 @@ export function fallbackArgs(inv: Pick<Invocation, 'dockerdArgs' | 'bridge'>, da
   if (own) return { args, note: `not passing --bridge=${inv.bridge} (--autonet-bridge): ${own.text} stands (dockerd refuses -b with --${own.key})` }
   const end = args.indexOf('--')
   args.splice(end < 0 ? args.length : end, 0, `--bridge=${inv.bridge}`)
+  const clash = fileBridgeClash(daemonJson)
+  if (clash) return { args, note: `keeping --bridge=${inv.bridge} (--autonet-bridge): a second daemon must not land on docker0, where ${clash} leaves it; dockerd will refuse the flag next to that key ("specified both as a flag and in the configuration file"): remove "bridge" from daemon.json or set it to "${inv.bridge}"` }
   return { args, note: `keeping --bridge=${inv.bridge} (--autonet-bridge): a second daemon must not land on docker0; dockerd fails loudly if ${inv.bridge} does not exist or is not a bridge` }
 }
 

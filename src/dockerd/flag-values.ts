@@ -16,6 +16,8 @@
  * (--log-opt, --storage-opt, --exec-opt, --insecure-registry…) are checked later by dockerd, if
  * at all, and are left to it.
  */
+import type { DaemonJson } from './config-file.js'
+import { configKeyOf } from './config-keys.js'
 import type { FlagUse } from './flags.js'
 import { shorthandOf } from './flags.js'
 import { isGoIp } from '../net/prefix.js'
@@ -98,6 +100,49 @@ export function refusedListValue(uses: readonly FlagUse[]): string | null {
     const short = shorthandOf(f.name)
     const named = short ? `-${short}, --${f.name}` : `--${f.name}`
     return `your ${f.text} is refused by dockerd (invalid argument ${JSON.stringify(f.value)} for "${named}" flag: ${why})`
+  }
+  return null
+}
+
+/**
+ * The flags of RULES whose daemon.json key (config-keys.ts configKeyOf) holds what the flag
+ * takes, a string or a list of them, and whose values every measured engine refuses by the same
+ * rule (test/dockerd/flag-values-oracle.test.ts runs each engine's config check on files):
+ * "labels" and "dns-search" (daemon/config Validate, ValidateLabel and ValidateDNSSearch, 20.10
+ * to 28), "dns" (20.10: Validate, ValidateIPAddress; 26 and later: encoding/json into []net.IP),
+ * "ip" and "default-gateway(-v6)" (encoding/json into net.IP), "hosts" (26 and later: Validate,
+ * ValidateHost; 20.10: ParseHost as it loads its listeners, before it serves), "registry-mirrors"
+ * (28: Validate; 20.10 and 26: registry.NewService, ValidateMirror, as the daemon is set up).
+ * The file is read without the flag's trimming and splitting (a " 1.2.3.4" or a
+ * "1.1.1.1,8.8.8.8" in the file is refused by every engine, yet passes here): the flag's rule
+ * refuses less, never more. Left out: "default-ulimits", "runtimes", "default-address-pools",
+ * whose file form (objects) is not the flag's text.
+ */
+const FILE_CHECKED = new Map<string, { flag: string, list: boolean }>([
+  ...['label', 'dns', 'dns-search', 'host', 'registry-mirror'].map((flag) => [configKeyOf(flag), { flag, list: true }] as const),
+  ...['ip', 'default-gateway', 'default-gateway-v6'].map((flag) => [flag, { flag, list: false }] as const),
+])
+
+/**
+ * Why dockerd refuses a value in `daemonJson` by the rule its flag's value would be refused by
+ * (RULES; the keys of FILE_CHECKED), as one sentence naming the key and the value, or null:
+ * `"labels": ["foo"]`, `"dns": ["1.2.3"]`, `"hosts": ["bogus://x"]`, `"registry-mirrors":
+ * ["mirror.gcr.io"]`, `"ip": "x"`. The first in file order, a list's in its order. A value of
+ * another JSON kind is not looked at (config-keys.ts refusedConfigValue refuses a list key that
+ * is no array, a string key that is no string; a non-string in a list is left to dockerd). The words in parentheses are the
+ * flag's validator's; dockerd words a file's refusal its own way ("invalid IP address: x").
+ */
+export function refusedConfigListValue(daemonJson: DaemonJson | null): string | null {
+  for (const [key, value] of Object.entries(daemonJson ?? {})) {
+    const checked = FILE_CHECKED.get(key)
+    if (checked === undefined || checked.list !== Array.isArray(value)) continue
+    const flag = checked.flag
+    for (const v of checked.list ? value as unknown[] : [value]) {
+      const why = typeof v === 'string' ? RULES[flag](v) : null
+      if (why === null) continue
+      const named = checked.list ? `"${key}" has ${JSON.stringify(v)},` : `"${key}": ${JSON.stringify(v)} is`
+      return `daemon.json ${named} refused by dockerd as --${flag}=${v} would be (${why}): it does not start on the file`
+    }
   }
   return null
 }

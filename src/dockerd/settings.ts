@@ -34,7 +34,7 @@ export interface DockerdSettings {
   /** Every flag occurrence in argv, in order. */
   flags: FlagUse[]
   daemonJson: DaemonJson | null
-  /** The bridge of the default network: --bridge/-b, else daemon.json "bridge" (a string); null = docker0. */
+  /** The bridge of the default network: --bridge/-b, else daemon.json "bridge" (a string); null = docker0, as is an empty name (moby initBridgeDriver: `if Iface != ""`). */
   bridge: string | null
   /** The MTU the user chose: the last --mtu, else daemon.json "mtu". */
   mtu: ExplicitMtu | null
@@ -77,7 +77,7 @@ export function resolveSettings(argv: readonly string[], daemonJson: DaemonJson 
   return {
     flags,
     daemonJson,
-    bridge: lastFlagValue(flags, 'bridge')?.value ?? (typeof dj.bridge === 'string' ? dj.bridge : null),
+    bridge: (lastFlagValue(flags, 'bridge')?.value ?? (typeof dj.bridge === 'string' ? dj.bridge : null)) || null,
     mtu: flagMtu(flags) ?? fileMtu(daemonJson),
     fileMtu: fileMtu(daemonJson),
     bip: text('bip'),
@@ -93,10 +93,15 @@ export function resolveSettings(argv: readonly string[], daemonJson: DaemonJson 
 /**
  * Where the user already chose the default network's bridge or its address: the first of
  * -b/--bridge, --bip, --bip6 set in argv (the last use of the flag, not empty), else in
- * daemon.json (any value: a flag for a key the file has makes dockerd refuse both), with the text naming it ("your --bip=10.5.0.1/24", `daemon.json "bip": "10.5.0.1/24"`);
- * null when none. With any of them dockerd must not be given a --bridge of ours: a bridge of the
- * user's wins, and dockerd refuses -b next to --bip or --bip6 (moby daemon verifyDaemonSettings:
- * "You specified -b & --bip, mutually exclusive options").
+ * daemon.json (any value but "" and null), with the text naming it ("your --bip=10.5.0.1/24",
+ * `daemon.json "bip": "10.5.0.1/24"`); null when none. With any of them dockerd must not be given
+ * a --bridge of ours: a bridge of the user's wins, and dockerd refuses -b next to --bip or --bip6
+ * (moby daemon verifyDaemonSettings: "You specified -b & --bip, mutually exclusive options").
+ * An empty value, flag or file, is dockerd's default and no choice: the bridge is docker0 and
+ * verifyDaemonSettings checks `IP != ""` (20.10 to 28). A file's empty "bip" or "bip6" therefore
+ * takes our --bridge; an empty "bridge" does not, though it chooses nothing: dockerd refuses any
+ * --bridge next to the key, whatever its value (daemon/config findConfigurationConflicts looks at
+ * the keys present; fileBridgeClash).
  */
 export function ownBridgeChoice({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>): { key: 'bridge' | 'bip' | 'bip6', text: string } | null {
   for (const key of BRIDGE_CHOICES) {
@@ -104,8 +109,20 @@ export function ownBridgeChoice({ flags, daemonJson }: Pick<DockerdSettings, 'fl
     const flag = lastFlagValue(flags, key)
     if (flag && flag.value !== '') return { key, text: `your ${flag.text}` }
   }
-  const key = BRIDGE_CHOICES.find((k) => daemonJson && k in daemonJson)
+  const key = BRIDGE_CHOICES.find((k) => daemonJson?.[k] !== undefined && daemonJson[k] !== null && daemonJson[k] !== '')
   return key ? { key, text: `daemon.json "${key}": ${JSON.stringify(daemonJson![key])}` } : null
+}
+
+/**
+ * The text naming daemon.json's "bridge" when it is there but names no bridge ("" or null:
+ * docker0), or null: a --bridge flag next to it makes dockerd refuse to start ("the following
+ * directives are specified both as a flag and in the configuration file: bridge: (from flag: x,
+ * from file: )", checked on 20.10, 26.1 and 28.5: test/dockerd/config-values-oracle.test.ts),
+ * and without one the default network is docker0. A second daemon's bridge cannot be had with it.
+ */
+export function fileBridgeClash(daemonJson: DaemonJson | null): string | null {
+  const v = daemonJson?.bridge
+  return v === '' || v === null ? `daemon.json "bridge": ${JSON.stringify(v)}` : null
 }
 
 const BRIDGE_CHOICES = ['bridge', 'bip', 'bip6'] as const
@@ -145,6 +162,34 @@ export function refusedMtu({ flags, daemonJson }: Pick<DockerdSettings, 'flags' 
   if (value < 0) return `${source} is negative: dockerd refuses to start ("invalid default MTU: ${value}")`
   return isContainerMtu(value) ? null : `${source} is not a usable MTU (${LINK_MTU_MIN}..${CONTAINER_MTU_MAX} bytes): dockerd fails to set it on the bridge and does not start`
 }
+
+/**
+ * Why dockerd refuses the download and upload counts it is given, or null: moby daemon/config
+ * Validate, run on the flags and daemon.json merged (20.10 to 28, checked with each engine's
+ * config check: test/dockerd/config-values-oracle.test.ts), refuses a negative
+ * max-concurrent-downloads, max-concurrent-uploads or max-download-attempts ("invalid max
+ * concurrent downloads: -1"), and 20.10 a max-download-attempts of 0 too (its
+ * ValidateMaxDownloadAttempts: `<= 0`; 23.0 made it `< 0`): refused for an engine known
+ * (`engineVersion`) to be older than 23. The last use of the flag counts, else the file's
+ * integer; a value that is no integer is refusedFlagValue's (flags.ts) or refusedConfigValue's
+ * (config-keys.ts).
+ */
+export function refusedCount({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>, engineVersion: string | null | undefined): string | null {
+  const v = parseEngineVersion(engineVersion)
+  for (const [key, words] of COUNTS) {
+    const flag = lastFlagValue(flags, key)
+    const file = daemonJson?.[key]
+    const value = flag ? goParseInt(flag.value) : Number.isInteger(file) ? file as number : null
+    const least = key === 'max-download-attempts' && v && v[0] < 23 ? 1 : 0
+    if (value === null || value >= least) continue
+    const source = flag ? `your ${flag.text}` : `daemon.json "${key}": ${file}`
+    return `${source} is ${value < 0 ? 'negative' : 'not positive'}: dockerd${least ? ` ${engineVersion}` : ''} refuses to start ("invalid ${words}: ${value}")`
+  }
+  return null
+}
+
+/** The counts moby's Validate keeps from going negative, and its words for each. */
+const COUNTS = [['max-concurrent-downloads', 'max concurrent downloads'], ['max-concurrent-uploads', 'max concurrent uploads'], ['max-download-attempts', 'max download attempts']] as const
 
 /**
  * Why dockerd refuses the bridge or log settings it is given, or null; the first of:

@@ -4,7 +4,7 @@
  * user's, or ours when it exists already) gets a fixed MAC, because a Linux bridge without one
  * follows the lowest MAC of its ports (bridge-mac.ts).
  */
-import { ownBridgeChoice, type DockerdSettings } from '../dockerd/settings.js'
+import { fileBridgeClash, ownBridgeChoice, type DockerdSettings } from '../dockerd/settings.js'
 import type { Action, Link, MachineState, PlanOptions } from '../model.js'
 import { bridgePorts, stableBridgeMac } from '../net/bridge-mac.js'
 import { NET_ADDR_SET } from '../net/kernel.js'
@@ -18,7 +18,13 @@ export function bridgeStep({ state, opts, settings }: PlanContext): Step {
   const { bridge: created, overridden } = requestedBridge(opts, settings)
   if (overridden) out.warnings.push(overridden)
   const userBridge = settings.bridge
-  if (created) {
+  const clash = created ? fileBridgeClash(settings.daemonJson) : null
+  if (created && clash) {
+    // Neither way is safe: no --bridge is docker0, ours clashes with the key. We step aside, and
+    // the start still passes --bridge=NAME (invocation.ts fallbackArgs) for dockerd to refuse.
+    out.error = `--autonet-bridge=${created.name}=${created.cidr} and ${clash} (docker0): dockerd refuses --bridge=${created.name} next to that key ` +
+      `("specified both as a flag and in the configuration file"), and without it a second daemon would share docker0 with the first; remove "bridge" from daemon.json or set it to "${created.name}"`
+  } else if (created) {
     const made = planCreateBridge(created, links, state)
     if ('error' in made) out.error = made.error
     else {

@@ -117,6 +117,29 @@ t.test('a daemon.json value Go\'s encoding/json will not read into its field: na
   for (const [text, why] of rows) await stepsAside(t, text, ['--icc=false'], await withFile(t, text), why)
 })
 
+t.test('a daemon.json value dockerd refuses as it would the flag\'s: named with its key (trial: values in the file)', async (t) => {
+  const rows: [string, string][] = [
+    ['{"labels": ["foo"]}', 'daemon.json "labels" has "foo", refused by dockerd as --label=foo would be (bad attribute format: foo): it does not start on the file'],
+    ['{"dns": ["1.2.3"]}', 'daemon.json "dns" has "1.2.3", refused by dockerd as --dns=1.2.3 would be (invalid string being converted to IP address: 1.2.3): it does not start on the file'],
+    ['{"hosts": ["bogus://x"]}', 'daemon.json "hosts" has "bogus://x", refused by dockerd as --host=bogus://x would be (invalid bind address (bogus://x): unsupported proto \'bogus\'): it does not start on the file'],
+    ['{"registry-mirrors": ["mirror.gcr.io"]}', 'daemon.json "registry-mirrors" has "mirror.gcr.io", refused by dockerd as --registry-mirror=mirror.gcr.io would be (invalid mirror: unsupported scheme "" in "mirror.gcr.io"): it does not start on the file'],
+    ['{"default-gateway": "x"}', 'daemon.json "default-gateway": "x" is refused by dockerd as --default-gateway=x would be (failed to parse IP: "x"): it does not start on the file'],
+    ['{"ip": "x"}', 'daemon.json "ip": "x" is refused by dockerd as --ip=x would be (failed to parse IP: "x"): it does not start on the file'],
+  ]
+  for (const [text, why] of rows) await stepsAside(t, text, ['--icc=false'], await withFile(t, text), why)
+})
+
+t.test('a negative download or upload count, flag or file: moby\'s Validate words (trial finding)', async (t) => {
+  await stepsAside(t, '--max-concurrent-downloads=-1', ['--max-concurrent-downloads=-1'], {},
+    'your --max-concurrent-downloads=-1 is negative: dockerd refuses to start ("invalid max concurrent downloads: -1")')
+  await stepsAside(t, '--max-concurrent-uploads=-1', ['--debug', '--max-concurrent-uploads=-1'], {},
+    'your --max-concurrent-uploads=-1 is negative: dockerd refuses to start ("invalid max concurrent uploads: -1")')
+  await stepsAside(t, '--max-download-attempts=-1', ['--max-download-attempts=-1'], {},
+    'your --max-download-attempts=-1 is negative: dockerd refuses to start ("invalid max download attempts: -1")')
+  await stepsAside(t, '"max-download-attempts": -1', ['--debug'], await withFile(t, '{"max-download-attempts": -1}'),
+    'daemon.json "max-download-attempts": -1 is negative: dockerd refuses to start ("invalid max download attempts: -1")')
+})
+
 t.test('a bridge or log setting dockerd refuses: -b with --bip, an unknown log level, a --bip that is no CIDR', async (t) => {
   await stepsAside(t, '-b br0 --bip', ['-b', 'br0', '--bip=10.1.0.1/24'], {}, 'your -b br0 and your --bip=10.1.0.1/24 together: dockerd refuses to start ("You specified -b & --bip, mutually exclusive options")')
   await stepsAside(t, '-b br0 and "bip"', ['-b', 'br0'], await withFile(t, '{"bip": "10.1.0.1/24"}'),

@@ -4,7 +4,7 @@
  * held against the real engines in flag-values-oracle.test.ts.
  */
 import t from 'tap'
-import { refusedListValue } from '../../src/dockerd/flag-values.js'
+import { refusedConfigListValue, refusedListValue } from '../../src/dockerd/flag-values.js'
 import { parseDockerdFlags } from '../../src/dockerd/flags.js'
 
 const refused = (...argv: string[]) => refusedListValue(parseDockerdFlags(argv))
@@ -71,4 +71,29 @@ t.test('each validator\'s refusals', async (t) => {
 t.test('--ip that is no address is refused as the engines refuse it (trial 3)', async (t) => {
   t.match(refusedListValue(parseDockerdFlags(['--ip=1.2.3'])), /your --ip=1\.2\.3 is refused by dockerd \(invalid argument "1\.2\.3" for "--ip" flag: failed to parse IP: "1\.2\.3"\)/)
   t.equal(refusedListValue(parseDockerdFlags(['--ip=10.0.0.1'])), null)
+})
+
+t.test('daemon.json values are held to their flag\'s rule, naming daemon.json and the key (trial: values in the file)', async (t) => {
+  const file = (dj: Record<string, unknown>) => refusedConfigListValue(dj)
+  t.equal(file({ labels: ['a=b', 'foo'] }), 'daemon.json "labels" has "foo", refused by dockerd as --label=foo would be (bad attribute format: foo): it does not start on the file')
+  t.equal(file({ dns: ['1.2.3'] }), 'daemon.json "dns" has "1.2.3", refused by dockerd as --dns=1.2.3 would be (invalid string being converted to IP address: 1.2.3): it does not start on the file')
+  t.equal(file({ hosts: ['bogus://x'] }), 'daemon.json "hosts" has "bogus://x", refused by dockerd as --host=bogus://x would be (invalid bind address (bogus://x): unsupported proto \'bogus\'): it does not start on the file')
+  t.match(file({ 'registry-mirrors': ['mirror.gcr.io'] }), /^daemon\.json "registry-mirrors" has "mirror\.gcr\.io", refused by dockerd as --registry-mirror=mirror\.gcr\.io would be \(invalid mirror: unsupported scheme "" in "mirror\.gcr\.io"\)/)
+  t.equal(file({ 'default-gateway': 'x' }), 'daemon.json "default-gateway": "x" is refused by dockerd as --default-gateway=x would be (failed to parse IP: "x"): it does not start on the file')
+  t.match(file({ ip: 'x' }), /^daemon\.json "ip": "x" is refused by dockerd as --ip=x would be/)
+  t.match(file({ 'default-gateway-v6': 'zz' }), /^daemon\.json "default-gateway-v6": "zz" is refused/)
+  t.match(file({ 'dns-search': ['-bad'] }), /^daemon\.json "dns-search" has "-bad", .*-bad is not a valid domain/)
+  t.match(file({ labels: ['com.docker.x=y'] }), /label com\.docker\.x=y is not allowed/)
+  t.match(file({ debug: true, ip: '1.2.3.4', labels: ['x'], dns: ['y'] }), /^daemon\.json "labels" has "x"/, 'the first in file order')
+})
+
+t.test('daemon.json values every engine accepts, and values of another kind or key, pass', async (t) => {
+  t.equal(refusedConfigListValue({
+    labels: ['a=b', '=b'], dns: ['1.1.1.1', '::1', ''], 'dns-search': ['example.com', '.'], hosts: ['unix:///run/d.sock', 'fd://', 'tcp://0.0.0.0:2375', ''],
+    'registry-mirrors': ['https://m.example:5000/'], ip: '', 'default-gateway': '1.2.3.4', 'default-gateway-v6': 'fd00::1',
+    'default-ulimits': { nofile: { Name: 'nofile', Soft: 1, Hard: 2 } }, runtimes: { crun: { path: '/usr/bin/crun' } },
+    'default-address-pools': [{ base: '10.10.0.0/16', size: 24 }], 'insecure-registries': ['foo'], 'log-opts': { 'max-size': 'x' },
+  }), null)
+  t.equal(refusedConfigListValue({ labels: [1, null], ip: null, dns: 'x' }), null, 'not strings: refusedConfigValue\'s or dockerd\'s')
+  t.equal(refusedConfigListValue(null), null)
 })

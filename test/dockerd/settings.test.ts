@@ -1,5 +1,5 @@
 import t from 'tap'
-import { mtuValue, refusedMtu, refusedSetting, resolveSettings } from '../../src/dockerd/settings.js'
+import { fileBridgeClash, mtuValue, ownBridgeChoice, refusedCount, refusedMtu, refusedSetting, resolveSettings } from '../../src/dockerd/settings.js'
 
 t.test('flags beat daemon.json; every spelling counts', async (t) => {
   const s = resolveSettings(['-bbr-ci', '--mtu', '1400', '--bip=10.1.0.1/24', '--ipv6', '-H', 'unix:///run/d.sock'],
@@ -83,4 +83,36 @@ t.test('refusedSetting: -b with --bip, a log level dockerd does not know, a --bi
   t.equal(of(['--bip', '10.1.0.1']), `your --bip 10.1.0.1 ${cidr}`)
   t.equal(of([], { bip: '10.1.0.1' }), `daemon.json "bip": "10.1.0.1" ${cidr}`)
   for (const argv of [['--bip=10.1.0.1/24'], ['--bip='], ['-b', 'br0'], []]) t.equal(of(argv), null, JSON.stringify(argv))
+})
+
+t.test('refusedCount: a negative download or upload count, flag or file (trial: moby Validate)', async (t) => {
+  const of = (argv: string[], daemonJson: Record<string, unknown> | null = null, version: string | null = null) => refusedCount(resolveSettings(argv, daemonJson), version)
+  t.equal(of(['--max-concurrent-downloads=-1']), 'your --max-concurrent-downloads=-1 is negative: dockerd refuses to start ("invalid max concurrent downloads: -1")')
+  t.equal(of(['--max-concurrent-uploads', '-2']), 'your --max-concurrent-uploads -2 is negative: dockerd refuses to start ("invalid max concurrent uploads: -2")')
+  t.equal(of(['--max-download-attempts=-0x1']), 'your --max-download-attempts=-0x1 is negative: dockerd refuses to start ("invalid max download attempts: -1")')
+  t.equal(of([], { 'max-concurrent-downloads': -1 }), 'daemon.json "max-concurrent-downloads": -1 is negative: dockerd refuses to start ("invalid max concurrent downloads: -1")')
+  t.equal(of([], { 'max-concurrent-uploads': -1 }), 'daemon.json "max-concurrent-uploads": -1 is negative: dockerd refuses to start ("invalid max concurrent uploads: -1")')
+  t.equal(of([], { 'max-download-attempts': -1 }), 'daemon.json "max-download-attempts": -1 is negative: dockerd refuses to start ("invalid max download attempts: -1")')
+  t.equal(of(['--max-concurrent-downloads=-1', '--max-concurrent-downloads=3']), null, 'the last use counts')
+  for (const [argv, dj] of [[['--max-concurrent-downloads=0', '--max-concurrent-uploads=0', '--max-download-attempts=0'], null], [[], { 'max-concurrent-downloads': 0, 'max-download-attempts': 0, 'max-concurrent-uploads': 5 }],
+    [['--max-concurrent-downloads=abc'], null], [[], { 'max-concurrent-downloads': '-1' }]] as const) {
+    t.equal(of([...argv], dj), null, `${JSON.stringify([argv, dj])}: 0 is accepted, an unreadable value is not this rule's`)
+  }
+  t.equal(of(['--max-download-attempts=0'], null, '20.10.24'), 'your --max-download-attempts=0 is not positive: dockerd 20.10.24 refuses to start ("invalid max download attempts: 0")')
+  t.equal(of([], { 'max-download-attempts': 0 }, '20.10.24'), 'daemon.json "max-download-attempts": 0 is not positive: dockerd 20.10.24 refuses to start ("invalid max download attempts: 0")')
+  t.equal(of(['--max-download-attempts=0'], null, '23.0.0'), null, '23 and later take 0')
+  t.equal(of(['--max-concurrent-downloads=0'], null, '20.10.24'), null, 'only the attempts must be positive on 20.10')
+})
+
+t.test('an empty bridge or bridge address is dockerd\'s default: docker0, no choice; an empty file "bridge" still clashes with --bridge', async (t) => {
+  for (const [argv, dj] of [[['--bridge='], null], [[], { bridge: '' }], [[], { bridge: null }]] as const) {
+    t.equal(resolveSettings([...argv], dj).bridge, null, `${JSON.stringify([argv, dj])}: docker0`)
+  }
+  const own = (dj: Record<string, unknown>) => ownBridgeChoice(resolveSettings([], dj))
+  for (const dj of [{ bridge: '' }, { bridge: null }, { bip: '' }, { bip: null }, { bip6: '' }]) t.equal(own(dj), null, JSON.stringify(dj))
+  t.same(own({ bridge: '', bip: '10.5.0.1/24' }), { key: 'bip', text: 'daemon.json "bip": "10.5.0.1/24"' })
+  t.same(own({ bridge: 'br0' }), { key: 'bridge', text: 'daemon.json "bridge": "br0"' })
+  t.equal(fileBridgeClash({ bridge: '' }), 'daemon.json "bridge": ""')
+  t.equal(fileBridgeClash({ bridge: null }), 'daemon.json "bridge": null')
+  for (const dj of [{ bridge: 'br0' }, { bip: '' }, {}, null]) t.equal(fileBridgeClash(dj), null, JSON.stringify(dj))
 })

@@ -76,3 +76,34 @@ t.test('stepping aside with the user\'s --bip or daemon.json "bip": no --bridge 
   const plain = await failing(['--autonet-bridge=br-ci=10.99.0.1/24', '--debug'], null)
   t.same(plain.execs, [['dockerd', '--debug', '--bridge=br-ci']], 'control: nothing of theirs, --bridge kept (point 5)')
 })
+
+t.test('an empty daemon.json "bip"/"bip6" names nothing: NAME is created and passed (trial: a second daemon landed on docker0)', async (t) => {
+  for (const dj of [{ bip: '' }, { bip: null }, { bip6: '' }, { bip: '', bip6: null }]) {
+    const plan = planFromState(state({ links: [eth0], argv: [], daemon_json: dj }), withBridge)
+    t.equal(plan.error, null, JSON.stringify(dj))
+    t.ok(plan.args.includes('--bridge=br-ci'), `${JSON.stringify(dj)}: --bridge=br-ci passed`)
+    t.ok(plan.actions.some((a) => a.type === 'create-bridge'), `${JSON.stringify(dj)}: br-ci created`)
+    t.notOk(plan.warnings.some((w) => w.includes('your choice wins')), `${JSON.stringify(dj)}: no choice of the user's`)
+    const r = await start(['--autonet-bridge=br-ci=10.99.0.1/24', '--debug'], { links: [eth0], daemon_json: dj })
+    t.equal(r.execs.length, 1)
+    t.same(r.execs[0]?.slice(0, 2), ['dockerd', '--debug'], `${JSON.stringify(dj)}: a start`)
+    t.ok(r.execs[0]?.includes('--bridge=br-ci'), `${JSON.stringify(dj)}: passes --bridge=br-ci: ${JSON.stringify(r.execs)}`)
+  }
+})
+
+t.test('an empty daemon.json "bridge" is docker0 yet clashes with any --bridge: the start steps aside and dockerd gets --bridge=NAME to refuse, never docker0', async (t) => {
+  for (const dj of [{ bridge: '' }, { bridge: null }]) {
+    const what = JSON.stringify(dj)
+    const plan = planFromState(state({ links: [eth0], argv: ['--debug'], daemon_json: dj }), withBridge)
+    t.match(plan.error, new RegExp(`^--autonet-bridge=br-ci=10\\.99\\.0\\.1/24 and daemon\\.json "bridge": ${dj.bridge === '' ? '""' : 'null'} \\(docker0\\): dockerd refuses --bridge=br-ci next to that key .*remove "bridge" from daemon\\.json or set it to "br-ci"$`), what)
+    const r = await start(['--autonet-bridge=br-ci=10.99.0.1/24', '--debug'], { links: [eth0], daemon_json: dj })
+    t.same(r.execs, [['dockerd', '--debug', '--bridge=br-ci']], `${what}: never a dockerd on docker0`)
+    t.same(r.applied, [], `${what}: nothing created or applied`)
+    t.match(r.lines.join('\n'), /keeping --bridge=br-ci \(--autonet-bridge\): a second daemon must not land on docker0, where daemon\.json "bridge": (""|null) leaves it; dockerd will refuse the flag next to that key/, what)
+  }
+  const failing = await runMain(['--autonet-bridge=br-ci=10.99.0.1/24', '--debug'], {
+    readState: async (o) => state({ argv: o.argv, daemon_json: { bridge: '' } }),
+    plan: () => { throw new Error('planner exploded') },
+  })
+  t.same(failing.execs, [['dockerd', '--debug', '--bridge=br-ci']], 'stepping aside for another reason: --bridge kept too')
+})
