@@ -6,11 +6,13 @@
  * `dockerd-autonet plan --json` on this same machine, asked about the same dockerd.
  */
 import t from 'tap'
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { handovers, WRAPPED_VAR } from '../../src/cli/handover.js'
-import { buildBundle, expectPlanned, makeTree, PATHS, planFor, SH, STUB_VERSION } from './lib/image-tree.js'
+import { SWITCH_WORDS_TEXT, switchWord } from '../../src/cli/option-values.js'
+import { OPTIONS } from '../../src/cli/options.js'
+import { buildBundle, expectPlanned, makeTree, PATHS, planFor, REPO, SH, STUB_VERSION } from './lib/image-tree.js'
 
 let bundle = ''
 const work = mkdtempSync(join(tmpdir(), 'autonet-chain-'))
@@ -97,6 +99,81 @@ t.test('shim fails open: without dockerd-autonet the real dockerd starts with th
   t.match(r.stderr, /dockerd-autonet or node is missing/)
 })
 
+/** The shells the shim must run in: the images' busybox ash and Debian's dash, where this machine has them. */
+const SHELLS = [['/usr/bin/busybox', 'sh'], ['/bin/dash']].filter((sh) => existsSync(sh[0]))
+
+t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothing, a second daemon\'s bridge exits 2, our words are taken out', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  unlinkSync(tree.at(PATHS.wrapper))
+  const real = tree.at(PATHS.dindReal)
+  for (const sh of SHELLS) {
+    const run = (args: string[], env: Record<string, string> = {}) => tree.run([...sh, tree.at(PATHS.dindShim), ...args], env)
+    const starts: [string[], Record<string, string>, string[]][] = [
+      // Two-word values: a valued option takes any word but a flag, a switch only a switch word.
+      [['--autonet-debug', '--autonet-max-mtu', '9000', '--data-root', '/x', '--autonet-debug', 'TRUE', '--autonet-mtu-scope', '--debug', '--autonet-probe=h', '-H', 'fd://'], {}, ['--data-root', '/x', '--debug', '-H', 'fd://']],
+      // Look-alikes are ours too (isOurs), a typographic dash included; a word with "autonet" only in its value is not.
+      [['--Autonet_Debug', '\u2014autonet-debug', '-autonet-no-conntrack=1', '--label=autonet', '--autonet-disable', 'yes'], {}, ['--label=autonet']],
+      // A dry run clearly false in any spelling starts, its value taken out; so does a flag over the variable.
+      [['--autonet-dry-run', 'no', '--data-root', '/x'], {}, ['--data-root', '/x']],
+      [['--autonet-dry-run=OFF', '--data-root', '/x'], { DOCKERD_AUTONET_DRY_RUN: '1' }, ['--data-root', '/x']],
+      [['--data-root', '/x'], { DOCKERD_AUTONET_DRY_RUN: ' false ', DOCKERD_AUTONET_BRIDGE: '  ' }, ['--data-root', '/x']],
+      // --autonet-no-bridge-mac asks for no bridge.
+      [['--autonet-no-bridge-mac', '--data-root', '/x'], { DOCKERD_AUTONET_NO_BRIDGE_MAC: '1' }, ['--data-root', '/x']],
+    ]
+    for (const [args, env, want] of starts) {
+      const what = `${sh.join(' ')}: ${JSON.stringify(args)} ${JSON.stringify(env)}`
+      const r = await run(args, env)
+      t.equal(r.exitCode, 0, `${what}: exits 0`, { stderr: r.stderr })
+      t.same(tree.recorded(), [real, ...want], `${what}: started, ours taken out`)
+      t.match(r.stderr, /^dockerd shim: \S+ or node is missing; starting \S+ without dockerd-autonet/m)
+    }
+    const dry: [string[], Record<string, string>, string][] = [
+      [['--autonet-dry-run', '--data-root', '/x'], {}, '--data-root /x'],
+      [['--data-root', '/x y', '--autonet-dry-run', 'maybe'], {}, "--data-root '/x y' maybe"],
+      [['--autonet-dry-run=', "--label=it's"], {}, "'--label=it'\\''s'"],
+      [['--autonet_dry_run=no', '--autonet-dry', '--debug'], {}, '--debug'],
+      [['--data-root', '/x'], { DOCKERD_AUTONET_DRY_RUN: '1' }, '--data-root /x'],
+      [['--autonet-debug'], { DOCKERD_AUTONET_DRY_RUN: 'perhaps' }, ''],
+      // A look-alike does not beat the variable, as in the wrapper.
+      [['--autonet_dry_run=false'], { DOCKERD_AUTONET_DRY_RUN: 'true' }, ''],
+    ]
+    for (const [args, env, command] of dry) {
+      const what = `${sh.join(' ')}: ${JSON.stringify(args)} ${JSON.stringify(env)}`
+      const r = await run(args, env)
+      t.equal(r.exitCode, 0, `${what}: exits 0`, { stderr: r.stderr })
+      t.equal(tree.recorded(), null, `${what}: a dry run starts nothing`)
+      t.equal(r.stdout, `aside:    ${tree.at(PATHS.wrapper)} or node is missing (dockerd shim)\nadds:     nothing\nactions:  none\ncommand:  ${real}${command ? ` ${command}` : ''}`, `${what}: what it would start (execa drops the last newline)`)
+    }
+    const bridges: [string[], Record<string, string>, string][] = [
+      [['--autonet-bridge=br-z=10.6.0.1/24', '--data-root', '/x'], {}, '--autonet-bridge'],
+      [['--autonet-bridge', 'br-z=10.6.0.1/24'], {}, '--autonet-bridge'],
+      [['--autonet_Bridge=br-z'], {}, '--autonet_Bridge'],
+      [['--data-root', '/x'], { DOCKERD_AUTONET_BRIDGE: 'br-z=10.6.0.1/24' }, 'DOCKERD_AUTONET_BRIDGE'],
+      [['--autonet-dry-run', '--autonet-bridge=br-z=10.6.0.1/24'], {}, '--autonet-bridge'],
+    ]
+    for (const [args, env, named] of bridges) {
+      const what = `${sh.join(' ')}: ${JSON.stringify(args)} ${JSON.stringify(env)}`
+      const r = await run(args, env)
+      t.equal(r.exitCode, 2, `${what}: exits 2`, { stderr: r.stderr })
+      t.equal(tree.recorded(), null, `${what}: nothing started`)
+      t.match(r.stderr, `dockerd shim: ${tree.at(PATHS.wrapper)} or node is missing, and ${named} asks for a second daemon's bridge, which only dockerd-autonet makes; not starting ${real}`)
+    }
+  }
+})
+
+t.test('the shim\'s lists are the wrapper\'s: our valued options (OPTIONS) and the switch words (switchWord)', async (t) => {
+  const shim = readFileSync(join(REPO, 'image/dockerd-shim.sh'), 'utf8')
+  const list = (name: string) => new RegExp(`^${name}='([^']*)'$`, 'm').exec(shim)?.[1].split(' ')
+  t.same(list('valued'), OPTIONS.filter((o) => o.value !== undefined).map((o) => o.name), 'valued: every option with a value, none other')
+  const [yes, no] = SWITCH_WORDS_TEXT.split(' or ').map((part) => part.split(', '))
+  t.same(list('switch_true'), yes)
+  t.same(list('switch_false'), no)
+  for (const w of yes) t.equal(switchWord(w.toUpperCase()), true, `${w} reads true in any case`)
+  for (const w of no) t.equal(switchWord(w.toUpperCase()), false, `${w} reads false in any case`)
+  for (const w of ['y', 'n', 'enable', 'disable', '2']) t.equal(switchWord(w), null, `${w}: no switch word, in neither list`)
+})
+
 t.test('shim with DOCKERD_WRAPPED_BY_AUTONET set: through the wrapper, nothing planned, ours taken out, the bridge kept; at 4, nothing (a loop)', async (t) => {
   const tree = await makeTree('dind', bundle)
   t.teardown(tree.remove)
@@ -180,9 +257,17 @@ t.test('shim: an argument that is not UTF-8 goes to the real dockerd byte for by
     const raw = readFileSync(join(tree.root, 'record'))
     const want = Buffer.concat([Buffer.from(`${tree.at(PATHS.dindReal)}\0--data-root\0/x\0--label=a`), Buffer.from(bytes), Buffer.from('\0')])
     t.equal(raw.toString('hex'), want.toString('hex'), `${printf}: the exact bytes, nothing appended`)
-    t.match(r.stderr, /^dockerd shim: an argument is not valid UTF-8, which Node would rewrite; starting \S+ without dockerd-autonet, arguments untouched$/m)
+    t.match(r.stderr, /^dockerd shim: an argument is not valid UTF-8, which Node would rewrite; starting \S+ without dockerd-autonet$/m)
     t.notMatch(r.stderr, /dockerd-autonet: /, 'the wrapper never ran')
   }
+  // Without the wrapper too, a dry run starts nothing and our words never reach dockerd.
+  const dry = await tree.run(['sh', '-c', `exec "$@" "$(printf '%s\\377' --label=a)"`, 'sh', ...SH, tree.at(PATHS.dindShim), '--autonet-dry-run', '--data-root', '/x'])
+  t.equal(dry.exitCode, 0, { stderr: dry.stderr })
+  t.equal(tree.recorded(), null, 'a dry run starts nothing')
+  t.match(dry.stdout, /^command: {2}\S+\/usr\/local\/bin\/dockerd --data-root \/x '--label=a\uFFFD'$/m)
+  const ours = await tree.run(['sh', '-c', `exec "$@" "$(printf '%s\\377' --label=a)"`, 'sh', ...SH, tree.at(PATHS.dindShim), '--autonet-max-mtu', '9000', '--data-root', '/x'])
+  t.equal(ours.exitCode, 0, { stderr: ours.stderr })
+  t.same(tree.recorded(), [tree.at(PATHS.dindReal), '--data-root', '/x', '--label=a\uFFFD'], 'ours taken out (the record read as UTF-8)')
   // Valid UTF-8 beyond ASCII, and a tab, are Node's to carry: planned as usual.
   const fine = await withBytes('%s\\303\\251\\tb')
   t.equal(fine.exitCode, 0, { stderr: fine.stderr })
