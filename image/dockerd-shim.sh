@@ -54,7 +54,7 @@ if [ "$handovers" -ge 4 ]; then
 	exit 127
 fi
 
-# Without the wrapper (or node) nothing is planned, yet the start-path contract still holds
+# Without the wrapper or node nothing is planned, yet the start-path contract still holds
 # (src/cli/invocation.ts, README "contract"): a dry run starts nothing, a second daemon's bridge
 # never becomes docker0 (the shim cannot make the bridge: exit 2), and our words are taken out
 # (dockerd would refuse them). Read more plainly than the wrapper reads them: see ours_word,
@@ -144,6 +144,7 @@ quote() {
 }
 
 # Start the real dockerd without the wrapper, because of $1 (a reason), with the words after it.
+# Only a shell keeps every byte of them: no Node in between.
 start_plain() {
 	why=$1
 	shift
@@ -216,9 +217,11 @@ if [ ! -x "$wrapper" ] || ! command -v node > /dev/null 2>&1; then
 fi
 
 # Node decodes its arguments as UTF-8 and replaces bytes that are not with U+FFFD: through
-# dockerd-autonet, dockerd would get other bytes than the caller gave. Such an argument (rare:
-# only those with a byte outside printable ASCII are checked, byte by byte) starts the real
-# dockerd without dockerd-autonet (start_plain), its bytes untouched.
+# dockerd-autonet alone, dockerd would get other bytes than the caller gave. So the wrapper gets
+# them beside its argv in DOCKERD_WRAPPED_RAW_ARGV (src/cli/handover.ts, raw-argv.ts): a token
+# per argument of its own, `-` for one that is UTF-8, `x` and the bytes in hex for one that is
+# not (only arguments with a byte outside printable ASCII are checked, byte by byte), and its
+# final exec puts those bytes back.
 utf8() {
 	printf '%s' "$1" | od -An -tu1 -v | awk '
 		{
@@ -239,15 +242,31 @@ utf8() {
 		}
 		END { exit (bad || need) ? 1 : 0 }'
 }
-for arg in "$@"; do
+raw_argv=
+raw_count=0
+for arg in "$real" "$@"; do
+	token=-
 	case $arg in
 		*[![:print:]]*)
 			if ! utf8 "$arg"; then
-				start_plain "an argument is not valid UTF-8, which Node would rewrite" "$@"
+				token=x$(printf '%s' "$arg" | od -An -tx1 -v | tr -d ' \n')
+				raw_count=$((raw_count + 1))
 			fi
 			;;
 	esac
+	raw_argv="$raw_argv${raw_argv:+ }$token"
 done
+unset DOCKERD_WRAPPED_RAW_ARGV
+if [ "$raw_count" -gt 0 ]; then
+	# One environment string holds at most 128 KiB (Linux MAX_ARG_STRLEN): past that the exec
+	# would fail, and Node's rewriting (3 bytes for each bad one) could make the argument too
+	# long for dockerd's exec too.
+	if [ "${#raw_argv}" -ge 131000 ]; then
+		start_plain "an argument that is not valid UTF-8 is too long to hand to dockerd-autonet with its bytes" "$@"
+	fi
+	DOCKERD_WRAPPED_RAW_ARGV=$raw_argv
+	export DOCKERD_WRAPPED_RAW_ARGV
+fi
 
 # Node reads NODE_OPTIONS before any code of ours runs: a --require of a missing file or an
 # option Node refuses would end it, and dockerd would never start. The wrapper runs without
