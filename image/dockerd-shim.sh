@@ -54,10 +54,174 @@ if [ "$handovers" -ge 4 ]; then
 	exit 127
 fi
 
+# Without the wrapper or node nothing is planned, yet the start-path contract still holds
+# (src/cli/invocation.ts, README "contract"): a dry run starts nothing, a second daemon's bridge
+# never becomes docker0 (the shim cannot make the bridge: exit 2), and our words are taken out
+# (dockerd would refuse them). Read more plainly than the wrapper reads them: see ours_word,
+# valued and the loop below.
+
+# Our options that take a value (src/cli/options.ts OPTIONS, those with `value`): given as two
+# words, the next one is the value. test/image/chain.test.ts checks this list against OPTIONS.
+valued='exec max-mtu mtu-scope bridge probe dockerd-version'
+# The words a switch takes (src/cli/option-values.ts switchWord, SWITCH_WORDS_TEXT), lower case;
+# chain.test.ts checks them too.
+switch_true='1 t true yes on'
+switch_false='0 f false no off'
+
+squash() {
+	printf '%s' "$1" | tr '[:upper:]' '[:lower:]' | tr -d '_-'
+}
+
+# `true`, `false` or nothing: the switch word $1 is, trimmed, any case.
+switch_word() {
+	sw=$1
+	sw=${sw#"${sw%%[![:space:]]*}"}
+	sw=${sw%"${sw##*[![:space:]]}"}
+	sw=$(printf '%s' "$sw" | tr '[:upper:]' '[:lower:]')
+	for s in $switch_true; do if [ "$sw" = "$s" ]; then echo true; return 0; fi; done
+	for s in $switch_false; do if [ "$sw" = "$s" ]; then echo false; return 0; fi; done
+	return 0
+}
+
+# Succeeds for a word of ours (src/cli/options.ts isOurs): --autonet-…, or a flag (`-`, or a
+# typographic dash U+2010..U+2015, U+2212) whose name squashed has "autonet" in it.
+ours_word() {
+	case $1 in
+		--autonet-*) return 0 ;;
+		*[Aa]*[Uu]*[Tt]*[Oo]*[Nn]*[Ee]*[Tt]*) ;;
+		*) return 1 ;;
+	esac
+	case $(squash "${1%%=*}") in *autonet*) ;; *) return 1 ;; esac
+	case $1 in -*) return 0 ;; esac
+	case $(printf '%s' "$1" | od -An -tx1 -N3 | tr -d ' \n') in e2809[0-5] | e28892) return 0 ;; esac
+	return 1
+}
+
+# What one of our options with its value (`-` for none) means here: a dry run, a bridge.
+dry=
+dry_flag=
+bridge=
+ours_option() {
+	sq=$(squash "$1")
+	case $sq in
+		*dryrun* | *autonetdry*)
+			if [ "$1" = --autonet-dry-run ]; then dry_flag=1; fi
+			val=$2
+			if [ "$val" = - ]; then val=true; fi
+			if [ "$(switch_word "$val")" != false ]; then dry=1; fi
+			;;
+	esac
+	case $sq in
+		*bridgemac*) ;;
+		*bridge*) bridge=$1 ;;
+	esac
+	return 0
+}
+
+# A value in the environment that is unset or blank counts as unset, as the wrapper reads it.
+set_in_env() {
+	case ${1:-} in
+		*[![:space:]]*) return 0 ;;
+	esac
+	return 1
+}
+
+# Words joined for a shell as src/cli/format-plan.ts quoteCommand joins them.
+quote() {
+	case $1 in
+		'' | *[!A-Za-z0-9_@%+=:,./-]*) ;;
+		*) printf '%s' "$1"; return 0 ;;
+	esac
+	rest=$1
+	out=
+	while :; do
+		case $rest in
+			*\'*) out="$out${rest%%\'*}'\\''"; rest=${rest#*\'} ;;
+			*) break ;;
+		esac
+	done
+	printf "'%s%s'" "$out" "$rest"
+}
+
+# Start the real dockerd without the wrapper, because of $1 (a reason), with the words after it.
+# Only a shell keeps every byte of them: no Node in between.
+start_plain() {
+	why=$1
+	shift
+	# Our words out, the rest kept in order (appended behind the originals, which are shifted
+	# off). A word of ours without `=` takes the next word as its value: for a valued option
+	# any word but a flag (`-x`, `--x`: dockerd's, or a mistake dockerd refuses loudly), for any
+	# other a switch word. A look-alike is not matched to the option it is closest to (the
+	# wrapper's edit distance): only "dryrun"/"dry…" and "bridge" in its name count.
+	n=$#
+	pending=
+	taken=0
+	for arg in "$@"; do
+		if [ -n "$pending" ]; then
+			p=$pending
+			pending=
+			case $p in
+				valued:*)
+					case $arg in
+						-?*) ours_option "${p#valued:}" - ;;
+						*) ours_option "${p#valued:}" "$arg"; taken=$((taken + 1)); continue ;;
+					esac
+					;;
+				*)
+					if [ -n "$(switch_word "$arg")" ]; then ours_option "${p#switch:}" "$arg"; taken=$((taken + 1)); continue; fi
+					ours_option "${p#switch:}" -
+					;;
+			esac
+		fi
+		if ours_word "$arg"; then
+			taken=$((taken + 1))
+			case $arg in
+				*=*) ours_option "${arg%%=*}" "${arg#*=}" ;;
+				*)
+					pending=switch:$arg
+					for v in $valued; do
+						if [ "$arg" = "--autonet-$v" ]; then pending=valued:$arg; fi
+					done
+					;;
+			esac
+			continue
+		fi
+		set -- "$@" "$arg"
+	done
+	if [ -n "$pending" ]; then ours_option "${pending#*:}" -; fi
+	shift "$n"
+	if [ -n "$bridge" ] || set_in_env "${DOCKERD_AUTONET_BRIDGE:-}"; then
+		echo "dockerd shim: $why, and ${bridge:-DOCKERD_AUTONET_BRIDGE} asks for a second daemon's bridge, which only dockerd-autonet makes; not starting $real: without its own bridge a second daemon would share docker0 with the first" >&2
+		exit 2
+	fi
+	# A flag beats the environment, as in the wrapper; a dry-run look-alike does not.
+	if [ -z "$dry_flag" ] && set_in_env "${DOCKERD_AUTONET_DRY_RUN:-}" && [ "$(switch_word "$DOCKERD_AUTONET_DRY_RUN")" != false ]; then dry=1; fi
+	if [ -n "$dry" ]; then
+		command=
+		for w in "$real" "$@"; do command="$command${command:+ }$(quote "$w")"; done
+		# As src/cli/format-plan.ts formatAside prints a start that steps aside.
+		printf 'aside:    %s (dockerd shim)\nadds:     nothing\nactions:  none\ncommand:  %s\n' "$why" "$command"
+		exit 0
+	fi
+	if [ "$taken" -gt 0 ]; then
+		echo "dockerd shim: $why; starting $real without dockerd-autonet, $taken word(s) of ours taken out" >&2
+	else
+		echo "dockerd shim: $why; starting $real without dockerd-autonet" >&2
+	fi
+	exec "$real" "$@"
+}
+
+if [ ! -x "$wrapper" ] || ! command -v node > /dev/null 2>&1; then
+	# Same rule as dockerd-autonet's own: our trouble must never keep dockerd down.
+	start_plain "$wrapper or node is missing" "$@"
+fi
+
 # Node decodes its arguments as UTF-8 and replaces bytes that are not with U+FFFD: through
-# dockerd-autonet, dockerd would get other bytes than the caller gave. Such an argument (rare:
-# only those with a byte outside printable ASCII are checked, byte by byte) goes to the real
-# dockerd untouched, without dockerd-autonet.
+# dockerd-autonet alone, dockerd would get other bytes than the caller gave. So the wrapper gets
+# them beside its argv in DOCKERD_WRAPPED_RAW_ARGV (src/cli/handover.ts, raw-argv.ts): a token
+# per argument of its own, `-` for one that is UTF-8, `x` and the bytes in hex for one that is
+# not (only arguments with a byte outside printable ASCII are checked, byte by byte), and its
+# final exec puts those bytes back.
 utf8() {
 	printf '%s' "$1" | od -An -tu1 -v | awk '
 		{
@@ -78,21 +242,30 @@ utf8() {
 		}
 		END { exit (bad || need) ? 1 : 0 }'
 }
-for arg in "$@"; do
+raw_argv=
+raw_count=0
+for arg in "$real" "$@"; do
+	token=-
 	case $arg in
 		*[![:print:]]*)
 			if ! utf8 "$arg"; then
-				echo "dockerd shim: an argument is not valid UTF-8, which Node would rewrite; starting $real without dockerd-autonet, arguments untouched" >&2
-				exec "$real" "$@"
+				token=x$(printf '%s' "$arg" | od -An -tx1 -v | tr -d ' \n')
+				raw_count=$((raw_count + 1))
 			fi
 			;;
 	esac
+	raw_argv="$raw_argv${raw_argv:+ }$token"
 done
-
-if [ ! -x "$wrapper" ] || ! command -v node > /dev/null 2>&1; then
-	# Same rule as dockerd-autonet's own: our trouble must never keep dockerd down.
-	echo "dockerd shim: $wrapper or node is missing; starting $real without dockerd-autonet" >&2
-	exec "$real" "$@"
+unset DOCKERD_WRAPPED_RAW_ARGV
+if [ "$raw_count" -gt 0 ]; then
+	# One environment string holds at most 128 KiB (Linux MAX_ARG_STRLEN): past that the exec
+	# would fail, and Node's rewriting (3 bytes for each bad one) could make the argument too
+	# long for dockerd's exec too.
+	if [ "${#raw_argv}" -ge 131000 ]; then
+		start_plain "an argument that is not valid UTF-8 is too long to hand to dockerd-autonet with its bytes" "$@"
+	fi
+	DOCKERD_WRAPPED_RAW_ARGV=$raw_argv
+	export DOCKERD_WRAPPED_RAW_ARGV
 fi
 
 # Node reads NODE_OPTIONS before any code of ours runs: a --require of a missing file or an

@@ -13,6 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { constants as osConstants } from 'node:os'
+import { rawExecScript, restoreRaw, type RawArg } from '../cli/raw-argv.js'
 import type { Logger } from '../log.js'
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, ownScript, resolveCommand } from './resolve-command.js'
 
@@ -32,13 +33,19 @@ export interface ExecOptions {
   execve?: Execve | null
   /** Our own entry script, passed over on PATH (resolveCommand). Default: `process.argv[1]`. */
   self?: string | null
+  /** Arguments of the user's that are not UTF-8 (raw-argv.ts): where one of `args` is such a one's string, it gets its bytes back. */
+  raw?: readonly RawArg[]
+  /** The shell that puts the bytes back (`SHELL -c SCRIPT`); default /bin/sh. */
+  shell?: string
 }
 
 /**
  * Run `cmd` with `args` in place of this process.
  *
  * @param cmd  program name (looked up on `opts.env.PATH`) or path; it is also the child's argv[0]
- * @param args arguments without argv[0], passed unchanged
+ * @param args arguments without argv[0], passed unchanged, except that one of `opts.raw` gets its
+ *   bytes back: then `/bin/sh -c` execs `cmd` (same PID) with them (rawExecScript), and dockerd's
+ *   argv[0] is the path found rather than `cmd` as given
  * @returns never resolves after a successful execve; otherwise the code this process should exit
  *   with: the child's exit code, 128 + signal number if a signal killed it, 127 if `cmd` is not
  *   found, 126 if it is not executable. Never rejects: failures are logged, naming the command.
@@ -51,15 +58,31 @@ export async function execDockerd(cmd: string, args: string[], opts: ExecOptions
     log.error(found.message)
     return found.code
   }
+  // What runs: the program itself, or a shell that execs it with bytes Node cannot pass.
+  let run = { file: found.path, argv0: cmd, args }
+  const restored = restoreRaw(args, opts.raw ?? [])
+  const bytes = restored.filter((a) => typeof a !== 'string').length
+  if (bytes > 0) {
+    const shell = opts.shell ?? '/bin/sh'
+    const sh = resolveCommand(shell, env.PATH, null)
+    if ('code' in sh) {
+      log.warn(`cannot put back the bytes of ${bytes} argument(s) that are not UTF-8 (${sh.message}): ${cmd} gets them as Node decoded them (U+FFFD)`)
+    } else {
+      // A path without `/` (an empty PATH entry's) would make the shell search PATH again.
+      const path = found.path.includes('/') ? found.path : `./${found.path}`
+      log.debug(`exec ${path} through ${sh.path}, which puts back the bytes of ${bytes} argument(s) that are not UTF-8`)
+      run = { file: sh.path, argv0: 'sh', args: ['-c', rawExecScript(restored), path, ...restored.map((a) => typeof a === 'string' ? a : '')] }
+    }
+  }
   const execve = opts.execve === undefined ? nativeExecve() : opts.execve
   if (execve) {
-    log.debug(`exec ${found.path} (replacing process ${process.pid})`)
+    log.debug(`exec ${run.file} (replacing process ${process.pid})`)
     // Node ignores SIGPIPE, and an ignored signal stays ignored across execve (a shell
     // entrypoint would then see EPIPE where it expects to die). A handled signal is reset to
     // its default by execve, so listening to it is how we hand dockerd the default back.
     process.on('SIGPIPE', () => {})
     try {
-      execve(found.path, [cmd, ...args], env)
+      execve(run.file, [run.argv0, ...run.args], env)
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       log.error(`cannot exec ${cmd} (${found.path}): ${(err as Error).message}`)
@@ -73,7 +96,7 @@ export async function execDockerd(cmd: string, args: string[], opts: ExecOptions
     log.warn(`started by systemd (${systemd.join(', ')}) on Node ${process.version}, which has no process.execve: ` +
       `${cmd} runs as a child of this process, so Type=notify and -H fd:// socket activation will not reach it; use Node >= 22.15`)
   }
-  return spawnAndWait(cmd, found.path, args, env, log)
+  return spawnAndWait(cmd, run, env, log)
 }
 
 function nativeExecve(): Execve | null {
@@ -81,9 +104,10 @@ function nativeExecve(): Execve | null {
   return typeof p.execve === 'function' ? p.execve.bind(process) : null
 }
 
-function spawnAndWait(cmd: string, path: string, args: string[], env: Record<string, string>, log: Logger): Promise<number> {
+function spawnAndWait(cmd: string, run: { file: string, argv0: string, args: string[] }, env: Record<string, string>, log: Logger): Promise<number> {
+  const path = run.file
   return new Promise((resolve) => {
-    const child: ChildProcess = spawn(path, args, { stdio: 'inherit', env, argv0: cmd })
+    const child: ChildProcess = spawn(path, run.args, { stdio: 'inherit', env, argv0: run.argv0 })
     // Installed in the same tick as spawn, so no signal can reach us before they are in place.
     // In a terminal, Ctrl-C reaches dockerd twice (from the tty and from us); dockerd only forces
     // a shutdown on the third, so a second SIGINT is harmless.

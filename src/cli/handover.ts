@@ -22,6 +22,12 @@ export const WRAPPED_VAR = 'DOCKERD_WRAPPED_BY_AUTONET'
 export const SAVED_NODE_OPTIONS_VAR = 'DOCKERD_WRAPPED_NODE_OPTIONS'
 
 /**
+ * Where image/dockerd-shim.sh gives the wrapper the bytes of arguments that are not UTF-8, which
+ * Node rewrites (raw-argv.ts reads it); ASCII only, outside our DOCKERD_AUTONET_ options.
+ */
+export const RAW_ARGV_VAR = 'DOCKERD_WRAPPED_RAW_ARGV'
+
+/**
  * The most hand-overs a chain makes: the wrapper plans (1), the entrypoint's `dockerd` is our
  * shim, whose wrapper counts (2), a wrapper installed as `dockerd` passes it on (3); one to spare.
  */
@@ -43,8 +49,8 @@ export function handovers(env: Env): number {
 
 /**
  * `env` as the next program gets it: the user's own NODE_OPTIONS back as the shim found them
- * (set, empty or unset), and, for a dockerd (`count` not null), the variable set to `count`,
- * the hand-overs including ours.
+ * (set, empty or unset), the shim's RAW_ARGV_VAR gone (it was about our argv), and, for a
+ * dockerd (`count` not null), the variable set to `count`, the hand-overs including ours.
  */
 export function withHandovers(env: Env, count: number | null): Env {
   const out: Env = { ...env }
@@ -53,6 +59,7 @@ export function withHandovers(env: Env, count: number | null): Env {
     out.NODE_OPTIONS = saved
     delete out[SAVED_NODE_OPTIONS_VAR]
   }
+  delete out[RAW_ARGV_VAR]
   if (count !== null) out[WRAPPED_VAR] = String(count)
   return out
 }

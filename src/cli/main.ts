@@ -17,6 +17,7 @@ import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.j
 import { MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from './handover.js'
 import { fallbackArgs, fallbackInvocation, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
+import { readRawArgv, type RawArg } from './raw-argv.js'
 import { readOptions, versionNote } from './read-options.js'
 import { asStarted, steppedAside } from './start-decision.js'
 import { UsageError } from './usage-error.js'
@@ -32,8 +33,9 @@ export interface MainDeps {
   /**
    * Replace this process with `cmd` (or run it and return the code to exit with).
    * `resident`: run it as a child and stay, even where execve is available (the conntrack watch).
+   * `raw`: the user's arguments that are not UTF-8, whose bytes go back where they stand (raw-argv.ts).
    */
-  exec(cmd: string, args: string[], opts: { env: Env, log: Logger, resident?: boolean }): Promise<number>
+  exec(cmd: string, args: string[], opts: { env: Env, log: Logger, resident?: boolean, raw?: readonly RawArg[] }): Promise<number>
   /**
    * Why `cmd` cannot be run (not found, not executable), or null when it can: checked before
    * anything is applied. Defaults to exec-dockerd.ts's own lookup when `exec` is the default; a
@@ -80,7 +82,7 @@ const DEFAULT_DEPS: MainDeps = {
     const deadline = Date.now() + APPLY_DEADLINE_MS
     await applyActions(actions, { log, appliers: defaultAppliers(log, deadlineRunner(deadline)), deadline })
   },
-  exec: async (cmd, args, o) => (await import('../apply/exec-dockerd.js')).execDockerd(cmd, args, { ...o, execve: o.resident ? null : undefined }),
+  exec: async (cmd, args, o) => (await import('../apply/exec-dockerd.js')).execDockerd(cmd, args, { env: o.env, log: o.log, raw: o.raw, execve: o.resident ? null : undefined }),
   conntrackWatch: async ({ argv, daemonJson, log }) => {
     const [{ dockerApiSocket }, { startConntrackWatch }] = await Promise.all([
       import('../dockerd/engine-api.js'), import('../apply/conntrack-watch.js')])
@@ -109,11 +111,16 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
   const given = Object.entries(overrides).filter(([, v]) => v !== undefined)
   const deps: MainDeps = { ...DEFAULT_DEPS, ...Object.fromEntries(given) }
   if (overrides.exec !== undefined && overrides.canRun === undefined) deps.canRun = undefined
+  // Read once, before anything else: the bytes of the shim's arguments that Node rewrote.
+  const raw = readRawArgv(argv, env)
+  const exec = deps.exec
+  deps.exec = (cmd, args, o) => exec(cmd, args, { ...o, raw: raw.raw })
   let inv: Invocation
   try {
     inv = (deps.readInvocation ?? readInvocation)(argv, env)
   } catch (err) {
     const log = deps.log ?? createLogger(deps.stderr)
+    if (raw.warning) log.warn(raw.warning)
     if (err instanceof UsageError) { log.error(message(err)); return err.exitCode }
     // A bug of ours must not keep dockerd down (point 3): start it the plainest way we can.
     const plain = fallbackInvocation(argv, env)
@@ -122,6 +129,7 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
     return execUnchanged(plain, env, deps, log)
   }
   const log = deps.log ?? createLogger(deps.stderr, inv.ours.debug)
+  if (raw.warning) log.warn(raw.warning)
   const unchanged = `${inv.ours.dryRun ? 'dry run: would start' : 'starting'} ${inv.program} with your arguments unchanged`
   // A start steps aside on an unknown variable (invocation.ts, point 3): its one line says so,
   // unless a bad option's line below says it already.

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { chmodSync, linkSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { chmodSync, linkSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { memoryLogger } from '../../src/log.js'
 import { execDockerd, FORWARDED_SIGNALS, resolveCommand, type Execve } from '../../src/apply/exec-dockerd.js'
@@ -144,4 +145,38 @@ t.test('resolveCommand: one of our shims on PATH stands for the dockerd it runs 
   writeFileSync(join(dir, 'sbin', 'dockerd'), shim(join(dir, 'sbin', 'dockerd'), join(dir, 'nowhere')), { mode: 0o755 })
   t.same(resolveCommand('dockerd', `${dir}/sbin:${dir}/bin`, self), { path: join(dir, 'bin', 'dockerd') })
   t.match(resolveCommand('dockerd', `${dir}/sbin`, self), { code: 127, message: /passed over dockerd-autonet's own .*\/sbin\/dockerd$/ })
+})
+
+t.test('raw bytes back (raw-argv.ts): through /bin/sh -c, on the spawn path and the execve path', async (t) => {
+  // A dockerd that records its argv NUL-terminated, bytes and all.
+  const dir = t.testdir({ dockerd: '#!/bin/sh\nprintf \'%s\\0\' "$0" "$@" > "$RECORD"\n' })
+  const dockerd = join(dir, 'dockerd')
+  chmodSync(dockerd, 0o755)
+  const record = join(dir, 'record')
+  const ff = Uint8Array.from([0x2d, 0x2d, 0x6c, 0x3d, 0xff, 0x0a])
+  const raw = [{ text: Buffer.from(ff).toString('utf8'), bytes: ff }]
+  const args = ['--debug', raw[0].text, '--mtu=1400']
+  const want = Buffer.concat([Buffer.from(`${dockerd}\0--debug\0`), ff, Buffer.from('\0--mtu=1400\0')]).toString('hex')
+  const log = memoryLogger()
+  t.equal(await execDockerd(dockerd, args, { env: { PATH: '/usr/bin:/bin', RECORD: record }, log, raw, ...spawnOnly }), 0)
+  t.equal(readFileSync(record).toString('hex'), want, 'spawn: the exact bytes, in their place')
+  t.match(log.lines.join('\n'), /through \/bin\/sh, which puts back the bytes of 1 argument/)
+  const calls: Parameters<Execve>[] = []
+  const execve: Execve = (...a) => { calls.push(a) }
+  await execDockerd(dockerd, args, { env: { RECORD: record }, log: memoryLogger(), raw, execve })
+  const [file, argv, env] = calls[0]
+  t.same([file, argv[0], argv[1], argv[3]], ['/bin/sh', 'sh', '-c', dockerd], 'execve: sh -c SCRIPT DOCKERD …')
+  rmSync(record)
+  execFileSync(file, argv.slice(1), { env })
+  t.equal(readFileSync(record).toString('hex'), want, 'execve: the call made puts the same bytes back')
+  // No argument matches (ours took it out): dockerd itself, as always.
+  calls.length = 0
+  await execDockerd(dockerd, ['--debug'], { env: {}, log: memoryLogger(), raw, execve })
+  t.same(calls[0].slice(0, 2), [dockerd, [dockerd, '--debug']])
+  // No shell: the strings as Node has them, with a warning; dockerd still starts.
+  calls.length = 0
+  const warned = memoryLogger()
+  await execDockerd(dockerd, args, { env: {}, log: warned, raw, execve, shell: join(dir, 'no-sh') })
+  t.same(calls[0].slice(0, 2), [dockerd, [dockerd, ...args]])
+  t.match(warned.lines.join('\n'), /cannot put back the bytes of 1 argument\(s\) that are not UTF-8 .*no-sh: no such file/)
 })

@@ -1,6 +1,6 @@
 /** The loop guard (src/cli/handover.ts) and how readInvocation uses it. */
 import t from 'tap'
-import { handovers, MAX_HANDOVERS, SAVED_NODE_OPTIONS_VAR, WRAPPED_VAR, withHandovers } from '../../src/cli/handover.js'
+import { handovers, MAX_HANDOVERS, RAW_ARGV_VAR, SAVED_NODE_OPTIONS_VAR, WRAPPED_VAR, withHandovers } from '../../src/cli/handover.js'
 import { readInvocation } from '../../src/cli/invocation.js'
 import { main } from '../../src/cli/main.js'
 import { startFakes } from '../helpers/start-fakes.js'
@@ -39,6 +39,8 @@ t.test('withHandovers: the user\'s NODE_OPTIONS back from the shim\'s carrier (s
   t.same(withHandovers({ [SAVED_NODE_OPTIONS_VAR]: '--require /x.js', A: '1' }, 1), { A: '1', NODE_OPTIONS: '--require /x.js', [WRAPPED_VAR]: '1' })
   t.same(withHandovers({ [SAVED_NODE_OPTIONS_VAR]: '' }, null), { NODE_OPTIONS: '' }, 'empty stays set and empty; a foreign program gets it back too')
   t.same(withHandovers({ NODE_OPTIONS: '--max-old-space-size=64' }, null), { NODE_OPTIONS: '--max-old-space-size=64' }, 'no carrier (not through the shim): as given')
+  t.same(withHandovers({ [RAW_ARGV_VAR]: '- x2dff', A: '1' }, 1), { A: '1', [WRAPPED_VAR]: '1' }, 'the argv bytes carrier is about our argv: gone for dockerd')
+  t.same(withHandovers({ [RAW_ARGV_VAR]: '-' }, null), {}, 'and for a foreign program')
 })
 
 t.test('a hand-over keeps a second daemon\'s bridge like any step-aside, docker0 still exits 2, and plan reads the same depth', async (t) => {

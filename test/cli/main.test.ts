@@ -459,3 +459,24 @@ t.test('the apply phase is bounded as a whole: one deadline shared by every comm
   t.same(applied, ['clamp-mss', 'conntrack-delete'], 'the action after the deadline is not started')
   t.match(log.lines.join('\n'), /apply deadline reached: 1 action\(s\) not applied \(clamp-mss\); starting dockerd/)
 })
+
+t.test('the shim\'s argv bytes (DOCKERD_WRAPPED_RAW_ARGV) reach exec for the user\'s words, read once; a mismatch is one warning', async (t) => {
+  const bytes = Uint8Array.from([...Buffer.from('--label=k='), 0xff])
+  const text = Buffer.from(bytes).toString('utf8')
+  const argv = ['/usr/local/bin/dockerd', '--autonet-max-mtu=9000', text]
+  const env = { DOCKERD_WRAPPED_RAW_ARGV: `- - x${Buffer.from(bytes).toString('hex')}` }
+  const seen: { args: string[], raw: unknown, env: unknown }[] = []
+  const exec: MainDeps['exec'] = async (_cmd, args, o) => { seen.push({ args, raw: o.raw, env: o.env.DOCKERD_WRAPPED_RAW_ARGV }); return 0 }
+  const f = fakes({ exec })
+  t.equal(await main(argv, env, f.deps), 0)
+  t.same(seen, [{ args: [text, '--mtu=1450'], raw: [{ text, bytes }], env: undefined }], 'planned on the lossy string; the bytes handed to exec; the carrier not passed on')
+  const aside = fakes({ exec })
+  seen.length = 0
+  t.equal(await main([...argv, '--autonet-debug=maybe'], { ...env, DOCKERD_WRAPPED_RAW_ARGV: `${env.DOCKERD_WRAPPED_RAW_ARGV} -` }, aside.deps), 0)
+  t.same(seen.map((s) => s.raw), [[{ text, bytes }]], 'stepping aside too')
+  const stale = fakes({ exec })
+  seen.length = 0
+  t.equal(await main(['--debug', text], env, stale.deps), 0)
+  t.same(seen.map((s) => s.raw), [[]], 'a carrier for another argv: no bytes')
+  t.equal(stale.log.lines.filter((l) => /DOCKERD_WRAPPED_RAW_ARGV does not match this command line/.test(l)).length, 1, 'one warning')
+})

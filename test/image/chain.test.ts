@@ -6,11 +6,13 @@
  * `dockerd-autonet plan --json` on this same machine, asked about the same dockerd.
  */
 import t from 'tap'
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { handovers, WRAPPED_VAR } from '../../src/cli/handover.js'
-import { buildBundle, expectPlanned, makeTree, PATHS, planFor, SH, STUB_VERSION } from './lib/image-tree.js'
+import { SWITCH_WORDS_TEXT, switchWord } from '../../src/cli/option-values.js'
+import { OPTIONS } from '../../src/cli/options.js'
+import { buildBundle, expectPlanned, makeTree, PATHS, planFor, REPO, SH, STUB_VERSION, type Tree } from './lib/image-tree.js'
 
 let bundle = ''
 const work = mkdtempSync(join(tmpdir(), 'autonet-chain-'))
@@ -97,6 +99,81 @@ t.test('shim fails open: without dockerd-autonet the real dockerd starts with th
   t.match(r.stderr, /dockerd-autonet or node is missing/)
 })
 
+/** The shells the shim must run in: the images' busybox ash and Debian's dash, where this machine has them. */
+const SHELLS = [['/usr/bin/busybox', 'sh'], ['/bin/dash']].filter((sh) => existsSync(sh[0]))
+
+t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothing, a second daemon\'s bridge exits 2, our words are taken out', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  unlinkSync(tree.at(PATHS.wrapper))
+  const real = tree.at(PATHS.dindReal)
+  for (const sh of SHELLS) {
+    const run = (args: string[], env: Record<string, string> = {}) => tree.run([...sh, tree.at(PATHS.dindShim), ...args], env)
+    const starts: [string[], Record<string, string>, string[]][] = [
+      // Two-word values: a valued option takes any word but a flag, a switch only a switch word.
+      [['--autonet-debug', '--autonet-max-mtu', '9000', '--data-root', '/x', '--autonet-debug', 'TRUE', '--autonet-mtu-scope', '--debug', '--autonet-probe=h', '-H', 'fd://'], {}, ['--data-root', '/x', '--debug', '-H', 'fd://']],
+      // Look-alikes are ours too (isOurs), a typographic dash included; a word with "autonet" only in its value is not.
+      [['--Autonet_Debug', '\u2014autonet-debug', '-autonet-no-conntrack=1', '--label=autonet', '--autonet-disable', 'yes'], {}, ['--label=autonet']],
+      // A dry run clearly false in any spelling starts, its value taken out; so does a flag over the variable.
+      [['--autonet-dry-run', 'no', '--data-root', '/x'], {}, ['--data-root', '/x']],
+      [['--autonet-dry-run=OFF', '--data-root', '/x'], { DOCKERD_AUTONET_DRY_RUN: '1' }, ['--data-root', '/x']],
+      [['--data-root', '/x'], { DOCKERD_AUTONET_DRY_RUN: ' false ', DOCKERD_AUTONET_BRIDGE: '  ' }, ['--data-root', '/x']],
+      // --autonet-no-bridge-mac asks for no bridge.
+      [['--autonet-no-bridge-mac', '--data-root', '/x'], { DOCKERD_AUTONET_NO_BRIDGE_MAC: '1' }, ['--data-root', '/x']],
+    ]
+    for (const [args, env, want] of starts) {
+      const what = `${sh.join(' ')}: ${JSON.stringify(args)} ${JSON.stringify(env)}`
+      const r = await run(args, env)
+      t.equal(r.exitCode, 0, `${what}: exits 0`, { stderr: r.stderr })
+      t.same(tree.recorded(), [real, ...want], `${what}: started, ours taken out`)
+      t.match(r.stderr, /^dockerd shim: \S+ or node is missing; starting \S+ without dockerd-autonet/m)
+    }
+    const dry: [string[], Record<string, string>, string][] = [
+      [['--autonet-dry-run', '--data-root', '/x'], {}, '--data-root /x'],
+      [['--data-root', '/x y', '--autonet-dry-run', 'maybe'], {}, "--data-root '/x y' maybe"],
+      [['--autonet-dry-run=', "--label=it's"], {}, "'--label=it'\\''s'"],
+      [['--autonet_dry_run=no', '--autonet-dry', '--debug'], {}, '--debug'],
+      [['--data-root', '/x'], { DOCKERD_AUTONET_DRY_RUN: '1' }, '--data-root /x'],
+      [['--autonet-debug'], { DOCKERD_AUTONET_DRY_RUN: 'perhaps' }, ''],
+      // A look-alike does not beat the variable, as in the wrapper.
+      [['--autonet_dry_run=false'], { DOCKERD_AUTONET_DRY_RUN: 'true' }, ''],
+    ]
+    for (const [args, env, command] of dry) {
+      const what = `${sh.join(' ')}: ${JSON.stringify(args)} ${JSON.stringify(env)}`
+      const r = await run(args, env)
+      t.equal(r.exitCode, 0, `${what}: exits 0`, { stderr: r.stderr })
+      t.equal(tree.recorded(), null, `${what}: a dry run starts nothing`)
+      t.equal(r.stdout, `aside:    ${tree.at(PATHS.wrapper)} or node is missing (dockerd shim)\nadds:     nothing\nactions:  none\ncommand:  ${real}${command ? ` ${command}` : ''}`, `${what}: what it would start (execa drops the last newline)`)
+    }
+    const bridges: [string[], Record<string, string>, string][] = [
+      [['--autonet-bridge=br-z=10.6.0.1/24', '--data-root', '/x'], {}, '--autonet-bridge'],
+      [['--autonet-bridge', 'br-z=10.6.0.1/24'], {}, '--autonet-bridge'],
+      [['--autonet_Bridge=br-z'], {}, '--autonet_Bridge'],
+      [['--data-root', '/x'], { DOCKERD_AUTONET_BRIDGE: 'br-z=10.6.0.1/24' }, 'DOCKERD_AUTONET_BRIDGE'],
+      [['--autonet-dry-run', '--autonet-bridge=br-z=10.6.0.1/24'], {}, '--autonet-bridge'],
+    ]
+    for (const [args, env, named] of bridges) {
+      const what = `${sh.join(' ')}: ${JSON.stringify(args)} ${JSON.stringify(env)}`
+      const r = await run(args, env)
+      t.equal(r.exitCode, 2, `${what}: exits 2`, { stderr: r.stderr })
+      t.equal(tree.recorded(), null, `${what}: nothing started`)
+      t.match(r.stderr, `dockerd shim: ${tree.at(PATHS.wrapper)} or node is missing, and ${named} asks for a second daemon's bridge, which only dockerd-autonet makes; not starting ${real}`)
+    }
+  }
+})
+
+t.test('the shim\'s lists are the wrapper\'s: our valued options (OPTIONS) and the switch words (switchWord)', async (t) => {
+  const shim = readFileSync(join(REPO, 'image/dockerd-shim.sh'), 'utf8')
+  const list = (name: string) => new RegExp(`^${name}='([^']*)'$`, 'm').exec(shim)?.[1].split(' ')
+  t.same(list('valued'), OPTIONS.filter((o) => o.value !== undefined).map((o) => o.name), 'valued: every option with a value, none other')
+  const [yes, no] = SWITCH_WORDS_TEXT.split(' or ').map((part) => part.split(', '))
+  t.same(list('switch_true'), yes)
+  t.same(list('switch_false'), no)
+  for (const w of yes) t.equal(switchWord(w.toUpperCase()), true, `${w} reads true in any case`)
+  for (const w of no) t.equal(switchWord(w.toUpperCase()), false, `${w} reads false in any case`)
+  for (const w of ['y', 'n', 'enable', 'disable', '2']) t.equal(switchWord(w), null, `${w}: no switch word, in neither list`)
+})
+
 t.test('shim with DOCKERD_WRAPPED_BY_AUTONET set: through the wrapper, nothing planned, ours taken out, the bridge kept; at 4, nothing (a loop)', async (t) => {
   const tree = await makeTree('dind', bundle)
   t.teardown(tree.remove)
@@ -168,26 +245,104 @@ t.test('shim fails open on a NODE_OPTIONS Node refuses: the wrapper runs without
   t.notOk('NODE_OPTIONS' in (tree.recordedEnv() ?? { NODE_OPTIONS: 'no record' }), 'unset stays unset, a stale carrier is not taken for it')
 })
 
-t.test('shim: an argument that is not UTF-8 goes to the real dockerd byte for byte, without dockerd-autonet', async (t) => {
+/** `words` run by a shell, a Buffer among them byte for byte (execa passes strings, as UTF-8 only): printf makes the bytes. */
+function runBytes(tree: Tree, words: (string | Buffer)[], env: Record<string, string> = {}) {
+  const strings: string[] = []
+  const made: string[] = []
+  const parts = words.map((w, i) => {
+    if (typeof w === 'string') return `"\${${strings.push(w)}}"`
+    // An x after the bytes keeps a trailing newline from $(…).
+    made.push(`r${i}=$(printf '${Array.from(w, (b) => `\\${b.toString(8).padStart(3, '0')}`).join('')}x'); r${i}=\${r${i}%x}`)
+    return `"$r${i}"`
+  })
+  return tree.run(['sh', '-c', [...made, `exec ${parts.join(' ')}`].join('\n'), 'sh', ...strings], env)
+}
+
+/** The argv the stub dockerd recorded, each word in hex (bytes compared exactly), or null. */
+function recordedHex(tree: Tree): string[] | null {
+  const path = join(tree.root, 'record')
+  if (!existsSync(path)) return null
+  const raw = readFileSync(path)
+  const words: string[] = []
+  for (let at = 0; at < raw.length;) {
+    const end = raw.indexOf(0, at)
+    words.push(raw.subarray(at, end).toString('hex'))
+    at = end + 1
+  }
+  return words
+}
+
+const hex = (...words: (string | Buffer)[]) => words.map((w) => Buffer.from(w).toString('hex'))
+const bytes = (text: string, ...tail: number[]) => Buffer.concat([Buffer.from(text), Buffer.from(tail)])
+
+t.test('shim: an argument that is not UTF-8 goes through dockerd-autonet and reaches dockerd byte for byte', async (t) => {
   const tree = await makeTree('dind', bundle)
   t.teardown(tree.remove)
-  // Raw bytes only through a shell: execa hands its arguments over as UTF-8.
-  const withBytes = (printf: string) => tree.run(['sh', '-c', `exec "$@" "$(printf '${printf}' --label=a)"`, 'sh', ...SH, tree.at(PATHS.dindShim), '--data-root', '/x'],
-    { DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION })
-  for (const [printf, bytes] of [['%s\\377b', [0xff, 0x62]], ['%s\\303', [0xc3]], ['%s\\355\\240\\200', [0xed, 0xa0, 0x80]]] as const) {
-    const r = await withBytes(printf)
-    t.equal(r.exitCode, 0, { stderr: r.stderr })
-    const raw = readFileSync(join(tree.root, 'record'))
-    const want = Buffer.concat([Buffer.from(`${tree.at(PATHS.dindReal)}\0--data-root\0/x\0--label=a`), Buffer.from(bytes), Buffer.from('\0')])
-    t.equal(raw.toString('hex'), want.toString('hex'), `${printf}: the exact bytes, nothing appended`)
-    t.match(r.stderr, /^dockerd shim: an argument is not valid UTF-8, which Node would rewrite; starting \S+ without dockerd-autonet, arguments untouched$/m)
-    t.notMatch(r.stderr, /dockerd-autonet: /, 'the wrapper never ran')
+  const real = tree.at(PATHS.dindReal)
+  const env = { DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION }
+  for (const sh of SHELLS) {
+    const shim = [...sh, tree.at(PATHS.dindShim)]
+    for (const tail of [[0xff, 0x62], [0xc3], [0xed, 0xa0, 0x80], [0x0a, 0xff, 0x0a]]) {
+      const label = bytes('--label=k=a', ...tail)
+      const what = `${sh.join(' ')}: --label=k=a + ${Buffer.from(tail).toString('hex')}`
+      const r = await runBytes(tree, [...shim, '--data-root', '/x', label], env)
+      t.equal(r.exitCode, 0, `${what}: exits 0`, { stderr: r.stderr })
+      t.same(recordedHex(tree)?.slice(0, 4), hex(real, '--data-root', '/x', label), `${what}: the exact bytes`)
+      t.match(r.stderr, /^dockerd-autonet: starting: /m, `${what}: through the wrapper`)
+      t.notMatch(r.stderr, /refused|error/, `${what}: planned, not stepped aside`)
+      t.notOk('DOCKERD_WRAPPED_RAW_ARGV' in (tree.recordedEnv() ?? {}), `${what}: our carrier is gone`)
+    }
+    // Ours taken out (one of them not UTF-8 either), the user's words in order with their bytes.
+    const a = bytes('--label=k=a', 0xff)
+    const root = bytes('/x', 0xfe)
+    const b = bytes('--label=k=b', 0xfd)
+    const planned = await runBytes(tree, [...shim, a, '--autonet-max-mtu', '9000', '--data-root', root, '--autonet-max-mtu', bytes('9000'), b], env)
+    t.equal(planned.exitCode, 0, { stderr: planned.stderr })
+    t.same(recordedHex(tree)?.slice(0, 5), hex(real, a, '--data-root', root, b), `${sh.join(' ')}: each word its own bytes, ours taken out`)
+    t.notMatch(planned.stderr, /refused|error/, `${sh.join(' ')}: planned, not stepped aside`)
+    const aside = await runBytes(tree, [...shim, bytes('--autonet-debug=', 0xfe), a], env)
+    t.equal(aside.exitCode, 0, { stderr: aside.stderr })
+    t.same(recordedHex(tree), hex(real, a), `${sh.join(' ')}: a bad option of ours steps aside with the user's bytes`)
+    t.match(aside.stderr, /invalid value for --autonet-debug/)
+    // The contract holds: a dry run starts nothing, a second daemon keeps its bridge.
+    const dry = await runBytes(tree, [...shim, '--autonet-dry-run', '--data-root', '/x', a], env)
+    t.equal(dry.exitCode, 0, { stderr: dry.stderr })
+    t.equal(tree.recorded(), null, `${sh.join(' ')}: a dry run starts nothing`)
+    t.match(dry.stdout, /^command: {2}\S+\/usr\/local\/bin\/dockerd --data-root \/x '--label=k=a\uFFFD'/m)
+    const bridge = await runBytes(tree, [...shim, '--autonet-disable', '--autonet-bridge=br-z=10.6.0.1/24', a], env)
+    t.equal(bridge.exitCode, 0, { stderr: bridge.stderr })
+    t.same(recordedHex(tree), hex(real, a, '--bridge=br-z'), `${sh.join(' ')}: --bridge=NAME kept, the bytes too`)
   }
-  // Valid UTF-8 beyond ASCII, and a tab, are Node's to carry: planned as usual.
-  const fine = await withBytes('%s\\303\\251\\tb')
+  // Valid UTF-8 beyond ASCII, and a tab, are Node's to carry: no carrier.
+  const fine = await runBytes(tree, [...SH, tree.at(PATHS.dindShim), '--data-root', '/x', bytes('--label=k=a', 0xc3, 0xa9, 0x09, 0x62)], { ...env, DOCKERD_WRAPPED_RAW_ARGV: 'x41' })
   t.equal(fine.exitCode, 0, { stderr: fine.stderr })
-  t.same(tree.recorded()?.slice(0, 4), [tree.at(PATHS.dindReal), '--data-root', '/x', '--label=a\u00e9\tb'])
+  t.same(tree.recorded()?.slice(0, 4), [real, '--data-root', '/x', '--label=k=a\u00e9\tb'])
   t.match(fine.stderr, /^dockerd-autonet: starting: /m, 'through the wrapper')
+  t.notMatch(fine.stderr, /DOCKERD_WRAPPED_RAW_ARGV/, 'a stale carrier is unset by the shim, never read')
+})
+
+t.test('wrapper: a carrier that does not match its argv is ignored with one warning, and not passed on', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  const real = tree.at(PATHS.dindReal)
+  for (const carrier of ['- - x41', '- x2d2d6c6162656c3d62ff', '- zz', '']) {
+    const r = await tree.run(['node', tree.at(PATHS.bundle), real, '--label=a\uFFFD'], { DOCKERD_AUTONET_DISABLE: '1', DOCKERD_WRAPPED_RAW_ARGV: carrier })
+    t.equal(r.exitCode, 0, { stderr: r.stderr })
+    t.same(tree.recorded(), [real, '--label=a\uFFFD'], `${JSON.stringify(carrier)}: Node's strings`)
+    t.equal(r.stderr.match(/DOCKERD_WRAPPED_RAW_ARGV does not match this command line/g)?.length, 1, 'one warning')
+    t.notOk('DOCKERD_WRAPPED_RAW_ARGV' in (tree.recordedEnv() ?? {}), 'not passed on')
+  }
+})
+
+t.test('shim: an argument not UTF-8 too long to hand over starts dockerd without the wrapper, its bytes and the contract kept', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  // 70000 bytes: 140000 hex digits would not fit one environment string (128 KiB).
+  const long = `"$(head -c 70000 /dev/zero | tr '\\0' '\\377')"`
+  const r = await tree.run(['sh', '-c', `exec "$@" --autonet-debug --label=${long}`, 'sh', ...SH, tree.at(PATHS.dindShim), '--data-root', '/x'])
+  t.equal(r.exitCode, 0, { stderr: r.stderr })
+  t.same(recordedHex(tree), hex(tree.at(PATHS.dindReal), '--data-root', '/x', Buffer.concat([Buffer.from('--label='), Buffer.alloc(70000, 0xff)])))
+  t.match(r.stderr, /^dockerd shim: an argument that is not valid UTF-8 is too long to hand to dockerd-autonet with its bytes; starting \S+ without dockerd-autonet, 1 word\(s\) of ours taken out$/m)
 })
 
 t.test('shim at the real binary\'s path without the moved binary: a clear error, no loop', async (t) => {
