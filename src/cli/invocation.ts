@@ -380,13 +380,15 @@ function basename(path: string): string {
  * look-alike variable whose name has "dryrun" in it, not clearly false) starts nothing.
  * @returns null where no start is safe without the parser: one of our subcommands (`plan`…:
  *   nothing to start), or a second daemon's bridge asked for (a word or variable with "bridge"
- *   in its name), which without its name would land on docker0 (point 5). Pure; never throws.
+ *   in its name, not "bridge-mac"), which without its name would land on docker0 (point 5). Pure; never throws.
  */
 export function fallbackInvocation(argv: readonly string[], env: Env): Invocation | null {
   const ours = defaultOptions()
   const mine = argv.filter((w) => isOurs(w))
   const vars = Object.keys(env).filter((k) => LOOKALIKE_VARIABLE.test(k) && (env[k] ?? '').trim() !== '')
-  const named = (word: string) => mine.some((w) => squash(w.split('=')[0]).includes(word)) || vars.some((k) => squash(k).includes(word))
+  // --autonet-no-bridge-mac (the MAC pin) names no second daemon's bridge.
+  const asks = (name: string, word: string) => squash(name).replace('bridgemac', '').includes(word)
+  const named = (word: string) => mine.some((w) => asks(w.split('=')[0], word)) || vars.some((k) => asks(k, word))
   const falseDryRun = vars.some((k) => squash(k).includes('dryrun') && isClearlyFalse(env[k]!))
   ours.dryRun = named('dryrun') && !falseDryRun
   const rest = argv.filter((w) => !isOurs(w))

@@ -46,4 +46,10 @@ t.test('readInvocation throwing: a subcommand or a second daemon\'s bridge crash
     t.same(f.execs, [])
   }
   t.equal(fallbackInvocation(['constructor'], {})?.program, 'constructor', 'a program named like an Object key is a program')
+  // The MAC pin's switch names no second daemon's bridge: dockerd still starts the plainest way.
+  for (const [argv, env] of [[['--autonet-no-bridge-mac', '--debug'], {}], [['--debug'], { DOCKERD_AUTONET_NO_BRIDGE_MAC: '1' }]] as [string[], Record<string, string>][]) {
+    const f = startFakes({ readInvocation: bug })
+    t.equal(await main(argv, env, f.deps), 0, JSON.stringify([argv, env]))
+    t.same(f.execs, [['dockerd', '--debug']])
+  }
 })
