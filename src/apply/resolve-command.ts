@@ -8,7 +8,7 @@
  */
 import { accessSync, closeSync, constants as fsConstants, openSync, readSync, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { isShim, shimTarget } from '../install/shim.js'
+import { isShim, SHIM_HEAD_BYTES, shimTarget } from '../install/shim.js'
 
 /** Exit codes of a shell: 127 command not found, 126 found but not executable. */
 export const EXIT_NOT_FOUND = 127
@@ -77,9 +77,6 @@ function fileId(path: string | null): string | null {
   }
 }
 
-/** A shim is a few KiB; a file larger than this is no shim of ours (and a dockerd binary is not read further). */
-const SHIM_MAX_BYTES = 64 * 1024
-
 /**
  * What running the executable `candidate` comes to: itself when it is none of ours; the real
  * dockerd one of our shims runs, when that is executable and not ours again; null when it is
@@ -95,7 +92,7 @@ function ownedBy(candidate: string, selfId: string | null): string | null {
   return behind !== null && isShim(behind) ? null : target
 }
 
-/** The start of the file at `path` as text (at most SHIM_MAX_BYTES), or null when it cannot be read. */
+/** The start of the file at `path` as text (at most SHIM_HEAD_BYTES), or null when it cannot be read. */
 function head(path: string): string | null {
   let fd: number
   try {
@@ -104,7 +101,7 @@ function head(path: string): string | null {
     return null
   }
   try {
-    const buf = Buffer.alloc(SHIM_MAX_BYTES)
+    const buf = Buffer.alloc(SHIM_HEAD_BYTES)
     const n = readSync(fd, buf, 0, buf.length, 0)
     return buf.subarray(0, n).toString('latin1')
   } catch {

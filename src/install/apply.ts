@@ -9,8 +9,8 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { type Change, type Entry, inverse, TEXT_LIMIT, type TreeView } from './changes.js'
+import { SHIM_HEAD_BYTES } from './shim.js'
 
-const HEAD = 8192
 
 /** The tree under `root` (`/` for the machine itself), read by lstat as the planner asks. */
 export function treeAt(root: string): TreeView & { at(path: string): string } {
@@ -28,7 +28,7 @@ export function treeAt(root: string): TreeView & { at(path: string): string } {
       if (st.isSymbolicLink()) return { type: 'symlink', target: readlinkSync(at(path)) }
       if (st.isDirectory()) return { type: 'dir', mode: st.mode & 0o7777 }
       if (!st.isFile()) return { type: 'other' }
-      const buf = Buffer.alloc(Math.min(st.size, Math.max(HEAD, TEXT_LIMIT)))
+      const buf = Buffer.alloc(Math.min(st.size, Math.max(SHIM_HEAD_BYTES, TEXT_LIMIT)))
       const fd = openSync(at(path), 'r')
       try {
         readSync(fd, buf, 0, buf.length, 0)
@@ -37,7 +37,7 @@ export function treeAt(root: string): TreeView & { at(path: string): string } {
       }
       return {
         type: 'file', mode: st.mode & 0o7777, size: st.size,
-        head: buf.subarray(0, HEAD).toString('utf8'), text: st.size <= TEXT_LIMIT ? buf.toString('utf8') : null,
+        head: buf.subarray(0, SHIM_HEAD_BYTES).toString('utf8'), text: st.size <= TEXT_LIMIT ? buf.toString('utf8') : null,
       }
     },
   }

@@ -26,7 +26,14 @@ export function shimFor(template: string, real: string, source: string): string 
   return template.replace(/^real=\S+$/m, `real=${real}`)
 }
 
-/** Whether `text` (a file's start is enough) is one of our shims. */
+/**
+ * How much of a file's start tells whether it is one of our shims: all of it, since the mark is
+ * near the end. image/dockerd-shim.sh is about 11 KiB; test/install/plan-install.test.ts checks
+ * that it fits.
+ */
+export const SHIM_HEAD_BYTES = 64 * 1024
+
+/** Whether `text` (a file's first SHIM_HEAD_BYTES are enough) is one of our shims. */
 export function isShim(text: string): boolean {
   return text.startsWith('#!/bin/sh\n') && text.includes(SHIM_MARK)
 }

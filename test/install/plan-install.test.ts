@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { type Entry, inverse, sha256, type TreeView } from '../../src/install/changes.js'
 import { LIBEXEC_DIR, MANIFEST, MOVED_DOCKERD, STANDARD_PATH, WRAPPER, BUNDLE } from '../../src/install/layout.js'
 import { InstallError, type InstallOptions, parseManifest, planInstall, planUninstall } from '../../src/install/plan-install.js'
-import { rebaseShim, shimFor, shimReal, ShimError } from '../../src/install/shim.js'
+import { isShim, rebaseShim, SHIM_HEAD_BYTES, shimFor, shimReal, ShimError } from '../../src/install/shim.js'
 import { REPO } from '../image/lib/image-tree.js'
 
 const TEMPLATE = readFileSync(join(REPO, 'image/dockerd-shim.sh'), 'utf8')
@@ -23,6 +23,12 @@ function view(files: Record<string, Entry>, dirs: string[] = []): TreeView & { f
   }
   return { files: all, entry: (p) => all[p] ?? { type: 'missing' } }
 }
+
+t.test('the shim fits in the start of a file that tells a shim (SHIM_HEAD_BYTES): its mark is near its end', async (t) => {
+  const shim = shimFor(TEMPLATE, '/usr/bin/dockerd', 't')
+  t.ok(Buffer.byteLength(shim) < SHIM_HEAD_BYTES, `${Buffer.byteLength(shim)} bytes < ${SHIM_HEAD_BYTES}`)
+  t.ok(isShim(shim.slice(0, SHIM_HEAD_BYTES)))
+})
 
 const opts = (o: Partial<InstallOptions> = {}): InstallOptions => ({
   mode: null, dockerd: null, path: STANDARD_PATH.split(':'), template: TEMPLATE, templateName: 'image/dockerd-shim.sh',
@@ -123,7 +129,7 @@ function applied(tree: ReturnType<typeof view>, changes: ReturnType<typeof planI
     if (c.op === 'mkdir') files[c.path] = { type: 'dir', mode: 0o755 }
     else if (c.op === 'rmdir' || c.op === 'unlink') delete files[c.path]
     else if (c.op === 'move') { files[c.to] = files[c.from]; delete files[c.from] }
-    else if (c.op === 'write') files[c.path] = { type: 'file', mode: c.mode, size: c.text.length, head: c.text.slice(0, 8192), text: c.text }
+    else if (c.op === 'write') files[c.path] = { type: 'file', mode: c.mode, size: c.text.length, head: c.text.slice(0, SHIM_HEAD_BYTES), text: c.text }
     else if (c.op === 'symlink') files[c.path] = { type: 'symlink', target: c.target }
   }
   return { files, entry: (p) => files[p] ?? { type: 'missing' } }
