@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { refusedStart } from '../../src/cli/start-decision.js'
-import { ENGINES_CACHE, ENGINE_SUITES, readEngine } from '../e2e/lib/engines.js'
+import { oracleEngines } from '../e2e/lib/engines.js'
 
 /** [daemon.json, dockerd's flags]. */
 const CASES: [Record<string, unknown>, string[]][] = [
@@ -55,14 +55,7 @@ t.test('each engine\'s config check refuses a case exactly when refusedStart doe
   const dir = t.testdir({})
   const file = path.join(dir, 'daemon.json')
   const missed = new Map(MISSED.map(([dj, argv, suites]) => [JSON.stringify([dj, argv]), suites]))
-  for (const suite of ENGINE_SUITES) {
-    let engine
-    try {
-      engine = readEngine(path.join(ENGINES_CACHE, suite))
-    } catch (err) {
-      t.fail(`engine ${suite} is missing, run scripts/fetch-engines.sh (the rules cannot be checked without it): ${(err as Error).message}`)
-      continue
-    }
+  for (const engine of oracleEngines(t, 'the rules')) {
     for (const [dj, argv] of [...CASES, ...MISSED.map(([d, a]) => [d, a] as [Record<string, unknown>, string[]])]) {
       const what = `${engine.label} ${JSON.stringify(dj)} ${argv.join(' ')}`
       writeFileSync(file, JSON.stringify(dj))
@@ -74,9 +67,9 @@ t.test('each engine\'s config check refuses a case exactly when refusedStart doe
       const passed = engine.major >= 23 ? r.status === 0 && /configuration OK/.test(out) : /dockerd needs to be started with root privileges/.test(out)
       const theirs = passed ? null : (out.trim().split('\n').at(-1) ?? `exit ${r.status}`)
       const ours = refusedStart({ links: [], routes4: [], routes6: [], argv, daemon_json: dj, dockerd_version: engine.version })
-      const later = ours !== null && Object.keys(dj).some((k) => AT_START[k]?.includes(suite))
+      const later = ours !== null && Object.keys(dj).some((k) => AT_START[k]?.includes(engine.suite))
       const missedBy = missed.get(JSON.stringify([dj, argv]))
-      const expected = missedBy ? missedBy.includes(suite) : later ? false : ours !== null
+      const expected = missedBy ? missedBy.includes(engine.suite) : later ? false : ours !== null
       t.equal(theirs !== null, expected, `${what}: dockerd says ${theirs ?? 'ok'}; we say ${ours ?? 'ok'}${later ? ' (the engine checks it as it starts)' : ''}`)
       if (missedBy) t.equal(ours, null, `${what}: we let it pass`)
     }

@@ -5,10 +5,9 @@
  */
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import path from 'node:path'
 import { MEASURED_ENGINES, flagMissingFromEngine } from '../../src/dockerd/engine-flags.js'
 import { dockerdFlagNames, parseDockerdFlags } from '../../src/dockerd/flags.js'
-import { ENGINES_CACHE, ENGINE_SUITES, readEngine } from '../e2e/lib/engines.js'
+import { oracleEngines } from '../e2e/lib/engines.js'
 
 const missing = (argv: string[], version: string | null, daemonJson: Record<string, unknown> | null = null) =>
   flagMissingFromEngine(parseDockerdFlags(argv), daemonJson, version)
@@ -91,17 +90,9 @@ function dockerd(bin: string, args: string[]): { status: number | null, out: str
 }
 
 t.test('the tables are what the real engines print and accept', async (t) => {
-  for (const suite of ENGINE_SUITES) {
-    const dir = path.join(ENGINES_CACHE, suite)
-    let engine
-    try {
-      engine = readEngine(dir)
-    } catch (err) {
-      t.fail(`engine ${suite} is missing, run scripts/fetch-engines.sh (the tables cannot be checked without it): ${(err as Error).message}`)
-      continue
-    }
+  for (const engine of oracleEngines(t, 'the tables')) {
     const table = MEASURED_ENGINES.find((e) => e.version === engine.version)
-    if (!table) { t.fail(`${engine.label} (${suite}) has no table in engine-flags.ts: measure it`); continue }
+    if (!table) { t.fail(`${engine.label} (${engine.suite}) has no table in engine-flags.ts: measure it`); continue }
     const help = dockerd(engine.dockerd, ['--help'])
     t.equal(help.status, 0, `${engine.label} --help`)
     const listed = [...new Set([...help.out.matchAll(/^\s+(?:-[a-zA-Z], )?--([a-z0-9-]+)/gm)].map((m) => m[1]))].sort()

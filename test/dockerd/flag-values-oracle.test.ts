@@ -9,10 +9,9 @@
  */
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import path from 'node:path'
 import { refusedListValue } from '../../src/dockerd/flag-values.js'
 import { parseDockerdFlags } from '../../src/dockerd/flags.js'
-import { ENGINES_CACHE, ENGINE_SUITES, readEngine } from '../e2e/lib/engines.js'
+import { oracleEngines } from '../e2e/lib/engines.js'
 
 const VALUES: string[] = [
   // accepted by every engine
@@ -31,14 +30,7 @@ const VALUES: string[] = [
 ]
 
 t.test('each engine refuses a value exactly when refusedListValue does', async (t) => {
-  for (const suite of ENGINE_SUITES) {
-    let engine
-    try {
-      engine = readEngine(path.join(ENGINES_CACHE, suite))
-    } catch (err) {
-      t.fail(`engine ${suite} is missing, run scripts/fetch-engines.sh (the rules cannot be checked without it): ${(err as Error).message}`)
-      continue
-    }
+  for (const engine of oracleEngines(t, 'the rules')) {
     for (const arg of VALUES) {
       const r = spawnSync(engine.dockerd, ['--version', arg], { encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } })
       if (r.error) { t.fail(`${engine.label} --version ${arg}: ${r.error.message}`); continue }

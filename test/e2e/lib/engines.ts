@@ -71,6 +71,23 @@ export function readEngine(dir: string): Engine {
   return engine
 }
 
+/**
+ * Every engine of ENGINE_SUITES, for a test that holds our tables or rules against all of them
+ * (an oracle test): a missing one is a failure of `t`, naming the suite and what cannot be
+ * checked without it (`what`), never a skip.
+ */
+export function oracleEngines(t: { fail(message: string): unknown }, what: string): Engine[] {
+  const engines: Engine[] = []
+  for (const suite of ENGINE_SUITES) {
+    try {
+      engines.push(readEngine(path.join(ENGINES_CACHE, suite)))
+    } catch (err) {
+      t.fail(`engine ${suite} is missing, run scripts/fetch-engines.sh (${what} cannot be checked without it): ${(err as Error).message}`)
+    }
+  }
+  return engines
+}
+
 /** The engines asked for (see the file comment), or why they cannot be had. */
 export function e2eEngines(): { engines: Engine[]; problem?: string } {
   const wanted = (process.env.AUTONET_E2E_ENGINES ?? ENGINE_SUITES.join(',')).split(',').map((s) => s.trim()).filter(Boolean)
