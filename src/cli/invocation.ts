@@ -362,8 +362,8 @@ export function fallbackArgs(inv: Pick<Invocation, 'dockerdArgs' | 'bridge'>, da
   if (own) return { args, note: `not passing --bridge=${inv.bridge} (--autonet-bridge): ${own.text} stands (dockerd refuses -b with --${own.key})` }
   const end = args.indexOf('--')
   args.splice(end < 0 ? args.length : end, 0, `--bridge=${inv.bridge}`)
-  const clash = fileBridgeClash(daemonJson)
-  if (clash) return { args, note: `keeping --bridge=${inv.bridge} (--autonet-bridge): a second daemon must not land on docker0, where ${clash} leaves it; dockerd will refuse the flag next to that key ("specified both as a flag and in the configuration file"): remove "bridge" from daemon.json or set it to "${inv.bridge}"` }
+  const clash = fileBridgeClash(daemonJson, inv.bridge)
+  if (clash) return { args, note: `keeping --bridge=${inv.bridge} (--autonet-bridge): a second daemon must not land on docker0, where ${clash.text} leaves it; dockerd will refuse the flag next to that key ("specified both as a flag and in the configuration file"): ${clash.fix}` }
   return { args, note: `keeping --bridge=${inv.bridge} (--autonet-bridge): a second daemon must not land on docker0; dockerd fails loudly if ${inv.bridge} does not exist or is not a bridge` }
 }
 

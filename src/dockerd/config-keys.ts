@@ -73,6 +73,16 @@ export function configValuesSet(daemonJson: DaemonJson | null): Map<string, unkn
   return set
 }
 
+/**
+ * The top-level key of `daemonJson` whose object holds `key` as dockerd compares it (flattened,
+ * configValuesSet), or null: `"proxies": {"bridge": …}` for "bridge". Go's encoding/json reads
+ * no setting from it, yet a flag of that name clashes with it.
+ */
+export function flattenedHolder(daemonJson: DaemonJson | null, key: string): string | null {
+  for (const [k, v] of Object.entries(daemonJson ?? {})) if (isFlattened(k, v) && Object.hasOwn(v as object, key)) return k
+  return null
+}
+
 const isFlattened = (key: string, value: unknown) => value !== null && typeof value === 'object' && !Array.isArray(value) && !FLAT_OPTIONS.has(key)
 
 /**

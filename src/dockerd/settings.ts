@@ -8,6 +8,7 @@
  * Sources: dockerd reference ("Daemon configuration file"), moby cmd/dockerd/config*.go.
  */
 import type { DaemonJson } from './config-file.js'
+import { flattenedHolder } from './config-keys.js'
 import { CONTAINER_MTU_MAX, isContainerMtu, LINK_MTU_MIN } from '../net/mtu-limits.js'
 import { isGoCidr } from '../net/prefix.js'
 import { parseEngineVersion } from './engine-features.js'
@@ -114,15 +115,25 @@ export function ownBridgeChoice({ flags, daemonJson }: Pick<DockerdSettings, 'fl
 }
 
 /**
- * The text naming daemon.json's "bridge" when it is there but names no bridge ("" or null:
- * docker0), or null: a --bridge flag next to it makes dockerd refuse to start ("the following
- * directives are specified both as a flag and in the configuration file: bridge: (from flag: x,
- * from file: )", checked on 20.10, 26.1 and 28.5: test/dockerd/config-values-oracle.test.ts),
- * and without one the default network is docker0. A second daemon's bridge cannot be had with it.
+ * daemon.json's "bridge" where it names no bridge yet clashes with a --bridge flag, or null:
+ * - top-level "" or null: docker0; a --bridge flag next to it makes dockerd refuse to start
+ *   ("the following directives are specified both as a flag and in the configuration file:
+ *   bridge: (from flag: x, from file: )", checked on 20.10, 26.1 and 28.5:
+ *   test/dockerd/config-values-oracle.test.ts);
+ * - inside an object dockerd flattens (`"proxies": {"bridge": "br0"}`; config-keys.ts
+ *   flattenedHolder): Go reads no bridge from it, so the default network is docker0, and the
+ *   flag clashes with it all the same (moby configValuesSet; --validate on 26.1.5 and 28.5.2).
+ * A second daemon's bridge cannot be had with either. `text` names the key, `fix` says what to
+ * change for --bridge=`name` to be passed.
  */
-export function fileBridgeClash(daemonJson: DaemonJson | null): string | null {
+export function fileBridgeClash(daemonJson: DaemonJson | null, name: string): { text: string, fix: string } | null {
   const v = daemonJson?.bridge
-  return v === '' || v === null ? `daemon.json "bridge": ${JSON.stringify(v)}` : null
+  if (v === '' || v === null) return { text: `daemon.json "bridge": ${JSON.stringify(v)}`, fix: `remove "bridge" from daemon.json or set it to "${name}"` }
+  if (v !== undefined) return null
+  const holder = flattenedHolder(daemonJson, 'bridge')
+  if (holder === null) return null
+  const inner = JSON.stringify((daemonJson![holder] as Record<string, unknown>).bridge)
+  return { text: `daemon.json "${holder}": {"bridge": ${inner}} (dockerd compares it with its flags, yet reads no bridge from it)`, fix: `remove "bridge" from "${holder}" in daemon.json` }
 }
 
 const BRIDGE_CHOICES = ['bridge', 'bip', 'bip6'] as const

@@ -18,12 +18,12 @@ export function bridgeStep({ state, opts, settings }: PlanContext): Step {
   const { bridge: created, overridden } = requestedBridge(opts, settings)
   if (overridden) out.warnings.push(overridden)
   const userBridge = settings.bridge
-  const clash = created ? fileBridgeClash(settings.daemonJson) : null
+  const clash = created ? fileBridgeClash(settings.daemonJson, created.name) : null
   if (created && clash) {
     // Neither way is safe: no --bridge is docker0, ours clashes with the key. We step aside, and
     // the start still passes --bridge=NAME (invocation.ts fallbackArgs) for dockerd to refuse.
-    out.error = `--autonet-bridge=${created.name}=${created.cidr} and ${clash} (docker0): dockerd refuses --bridge=${created.name} next to that key ` +
-      `("specified both as a flag and in the configuration file"), and without it a second daemon would share docker0 with the first; remove "bridge" from daemon.json or set it to "${created.name}"`
+    out.error = `--autonet-bridge=${created.name}=${created.cidr} and ${clash.text} (docker0): dockerd refuses --bridge=${created.name} next to that key ` +
+      `("specified both as a flag and in the configuration file"), and without it a second daemon would share docker0 with the first; ${clash.fix}`
   } else if (created) {
     const made = planCreateBridge(created, links, state)
     if ('error' in made) out.error = made.error

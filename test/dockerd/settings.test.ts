@@ -112,7 +112,11 @@ t.test('an empty bridge or bridge address is dockerd\'s default: docker0, no cho
   for (const dj of [{ bridge: '' }, { bridge: null }, { bip: '' }, { bip: null }, { bip6: '' }]) t.equal(own(dj), null, JSON.stringify(dj))
   t.same(own({ bridge: '', bip: '10.5.0.1/24' }), { key: 'bip', text: 'daemon.json "bip": "10.5.0.1/24"' })
   t.same(own({ bridge: 'br0' }), { key: 'bridge', text: 'daemon.json "bridge": "br0"' })
-  t.equal(fileBridgeClash({ bridge: '' }), 'daemon.json "bridge": ""')
-  t.equal(fileBridgeClash({ bridge: null }), 'daemon.json "bridge": null')
-  for (const dj of [{ bridge: 'br0' }, { bip: '' }, {}, null]) t.equal(fileBridgeClash(dj), null, JSON.stringify(dj))
+  t.same(fileBridgeClash({ bridge: '' }, 'br-ci'), { text: 'daemon.json "bridge": ""', fix: 'remove "bridge" from daemon.json or set it to "br-ci"' })
+  t.same(fileBridgeClash({ bridge: null }, 'br-ci')?.text, 'daemon.json "bridge": null')
+  // dockerd 26.1.5 and 28.5.2 --validate: {"proxies": {"bridge": "br0"}} with --bridge=br-ci is "specified both …: bridge".
+  t.same(fileBridgeClash({ proxies: { bridge: 'br0' } }, 'br-ci'),
+    { text: 'daemon.json "proxies": {"bridge": "br0"} (dockerd compares it with its flags, yet reads no bridge from it)', fix: 'remove "bridge" from "proxies" in daemon.json' })
+  t.equal(fileBridgeClash({ zzz: { bridge: 'br0' } }, 'br-ci')?.fix, 'remove "bridge" from "zzz" in daemon.json')
+  for (const dj of [{ bridge: 'br0' }, { bip: '' }, {}, null, { 'log-opts': { bridge: 'x' } }, { bridge: 'br0', proxies: { bridge: 'br1' } }]) t.equal(fileBridgeClash(dj, 'br-ci'), null, JSON.stringify(dj))
 })

@@ -107,3 +107,19 @@ t.test('an empty daemon.json "bridge" is docker0 yet clashes with any --bridge: 
   })
   t.same(failing.execs, [['dockerd', '--debug', '--bridge=br-ci']], 'stepping aside for another reason: --bridge kept too')
 })
+
+// Trial: {"proxies": {"bridge": "br0"}} made br-ci and applied the clamp, yet dropped --bridge=br-ci
+// ("daemon.json sets bridge"): Go reads no bridge from it (docker0), and dockerd compares the
+// flattened key with its flags (--validate on 26.1.5 and 28.5.2: "specified both …: bridge").
+t.test('"bridge" inside an object dockerd flattens: docker0 yet a clash; the start steps aside and dockerd gets --bridge=NAME to refuse', async (t) => {
+  for (const dj of [{ proxies: { bridge: 'br0' } }, { zzz: { bridge: 'br0' } }]) {
+    const what = JSON.stringify(dj)
+    const holder = Object.keys(dj)[0]
+    const plan = planFromState(state({ links: [eth0], argv: ['--debug'], daemon_json: dj }), withBridge)
+    t.match(plan.error, `and daemon.json "${holder}": {"bridge": "br0"} (dockerd compares it with its flags, yet reads no bridge from it) (docker0)`, what)
+    t.match(plan.error, new RegExp(`remove "bridge" from "${holder}" in daemon\\.json$`), what)
+    const r = await start(['--autonet-bridge=br-ci=10.99.0.1/24', '--debug'], { links: [eth0], daemon_json: dj })
+    t.same(r.execs, [['dockerd', '--debug', '--bridge=br-ci']], `${what}: never a dockerd on docker0`)
+    t.same(r.applied, [], `${what}: nothing created or applied`)
+  }
+})
