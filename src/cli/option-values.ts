@@ -107,14 +107,18 @@ export function readVersion(raw: string, from: string): string {
  * Why `name` cannot name a Linux interface, or null when it can. The kernel's rule
  * (dev_valid_name, net/core/dev.c): not empty, shorter than IFNAMSIZ (16) bytes with its NUL,
  * not "." or "..", no byte '/', ':' or isspace(); the kernel's isspace (lib/ctype.c) counts
- * 0xA0 too, so a UTF-8 name with that byte ("brà": c3 a0) is refused (EINVAL; tried). Ours adds
- * '=', which separates NAME from CIDR in --autonet-bridge.
+ * 0xA0 too, so a UTF-8 name with that byte ("brà": c3 a0) is refused (EINVAL; tried). No '%'
+ * either: the kernel makes "%d" a number of its choosing and refuses any other '%'
+ * (dev_alloc_name_ns, net/core/dev.c: `ip link add br%d type bridge` made br0, br%x is EINVAL;
+ * tried), so no interface ever has the name asked for. Ours adds '=', which separates NAME from
+ * CIDR in --autonet-bridge.
  */
 export function interfaceNameProblem(name: string): string | null {
   const bytes = Buffer.from(name, 'utf8')
   if (bytes.length === 0) return 'it is empty'
   if (bytes.length >= IFNAMSIZ) return `${bytes.length} bytes, at most ${IFNAMSIZ - 1} (IFNAMSIZ ${IFNAMSIZ} with the NUL)`
   if (name === '.' || name === '..') return '"." and ".." are refused by the kernel'
+  if (name.includes('%')) return 'no "%" (the kernel puts a number of its choosing for "%d" and refuses any other "%")'
   const bad = [...bytes].find((b) => b === 0x2f || b === 0x3a || b === 0x3d || KERNEL_SPACE.has(b) || b === 0)
   if (bad === undefined) return null
   if (bad === 0x3d) return 'no "=" (it separates NAME from CIDR)'

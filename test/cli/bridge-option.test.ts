@@ -26,13 +26,16 @@ t.test('interface names: the kernel\'s rule, each broken rule named', async (t) 
     // c3 a0: the kernel's isspace() is true for 0xa0 (ip link add refuses it with EINVAL).
     ['brà', /whitespace.*0xa0/],
     ['br=ci', /no "=" \(it separates NAME from CIDR\)/],
+    // Trial: --autonet-bridge=br%d=… left a bridge br0 behind (the kernel expands %d), then failed on "br%d".
+    ['br%d', /no "%" \(the kernel puts a number of its choosing for "%d"/],
+    ['br%x', /no "%"/],
   ]
   for (const [name, why] of bad) t.match(interfaceNameProblem(name), why, JSON.stringify(name))
   for (const name of ['br-ci', 'a'.repeat(15), 'é'.repeat(7), 'br.ci', 'br_ci@1', 'ĉ']) t.equal(interfaceNameProblem(name), null, name)
 })
 
 t.test('a NAME the kernel refuses: dockerd does not start (point 5), the message names the option and the rule', async (t) => {
-  for (const [raw, why] of [['é'.repeat(8), /16 bytes, at most 15/], ['brà', /no whitespace/]] as const) {
+  for (const [raw, why] of [['é'.repeat(8), /16 bytes, at most 15/], ['brà', /no whitespace/], ['br%d', /no "%"/]] as const) {
     t.throws(() => readInvocation([`--autonet-bridge=${raw}=10.99.0.1/24`, '--debug'], {}),
       { exitCode: 2, message: new RegExp(`^invalid value for --autonet-bridge: .*is not an interface name: ${why.source}.*not starting dockerd`) }, raw)
     t.throws(() => readInvocation(['--debug'], { DOCKERD_AUTONET_BRIDGE: `${raw}=10.99.0.1/24` }),
