@@ -66,6 +66,12 @@ export function snapshotProblems(value: unknown): string[] {
   if ('env' in value && value.env !== undefined && !(isObject(value.env) && Object.values(value.env).every((v) => typeof v === 'string'))) {
     out.push(`env: expected an object of strings, got ${show(value.env)}`)
   }
+  if ('read_errors' in value && value.read_errors !== undefined && !(Array.isArray(value.read_errors) && value.read_errors.every((e) => typeof e === 'string'))) {
+    out.push(`read_errors: expected a list of strings (one line each), got ${show(value.read_errors)}`)
+  }
+  for (const key of ['dockerd_version', 'daemon_json_path']) {
+    if (key in value && value[key] !== undefined && value[key] !== null && typeof value[key] !== 'string') out.push(`${key}: expected a string or null, got ${show(value[key])}`)
+  }
   if ('euid' in value && value.euid !== undefined && value.euid !== null && !(Number.isInteger(value.euid) && (value.euid as number) >= 0)) {
     out.push(`euid: expected a uid (an integer >= 0) or null, got ${show(value.euid)}`)
   }

@@ -310,12 +310,14 @@ t.test('plan --state: unreadable or malformed files exit 2 naming the file (and 
     'bad.json': '{\n  "links": [],\n  "routes4": [,]\n}\n',
     'list.json': '[1, 2]',
     'links.json': '{"links": {"eth0": {}}}',
+    'errors.json': '{"links": [], "routes4": [], "routes6": [], "daemon_json": null, "argv": [], "read_errors": [{"a": 1}]}',
   })
   const rows: [string, RegExp][] = [
     [`${dir}/missing.json`, /error: cannot read state file .*missing\.json: ENOENT/],
     [`${dir}/bad.json`, /error: state file .*bad\.json:3:15: not valid JSON/],
     [`${dir}/list.json`, /error: state file .*list\.json: not a snapshot: expected a JSON object \(a snapshot\), got a list/],
     [`${dir}/links.json`, /error: state file .*links\.json: not a snapshot: links: expected a list, got object/],
+    [`${dir}/errors.json`, /error: state file .*errors\.json: not a snapshot: read_errors: expected a list of strings/],
   ]
   for (const [file, message] of rows) {
     const f = fakes()

@@ -30,6 +30,11 @@ t.test('each bad field is named with its path', async (t) => {
     [{ ...ok, conntrack: [{ id: 'A', proto: 'udp', orig: {} }] }, 'conntrack[0].orig: expected {src, dst, sport?, dport?}, got {}'],
     [{ ...ok, rules4: 'x' }, 'rules4: expected a list, got string'],
     [{ ...ok, argv: ['--debug', 5] }, 'argv: expected a list of strings, got ["--debug",5]'],
+    // Trial: read_errors of objects crashed plan --state (exit 70, e.startsWith is not a function).
+    [{ ...ok, read_errors: [{ a: 1 }] }, 'read_errors: expected a list of strings (one line each), got [{"a":1}]'],
+    [{ ...ok, read_errors: 'x' }, 'read_errors: expected a list of strings (one line each), got "x"'],
+    [{ ...ok, dockerd_version: 5 }, 'dockerd_version: expected a string or null, got 5'],
+    [{ ...ok, daemon_json_path: {} }, 'daemon_json_path: expected a string or null, got {}'],
     [{ ...ok, euid: -1 }, 'euid: expected a uid (an integer >= 0) or null, got -1'],
     [{ ...ok, euid: '0' }, 'euid: expected a uid (an integer >= 0) or null, got "0"'],
     [{ ...ok, rootlesskit: true }, 'rootlesskit: expected {net} or null, got true'],
