@@ -25,7 +25,9 @@
  *    look-alike (`DOCKER_AUTO_NET_*`: any case, `_`/`-` ignored; not a bare `AUTONET_*`, our
  *    tooling's; a blank one counts as unset): one warning naming the closest option. A flag with
  *    "autonet" in its name that is not ours exactly (`--autonet_dry_run`, `-autonet-dry-run`,
- *    `—autonet-debug` with a typographic dash) is such a mistake: taken out, never passed on.
+ *    `—autonet-debug` with a typographic dash) is such a mistake: taken out, never passed on;
+ *    one dockerd reads as its own shorthands with a value attached (`-Hunix:///run/autonet.sock`)
+ *    is dockerd's (isOurs).
  *    `plan -- WORDS` shows the start stepping aside on it, the mistake as the reason; a bad
  *    option of plan itself (before `--`, or a bad variable value) is a usage error (exit 2).
  *    A throw of ours in reading the command line starts the program the plainest way

@@ -202,3 +202,24 @@ t.test('--autonet-bridge before a foreign command: one warning that no dockerd g
   t.same(readInvocation(['sh', '-c', 'dockerd'], { DOCKERD_AUTONET_BRIDGE: 'br-ci=10.99.0.1/24' }).warnings, [])
   t.same(readInvocation(['sh', '--autonet-bridge=br-ci=10.99.0.1/24'], {}).warnings, [], 'a word after the command is its own')
 })
+
+t.test('a dockerd shorthand with "autonet" in its attached value is dockerd\'s (pflag reads -Hunix://… as -H unix://…), not ours', async (t) => {
+  const rows: [string[], string[]][] = [
+    [['-Hunix:///run/autonet.sock', '--debug'], ['-Hunix:///run/autonet.sock', '--debug']],
+    [['-p/run/dockerd-autonet.pid'], ['-p/run/dockerd-autonet.pid']],
+    [['-Dlautonet'], ['-Dlautonet']],
+    [['-H=unix:///run/autonet.sock'], ['-H=unix:///run/autonet.sock']],
+    [['-bautonet0', '--autonet-debug'], ['-bautonet0']],
+  ]
+  for (const [argv, args] of rows) {
+    const r = readInvocation(argv, {})
+    t.same(r.dockerdArgs, args, `${JSON.stringify(argv)}: dockerd gets it`)
+    t.equal(r.optionError, undefined, `${JSON.stringify(argv)}: no mistake of ours`)
+  }
+  t.match(readInvocation(['-Hunix:///run/autonet.sock', '--debug'], {}), { mode: 'run', program: 'dockerd' })
+  // Still ours: no dockerd shorthand reads it (`a` is none), or it starts with --autonet- exactly.
+  for (const argv of [['-autonet-dry-run'], ['-Dautonet-dry-run'], ['--autonet-Hx']]) {
+    t.match(readInvocation(argv, {}), { dockerdArgs: [], optionError: /unknown option/ }, JSON.stringify(argv))
+  }
+  t.match(readInvocation(['-autonet-dry-run', '--debug'], {}), { mode: 'exec', ours: { dryRun: true } }, 'a dry-run look-alike is still a dry run')
+})
