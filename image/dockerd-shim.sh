@@ -58,7 +58,7 @@ fi
 # (src/cli/invocation.ts, README "contract"): a dry run starts nothing, a second daemon's bridge
 # never becomes docker0 (the shim cannot make the bridge: exit 2), and our words are taken out
 # (dockerd would refuse them). Read more plainly than the wrapper reads them: see ours_word,
-# valued and the loop below.
+# value_word, valued and the loop below.
 
 # Our options that take a value (src/cli/options.ts OPTIONS, those with `value`): given as two
 # words, the next one is the value. test/image/chain.test.ts checks this list against OPTIONS.
@@ -67,6 +67,10 @@ valued='exec max-mtu mtu-scope bridge probe dockerd-version'
 # chain.test.ts checks them too.
 switch_true='1 t true yes on'
 switch_false='0 f false no off'
+# dockerd's shorthand letters (src/dockerd/flags.ts SHORTHANDS): of a boolean flag, and of one
+# that takes a value; chain.test.ts checks them against flags.ts.
+short_switch='D h r v'
+short_valued='b e G g H l p s'
 
 squash() {
 	printf '%s' "$1" | tr '[:upper:]' '[:lower:]' | tr -d '_-'
@@ -83,8 +87,25 @@ switch_word() {
 	return 0
 }
 
+# Succeeds when dockerd reads $1 as shorthand flags of its own (src/dockerd/flags.ts
+# unknownFlag, after pflag parseSingleShortArg): `-`, boolean shorthands, and the first that
+# takes a value (or `=` after a boolean) takes the rest of the word: `-Hunix:///x`, `-Dlinfo`.
+dockerd_shorthands() {
+	case $1 in --* | -) return 1 ;; -*) ;; *) return 1 ;; esac
+	sh_rest=${1#-}
+	while [ -n "$sh_rest" ]; do
+		sh_c=${sh_rest%"${sh_rest#?}"}
+		sh_rest=${sh_rest#?}
+		case " $short_valued " in *" $sh_c "*) return 0 ;; esac
+		case " $short_switch " in *" $sh_c "*) ;; *) return 1 ;; esac
+		case $sh_rest in =*) return 0 ;; esac
+	done
+	return 0
+}
+
 # Succeeds for a word of ours (src/cli/options.ts isOurs): --autonet-…, or a flag (`-`, or a
-# typographic dash U+2010..U+2015, U+2212) whose name squashed has "autonet" in it.
+# typographic dash U+2010..U+2015, U+2212) whose name squashed has "autonet" in it, unless
+# dockerd reads it as shorthands of its own (`-Hunix:///run/autonet.sock` is dockerd's).
 ours_word() {
 	case $1 in
 		--autonet-*) return 0 ;;
@@ -92,9 +113,26 @@ ours_word() {
 		*) return 1 ;;
 	esac
 	case $(squash "${1%%=*}") in *autonet*) ;; *) return 1 ;; esac
-	case $1 in -*) return 0 ;; esac
+	case $1 in -*) if dockerd_shorthands "$1"; then return 1; fi; return 0 ;; esac
 	case $(printf '%s' "$1" | od -An -tx1 -N3 | tr -d ' \n') in e2809[0-5] | e28892) return 0 ;; esac
 	return 1
+}
+
+# Succeeds when $1 is the value of the word of ours before it ($2: `valued` after one of our
+# valued options, `other` after any other word of ours), as src/cli/invocation.ts takeOurs
+# reads it, more plainly: never a word of ours, nor a flag (`-x`, `--x`: dockerd's, or a
+# mistake dockerd refuses loudly) but `-` and a digit (no shorthand of dockerd's is a digit);
+# after a valued option any other word, after any other one only a word that looks like a
+# value: a switch word, a digit first, or `=` in it (`br-ci=10.99.0.1/24`).
+value_word() {
+	if ours_word "$1"; then return 1; fi
+	case $1 in
+		-[0-9]*) return 0 ;;
+		-?*) return 1 ;;
+	esac
+	if [ "$2" = valued ]; then return 0; fi
+	case $1 in [0-9]* | *=*) return 0 ;; esac
+	[ -n "$(switch_word "$1")" ]
 }
 
 # What one of our options with its value (`-` for none) means here: a dry run, a bridge.
@@ -149,10 +187,10 @@ start_plain() {
 	why=$1
 	shift
 	# Our words out, the rest kept in order (appended behind the originals, which are shifted
-	# off). A word of ours without `=` takes the next word as its value: for a valued option
-	# any word but a flag (`-x`, `--x`: dockerd's, or a mistake dockerd refuses loudly), for any
-	# other a switch word. A look-alike is not matched to the option it is closest to (the
-	# wrapper's edit distance): only "dryrun"/"dry…" and "bridge" in its name count.
+	# off). A word of ours without `=` takes the next word as its value when value_word says
+	# it is one. A look-alike is not matched to the option it is closest to (the wrapper's edit
+	# distance): only "dryrun"/"dry…" and "bridge" in its name count, and it is read as no
+	# valued option.
 	n=$#
 	pending=
 	taken=0
@@ -160,25 +198,19 @@ start_plain() {
 		if [ -n "$pending" ]; then
 			p=$pending
 			pending=
-			case $p in
-				valued:*)
-					case $arg in
-						-?*) ours_option "${p#valued:}" - ;;
-						*) ours_option "${p#valued:}" "$arg"; taken=$((taken + 1)); continue ;;
-					esac
-					;;
-				*)
-					if [ -n "$(switch_word "$arg")" ]; then ours_option "${p#switch:}" "$arg"; taken=$((taken + 1)); continue; fi
-					ours_option "${p#switch:}" -
-					;;
-			esac
+			if value_word "$arg" "${p%%:*}"; then
+				ours_option "${p#*:}" "$arg"
+				taken=$((taken + 1))
+				continue
+			fi
+			ours_option "${p#*:}" -
 		fi
 		if ours_word "$arg"; then
 			taken=$((taken + 1))
 			case $arg in
 				*=*) ours_option "${arg%%=*}" "${arg#*=}" ;;
 				*)
-					pending=switch:$arg
+					pending=other:$arg
 					for v in $valued; do
 						if [ "$arg" = "--autonet-$v" ]; then pending=valued:$arg; fi
 					done

@@ -12,8 +12,10 @@
  *    clearly false) still starts nothing (point 2). Our options are `--autonet-*` flags, each with a `DOCKERD_AUTONET_*`
  *    environment default; a valued one takes `=VALUE` or the next word (`--autonet-max-mtu 9000`,
  *    as a YAML list writes it; even `-5`, but not a flag dockerd knows or one of ours), a switch
- *    `=VALUE` or a next word it reads as a value after `=` (`--autonet-debug true`,
- *    `--autonet-dry-run no`; any other word stays). They are taken out; dockerd's argv stays
+ *    or a word of ours meant as no option (`--autonet-mtu`) `=VALUE` or a next word that looks
+ *    like a value (`--autonet-debug true`, `--autonet-dry-run no`, `--autonet-mtu 1400`: a switch
+ *    word, a word starting with a digit or `-` and a digit, a non-flag with `=`; a plain word such
+ *    as `sh` stays, it may be the program: takeOurs). They are taken out; dockerd's argv stays
  *    exactly as given.
  * 2. A dry run, in any spelling (flag or variable, next to bad options too; a value that is not
  *    clearly false counts, and so does a misspelt name whose closest option is the dry run),
@@ -25,7 +27,9 @@
  *    look-alike (`DOCKER_AUTO_NET_*`: any case, `_`/`-` ignored; not a bare `AUTONET_*`, our
  *    tooling's; a blank one counts as unset): one warning naming the closest option. A flag with
  *    "autonet" in its name that is not ours exactly (`--autonet_dry_run`, `-autonet-dry-run`,
- *    `—autonet-debug` with a typographic dash) is such a mistake: taken out, never passed on.
+ *    `—autonet-debug` with a typographic dash) is such a mistake: taken out, never passed on;
+ *    one dockerd reads as its own shorthands with a value attached (`-Hunix:///run/autonet.sock`)
+ *    is dockerd's (isOurs).
  *    `plan -- WORDS` shows the start stepping aside on it, the mistake as the reason; a bad
  *    option of plan itself (before `--`, or a bad variable value) is a usage error (exit 2).
  *    A throw of ours in reading the command line starts the program the plainest way
@@ -292,10 +296,15 @@ function dryRunsIn(words: readonly string[]): string[] {
 }
 
 /**
- * Our words out of `words`: each as `--autonet-NAME[=VALUE]`, a valued option's next word joined
- * as its value (`--autonet-max-mtu 9000`, `--autonet-max-mtu -5`) unless that word is a flag
- * dockerd knows (unknownFlag) or ours, a switch's next word only when it is a switch word
- * (switchWord, what readSwitch reads after `=`: `--autonet-debug true`, `--autonet-dry-run no`).
+ * Our words out of `words`: each as `--autonet-NAME[=VALUE]`, the next word joined as its value
+ * when it is one (a mistake of ours, value and all, never becomes the program or one of its
+ * arguments: point 3). Which next word is the value, for a word of ours without `=`:
+ * - a valued option (`--autonet-max-mtu`, or a look-alike meant as one): any word but a flag
+ *   dockerd knows or one of ours (leftForOthers): `9000`, `-5`, `jumbo`, even `sh`;
+ * - a switch (`--autonet-debug`, or a look-alike meant as one) and a word of ours meant as no
+ *   option (`--autonet-mtu`: closestOption found none): only a word that looks like a value
+ *   (looksLikeValue: `true`, `no`, `1400`, `-5`, `26.1.5`, `br-ci=10.99.0.1/24`), never a
+ *   plain word (`sh`, `dockerd`, `/usr/bin/x`: it may be the program).
  * `leadingOnly` stops at the first word that is not ours; otherwise ours are taken wherever
  * they stand.
  */
@@ -309,12 +318,10 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
       rest.push(w)
       continue
     }
-    // A look-alike takes the next word as the option it is meant as would: a mistake of ours,
-    // value and all, never becomes the program or one of its arguments (point 3).
     const spec = meantOption(w)
     const next = words[i + 1]
-    const value = spec === undefined || w.includes('=') || next === undefined ? false
-      : spec.value === undefined ? switchWord(next.trim()) !== null : !leftForOthers(next)
+    const value = w.includes('=') || next === undefined ? false
+      : spec?.value !== undefined ? !leftForOthers(next) : looksLikeValue(next)
     if (value) {
       ours.push(`${w}=${next}`)
       i++
@@ -327,11 +334,23 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
 
 /**
  * A word a valued option of ours leaves as it is: a flag dockerd knows (`--debug`, `-H`, `--`)
- * or one of ours (isOurs). Any other word is its value, even `-5` or `-`: dockerd would refuse
- * it, and our mistake must not stop dockerd (point 3).
+ * or one of ours (isOurs, a typographic dash's too). Any other word is its value, even `-5` or
+ * `-`: dockerd would refuse it, and our mistake must not stop dockerd (point 3).
  */
 function leftForOthers(word: string): boolean {
-  return word.length > 1 && word.startsWith('-') && (isOurs(word) || unknownFlag([word]) === null)
+  return isOurs(word) || (word.length > 1 && word.startsWith('-') && unknownFlag([word]) === null)
+}
+
+/**
+ * A word that reads as a value, not as a program or a flag: a switch word (switchWord, trimmed),
+ * a word starting with a digit or with `-` and a digit (`1400`, `26.1.5`, `-5`), or a word not
+ * starting with `-` that has `=` in it (`br-ci=10.99.0.1/24`); never a word leftForOthers leaves
+ * (dockerd's flag or ours). A program named so (`true`, `7z`, `A=b`) is taken for a value: the
+ * option before it was a mistake of ours, and dockerd starts (point 3) rather than that program.
+ */
+function looksLikeValue(word: string): boolean {
+  if (leftForOthers(word)) return false
+  return switchWord(word.trim()) !== null || /^-?[0-9]/.test(word) || (!word.startsWith('-') && word.includes('='))
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * On the start-up path of every dockerd launch: imports nothing heavy.
  */
+import { unknownFlag } from '../dockerd/flags.js'
 import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../model.js'
 import { bridgeNameProblem, readBridge, readChoice, readHost, readMtu, readSwitch, readVersion } from './option-values.js'
 import { UsageError } from './usage-error.js'
@@ -46,10 +47,15 @@ export function specOf(flag: string): OptionSpec | undefined {
  * `--Auto-Net-dry-run`), also one starting with a typographic dash (TYPOGRAPHIC_DASH: a word
  * processor's `—autonet-debug` for `--autonet-debug`). dockerd has no such flag and would
  * refuse it, so a look-alike is a mistake in our options: taken out of dockerd's argv, never
- * passed on.
+ * passed on. A word dockerd reads as flags of its own is dockerd's, whatever it holds: a
+ * shorthand cluster with its value attached (`-Hunix:///run/autonet.sock`, `-Dlautonet`;
+ * flags.ts unknownFlag, after pflag parseSingleShortArg). `-autonet-dry-run` is none (no
+ * dockerd shorthand is `a`), so it stays ours.
  */
 export function isOurs(arg: string): boolean {
-  return arg.startsWith('--autonet-') || ((arg.startsWith('-') || TYPOGRAPHIC_DASH.test(arg)) && squash(arg.split('=')[0]).includes('autonet'))
+  if (arg.startsWith('--autonet-')) return true
+  if (!(arg.startsWith('-') || TYPOGRAPHIC_DASH.test(arg)) || !squash(arg.split('=')[0]).includes('autonet')) return false
+  return !(arg.startsWith('-') && unknownFlag([arg]) === null)
 }
 
 /** A first character that a word processor puts for `-` or `--`: U+2010..U+2015 (hyphen to horizontal bar), U+2212 (minus). */

@@ -202,3 +202,65 @@ t.test('--autonet-bridge before a foreign command: one warning that no dockerd g
   t.same(readInvocation(['sh', '-c', 'dockerd'], { DOCKERD_AUTONET_BRIDGE: 'br-ci=10.99.0.1/24' }).warnings, [])
   t.same(readInvocation(['sh', '--autonet-bridge=br-ci=10.99.0.1/24'], {}).warnings, [], 'a word after the command is its own')
 })
+
+t.test('a word of ours that is no valued option takes a next word that looks like a value (takeOurs): never the program or dockerd\'s', async (t) => {
+  const rows: [string[], Omit<Partial<Invocation>, 'optionError'> & { dockerdArgs: string[], optionError?: RegExp }][] = [
+    // An unknown option with no near one: its value is no program (exit 127) and no positional word.
+    [['--autonet-mtu', '1400', '--debug'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'] }],
+    [['-H', 'unix:///x', '--autonet-mtu', '1400'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['-H', 'unix:///x'] }],
+    [['--autonet-version', '26.1.5'], { mode: 'exec', program: 'dockerd', dockerdArgs: [] }],
+    [['dockerd-entrypoint.sh', '--autonet-mtu', '1400'], { mode: 'exec', program: 'dockerd-entrypoint.sh', dockerdArgs: [] }],
+    [['dockerd-entrypoint.sh', '--autonet-mtu', '1400', 'docker', 'info'], { mode: 'exec', program: 'dockerd-entrypoint.sh', dockerdArgs: ['docker', 'info'] }],
+    [['dockerd', '--autonet-mtu', '-5', '--debug'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'] }],
+    [['--autonet-zone', 'br-ci=10.99.0.1/24', '--debug'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'] }],
+    // A known switch: a next word that is no switch word yet looks like a value is its (bad) value.
+    [['--autonet-no-conntrack', '1400', '--debug'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'], optionError: /--autonet-no-conntrack: "1400"/ }],
+    [['--debug', '--autonet-debug', '26.1.5'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'], optionError: /--autonet-debug: "26.1.5"/ }],
+    // Not a value: a plain word may be the program, a flag is dockerd's or ours.
+    [['--autonet-mtu', 'sh', '-c', 'x'], { mode: 'exec', program: 'sh', dockerdArgs: ['-c', 'x'] }],
+    [['--autonet-mtu', 'dockerd', '--debug'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'] }],
+    [['--autonet-mtu', '/usr/bin/x'], { mode: 'exec', program: '/usr/bin/x', dockerdArgs: [] }],
+    [['--autonet-mtu', '--mtu', '1400'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--mtu', '1400'] }],
+    [['--autonet-no-conntrack', '-D'], { mode: 'run', program: 'dockerd', dockerdArgs: ['-D'] }],
+  ]
+  for (const [argv, want] of rows) {
+    const r = readInvocation(argv, {})
+    t.match(r, want, JSON.stringify(argv))
+    // t.match reads an array as a pattern: dockerd's argv is compared whole.
+    t.same(r.dockerdArgs, want.dockerdArgs, `${JSON.stringify(argv)}: the program's words exactly`)
+    if (r.mode === 'exec') t.match(r.optionError, /^(unknown option|invalid value for) --autonet-/, `${JSON.stringify(argv)}: the mistake is logged`)
+  }
+  // The unknown option's message names it alone; its value goes with it.
+  t.match(readInvocation(['--autonet-mtu', '1400', '--debug'], {}).optionError, /^unknown option --autonet-mtu \(see dockerd-autonet --help\)$/)
+})
+
+t.test('a word of ours never swallows another of ours: a second daemon\'s bridge after a valued or unknown option still asks for its bridge', async (t) => {
+  for (const argv of [
+    ['--autonet-max-mtu', '\u2014autonet-bridge=br-ci=10.99.0.1/24', '--debug'],
+    ['--autonet-mtu', '\u2014autonet-bridge=br-ci=10.99.0.1/24', '--debug'],
+    ['--autonet-mtu', '--autonet-bridge=br-ci=10.99.0.1/24', '--debug'],
+  ]) {
+    t.match(readInvocation(argv, {}), { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'], bridge: 'br-ci' }, JSON.stringify(argv))
+  }
+})
+
+t.test('a dockerd shorthand with "autonet" in its attached value is dockerd\'s (pflag reads -Hunix://… as -H unix://…), not ours', async (t) => {
+  const rows: [string[], string[]][] = [
+    [['-Hunix:///run/autonet.sock', '--debug'], ['-Hunix:///run/autonet.sock', '--debug']],
+    [['-p/run/dockerd-autonet.pid'], ['-p/run/dockerd-autonet.pid']],
+    [['-Dlautonet'], ['-Dlautonet']],
+    [['-H=unix:///run/autonet.sock'], ['-H=unix:///run/autonet.sock']],
+    [['-bautonet0', '--autonet-debug'], ['-bautonet0']],
+  ]
+  for (const [argv, args] of rows) {
+    const r = readInvocation(argv, {})
+    t.same(r.dockerdArgs, args, `${JSON.stringify(argv)}: dockerd gets it`)
+    t.equal(r.optionError, undefined, `${JSON.stringify(argv)}: no mistake of ours`)
+  }
+  t.match(readInvocation(['-Hunix:///run/autonet.sock', '--debug'], {}), { mode: 'run', program: 'dockerd' })
+  // Still ours: no dockerd shorthand reads it (`a` is none), or it starts with --autonet- exactly.
+  for (const argv of [['-autonet-dry-run'], ['-Dautonet-dry-run'], ['--autonet-Hx']]) {
+    t.match(readInvocation(argv, {}), { dockerdArgs: [], optionError: /unknown option/ }, JSON.stringify(argv))
+  }
+  t.match(readInvocation(['-autonet-dry-run', '--debug'], {}), { mode: 'exec', ours: { dryRun: true } }, 'a dry-run look-alike is still a dry run')
+})

@@ -64,10 +64,15 @@ t.test('a switch takes as its next word exactly what it takes after `=` (yes, on
     t.match(readInvocation(['--debug', '--autonet-no-conntrack', word], {}), { mode: 'run', dockerdArgs: ['--debug'], ours: { plan: { conntrackCleanup: !value } } }, `--debug --autonet-no-conntrack ${word}`)
     t.equal(readSwitch(word, '--autonet-debug'), value, `=${word} reads the same`)
   }
-  for (const word of ['y', 'n', 'yess', 'enable', '2']) {
+  for (const word of ['y', 'n', 'yess', 'enable']) {
     t.throws(() => readSwitch(word, '--autonet-debug'), { message: `invalid value for --autonet-debug: "${word}" (expected 1, t, true, yes, on or 0, f, false, no, off, any case)` })
-    t.match(readInvocation(['--debug', '--autonet-debug', word], {}), { mode: 'exec', dockerdArgs: ['--debug', word] }, `${word} is no switch word: it stays`)
+    t.match(readInvocation(['--debug', '--autonet-debug', word], {}), { mode: 'exec', dockerdArgs: ['--debug', word] }, `${word} is no switch word, nor looks like a value: it stays`)
   }
+  // No switch word, yet a value by its look (a digit first): the switch's bad value, not dockerd's word.
+  t.throws(() => readSwitch('2', '--autonet-debug'), { message: /invalid value for --autonet-debug: "2"/ })
+  const two = readInvocation(['--debug', '--autonet-debug', '2'], {})
+  t.match(two, { mode: 'exec', optionError: /invalid value for --autonet-debug: "2"/ })
+  t.same(two.dockerdArgs, ['--debug'], '2 is taken out with the switch')
 })
 
 t.test('a valued option takes a next word starting with `-` that is no flag of dockerd\'s or ours as its value: our mistake never reaches dockerd', async (t) => {

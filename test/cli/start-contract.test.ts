@@ -38,6 +38,38 @@ t.test('a valued option as two words (YAML list form) is ours, never the program
   t.match(bad.log.lines.join('\n'), /--autonet-max-mtu: "jumbo".*starting dockerd with your arguments unchanged/)
 })
 
+t.test('an unknown option or a switch given a value as two words: the value is no program and no word of dockerd\'s', async (t) => {
+  const rows: [string[], string[]][] = [
+    [['--autonet-mtu', '1400', '--debug'], ['dockerd', '--debug']],
+    [['-H', 'unix:///x', '--autonet-mtu', '1400'], ['dockerd', '-H', 'unix:///x']],
+    [['--autonet-version', '26.1.5'], ['dockerd']],
+    [['dockerd-entrypoint.sh', '--autonet-mtu', '1400'], ['dockerd-entrypoint.sh']],
+    [['--autonet-no-conntrack', '1400', '--debug'], ['dockerd', '--debug']],
+  ]
+  for (const [argv, exec] of rows) {
+    const f = fakes()
+    t.equal(await main(argv, {}, f.deps), 0, JSON.stringify(argv))
+    t.same(f.execs, [exec], `${JSON.stringify(argv)}: the user's words, ours and the value taken out`)
+    t.notOk(f.events.includes('apply'), 'nothing applied')
+    t.match(f.log.lines.join('\n'), /--autonet-\S+.*starting \S+ with your arguments unchanged/, 'the mistake is logged')
+  }
+})
+
+t.test('dockerd\'s own shorthand with "autonet" in its attached value reaches dockerd, planned as usual', async (t) => {
+  for (const argv of [['-Hunix:///run/autonet.sock', '--debug'], ['-p/run/dockerd-autonet.pid']]) {
+    const f = fakes()
+    await main(argv, {}, f.deps)
+    t.same(f.execs, [['dockerd', ...argv, '--mtu=1450']], JSON.stringify(argv))
+    t.notMatch(f.log.lines.join('\n'), /unknown option|unchanged/, 'no mistake of ours is said')
+  }
+  // `-Dl autonet`: a log level dockerd refuses, said as dockerd's, not as a mistake of ours.
+  const f = fakes()
+  await main(['-Dlautonet'], {}, f.deps)
+  t.same(f.execs, [['dockerd', '-Dlautonet']])
+  t.notMatch(f.log.lines.join('\n'), /unknown option/)
+  t.match(f.log.lines.join('\n'), /-Dlautonet/)
+})
+
 t.test('dockerd will refuse the argv, or it is not dockerd: nothing applied, nothing appended', async (t) => {
   for (const argv of [['--debug', 'stray'], ['dockerd', 'stray'], ['dockerd-entrypoint.sh', 'docker', 'info'], ['dockerd-entrypoint.sh', 'dockerd', 'stray'], ['-H', 'fd://', '--', 'x']]) {
     const f = fakes()
@@ -224,7 +256,7 @@ type Piece = { user: string[] } | { ours: string[], bad?: boolean, dry?: boolean
 
 const userPiece: fc.Arbitrary<Piece> = fc.constantFrom<string[]>(
   ['--debug'], ['-H', 'fd://'], ['--mtu', '1400'], ['--registry-mirror=http://m'], ['-D'], ['--label', 'team=a b'],
-  ['stray'], ['--'], ['--iptables=false'],
+  ['stray'], ['--'], ['--iptables=false'], ['-Hunix:///run/autonet.sock'], ['-p/run/dockerd-autonet.pid'],
 ).map((user) => ({ user }))
 
 const oursPiece: fc.Arbitrary<Piece> = fc.constantFrom<Piece>(
@@ -235,6 +267,8 @@ const oursPiece: fc.Arbitrary<Piece> = fc.constantFrom<Piece>(
   { ours: ['--autonet-dry-run'], dry: true }, { ours: ['--autonet-dry-run=false'], dry: false },
   { ours: ['--autonet-dry-run=maybe'], bad: true, dry: true },
   { ours: ['--autonet-no-conntrack', 'yes'] }, { ours: ['--autonet-debug', 'OFF'] }, { ours: ['--autonet-max-mtu', '-5'], bad: true },
+  { ours: ['--autonet-mtu', '1400'], bad: true }, { ours: ['--autonet-version', '26.1.5'], bad: true },
+  { ours: ['--autonet-no-conntrack', '1400'], bad: true }, { ours: ['--autonet-zone', 'br-x=10.9.0.1/24'], bad: true },
   { ours: ['--autonet_bridge=br-ci=10.99.0.1/24'], bad: true, bridge: true }, { ours: ['--autonet-brige', 'br-ci=10.99.0.1/24'], bad: true, bridge: true },
 )
 
@@ -280,7 +314,8 @@ t.test(`property: the start-path contract holds over generated argv and env (fas
     if (f.execs.length !== 1) throw new Error(`expected one exec, got ${JSON.stringify(f.execs)}: ${what}`)
     const [program, ...args] = f.execs[0]
     if (program !== 'dockerd') throw new Error(`program ${program}, not dockerd: ${what}`)
-    if (args.some((a) => /autonet/.test(a)) || ['9000', '192.0.2.1', 'yes', 'OFF', '-5', 'br-ci=10.99.0.1/24'].some((w) => args.includes(w))) throw new Error(`our words reached dockerd: ${what}`)
+    const oursIn = args.filter((a) => !userWords.includes(a))
+    if (oursIn.some((a) => /autonet/.test(a)) || ['9000', '192.0.2.1', 'yes', 'OFF', '-5', 'br-ci=10.99.0.1/24', '26.1.5', 'br-x=10.9.0.1/24'].some((w) => oursIn.includes(w))) throw new Error(`our words reached dockerd: ${what}`)
     const applied = f.events.includes('apply')
     if (applied !== (!bad && !refused)) throw new Error(`applied=${applied} with bad=${bad} refused=${refused}: ${what}`)
     const withBridge = bridge ? (dashdash >= 0 ? [...userWords.slice(0, dashdash), '--bridge=br-ci', ...userWords.slice(dashdash)] : [...userWords, '--bridge=br-ci']) : userWords

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { handovers, WRAPPED_VAR } from '../../src/cli/handover.js'
 import { SWITCH_WORDS_TEXT, switchWord } from '../../src/cli/option-values.js'
 import { OPTIONS } from '../../src/cli/options.js'
+import { BOOLEAN_FLAGS, dockerdFlagNames, shorthandOf } from '../../src/dockerd/flags.js'
 import { buildBundle, expectPlanned, makeTree, PATHS, planFor, REPO, SH, STUB_VERSION, type Tree } from './lib/image-tree.js'
 
 let bundle = ''
@@ -120,6 +121,14 @@ t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothin
       [['--data-root', '/x'], { DOCKERD_AUTONET_DRY_RUN: ' false ', DOCKERD_AUTONET_BRIDGE: '  ' }, ['--data-root', '/x']],
       // --autonet-no-bridge-mac asks for no bridge.
       [['--autonet-no-bridge-mac', '--data-root', '/x'], { DOCKERD_AUTONET_NO_BRIDGE_MAC: '1' }, ['--data-root', '/x']],
+      // Any other word of ours takes a next word that looks like a value (a digit or `-` and a
+      // digit first, `=` in it, a switch word), never a plain word, a flag or a word of ours.
+      [['--autonet-mtu', '1400', '--debug'], {}, ['--debug']],
+      [['-H', 'unix:///x', '--autonet-mtu', '1400'], {}, ['-H', 'unix:///x']],
+      [['--autonet-version', '26.1.5'], {}, []],
+      [['--autonet-no-conntrack', '1400', '--autonet-zone', 'br-ci=10.99.0.1/24', '--autonet_max_mtu', '9000', '--autonet-max-mtu', '-5', '--debug', '--autonet-bogus', 'stray', '--autonet-mtu', '-D'], {}, ['--debug', 'stray', '-D']],
+      // dockerd's own shorthands with "autonet" in the attached value are dockerd's (pflag reads -Hx as -H x).
+      [['-Hunix:///run/autonet.sock', '-p/run/dockerd-autonet.pid', '-Dlautonet', '-autonet-no-conntrack', '-Dautonet-debug', '--debug'], {}, ['-Hunix:///run/autonet.sock', '-p/run/dockerd-autonet.pid', '-Dlautonet', '--debug']],
     ]
     for (const [args, env, want] of starts) {
       const what = `${sh.join(' ')}: ${JSON.stringify(args)} ${JSON.stringify(env)}`
@@ -137,6 +146,8 @@ t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothin
       [['--autonet-debug'], { DOCKERD_AUTONET_DRY_RUN: 'perhaps' }, ''],
       // A look-alike does not beat the variable, as in the wrapper.
       [['--autonet_dry_run=false'], { DOCKERD_AUTONET_DRY_RUN: 'true' }, ''],
+      [['-autonet-dry-run', '-Hunix:///run/autonet.sock'], {}, '-Hunix:///run/autonet.sock'],
+      [['--autonet-dry-run', '1400', '--debug'], {}, '--debug'],
     ]
     for (const [args, env, command] of dry) {
       const what = `${sh.join(' ')}: ${JSON.stringify(args)} ${JSON.stringify(env)}`
@@ -151,6 +162,9 @@ t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothin
       [['--autonet_Bridge=br-z'], {}, '--autonet_Bridge'],
       [['--data-root', '/x'], { DOCKERD_AUTONET_BRIDGE: 'br-z=10.6.0.1/24' }, 'DOCKERD_AUTONET_BRIDGE'],
       [['--autonet-dry-run', '--autonet-bridge=br-z=10.6.0.1/24'], {}, '--autonet-bridge'],
+      // A word of ours is no value of another: the bridge after a valued option still counts.
+      [['--autonet-max-mtu', '\u2014autonet-bridge=br-z=10.6.0.1/24'], {}, '\u2014autonet-bridge'],
+      [['--autonet-mtu', '--autonet-bridge', 'br-z=10.6.0.1/24'], {}, '--autonet-bridge'],
     ]
     for (const [args, env, named] of bridges) {
       const what = `${sh.join(' ')}: ${JSON.stringify(args)} ${JSON.stringify(env)}`
@@ -162,10 +176,14 @@ t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothin
   }
 })
 
-t.test('the shim\'s lists are the wrapper\'s: our valued options (OPTIONS) and the switch words (switchWord)', async (t) => {
+t.test('the shim\'s lists are the wrapper\'s: our valued options (OPTIONS), the switch words (switchWord), dockerd\'s shorthands (flags.ts)', async (t) => {
   const shim = readFileSync(join(REPO, 'image/dockerd-shim.sh'), 'utf8')
   const list = (name: string) => new RegExp(`^${name}='([^']*)'$`, 'm').exec(shim)?.[1].split(' ')
   t.same(list('valued'), OPTIONS.filter((o) => o.value !== undefined).map((o) => o.name), 'valued: every option with a value, none other')
+  const letters = (bool: boolean) => dockerdFlagNames().filter((n) => BOOLEAN_FLAGS.has(n) === bool).map(shorthandOf).filter((c) => c !== null).sort()
+  t.same(list('short_switch')?.sort(), letters(true), 'short_switch: the shorthand of every boolean flag of dockerd\'s')
+  t.same(list('short_valued')?.sort(), letters(false), 'short_valued: the shorthand of every flag of dockerd\'s that takes a value')
+  t.equal(letters(true).length + letters(false).length, 12, 'every shorthand flags.ts knows, in one of the lists')
   const [yes, no] = SWITCH_WORDS_TEXT.split(' or ').map((part) => part.split(', '))
   t.same(list('switch_true'), yes)
   t.same(list('switch_false'), no)
