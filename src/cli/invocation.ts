@@ -402,6 +402,7 @@ function basename(path: string): string {
  *   in its name, not "bridge-mac"), which without its name would land on docker0 (point 5). Pure; never throws.
  */
 export function fallbackInvocation(argv: readonly string[], env: Env): Invocation | null {
+  // (The dry-run and bridge checks read `mine`, our words alone, without their values.)
   const ours = defaultOptions()
   const mine = argv.filter((w) => isOurs(w))
   const vars = Object.keys(env).filter((k) => LOOKALIKE_VARIABLE.test(k) && (env[k] ?? '').trim() !== '')
@@ -410,12 +411,25 @@ export function fallbackInvocation(argv: readonly string[], env: Env): Invocatio
   const named = (word: string) => mine.some((w) => asks(w.split('=')[0], word)) || vars.some((k) => asks(k, word))
   const falseDryRun = vars.some((k) => squash(k).includes('dryrun') && isClearlyFalse(env[k]!))
   ours.dryRun = named('dryrun') && !falseDryRun
-  const rest = argv.filter((w) => !isOurs(w))
+  const rest = plainRest(argv)
   if (named('bridge') || (rest[0] !== undefined && Object.hasOwn(SUBCOMMANDS, rest[0]))) return null
   const program = rest[0] === undefined || rest[0].startsWith('-') ? 'dockerd' : rest[0]
   const dockerdArgs = program === 'dockerd' && rest[0] !== 'dockerd' ? rest : rest.slice(1)
   return {
     mode: 'exec', program, dockerdArgs, leadArgs: [], subcommandArgs: [], ours, warnings: [], bridge: null,
     handover: handovers(env) + 1, reason: 'the command line could not be read (a bug of ours)', notable: true,
+  }
+}
+
+/**
+ * `argv` with our words out, each with the value takeOurs would give it (`--autonet-max-mtu
+ * 9000`, `--autonet-mtu 1400`: the value never becomes the program, point 3); when takeOurs
+ * itself throws (the bug the fallback is for may be there), our words alone are taken out.
+ */
+function plainRest(argv: readonly string[]): string[] {
+  try {
+    return takeOurs(argv, { leadingOnly: false }).rest
+  } catch {
+    return argv.filter((w) => !isOurs(w))
   }
 }

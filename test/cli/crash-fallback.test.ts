@@ -18,6 +18,14 @@ t.test('readInvocation throwing: dockerd starts with the user\'s arguments, ours
   t.match(f.log.lines.join('\n'), /error: internal error reading the command line: cannot read properties of undefined; starting dockerd with your arguments unchanged/)
 })
 
+t.test('readInvocation throwing: a value of ours given as a second word is taken out with it, never the program', async (t) => {
+  for (const argv of [['--autonet-max-mtu', '9000', '--debug'], ['--autonet-mtu', '1400', '--debug'], ['--debug', '--autonet-probe', 'host.example']]) {
+    const f = startFakes({ readInvocation: bug })
+    t.equal(await main(argv, {}, f.deps), 0, JSON.stringify(argv))
+    t.same(f.execs, [['dockerd', '--debug']], JSON.stringify(argv))
+  }
+})
+
 t.test('readInvocation throwing: a named program gets its arguments exactly; the hand-over count is set', async (t) => {
   const f = startFakes({ readInvocation: bug })
   let seen: Record<string, string | undefined> = {}
