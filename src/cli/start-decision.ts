@@ -71,7 +71,7 @@ export function refusedStart(state: MachineState, added: readonly string[] = [])
   if (unknown.length) return `daemon.json has ${unknown.map((k) => JSON.stringify(k)).join(', ')}, which no dockerd knows: dockerd refuses to start on it ("the following directives don't match any configuration option")`
   const lacking = flagMissingFromEngine(flags, daemonJson, state.dockerd_version)
   if (lacking) return lacking
-  const typed = refusedConfigValue(daemonJson) ?? refusedConfigListValue(daemonJson)
+  const typed = refusedConfigValue(daemonJson, state.dockerd_version) ?? refusedConfigListValue(daemonJson)
   if (typed) return typed
   const [clash] = configConflicts(flags, daemonJson)
   if (clash) {

@@ -27,6 +27,12 @@ const CASES: [Record<string, unknown>, string[]][] = [
   [{ hosts: ['bogus://x'] }, []], [{ hosts: ['unix:///tmp/autonet-oracle.sock', ''] }, []],
   [{ 'registry-mirrors': ['mirror.gcr.io'] }, []], [{ 'registry-mirrors': ['https://m'] }, []],
   [{ ip: 'x' }, []], [{ ip: '1.2.3.4' }, []], [{ 'default-gateway': 'x' }, []], [{ 'default-gateway': '' }, []], [{ 'default-gateway-v6': 'zz' }, []],
+  // a list's elements, a map's values, a struct's fields of the wrong JSON kind (config-keys.ts refusedConfigValue)
+  [{ 'default-network-opts': { bridge: { 'com.docker.network.driver.mtu': 1400 } } }, []],
+  [{ 'default-network-opts': { bridge: { 'com.docker.network.driver.mtu': '1400' } } }, []], [{ 'default-network-opts': { bridge: 'x' } }, []],
+  [{ 'log-opts': { 'max-size': 5 } }, []], [{ 'log-opts': { 'max-size': null } }, []], [{ 'default-ulimits': { nofile: 'x' } }, []],
+  [{ 'default-ulimits': { nofile: null } }, []], [{ runtimes: { r: 'x' } }, []], [{ features: { x: 'notbool' } }, []], [{ features: { x: null } }, []],
+  [{ proxies: { 'http-proxy': 5 } }, []], [{ 'dns-opts': [1] }, []], [{ labels: [1] }, []], [{ dns: [1] }, []], [{ 'exec-opts': [true] }, []],
   // counts moby's Validate keeps from going negative (settings.ts refusedCount), file and flag
   [{ 'max-concurrent-downloads': -1 }, []], [{ 'max-concurrent-uploads': -1 }, []], [{ 'max-download-attempts': -1 }, []],
   [{ 'max-concurrent-downloads': 0, 'max-concurrent-uploads': 0 }, []], [{ 'max-download-attempts': 0 }, []], [{ 'max-download-attempts': 1 }, []],
