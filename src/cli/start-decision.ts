@@ -10,7 +10,7 @@
 import { configConflicts, refusedConfigValue, unknownConfigKeys } from '../dockerd/config-keys.js'
 import { DIND_ENTRYPOINT, entrypointFlags } from '../dockerd/entrypoint-flags.js'
 import { flagMissingFromEngine } from '../dockerd/engine-flags.js'
-import { refusedConfigListValue, refusedListValue } from '../dockerd/flag-values.js'
+import { refusedConfigListValue, refusedListValue, refusedMergedValue } from '../dockerd/flag-values.js'
 import { parseDockerdFlags, positionalArgs, refusedFlagValue, unknownFlag, valuelessFlag } from '../dockerd/flags.js'
 import { refusedCount, refusedMtu, refusedSetting } from '../dockerd/settings.js'
 import type { MachineState, Plan } from '../model.js'
@@ -44,15 +44,17 @@ export function refusedArgv(argv: readonly string[]): string | null {
  *    directives don't match any configuration option"); then a flag or key the engine version
  *    known lacks (engine-flags.ts flagMissingFromEngine);
  * 5. a daemon.json value Go's encoding/json will not read into its field (config-keys.ts
- *    refusedConfigValue: `"debug": "yes"`, `"bip": 123`, `"labels": "x"`), or one dockerd refuses
+ *    refusedConfigValue: `"debug": "yes"`, `"bip": 123`, `"labels": "x"`, `"log-opts": {"max-size": 5}`), or one dockerd refuses
  *    as it would the flag's (flag-values.ts refusedConfigListValue: `"labels": ["foo"]`,
  *    `"dns": ["1.2.3"]`, `"hosts": ["bogus://x"]`, `"registry-mirrors": ["mirror.gcr.io"]`, `"ip": "x"`);
  * 6. a setting given both in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts:
  *    "the following directives are specified both as a flag and in the configuration file");
- * 7. an MTU dockerd refuses (settings.ts refusedMtu: `"mtu": "1400"`, `--mtu=-1`, `--mtu=70000`);
- * 8. a negative download or upload count (settings.ts refusedCount: `--max-concurrent-downloads=-1`,
+ * 7. labels giving one key two values, or generic resources dockerd cannot parse, flags' or file's
+ *    (flag-values.ts refusedMergedValue: `--label a=b --label a=c`, `"node-generic-resources": ["bogus"]`);
+ * 8. an MTU dockerd refuses (settings.ts refusedMtu: `"mtu": "1400"`, `--mtu=-1`, `--mtu=70000`);
+ * 9. a negative download or upload count (settings.ts refusedCount: `--max-concurrent-downloads=-1`,
  *    `"max-download-attempts": -1`);
- * 9. a bridge or log setting dockerd refuses (settings.ts refusedSetting: `-b br0 --bip=…`,
+ * 10. a bridge or log setting dockerd refuses (settings.ts refusedSetting: `-b br0 --bip=…`,
  *    `--log-level=verbose`, `--bip=10.1.0.1` without its prefix length).
  */
 export function refusedStart(state: MachineState, added: readonly string[] = []): string | null {
@@ -71,14 +73,14 @@ export function refusedStart(state: MachineState, added: readonly string[] = [])
   if (unknown.length) return `daemon.json has ${unknown.map((k) => JSON.stringify(k)).join(', ')}, which no dockerd knows: dockerd refuses to start on it ("the following directives don't match any configuration option")`
   const lacking = flagMissingFromEngine(flags, daemonJson, state.dockerd_version)
   if (lacking) return lacking
-  const typed = refusedConfigValue(daemonJson) ?? refusedConfigListValue(daemonJson)
+  const typed = refusedConfigValue(daemonJson, state.dockerd_version) ?? refusedConfigListValue(daemonJson)
   if (typed) return typed
   const [clash] = configConflicts(flags, daemonJson)
   if (clash) {
     const by = clash.flag.index < added.length ? `, which ${DIND_ENTRYPOINT} gives dockerd whenever it starts it with your flags or none` : ''
     return `"${clash.key}" is set both in daemon.json and as a flag (${clash.flag.text}${by}); dockerd refuses to start on it`
   }
-  return refusedMtu({ flags, daemonJson }) ?? refusedCount({ flags, daemonJson }, state.dockerd_version) ?? refusedSetting({ flags, daemonJson }, state.dockerd_version)
+  return refusedMergedValue(flags, daemonJson) ?? refusedMtu({ flags, daemonJson }) ?? refusedCount({ flags, daemonJson }, state.dockerd_version) ?? refusedSetting({ flags, daemonJson }, state.dockerd_version)
 }
 
 /**

@@ -4,6 +4,7 @@
  * the user did.
  */
 import type { DaemonJson } from './config-file.js'
+import { supportsDefaultNetworkOpt } from './engine-features.js'
 import { BOOLEAN_FLAGS, type FlagUse, INT_FLAGS, isDockerdFlag } from './flags.js'
 
 /**
@@ -128,45 +129,90 @@ export function checkedConfigKeys(daemonJson: DaemonJson | null): string[] {
 type JsonKind = 'boolean' | 'integer' | 'string' | 'array' | 'object'
 
 /**
- * The JSON kind of each daemon.json key whose Go type we are sure of (moby daemon/config Config
- * and CommonConfig, 20.10 to 28): the boolean flags (bool or *bool; not help, version, validate,
- * restart and disable-legacy-registry: no Config field, so Go ignores them), the integer flags
- * (int, *int, int64; "mtu" is refusedMtu's, settings.ts), the list options ([]string and the like),
- * the map options (map[string]…) and strings (string, or net.IP, read from a JSON string). Each
- * checked with a daemon.json holding a value of another kind and `dockerd --validate` on 26.1.5
- * and 28.5.2: "json: cannot unmarshal string into Go struct field Config.debug of type bool".
- * Keys left out (default-shm-size takes a number or a string, proxies, the cluster-* ones) are
- * not checked.
+ * What Go's encoding/json reads into a Config field: its kind; for a list (`[]string`) the shape
+ * of each element and for a map (`map[string]string`) that of each value (`each`); for a struct
+ * the shapes of the fields we know (`fields`, by JSON name). `when`: the engines whose Config has
+ * the field, judged from the engine version (an older one ignores what the file holds there);
+ * unknown version: not checked.
  */
-const KIND_OF_KEY: ReadonlyMap<string, JsonKind> = new Map([
-  ...[...BOOLEAN_FLAGS].filter((f) => !['help', 'version', 'validate', 'restart', 'disable-legacy-registry'].includes(f)).map((k) => [k, 'boolean'] as const),
-  ...[...INT_FLAGS].filter((f) => f !== 'mtu').map((k) => [k, 'integer'] as const),
+interface Shape { kind: JsonKind, each?: Shape, fields?: Record<string, Shape>, when?: (version: string | null | undefined) => boolean | null }
+
+const STRING: Shape = { kind: 'string' }
+const STRINGS: Shape = { kind: 'array', each: STRING }
+
+/**
+ * The shape of each daemon.json key whose Go type we are sure of (moby daemon/config Config and
+ * CommonConfig, 20.10 to 28): the boolean flags (bool or *bool; not help, version, validate,
+ * restart and disable-legacy-registry: no Config field, so Go ignores them), the integer flags
+ * (int, *int, int64; "mtu" is refusedMtu's, settings.ts), the lists of strings ([]string, and
+ * "dns": []net.IP from 26, read from JSON strings), "default-address-pools" (a list), the maps:
+ * "log-opts" map[string]string, "features" map[string]bool, "runtimes" and "default-ulimits"
+ * (map of a struct), "default-network-opts" map[string]map[string]string (a field from 24:
+ * engine-features.ts supportsDefaultNetworkOpt; 20.10 ignores its values, flattening it for the
+ * unknown-key check), "builder" (a struct), "proxies" (a struct of strings, 23 and later; 20.10
+ * refuses its keys as unknown), and the strings (string, or net.IP, read from a JSON string).
+ * Each checked with a daemon.json holding a value of another kind and the engines' config check
+ * (test/dockerd/config-values-oracle.test.ts): "json: cannot unmarshal string into Go struct field
+ * Config.debug of type bool", "…number into Go struct field Config.log-opts of type string". A
+ * JSON null, anywhere, is accepted (encoding/json leaves the field or element as it was). Keys left
+ * out (default-shm-size takes a number or a string, the cluster-* ones) are not checked.
+ */
+const SHAPE_OF_KEY: ReadonlyMap<string, Shape> = new Map<string, Shape>([
+  ...[...BOOLEAN_FLAGS].filter((f) => !['help', 'version', 'validate', 'restart', 'disable-legacy-registry'].includes(f)).map((k) => [k, { kind: 'boolean' }] as const),
+  ...[...INT_FLAGS].filter((f) => f !== 'mtu').map((k) => [k, { kind: 'integer' }] as const),
   ...['hosts', 'labels', 'dns', 'dns-search', 'dns-opts', 'exec-opts', 'storage-opts', 'authorization-plugins', 'insecure-registries',
-    'registry-mirrors', 'node-generic-resources', 'default-address-pools', 'cdi-spec-dirs'].map((k) => [k, 'array'] as const),
-  ...['log-opts', 'default-network-opts', 'runtimes', 'features', 'builder', 'default-ulimits'].map((k) => [k, 'object'] as const),
+    'registry-mirrors', 'node-generic-resources', 'cdi-spec-dirs'].map((k) => [k, STRINGS] as const),
+  ['default-address-pools', { kind: 'array' }],
+  ['log-opts', { kind: 'object', each: STRING }],
+  ['features', { kind: 'object', each: { kind: 'boolean' } }],
+  ...['runtimes', 'default-ulimits'].map((k) => [k, { kind: 'object', each: { kind: 'object' } }] as const),
+  ['default-network-opts', { kind: 'object', each: { kind: 'object', each: STRING, when: supportsDefaultNetworkOpt } }],
+  ['builder', { kind: 'object' }],
+  ['proxies', { kind: 'object', fields: { 'http-proxy': STRING, 'https-proxy': STRING, 'no-proxy': STRING } }],
   ...['bip', 'bip6', 'bridge', 'fixed-cidr', 'fixed-cidr-v6', 'ip', 'default-gateway', 'default-gateway-v6', 'host-gateway-ip', 'log-level',
     'log-driver', 'log-format', 'data-root', 'exec-root', 'pidfile', 'group', 'storage-driver', 'default-runtime', 'containerd', 'userns-remap',
-    'cgroup-parent', 'seccomp-profile', 'swarm-default-advertise-addr', 'tlscacert', 'tlscert', 'tlskey'].map((k) => [k, 'string'] as const),
+    'cgroup-parent', 'seccomp-profile', 'swarm-default-advertise-addr', 'tlscacert', 'tlscert', 'tlskey'].map((k) => [k, STRING] as const),
 ])
 
 /**
  * Why dockerd refuses `daemonJson` for a value Go's encoding/json will not put into its field, as
- * one sentence naming the first such key, or null: a boolean key with a non-boolean (`"debug":
- * "yes"`), an integer key with a non-integer (a string, 1.5, beyond int64), a string key with a
- * non-string (`"bip": 123`), a list key with a non-array (`"labels": "x"`), a map key with a
- * non-object (`"log-opts": "x"`). null is accepted (encoding/json leaves the field as it was).
- * Only keys of KIND_OF_KEY are checked.
+ * one sentence naming the first such value by its path, or null: a boolean key with a non-boolean
+ * (`"debug": "yes"`), an integer key with a non-integer (a string, 1.5, beyond int64), a string
+ * key with a non-string (`"bip": 123`), a list key with a non-array (`"labels": "x"`) or a list of
+ * strings with another element (`"dns-opts": [1]`), a map key with a non-object (`"log-opts": "x"`)
+ * or a value of the wrong kind (`"log-opts": {"max-size": 5}`, `"features": {"x": "yes"}`), and
+ * `"default-network-opts": {"bridge": {"com.docker.network.driver.mtu": 1400}}` for an engine
+ * known (`engineVersion`) to have that field. null is accepted anywhere. Only keys of
+ * SHAPE_OF_KEY are checked, in file order, each depth first.
  */
-export function refusedConfigValue(daemonJson: DaemonJson | null): string | null {
+export function refusedConfigValue(daemonJson: DaemonJson | null, engineVersion?: string | null): string | null {
   for (const [key, value] of Object.entries(daemonJson ?? {})) {
-    const want = KIND_OF_KEY.get(key)
-    if (!want || value === null) continue
-    const kind = Array.isArray(value) ? 'array' : typeof value
-    const ok = want === 'integer' ? Number.isInteger(value) && Math.abs(value as number) < 2 ** 63 : kind === want
-    if (ok) continue
+    const shape = SHAPE_OF_KEY.get(key)
+    const why = shape ? misfit(JSON.stringify(key), value, shape, engineVersion) : null
+    if (why) return why
+  }
+  return null
+}
+
+/** Why `value` (at `path`, e.g. `"log-opts"."max-size"`) does not fit `shape`, or null. */
+function misfit(path: string, value: unknown, shape: Shape, engineVersion: string | null | undefined): string | null {
+  if (value === null || (shape.when && !shape.when(engineVersion))) return null
+  const want = shape.kind
+  const kind = Array.isArray(value) ? 'array' : typeof value
+  const ok = want === 'integer' ? Number.isInteger(value) && Math.abs(value as number) < 2 ** 63 : kind === want
+  if (!ok) {
     const a = (word: string) => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`
     const is = want === 'integer' && kind === 'number' ? 'is not an integer' : `is ${a(kind)}, not ${a(want)}`
-    return `daemon.json "${key}": ${JSON.stringify(value)} ${is}: dockerd refuses the file (Go's encoding/json will not read it into its ${want} "${key}")`
+    return `daemon.json ${path}: ${JSON.stringify(value)} ${is}: dockerd refuses the file (Go's encoding/json will not read it into its ${want} ${path})`
+  }
+  const inner: [string, unknown, Shape | undefined][] = Array.isArray(value)
+    ? value.map((v, i) => [`${path}[${i}]`, v, shape.each])
+    : kind === 'object'
+      ? Object.entries(value as Record<string, unknown>).map(([k, v]) => [`${path}.${JSON.stringify(k)}`, v, shape.each ?? (shape.fields && Object.hasOwn(shape.fields, k) ? shape.fields[k] : undefined)])
+      : []
+  for (const [p, v, s] of inner) {
+    const why = s ? misfit(p, v, s, engineVersion) : null
+    if (why) return why
   }
   return null
 }

@@ -8,8 +8,10 @@
  * table) and from moby's validators: opts/opts.go ValidateLabel, ValidateIPAddress,
  * ValidateDNSSearch (daemon/pkg/opts/opts.go in moby 28), opts/hosts.go ValidateHost /
  * ParseDaemonHost, opts/ulimit.go with docker/go-units ParseUlimit, opts/runtime.go
- * (NamedRuntimeOpt), opts/address_pools.go (PoolsOpt), registry ValidateMirror, and pflag's
- * ip.go for --ip and --default-gateway(-v6) on 26 and later. Where engines differ (an empty --dns, a
+ * (NamedRuntimeOpt), opts/address_pools.go (PoolsOpt), registry ValidateMirror, opts
+ * ValidateSingleGenericResource, opts MapMapOpts (--default-network-opt, 24 and later; 20.10
+ * refuses the flag whatever its value), and pflag's ip.go for --ip and --default-gateway(-v6) on
+ * 26 and later. Where engines differ (an empty --dns, a
  * path in a --registry-mirror, `-H /path`, a blank around a --default-gateway) nothing is
  * refused: a refusal we miss only costs the fix (dockerd refuses in its own words), a refusal
  * we invent would cost the fix for a start dockerd accepts. Flags not named here
@@ -67,8 +69,18 @@ const RULES: Record<string, (value: string) => string | null> = {
   'default-ulimit': refusedUlimit,
   'registry-mirror': (v) => {
     const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(v)?.[1] ?? ''
-    return ['http', 'https'].includes(scheme.toLowerCase()) ? null : `invalid mirror: unsupported scheme ${JSON.stringify(scheme)} in ${JSON.stringify(v)}`
+    if (!['http', 'https'].includes(scheme.toLowerCase())) return `invalid mirror: unsupported scheme ${JSON.stringify(scheme)} in ${JSON.stringify(v)}`
+    // Go's url.Parse: the fragment after the first "#", then the query after the first "?"
+    // (a lone "?" at the end is none), then the authority after "//", up to the first "/".
+    const [beforeFragment, fragment] = cut(v, '#')
+    const [beforeQuery, query] = cut(beforeFragment, '?')
+    if (query !== '' || fragment !== '') return `invalid mirror: query or fragment at end of the URI ${JSON.stringify(v)}`
+    const rest = beforeQuery.slice(scheme.length + 1)
+    return rest.startsWith('//') && cut(rest.slice(2), '/')[0].includes('@') ? `invalid mirror: username/password not allowed in URI ${JSON.stringify(v)}` : null
   },
+  'node-generic-resource': (v) => v.includes('=') ? null : `invalid node-generic-resource format \`${v}\` expected \`name=value\``,
+  // 24 and later (20.10 has no such flag): opts.MapMapOpts Set, root-key=key=value
+  'default-network-opt': (v) => v.split('=').length < 3 ? `invalid value ${JSON.stringify(v)} for map option, should be root-key=key=value` : null,
   'add-runtime': (v) => {
     const eq = v.indexOf('=')
     return eq < 0 || v.slice(0, eq).trim() === '' || v.slice(eq + 1).trim() === '' ? `invalid runtime argument: ${v}` : null
@@ -129,7 +141,7 @@ const FILE_CHECKED = new Map<string, { flag: string, list: boolean }>([
  * `"labels": ["foo"]`, `"dns": ["1.2.3"]`, `"hosts": ["bogus://x"]`, `"registry-mirrors":
  * ["mirror.gcr.io"]`, `"ip": "x"`. The first in file order, a list's in its order. A value of
  * another JSON kind is not looked at (config-keys.ts refusedConfigValue refuses a list key that
- * is no array, a string key that is no string; a non-string in a list is left to dockerd). The words in parentheses are the
+ * is no array, a string key that is no string, a non-string in a list). The words in parentheses are the
  * flag's validator's; dockerd words a file's refusal its own way ("invalid IP address: x").
  */
 export function refusedConfigListValue(daemonJson: DaemonJson | null): string | null {
@@ -145,6 +157,76 @@ export function refusedConfigListValue(daemonJson: DaemonJson | null): string | 
     }
   }
   return null
+}
+
+/**
+ * Why dockerd refuses the labels or generic resources it ends up with, flags' or file's, or null:
+ * checked after flags and file are merged (moby cmd/dockerd loadDaemonCliConfig, 20.10 to 28),
+ * so neither at flag parsing nor by the file's JSON. The first of:
+ * - two labels with one key and different values, `--label a=b --label a=c` or `"labels": ["a=b",
+ *   "a=c"]` (daemon/config GetConflictFreeLabels: "conflict labels for a=c and a=b"; the key is
+ *   what comes before the first "=", a label without one is the validator's; the same label twice is fine);
+ * - generic resources swarmkit's genericresource.Parse refuses (daemon/config Validate,
+ *   ParseGenericResources): a term that is not one "=" between a key and a value (`bogus`,
+ *   `a=b=c`), a negative count (`gpu=-1`), a key given a count and anything else (`gpu=1`, `gpu=2`).
+ * Flag and file values are judged apart: given both ways, dockerd refuses the pair first
+ * (config-keys.ts configConflicts). Non-strings in the file are refusedConfigValue's (config-keys.ts).
+ */
+export function refusedMergedValue(uses: readonly FlagUse[], daemonJson: DaemonJson | null): string | null {
+  const strings = (key: string) => Array.isArray(daemonJson?.[key]) ? (daemonJson[key] as unknown[]).filter((v): v is string => typeof v === 'string') : []
+  const flagLabels = uses.filter((f) => f.name === 'label')
+  const labels = labelConflict(flagLabels.map((f) => f.value))
+  if (labels) return `your ${labels.map((i) => flagLabels[i].text).join(' and ')} give one label two values: dockerd refuses to start ("conflict labels for ${flagLabels[labels[1]].value} and ${flagLabels[labels[0]].value}")`
+  const fileLabels = strings('labels')
+  const inFile = labelConflict(fileLabels)
+  if (inFile) return `daemon.json "labels" has ${inFile.map((i) => JSON.stringify(fileLabels[i])).join(' and ')}, one label with two values: dockerd refuses to start ("conflict labels for ${fileLabels[inFile[1]]} and ${fileLabels[inFile[0]]}")`
+  const resources = uses.filter((f) => f.name === 'node-generic-resource')
+  const why = genericResourcesRefusal(resources.map((f) => f.value))
+  if (why) return `your ${resources.map((f) => f.text).join(' ')} ${resources.length > 1 ? 'are' : 'is'} refused by dockerd (${why})`
+  const fileWhy = genericResourcesRefusal(strings('node-generic-resources'))
+  return fileWhy ? `daemon.json "node-generic-resources": ${JSON.stringify(daemonJson?.['node-generic-resources'])} is refused by dockerd (${fileWhy})` : null
+}
+
+/** The indices of the first label and the later one giving its key another value (GetConflictFreeLabels), or null. */
+function labelConflict(labels: readonly string[]): [number, number] | null {
+  const first = new Map<string, number>()
+  for (const [i, label] of labels.entries()) {
+    const [key, value] = cut(label, '=')
+    if (!label.includes('=')) continue
+    const j = first.get(key)
+    if (j !== undefined && cut(labels[j], '=')[1] !== value) return [j, i]
+    if (j === undefined) first.set(key, i)
+  }
+  return null
+}
+
+/** swarmkit api/genericresource Parse's refusal of `terms` in its words, or null (nothing given is nothing parsed). */
+function genericResourcesRefusal(terms: readonly string[]): string | null {
+  const values = new Map<string, string[]>()
+  for (const term of terms) {
+    const kv = term.split('=')
+    if (kv.length !== 2) return `could not parse GenericResource: incorrect term ${term}, missing '=' or malformed expression`
+    const key = goTrimSpace(kv[0])
+    values.set(key, [...(values.get(key) ?? []), goTrimSpace(kv[1])])
+  }
+  for (const [key, vs] of values) {
+    const counts = vs.map(goParseInt64)
+    if (vs.length === 1 && counts[0] !== null) {
+      if (counts[0] < 0n) return `could not parse GenericResource: cannot ask for negative resource ${key}`
+    } else if (counts.some((n) => n !== null)) return `could not parse GenericResource: mixed discrete and named resources in expression '${key}=[${vs.join(' ')}]'`
+  }
+  return null
+}
+
+/** Go's strings.TrimSpace: Unicode White_Space at both ends (not JavaScript's trim, which takes U+FEFF too). */
+function goTrimSpace(s: string): string {
+  return s.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, '')
+}
+
+/** Go's strings.Cut: `s` before and after the first `sep`; after is '' when there is none. */
+function cut(s: string, sep: string): [string, string] {
+  const at = s.indexOf(sep)
+  return at < 0 ? [s, ''] : [s.slice(0, at), s.slice(at + sep.length)]
 }
 
 /** An IP flag's refusal: 26 and later trim blanks and accept an empty value, 20.10 does neither, so only a non-address after trimming is refused. */

@@ -117,6 +117,23 @@ t.test('a daemon.json value Go\'s encoding/json will not read into its field: na
   for (const [text, why] of rows) await stepsAside(t, text, ['--icc=false'], await withFile(t, text), why)
 })
 
+// Trial finding: dockerd 26.1 and 28.5 refuse a number where Go wants map[string]map[string]string ("json: cannot
+// unmarshal number into Go struct field … of type string"); we clamped and appended --mtu. Users write numbers.
+t.test('a default network MTU written as a number in daemon.json: nothing applied or appended on an engine that has the field', async (t) => {
+  const text = '{"default-network-opts": {"bridge": {"com.docker.network.driver.mtu": 1400}}}'
+  const path = '"default-network-opts"."bridge"."com.docker.network.driver.mtu"'
+  for (const version of ['26.1.5', '28.5.2']) {
+    await stepsAside(t, `${text} on ${version}`, ['--debug'], { ...await withFile(t, text), dockerd_version: version },
+      `daemon.json ${path}: 1400 is a number, not a string: dockerd refuses the file (Go's encoding/json will not read it into its string ${path})`)
+  }
+  for (const machine of [{ ...await withFile(t, text), dockerd_version: '20.10.24' }, { ...await withFile(t, text.replace('1400', '"1400"')), dockerd_version: '26.1.5' }]) {
+    const f = fakes(machine)
+    await main(['--debug'], {}, f.deps)
+    t.same(f.execs, [['dockerd', '--debug', '--mtu=1450']], `${JSON.stringify(machine)}: planned (20.10 has no such field; a string is what Go wants)`)
+    t.same(f.events, ['read', 'apply', 'exec'], 'and applied')
+  }
+})
+
 t.test('a daemon.json value dockerd refuses as it would the flag\'s: named with its key (trial: values in the file)', async (t) => {
   const rows: [string, string][] = [
     ['{"labels": ["foo"]}', 'daemon.json "labels" has "foo", refused by dockerd as --label=foo would be (bad attribute format: foo): it does not start on the file'],

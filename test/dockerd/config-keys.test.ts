@@ -93,3 +93,35 @@ t.test('refusedConfigValue: a value Go\'s encoding/json will not read into the k
   for (const file of accepted) t.equal(refusedConfigValue(file), null, JSON.stringify(file))
   t.equal(refusedConfigValue(null), null, 'no file')
 })
+
+// Trial finding: dockerd 26.1.5 and 28.5.2 `--validate` (20.10.24 too, but for default-network-opts, a field it lacks)
+// refuse these; we applied the clamp and appended --mtu. "json: cannot unmarshal number into Go struct field
+// Config.default-network-opts.bridge.com.docker.network.driver.mtu of type string".
+t.test('refusedConfigValue: an element of a list or a value of a map of the wrong kind, named by its path', async (t) => {
+  const go = (path: string, kind: string) => `dockerd refuses the file (Go's encoding/json will not read it into its ${kind} ${path})`
+  const dno = { 'default-network-opts': { bridge: { 'com.docker.network.driver.mtu': 1400 } } }
+  const path = '"default-network-opts"."bridge"."com.docker.network.driver.mtu"'
+  t.equal(refusedConfigValue(dno, '26.1.5'), `daemon.json ${path}: 1400 is a number, not a string: ${go(path, 'string')}`, 'default-network-opts, 26.1')
+  t.equal(refusedConfigValue(dno, '28.5.2'), `daemon.json ${path}: 1400 is a number, not a string: ${go(path, 'string')}`, 'default-network-opts, 28.5')
+  t.equal(refusedConfigValue(dno, '20.10.24'), null, '20.10 has no such field and ignores its values')
+  t.equal(refusedConfigValue(dno, null), null, 'engine unknown: some engine accepts it')
+  t.equal(refusedConfigValue({ 'default-network-opts': { bridge: 'x' } }, '24.0.0'), `daemon.json "default-network-opts"."bridge": "x" is a string, not an object: ${go('"default-network-opts"."bridge"', 'object')}`)
+  const rows: [Record<string, unknown>, string, string, string][] = [
+    [{ 'log-opts': { 'max-size': 5 } }, '"log-opts"."max-size"', '5 is a number, not a string', 'string'],
+    [{ 'default-ulimits': { nofile: 'x' } }, '"default-ulimits"."nofile"', '"x" is a string, not an object', 'object'],
+    [{ runtimes: { r: 'x' } }, '"runtimes"."r"', '"x" is a string, not an object', 'object'],
+    [{ features: { x: 'notbool' } }, '"features"."x"', '"notbool" is a string, not a boolean', 'boolean'],
+    [{ proxies: { 'http-proxy': 5 } }, '"proxies"."http-proxy"', '5 is a number, not a string', 'string'],
+    [{ 'dns-opts': [1] }, '"dns-opts"[0]', '1 is a number, not a string', 'string'],
+    [{ labels: ['a=b', true] }, '"labels"[1]', 'true is a boolean, not a string', 'string'],
+    [{ dns: [null, ['1.1.1.1']] }, '"dns"[1]', '["1.1.1.1"] is an array, not a string', 'string'],
+  ]
+  for (const [file, at, is, kind] of rows) t.equal(refusedConfigValue(file), `daemon.json ${at}: ${is}: ${go(at, kind)}`, JSON.stringify(file))
+  const accepted = [
+    { 'log-opts': { 'max-size': null }, features: { x: null, y: true }, runtimes: { r: null, s: { path: 'x' } }, 'default-ulimits': { nofile: null } },
+    { 'dns-opts': [null, 'ndots:1'], proxies: { 'http-proxy': null, 'https-proxy': 'x', other: 5 } },
+    { 'default-network-opts': { bridge: null, overlay: { 'com.docker.network.driver.mtu': '1400' } } },
+    JSON.parse('{"features": {"constructor": true}, "proxies": {"constructor": 5, "__proto__": 5}}'),
+  ]
+  for (const file of accepted) t.equal(refusedConfigValue(file, '28.5.2'), null, JSON.stringify(file))
+})

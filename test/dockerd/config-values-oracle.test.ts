@@ -27,6 +27,19 @@ const CASES: [Record<string, unknown>, string[]][] = [
   [{ hosts: ['bogus://x'] }, []], [{ hosts: ['unix:///tmp/autonet-oracle.sock', ''] }, []],
   [{ 'registry-mirrors': ['mirror.gcr.io'] }, []], [{ 'registry-mirrors': ['https://m'] }, []],
   [{ ip: 'x' }, []], [{ ip: '1.2.3.4' }, []], [{ 'default-gateway': 'x' }, []], [{ 'default-gateway': '' }, []], [{ 'default-gateway-v6': 'zz' }, []],
+  // a list's elements, a map's values, a struct's fields of the wrong JSON kind (config-keys.ts refusedConfigValue)
+  [{ 'default-network-opts': { bridge: { 'com.docker.network.driver.mtu': 1400 } } }, []],
+  [{ 'default-network-opts': { bridge: { 'com.docker.network.driver.mtu': '1400' } } }, []], [{ 'default-network-opts': { bridge: 'x' } }, []],
+  [{ 'log-opts': { 'max-size': 5 } }, []], [{ 'log-opts': { 'max-size': null } }, []], [{ 'default-ulimits': { nofile: 'x' } }, []],
+  [{ 'default-ulimits': { nofile: null } }, []], [{ runtimes: { r: 'x' } }, []], [{ features: { x: 'notbool' } }, []], [{ features: { x: null } }, []],
+  [{ proxies: { 'http-proxy': 5 } }, []], [{ 'dns-opts': [1] }, []], [{ labels: [1] }, []], [{ dns: [1] }, []], [{ 'exec-opts': [true] }, []],
+  // checked once flags and file are merged (flag-values.ts refusedMergedValue): labels giving a key two values, generic resources
+  [{}, ['--label', 'a=b', '--label', 'a=c']], [{}, ['--label=a=b', '--label=a=b', '--label=a=b=c']], [{}, ['--label=a=b', '--label=a=b']],
+  [{ labels: ['a=b', 'a=c'] }, []], [{ labels: ['a=b', 'a=b'] }, []],
+  [{ 'node-generic-resources': ['bogus'] }, []], [{ 'node-generic-resources': ['gpu=1', 'gpu=2'] }, []], [{ 'node-generic-resources': [' gpu = 1'] }, []],
+  [{ 'node-generic-resources': ['gpu=a', 'gpu=b'] }, []], [{}, ['--node-generic-resource=bogus']], [{}, ['--node-generic-resource=a=b=c']],
+  [{}, ['--node-generic-resource=gpu=-1']], [{}, ['--node-generic-resource=gpu=a', '--node-generic-resource=gpu=b']],
+  [{}, ['--default-network-opt=bridge']], [{ 'registry-mirrors': ['https://m/p?x=1'] }, []], [{ 'registry-mirrors': ['https://u@m'] }, []],
   // counts moby's Validate keeps from going negative (settings.ts refusedCount), file and flag
   [{ 'max-concurrent-downloads': -1 }, []], [{ 'max-concurrent-uploads': -1 }, []], [{ 'max-download-attempts': -1 }, []],
   [{ 'max-concurrent-downloads': 0, 'max-concurrent-uploads': 0 }, []], [{ 'max-download-attempts': 0 }, []], [{ 'max-download-attempts': 1 }, []],

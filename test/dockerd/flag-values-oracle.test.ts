@@ -20,6 +20,7 @@ const VALUES: string[] = [
   '--default-ulimit=nofile=1024:2048', '--default-ulimit=nofile=5:-1', '--default-ulimit=nofile=+5',
   '--registry-mirror=http://m', '--registry-mirror=HTTPS://m', '--default-gateway=1.2.3.4', '--default-gateway-v6=1.2.3.4', '--ip=1.2.3.4', '--ip=::1',
   '--add-runtime=a=/x', '--default-address-pool=base=10.10.0.0/16,size=24', '--log-opt=foo', '--insecure-registry=foo',
+  '--registry-mirror=https://m?', '--registry-mirror=https://m#', '--node-generic-resource=gpu=1', '--node-generic-resource=a=b=c',
   // refused by every engine
   '--label=foo', '--label=', '--label=com.docker.x=y', '--dns=1.2.3', '--dns=fe80::1%eth0', '--dns=01.2.3.4', '--dns=1.1.1.1,x',
   '--dns-search=-bad', '--dns-search=a..b', '--dns-search=123', '-H=bogus://x', '-H=ssh://x', '-H=TCP://x', '-H= bogus://x',
@@ -27,6 +28,10 @@ const VALUES: string[] = [
   '--default-ulimit=nofile=1:2:3', '--default-ulimit=nproc=0x10', '--registry-mirror=notaurl', '--registry-mirror=ftp://m',
   '--default-gateway=1.2.3', '--default-gateway-v6=zz', '--ip=1.2.3', '--ip=::zz', '--add-runtime=foo', '--add-runtime=a=',
   '--default-address-pool=foo', '--default-address-pool=base=10.0.0.0/8,foo=1',
+  '--registry-mirror=https://m.example/path?x=1', '--registry-mirror=https://m#f', '--registry-mirror=https://u@m', '--registry-mirror=http://@m',
+  '--node-generic-resource=bogus', '--node-generic-resource=',
+  // 20.10 has no --default-network-opt (unknown flag, whatever the value); 26 and later refuse a value without root-key=key=value
+  '--default-network-opt=bridge', '--default-network-opt=bridge=x',
 ]
 
 t.test('each engine refuses a value exactly when refusedListValue does', async (t) => {

@@ -4,7 +4,7 @@
  * held against the real engines in flag-values-oracle.test.ts.
  */
 import t from 'tap'
-import { refusedConfigListValue, refusedListValue } from '../../src/dockerd/flag-values.js'
+import { refusedConfigListValue, refusedListValue, refusedMergedValue } from '../../src/dockerd/flag-values.js'
 import { parseDockerdFlags } from '../../src/dockerd/flags.js'
 
 const refused = (...argv: string[]) => refusedListValue(parseDockerdFlags(argv))
@@ -64,6 +64,56 @@ t.test('each validator\'s refusals', async (t) => {
     ['--default-address-pool=foo', /invalid field 'foo' must be a key=value pair\)$/],
     ['--default-address-pool=', /flag: EOF\)$/],
     ['--default-address-pool=base=10.0.0.0/8,foo=1', /unexpected key 'foo' in 'foo=1'\)$/],
+  ]
+  for (const [arg, why] of rows) t.match(refused(arg), why, arg)
+})
+
+// Trial finding: dockerd 20.10, 26.1 and 28.5 (`dockerd --version <flag>`) refuse these at flag parsing; we planned and applied.
+t.test('a mirror with a query, fragment or user; a generic resource or default network option without its "="s', async (t) => {
+  const rows: [string, string][] = [
+    ['--registry-mirror=https://m.example/path?x=1', 'invalid mirror: query or fragment at end of the URI "https://m.example/path?x=1"'],
+    ['--registry-mirror=https://m.example#f', 'invalid mirror: query or fragment at end of the URI "https://m.example#f"'],
+    ['--registry-mirror=https://m??', 'invalid mirror: query or fragment at end of the URI "https://m??"'],
+    ['--registry-mirror=https://u:p@m.example', 'invalid mirror: username/password not allowed in URI "https://u:p@m.example"'],
+    ['--registry-mirror=http://@m', 'invalid mirror: username/password not allowed in URI "http://@m"'],
+    ['--node-generic-resource=bogus', 'invalid node-generic-resource format `bogus` expected `name=value`'],
+    ['--default-network-opt=bridge', 'invalid value "bridge" for map option, should be root-key=key=value'],
+    ['--default-network-opt=bridge=x', 'invalid value "bridge=x" for map option, should be root-key=key=value'],
+  ]
+  for (const [arg, why] of rows) {
+    const [name, value] = [arg.slice(2, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+    t.equal(refused(arg), `your ${arg} is refused by dockerd (invalid argument ${JSON.stringify(value)} for "--${name}" flag: ${why})`, arg)
+  }
+  for (const arg of ['--registry-mirror=https://m?', '--registry-mirror=https://m#', '--registry-mirror=https://m/p@x', '--node-generic-resource=a=b=c',
+    '--default-network-opt=bridge=com.docker.network.driver.mtu=1400', '--default-network-opt==='])
+    t.equal(refused(arg), null, arg)
+})
+
+// Trial finding: dockerd 20.10, 26.1 and 28.5 (their config check) refuse these after merging flags and file; we planned and applied.
+t.test('refusedMergedValue: labels giving a key two values, generic resources swarmkit cannot parse', async (t) => {
+  const merged = (argv: string[], dj: Record<string, unknown> | null = null) => refusedMergedValue(parseDockerdFlags(argv), dj)
+  t.equal(merged(['--label', 'a=b', '--label', 'a=c']), 'your --label a=b and --label a=c give one label two values: dockerd refuses to start ("conflict labels for a=c and a=b")')
+  t.equal(merged(['--label=a=b', '--label=x=1', '--label=a=b=c']), 'your --label=a=b and --label=a=b=c give one label two values: dockerd refuses to start ("conflict labels for a=b=c and a=b")')
+  t.equal(merged([], { labels: ['a=b', 'a=c'] }), 'daemon.json "labels" has "a=b" and "a=c", one label with two values: dockerd refuses to start ("conflict labels for a=c and a=b")')
+  const gr = (words: string) => `could not parse GenericResource: ${words}`
+  t.equal(merged([], { 'node-generic-resources': ['bogus'] }), `daemon.json "node-generic-resources": ["bogus"] is refused by dockerd (${gr('incorrect term bogus, missing \'=\' or malformed expression')})`)
+  t.equal(merged(['--node-generic-resource=a=b=c']), `your --node-generic-resource=a=b=c is refused by dockerd (${gr('incorrect term a=b=c, missing \'=\' or malformed expression')})`)
+  t.equal(merged(['--node-generic-resource=gpu=-1']), `your --node-generic-resource=gpu=-1 is refused by dockerd (${gr('cannot ask for negative resource gpu')})`)
+  t.equal(merged(['--node-generic-resource=gpu=1', '--node-generic-resource= gpu =x']),
+    `your --node-generic-resource=gpu=1 --node-generic-resource= gpu =x are refused by dockerd (${gr('mixed discrete and named resources in expression \'gpu=[1 x]\'')})`)
+  t.match(merged(['--node-generic-resource=j=\u00a0-1\u3000']), /cannot ask for negative resource j\)$/, 'Go\'s TrimSpace takes Unicode blanks')
+  t.equal(merged([], { 'node-generic-resources': ['gpu=1', 'gpu=2'] }), `daemon.json "node-generic-resources": ["gpu=1","gpu=2"] is refused by dockerd (${gr('mixed discrete and named resources in expression \'gpu=[1 2]\'')})`)
+  for (const [argv, dj] of [
+    [['--label=a=b', '--label=a=b', '--label=b=a', '--label=c'], null], [[], { labels: ['a=b', 'a=b', 1, null, 'x'] }],
+    [['--node-generic-resource=gpu=a', '--node-generic-resource=gpu=b', '--node-generic-resource=fpga=2', '--node-generic-resource= ssd = 0 '], null],
+    [[], { 'node-generic-resources': ['gpu=a', 'gpu=b', 'n=+3', 5] }], [[], { labels: 'x', 'node-generic-resources': {} }], [[], null],
+    [['--node-generic-resource=k=\ufeff-1'], null], // Go's TrimSpace keeps U+FEFF: a name, not a count
+  ] as [string[], Record<string, unknown> | null][]) t.equal(merged(argv, dj), null, JSON.stringify([argv, dj]))
+})
+
+t.test('each validator\'s refusals, continued', async (t) => {
+  const rows: [string, RegExp][] = [
+    ['--node-generic-resource=', /invalid node-generic-resource format `` expected `name=value`\)$/],
   ]
   for (const [arg, why] of rows) t.match(refused(arg), why, arg)
 })
