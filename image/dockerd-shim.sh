@@ -222,12 +222,30 @@ start_plain() {
 	done
 	if [ -n "$pending" ]; then ours_option "${pending#*:}" -; fi
 	shift "$n"
-	if [ -n "$bridge" ] || set_in_env "${DOCKERD_AUTONET_BRIDGE:-}"; then
-		echo "dockerd shim: $why, and ${bridge:-DOCKERD_AUTONET_BRIDGE} asks for a second daemon's bridge, which only dockerd-autonet makes; not starting $real: without its own bridge a second daemon would share docker0 with the first" >&2
+	# Our variables and their look-alikes (src/cli/options.ts LOOKALIKE_VARIABLE: DOCKER_AUTO_NET_…,
+	# any case, `_` ignored; a blank value is unset): as for a word, only "dryrun" and "bridge" in
+	# the name count. Names are taken from `env` and only read when they are shell names.
+	env_bridge=
+	env_dry=
+	for name in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p'); do
+		sq=$(squash "$name")
+		case $sq in dockerautonet* | dockerdautonet*) ;; *) continue ;; esac
+		eval "value=\${$name-}"
+		set_in_env "$value" || continue
+		case $sq in
+			*bridgemac*) ;;
+			*bridg*) env_bridge=$name ;;
+		esac
+		case $sq in
+			*dryrun*) if [ "$(switch_word "$value")" != false ]; then env_dry=$name; fi ;;
+		esac
+	done
+	if [ -n "$bridge" ] || [ -n "$env_bridge" ]; then
+		echo "dockerd shim: $why, and ${bridge:-$env_bridge} asks for a second daemon's bridge, which only dockerd-autonet makes; not starting $real: without its own bridge a second daemon would share docker0 with the first" >&2
 		exit 2
 	fi
 	# A flag beats the environment, as in the wrapper; a dry-run look-alike does not.
-	if [ -z "$dry_flag" ] && set_in_env "${DOCKERD_AUTONET_DRY_RUN:-}" && [ "$(switch_word "$DOCKERD_AUTONET_DRY_RUN")" != false ]; then dry=1; fi
+	if [ -z "$dry_flag" ] && [ -n "$env_dry" ]; then dry=1; fi
 	if [ -n "$dry" ]; then
 		command=
 		for w in "$real" "$@"; do command="$command${command:+ }$(quote "$w")"; done

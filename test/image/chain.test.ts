@@ -119,6 +119,8 @@ t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothin
       [['--autonet-dry-run', 'no', '--data-root', '/x'], {}, ['--data-root', '/x']],
       [['--autonet-dry-run=OFF', '--data-root', '/x'], { DOCKERD_AUTONET_DRY_RUN: '1' }, ['--data-root', '/x']],
       [['--data-root', '/x'], { DOCKERD_AUTONET_DRY_RUN: ' false ', DOCKERD_AUTONET_BRIDGE: '  ' }, ['--data-root', '/x']],
+      // Look-alike variables count by the same names; a clearly false one, or another option's, starts.
+      [['--data-root', '/x'], { DOCKER_AUTONET_DRYRUN: 'off', DOCKERD_AUTONET_NO_BRIDGE_MACC: '1', DOCKERD_AUTONET_DEBUGG: '1', AUTONET_BRIDGE: 'x' }, ['--data-root', '/x']],
       // --autonet-no-bridge-mac asks for no bridge.
       [['--autonet-no-bridge-mac', '--data-root', '/x'], { DOCKERD_AUTONET_NO_BRIDGE_MAC: '1' }, ['--data-root', '/x']],
       // Any other word of ours takes a next word that looks like a value (a digit or `-` and a
@@ -148,6 +150,10 @@ t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothin
       [['--autonet_dry_run=false'], { DOCKERD_AUTONET_DRY_RUN: 'true' }, ''],
       [['-autonet-dry-run', '-Hunix:///run/autonet.sock'], {}, '-Hunix:///run/autonet.sock'],
       [['--autonet-dry-run', '1400', '--debug'], {}, '--debug'],
+      // Trial: look-alike variables were not read without the wrapper.
+      [['--debug'], { DOCKERD_AUTONET_DRYRUN: '1' }, '--debug'],
+      [['--debug'], { DOCKER_AUTO_NET_DRY_RUN: 'yes', DOCKERD_AUTONET_DRY_RUN: 'false' }, '--debug'],
+      [['--debug'], { dockerd_autonet_dry_run: 'maybe' }, '--debug'],
     ]
     for (const [args, env, command] of dry) {
       const what = `${sh.join(' ')}: ${JSON.stringify(args)} ${JSON.stringify(env)}`
@@ -161,6 +167,8 @@ t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothin
       [['--autonet-bridge', 'br-z=10.6.0.1/24'], {}, '--autonet-bridge'],
       [['--autonet_Bridge=br-z'], {}, '--autonet_Bridge'],
       [['--data-root', '/x'], { DOCKERD_AUTONET_BRIDGE: 'br-z=10.6.0.1/24' }, 'DOCKERD_AUTONET_BRIDGE'],
+      [['--data-root', '/x'], { DOCKERD_AUTONET_BRIDG: 'br-z=10.6.0.1/24' }, 'DOCKERD_AUTONET_BRIDG'],
+      [['--data-root', '/x'], { Docker_AutoNet_Bridge: 'br-z' }, 'Docker_AutoNet_Bridge'],
       [['--autonet-dry-run', '--autonet-bridge=br-z=10.6.0.1/24'], {}, '--autonet-bridge'],
       // A word of ours is no value of another: the bridge after a valued option still counts.
       [['--autonet-max-mtu', '\u2014autonet-bridge=br-z=10.6.0.1/24'], {}, '\u2014autonet-bridge'],
@@ -313,7 +321,8 @@ t.test('shim: an argument that is not UTF-8 goes through dockerd-autonet and rea
     // Ours taken out (one of them not UTF-8 either), the user's words in order with their bytes.
     const a = bytes('--label=k=a', 0xff)
     const root = bytes('/x', 0xfe)
-    const b = bytes('--label=k=b', 0xfd)
+    // Another key: one key with two values is a label conflict dockerd refuses (GetConflictFreeLabels).
+    const b = bytes('--label=j=b', 0xfd)
     const planned = await runBytes(tree, [...shim, a, '--autonet-max-mtu', '9000', '--data-root', root, '--autonet-max-mtu', bytes('9000'), b], env)
     t.equal(planned.exitCode, 0, { stderr: planned.stderr })
     t.same(recordedHex(tree)?.slice(0, 5), hex(real, a, '--data-root', root, b), `${sh.join(' ')}: each word its own bytes, ours taken out`)
