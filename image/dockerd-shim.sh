@@ -151,7 +151,7 @@ ours_option() {
 	esac
 	case $sq in
 		*bridgemac*) ;;
-		*bridge*) bridge=$1 ;;
+		*bridg*) bridge=$1 ;;
 	esac
 	return 0
 }
@@ -189,7 +189,7 @@ start_plain() {
 	# Our words out, the rest kept in order (appended behind the originals, which are shifted
 	# off). A word of ours without `=` takes the next word as its value when value_word says
 	# it is one. A look-alike is not matched to the option it is closest to (the wrapper's edit
-	# distance): only "dryrun"/"dry…" and "bridge" in its name count, and it is read as no
+	# distance): only "dryrun"/"dry…" and "bridg" in its name count, and it is read as no
 	# valued option.
 	n=$#
 	pending=
@@ -224,7 +224,7 @@ start_plain() {
 	shift "$n"
 	# Our variables and their look-alikes (src/cli/options.ts LOOKALIKE_VARIABLE: DOCKER_AUTO_NET_…,
 	# any case, `_` ignored; a blank value is unset): as for a word, only "dryrun" and "bridge" in
-	# the name count. Names are taken from `env` and only read when they are shell names.
+	# the name count ("bridg", as for a word). Names are taken from `env` and only read when they are shell names.
 	env_bridge=
 	env_dry=
 	for name in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p'); do

@@ -166,6 +166,7 @@ t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothin
       [['--autonet-bridge=br-z=10.6.0.1/24', '--data-root', '/x'], {}, '--autonet-bridge'],
       [['--autonet-bridge', 'br-z=10.6.0.1/24'], {}, '--autonet-bridge'],
       [['--autonet_Bridge=br-z'], {}, '--autonet_Bridge'],
+      [['--autonet-bridg=br-z=10.6.0.1/24'], {}, '--autonet-bridg'],
       [['--data-root', '/x'], { DOCKERD_AUTONET_BRIDGE: 'br-z=10.6.0.1/24' }, 'DOCKERD_AUTONET_BRIDGE'],
       [['--data-root', '/x'], { DOCKERD_AUTONET_BRIDG: 'br-z=10.6.0.1/24' }, 'DOCKERD_AUTONET_BRIDG'],
       [['--data-root', '/x'], { Docker_AutoNet_Bridge: 'br-z' }, 'Docker_AutoNet_Bridge'],
