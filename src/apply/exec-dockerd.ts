@@ -37,6 +37,8 @@ export interface ExecOptions {
   raw?: readonly RawArg[]
   /** The shell that puts the bytes back (`SHELL -c SCRIPT`); default /bin/sh. */
   shell?: string
+  /** Override for tests: child_process.spawn's shape. Default: node:child_process spawn. */
+  spawn?: typeof spawn
 }
 
 /**
@@ -48,7 +50,9 @@ export interface ExecOptions {
  *   argv[0] is the path found rather than `cmd` as given
  * @returns never resolves after a successful execve; otherwise the code this process should exit
  *   with: the child's exit code, 128 + signal number if a signal killed it, 127 if `cmd` is not
- *   found, 126 if it is not executable. Never rejects: failures are logged, naming the command.
+ *   found, 126 if it is not executable or the exec fails otherwise (E2BIG: past the kernel's
+ *   limits, exec-limits.ts). Never rejects, never throws: failures are logged, naming the command
+ *   and the errno.
  */
 export async function execDockerd(cmd: string, args: string[], opts: ExecOptions): Promise<number> {
   const { log } = opts
@@ -96,7 +100,7 @@ export async function execDockerd(cmd: string, args: string[], opts: ExecOptions
     log.warn(`started by systemd (${systemd.join(', ')}) on Node ${process.version}, which has no process.execve: ` +
       `${cmd} runs as a child of this process, so Type=notify and -H fd:// socket activation will not reach it; use Node >= 22.15`)
   }
-  return spawnAndWait(cmd, run, env, log)
+  return spawnAndWait(cmd, run, env, log, opts.spawn ?? spawn)
 }
 
 function nativeExecve(): Execve | null {
@@ -104,10 +108,20 @@ function nativeExecve(): Execve | null {
   return typeof p.execve === 'function' ? p.execve.bind(process) : null
 }
 
-function spawnAndWait(cmd: string, run: { file: string, argv0: string, args: string[] }, env: Record<string, string>, log: Logger): Promise<number> {
+function spawnAndWait(cmd: string, run: { file: string, argv0: string, args: string[] }, env: Record<string, string>, log: Logger, spawnFn: typeof spawn): Promise<number> {
   const path = run.file
   return new Promise((resolve) => {
-    const child: ChildProcess = spawn(path, run.args, { stdio: 'inherit', env, argv0: run.argv0 })
+    let child: ChildProcess
+    try {
+      child = spawnFn(path, run.args, { stdio: 'inherit', env, argv0: run.argv0 })
+    } catch (err) {
+      // Node throws, rather than emitting 'error', for the errnos it does not expect of a
+      // spawn (E2BIG: an argument or the whole argv past the kernel's limits, exec-limits.ts).
+      const e = err as NodeJS.ErrnoException
+      log.error(`cannot start ${cmd} (${path}): ${e.code ?? 'error'}: ${e.message}`)
+      resolve(e.code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE)
+      return
+    }
     // Installed in the same tick as spawn, so no signal can reach us before they are in place.
     // In a terminal, Ctrl-C reaches dockerd twice (from the tty and from us); dockerd only forces
     // a shutdown on the third, so a second SIGINT is harmless.

@@ -180,3 +180,17 @@ t.test('raw bytes back (raw-argv.ts): through /bin/sh -c, on the spawn path and 
   t.same(calls[0].slice(0, 2), [dockerd, [dockerd, ...args]])
   t.match(warned.lines.join('\n'), /cannot put back the bytes of 1 argument\(s\) that are not UTF-8 .*no-sh: no such file/)
 })
+
+t.test('a spawn that throws (E2BIG: Node throws for it, it emits no error event) is logged and exits 126, never thrown', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const throwing = (() => { throw Object.assign(new Error('spawn E2BIG'), { code: 'E2BIG', errno: -7, syscall: 'spawn' }) }) as unknown as typeof import('node:child_process').spawn
+  const log = memoryLogger()
+  t.equal(await execDockerd(stub.path, ['--debug'], { env: { ...process.env }, log, spawn: throwing, ...spawnOnly }), 126)
+  t.match(log.lines.join('\n'), new RegExp(`cannot start ${stub.path} \\(${stub.path}\\): E2BIG: spawn E2BIG`))
+  // The real thing: one argument past MAX_ARG_STRLEN, as Node 20 throws it.
+  const real = memoryLogger()
+  t.equal(await execDockerd(stub.path, ['--label=' + 'a'.repeat(140_000)], { env: { ...process.env }, log: real, ...spawnOnly }), 126)
+  t.match(real.lines.join('\n'), /cannot start .*: E2BIG/)
+  t.equal(stub.argv(), null, 'nothing started')
+})
