@@ -19,6 +19,9 @@ export const MAX_ARG_STRLEN = 131_072
  */
 export const ARG_MAX_FLOOR = 131_072
 
+/** Longest path the kernel takes (include/uapi/linux/limits.h `PATH_MAX`, NUL included): room kept for a program's path not yet looked up. */
+export const PATH_MAX = 4096
+
 /** include/uapi/linux/resource.h `_STK_LIM` (8 MiB), of which bprm_stack_limits allows 3/4 at most. */
 const STK_LIM = 8 * 1024 * 1024
 
