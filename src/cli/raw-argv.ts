@@ -10,6 +10,13 @@ import { execTooBig, MAX_ARG_STRLEN } from './exec-limits.js'
 import { RAW_ARGV_VAR } from './handover.js'
 import type { Env } from './options.js'
 
+/**
+ * Longest value of RAW_ARGV_VAR an exec can carry: one environment string, `NAME=value` and its
+ * NUL, is at most MAX_ARG_STRLEN. image/dockerd-shim.sh spells it (test/image/chain.test.ts
+ * checks) and starts dockerd the plain way past it.
+ */
+export const RAW_ARGV_MAX = MAX_ARG_STRLEN - RAW_ARGV_VAR.length - 2
+
 /** One argument that is not UTF-8: the string Node made of it, and its bytes. */
 export interface RawArg {
   text: string
