@@ -308,10 +308,13 @@ for arg in "$real" "$@"; do
 done
 unset DOCKERD_WRAPPED_RAW_ARGV
 if [ "$raw_count" -gt 0 ]; then
-	# One environment string holds at most 128 KiB (Linux MAX_ARG_STRLEN): past that the exec
-	# would fail, and Node's rewriting (3 bytes for each bad one) could make the argument too
-	# long for dockerd's exec too.
-	if [ "${#raw_argv}" -ge 131000 ]; then
+	# The variable is one environment string: with its name, `=` and NUL at most 131072 bytes
+	# (Linux MAX_ARG_STRLEN, include/uapi/linux/binfmts.h), so its value at most 131046 (src/cli/
+	# raw-argv.ts RAW_ARGV_MAX; 2 hex digits a byte). Past that the exec would fail: dockerd
+	# starts the plain way, every byte kept. Below it the wrapper puts the bytes back within the
+	# kernel's limits, or, when the environment leaves no room for that, says so before it
+	# changes anything (src/cli/exec-limits.ts).
+	if [ "${#raw_argv}" -gt 131046 ]; then
 		start_plain "an argument that is not valid UTF-8 is too long to hand to dockerd-autonet with its bytes" "$@"
 	fi
 	DOCKERD_WRAPPED_RAW_ARGV=$raw_argv

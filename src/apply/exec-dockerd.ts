@@ -13,7 +13,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { constants as osConstants } from 'node:os'
-import { rawExecScript, restoreRaw, type RawArg } from '../cli/raw-argv.js'
+import { execRoom } from '../cli/exec-limits.js'
+import { rawRestore, type RawArg } from '../cli/raw-argv.js'
 import type { Logger } from '../log.js'
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, ownScript, resolveCommand } from './resolve-command.js'
 
@@ -37,6 +38,10 @@ export interface ExecOptions {
   raw?: readonly RawArg[]
   /** The shell that puts the bytes back (`SHELL -c SCRIPT`); default /bin/sh. */
   shell?: string
+  /** Room for one exec's strings in bytes (exec-limits.ts); default execRoom(), from this process's stack limit. */
+  room?: number
+  /** Override for tests: child_process.spawn's shape. Default: node:child_process spawn. */
+  spawn?: typeof spawn
 }
 
 /**
@@ -44,11 +49,15 @@ export interface ExecOptions {
  *
  * @param cmd  program name (looked up on `opts.env.PATH`) or path; it is also the child's argv[0]
  * @param args arguments without argv[0], passed unchanged, except that one of `opts.raw` gets its
- *   bytes back: then `/bin/sh -c` execs `cmd` (same PID) with them (rawExecScript), and dockerd's
- *   argv[0] is the path found rather than `cmd` as given
+ *   bytes back: then `/bin/sh -c` execs `cmd` (same PID) with them (raw-argv.ts rawShellArgs), and
+ *   dockerd's argv[0] is the path found rather than `cmd` as given; when that exec would not fit
+ *   the kernel's limits (exec-limits.ts) or there is no shell, one warning, and `cmd` gets Node's
+ *   strings
  * @returns never resolves after a successful execve; otherwise the code this process should exit
  *   with: the child's exit code, 128 + signal number if a signal killed it, 127 if `cmd` is not
- *   found, 126 if it is not executable. Never rejects: failures are logged, naming the command.
+ *   found, 126 if it is not executable or the exec fails otherwise (E2BIG: past the kernel's
+ *   limits, exec-limits.ts). Never rejects, never throws: failures are logged, naming the command
+ *   and the errno.
  */
 export async function execDockerd(cmd: string, args: string[], opts: ExecOptions): Promise<number> {
   const { log } = opts
@@ -60,18 +69,22 @@ export async function execDockerd(cmd: string, args: string[], opts: ExecOptions
   }
   // What runs: the program itself, or a shell that execs it with bytes Node cannot pass.
   let run = { file: found.path, argv0: cmd, args }
-  const restored = restoreRaw(args, opts.raw ?? [])
-  const bytes = restored.filter((a) => typeof a !== 'string').length
-  if (bytes > 0) {
+  if ((opts.raw ?? []).length > 0) {
+    // A path without `/` (an empty PATH entry's) would make the shell search PATH again.
+    const path = found.path.includes('/') ? found.path : `./${found.path}`
     const shell = opts.shell ?? '/bin/sh'
     const sh = resolveCommand(shell, env.PATH, null)
-    if ('code' in sh) {
-      log.warn(`cannot put back the bytes of ${bytes} argument(s) that are not UTF-8 (${sh.message}): ${cmd} gets them as Node decoded them (U+FFFD)`)
+    const restore = rawRestore('code' in sh ? shell : sh.path, path, args, opts.raw ?? [], env, opts.room ?? execRoom())
+    const lossy = `${cmd} gets them as Node decoded them (U+FFFD)`
+    if (restore === null) {
+      // None of them is among the arguments (ours took it out): the program itself.
+    } else if ('code' in sh) {
+      log.warn(`cannot put back the bytes of ${restore.count} argument(s) that are not UTF-8 (${sh.message}): ${lossy}`)
+    } else if (restore.tooBig !== null) {
+      log.warn(`cannot put back the bytes of ${restore.count} argument(s) that are not UTF-8 through ${sh.path}: ${restore.tooBig}; ${lossy}`)
     } else {
-      // A path without `/` (an empty PATH entry's) would make the shell search PATH again.
-      const path = found.path.includes('/') ? found.path : `./${found.path}`
-      log.debug(`exec ${path} through ${sh.path}, which puts back the bytes of ${bytes} argument(s) that are not UTF-8`)
-      run = { file: sh.path, argv0: 'sh', args: ['-c', rawExecScript(restored), path, ...restored.map((a) => typeof a === 'string' ? a : '')] }
+      log.debug(`exec ${path} through ${sh.path}, which puts back the bytes of ${restore.count} argument(s) that are not UTF-8`)
+      run = { file: sh.path, argv0: 'sh', args: restore.shellArgs }
     }
   }
   const execve = opts.execve === undefined ? nativeExecve() : opts.execve
@@ -96,7 +109,7 @@ export async function execDockerd(cmd: string, args: string[], opts: ExecOptions
     log.warn(`started by systemd (${systemd.join(', ')}) on Node ${process.version}, which has no process.execve: ` +
       `${cmd} runs as a child of this process, so Type=notify and -H fd:// socket activation will not reach it; use Node >= 22.15`)
   }
-  return spawnAndWait(cmd, run, env, log)
+  return spawnAndWait(cmd, run, env, log, opts.spawn ?? spawn)
 }
 
 function nativeExecve(): Execve | null {
@@ -104,10 +117,20 @@ function nativeExecve(): Execve | null {
   return typeof p.execve === 'function' ? p.execve.bind(process) : null
 }
 
-function spawnAndWait(cmd: string, run: { file: string, argv0: string, args: string[] }, env: Record<string, string>, log: Logger): Promise<number> {
+function spawnAndWait(cmd: string, run: { file: string, argv0: string, args: string[] }, env: Record<string, string>, log: Logger, spawnFn: typeof spawn): Promise<number> {
   const path = run.file
   return new Promise((resolve) => {
-    const child: ChildProcess = spawn(path, run.args, { stdio: 'inherit', env, argv0: run.argv0 })
+    let child: ChildProcess
+    try {
+      child = spawnFn(path, run.args, { stdio: 'inherit', env, argv0: run.argv0 })
+    } catch (err) {
+      // Node throws, rather than emitting 'error', for the errnos it does not expect of a
+      // spawn (E2BIG: an argument or the whole argv past the kernel's limits, exec-limits.ts).
+      const e = err as NodeJS.ErrnoException
+      log.error(`cannot start ${cmd} (${path}): ${e.code ?? 'error'}: ${e.message}`)
+      resolve(e.code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE)
+      return
+    }
     // Installed in the same tick as spawn, so no signal can reach us before they are in place.
     // In a terminal, Ctrl-C reaches dockerd twice (from the tty and from us); dockerd only forces
     // a shutdown on the third, so a second SIGINT is harmless.

@@ -51,7 +51,7 @@ const EPILOGUE = `Exit codes:
            tree they cannot work on (the path is named; nothing changed)
   70       internal error (a bug; please report it): in plan, snapshot, doctor, install or
            uninstall, or a crash of the program in any mode (the stack on stderr)
-  126/127  the command to exec is not executable / not found
+  126/127  the command to exec is not executable or its exec fails (E2BIG) / not found
 
 Logs go to stderr, prefixed "dockerd-autonet:"; plan, snapshot and dry-run print to stdout.`
 

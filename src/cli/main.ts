@@ -17,7 +17,8 @@ import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.j
 import { MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from './handover.js'
 import { fallbackArgs, fallbackInvocation, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
-import { readRawArgv, type RawArg } from './raw-argv.js'
+import { execRoom, PATH_MAX } from './exec-limits.js'
+import { rawRestore, readRawArgv, type RawArg } from './raw-argv.js'
 import { readOptions, versionNote } from './read-options.js'
 import { asStarted, steppedAside } from './start-decision.js'
 import { UsageError } from './usage-error.js'
@@ -114,7 +115,7 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
   // Read once, before anything else: the bytes of the shim's arguments that Node rewrote.
   const raw = readRawArgv(argv, env)
   const exec = deps.exec
-  deps.exec = (cmd, args, o) => exec(cmd, args, { ...o, raw: raw.raw })
+  deps.exec = (cmd, args, o) => exec(cmd, args, { ...o, raw: o.raw ?? raw.raw })
   let inv: Invocation
   try {
     inv = (deps.readInvocation ?? readInvocation)(argv, env)
@@ -138,7 +139,7 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
   if (inv.optionError) log.error(`${inv.optionError}; ${unchanged}`)
   log.debug(`mode ${inv.mode}: ${quoteCommand([...(inv.program === null ? [] : [inv.program]), ...inv.dockerdArgs])}`)
   switch (inv.mode) {
-    case 'run': return runWithPlan(inv, env, deps, log)
+    case 'run': return runWithPlan(inv, env, deps, log, raw.raw)
     case 'exec': return execUnchanged(inv, env, deps, log)
     case 'help': deps.stdout(await (await import('./commands.js')).helpText()); return 0
     case 'version': deps.stdout(`dockerd-autonet ${packageVersion()}\n`); return 0
@@ -148,8 +149,11 @@ export async function main(argv: readonly string[], env: Env, overrides: Partial
   }
 }
 
-/** Read, plan, log each reason, apply, exec; on any failure exec with the user's arguments. */
-async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logger): Promise<number> {
+/**
+ * Read, plan, log each reason, apply, exec; on any failure exec with the user's arguments.
+ * `raw`: the user's arguments that are not UTF-8 (raw-argv.ts), whose bytes the exec puts back.
+ */
+async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logger, raw: readonly RawArg[]): Promise<number> {
   const program = inv.program ?? 'dockerd'
   const userArgs = inv.dockerdArgs
   let plan: Plan | null = null
@@ -183,6 +187,19 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     log.error(`cannot run ${program} (${cannot}): nothing applied or appended`)
     plan = null
   }
+  const started = handedOver(inv, env)
+  // Bytes to put back that the kernel would refuse to carry (exec-limits.ts): dockerd gets
+  // Node's strings, and then nothing of ours either (contract point 4, decided before anything
+  // changes). Measured with the planned arguments, the program's path at its longest.
+  let keepRaw = true
+  const tooBig = plan && !plan.error && raw.length > 0
+    ? rawRestore('/bin/sh', program, [...inv.leadArgs, ...plan.args], raw, definedEnv(started), execRoom() - PATH_MAX)?.tooBig ?? null : null
+  if (tooBig) {
+    log.warn(`cannot put back the bytes of your arguments that are not UTF-8: ${tooBig}; nothing applied or appended, ` +
+      `starting ${program} with your arguments unchanged, those as Node decoded them (U+FFFD)`)
+    plan = null
+    keepRaw = false
+  }
   if (plan) {
     for (const line of plan.reasons) log.info(line)
     // A warning the step-aside's error repeats is said once, in the error.
@@ -202,8 +219,8 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   }
   if (args === fallback.args && fallback.note) log.warn(fallback.note)
   log.info(`starting: ${quoteCommand(command(args))}`)
-  const started = handedOver(inv, env)
-  if (!inv.ours.conntrackWatch) return deps.exec(program, [...inv.leadArgs, ...args], { env: started, log })
+  const lossy = keepRaw ? {} : { raw: [] }
+  if (!inv.ours.conntrackWatch) return deps.exec(program, [...inv.leadArgs, ...args], { env: started, log, ...lossy })
   // The watch follows dockerd's events from this process, so dockerd runs as our child.
   // Its socket is where dockerd listens: the dind entrypoint puts its own --host flags first.
   const listens = [...entrypointFlags(program, inv.leadArgs, env, process.geteuid?.()), ...args]
@@ -212,7 +229,7 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     return null
   })
   try {
-    return await deps.exec(program, [...inv.leadArgs, ...args], { env: started, log, resident: watch !== null })
+    return await deps.exec(program, [...inv.leadArgs, ...args], { env: started, log, resident: watch !== null, ...lossy })
   } finally {
     await watch?.stop()
   }
@@ -324,4 +341,8 @@ function packageVersion(): string {
   // Two levels up from both src/cli (tests) and dist/cli (installed).
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
   return pkg.version
+}
+
+function definedEnv(env: Env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined))
 }

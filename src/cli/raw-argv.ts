@@ -4,10 +4,18 @@
  * bytes beside argv (RAW_ARGV_VAR); the wrapper plans on Node's lossy strings, and the final
  * exec puts the bytes back (exec-dockerd.ts) through `/bin/sh -c`, since Node passes strings only.
  *
- * On the start-up path: imports nothing but handover.ts.
+ * On the start-up path: imports nothing but handover.ts and exec-limits.ts.
  */
+import { execTooBig, MAX_ARG_STRLEN } from './exec-limits.js'
 import { RAW_ARGV_VAR } from './handover.js'
 import type { Env } from './options.js'
+
+/**
+ * Longest value of RAW_ARGV_VAR an exec can carry: one environment string, `NAME=value` and its
+ * NUL, is at most MAX_ARG_STRLEN. image/dockerd-shim.sh spells it (test/image/chain.test.ts
+ * checks) and starts dockerd the plain way past it.
+ */
+export const RAW_ARGV_MAX = MAX_ARG_STRLEN - RAW_ARGV_VAR.length - 2
 
 /** One argument that is not UTF-8: the string Node made of it, and its bytes. */
 export interface RawArg {
@@ -65,19 +73,66 @@ export function restoreRaw(args: readonly string[], raw: readonly RawArg[]): (st
 }
 
 /**
- * A `/bin/sh -c` script that execs its `$0` with `args`: a string argument is passed as the
- * positional parameter of its place (the caller passes `args` as `$1`…, bytes as any string), one
- * with bytes is rebuilt with printf's octal escapes (POSIX printf: `\ddd` in the format), each byte
- * as `\ooo`, so no byte of the user's is ever shell syntax; an `x` after them keeps a trailing
- * newline from `$(...)`, which strips those, and is taken off. `exec` keeps the PID.
+ * A printf format that prints `bytes` exactly, in pieces of at most `max` characters (one exec
+ * string each: MAX_ARG_STRLEN with its NUL). Printable ASCII stays as is, but for `\` and `%`
+ * (printf's own) and a `-` first in a piece (dash and bash take it as an option); any other byte
+ * is `\ooo`, three digits so that a digit after it stays a digit. An empty `bytes` is one empty piece; `max` >= 4.
+ * @returns the pieces, ASCII only, none empty unless `bytes` is. Pure.
  */
-export function rawExecScript(args: readonly (string | Uint8Array)[]): string {
+export function printfPieces(bytes: Uint8Array, max = MAX_ARG_STRLEN - 1): string[] {
+  const pieces: string[] = []
+  let piece = ''
+  for (const b of bytes) {
+    const plain = b >= 0x20 && b <= 0x7e && b !== 0x5c && b !== 0x25
+    let text = plain ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, '0')}`
+    if (piece.length + text.length > max) { pieces.push(piece); piece = '' }
+    if (piece === '' && text === '-') text = '\\055'
+    piece += text
+  }
+  pieces.push(piece)
+  return pieces
+}
+
+/**
+ * `/bin/sh`'s arguments after its argv[0] to exec `path` with `args`, bytes and all:
+ * `-c SCRIPT PATH`, then each string of `args` as the positional parameter of its place (one
+ * with bytes as ''), then the printf pieces (printfPieces) of those with bytes. The script
+ * rebuilds each of those from its pieces (POSIX printf: `\ddd` in the format is the byte of
+ * octal ddd) and execs `$0` with them all in order (`exec` keeps the PID): no byte of the
+ * user's is ever script text; an `x` after the pieces keeps a trailing newline from `$(...)`,
+ * which strips those, and is taken off. Every piece fits one exec string (MAX_ARG_STRLEN); the
+ * script grows by some 10 characters an argument. `path` must contain a `/` (else sh searches
+ * PATH). Pure.
+ */
+export function rawShellArgs(path: string, args: readonly (string | Uint8Array)[]): string[] {
+  const pieces: string[] = []
   const lines: string[] = []
   const words = args.map((a, i) => {
     if (typeof a === 'string') return `"\${${i + 1}}"`
-    const octal = Array.from(a, (b) => `\\${b.toString(8).padStart(3, '0')}`).join('')
-    lines.push(`r${i + 1}=$(printf '${octal}x')`, `r${i + 1}=\${r${i + 1}%x}`)
+    const at = args.length + pieces.length + 1
+    const own = printfPieces(a)
+    pieces.push(...own)
+    const prints = own.map((_, k) => `printf "\${${at + k}}"; `).join('')
+    lines.push(`r${i + 1}=$(${prints}printf x)`, `r${i + 1}=\${r${i + 1}%x}`)
     return `"$r${i + 1}"`
   })
-  return [...lines, `exec "$0" ${words.join(' ')}`.trimEnd()].join('\n')
+  const script = [...lines, `exec "$0" ${words.join(' ')}`.trimEnd()].join('\n')
+  return ['-c', script, path, ...args.map((a) => typeof a === 'string' ? a : ''), ...pieces]
+}
+
+/**
+ * How `path` is exec'd with `args`, the bytes of `raw` back (restoreRaw): null when no argument
+ * gets bytes back (exec `path` itself); else `count`, the arguments that do, and either
+ * `shellArgs` (rawShellArgs, for `shell`) or, when that exec would not fit (execTooBig with
+ * `env` and `room`), `tooBig`: why. The shell's exec is the larger of the two it makes (its
+ * dockerd gets each byte once, without the kind words), so it is the one measured. Pure.
+ */
+export function rawRestore(shell: string, path: string, args: readonly string[], raw: readonly RawArg[], env: Readonly<Record<string, string>>, room: number):
+  null | { count: number, shellArgs: string[], tooBig: null } | { count: number, shellArgs: null, tooBig: string } {
+  const restored = restoreRaw(args, raw)
+  const count = restored.filter((a) => typeof a !== 'string').length
+  if (count === 0) return null
+  const shellArgs = rawShellArgs(path, restored)
+  const tooBig = execTooBig(shell, ['sh', ...shellArgs], env, room)
+  return tooBig === null ? { count, shellArgs, tooBig } : { count, shellArgs: null, tooBig }
 }

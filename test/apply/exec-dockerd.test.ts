@@ -179,4 +179,40 @@ t.test('raw bytes back (raw-argv.ts): through /bin/sh -c, on the spawn path and 
   await execDockerd(dockerd, args, { env: {}, log: warned, raw, execve, shell: join(dir, 'no-sh') })
   t.same(calls[0].slice(0, 2), [dockerd, [dockerd, ...args]])
   t.match(warned.lines.join('\n'), /cannot put back the bytes of 1 argument\(s\) that are not UTF-8 .*no-sh: no such file/)
+  // The shell's exec would not fit the kernel's room: the strings as Node has them, one warning.
+  calls.length = 0
+  const tight = memoryLogger()
+  await execDockerd(dockerd, args, { env: {}, log: tight, raw, execve, room: 300 })
+  t.same(calls[0].slice(0, 2), [dockerd, [dockerd, ...args]])
+  t.equal(tight.lines.filter((l) => /cannot put back/.test(l)).length, 1)
+  t.match(tight.lines.join('\n'), /cannot put back the bytes of 1 argument\(s\) that are not UTF-8 through \/bin\/sh: the arguments and environment would be \d+ bytes, past the kernel's 300 for one exec .*; \S+dockerd gets them as Node decoded them/)
+})
+
+t.test('raw bytes back: 33,000 bytes not UTF-8 in one argument, 20,000 in each of two (one sh string each was past MAX_ARG_STRLEN: E2BIG)', async (t) => {
+  const dir = t.testdir({ dockerd: '#!/bin/sh\nprintf \'%s\\0\' "$0" "$@" > "$RECORD"\n' })
+  const dockerd = join(dir, 'dockerd')
+  chmodSync(dockerd, 0o755)
+  const record = join(dir, 'record')
+  const ff = (n: number) => Buffer.concat([Buffer.from('--label=a='), Buffer.alloc(n, 0xff)])
+  for (const words of [['--debug', ff(33_000)], [ff(20_000), '--data-root', ff(20_000)]]) {
+    const raw = words.filter((w) => typeof w !== 'string').map((w) => ({ text: w.toString('utf8'), bytes: Uint8Array.from(w) }))
+    const args = words.map((w) => typeof w === 'string' ? w : w.toString('utf8'))
+    const log = memoryLogger()
+    t.equal(await execDockerd(dockerd, args, { env: { PATH: '/usr/bin:/bin', RECORD: record }, log, raw, ...spawnOnly }), 0, { log: log.lines })
+    t.equal(readFileSync(record).toString('hex'), Buffer.concat([dockerd, ...words].map((w) => Buffer.concat([Buffer.from(w), Buffer.from([0])]))).toString('hex'), `${raw.length} argument(s): the exact bytes`)
+  }
+})
+
+t.test('a spawn that throws (E2BIG: Node throws for it, it emits no error event) is logged and exits 126, never thrown', async (t) => {
+  const stub = makeStub()
+  t.teardown(stub.remove)
+  const throwing = (() => { throw Object.assign(new Error('spawn E2BIG'), { code: 'E2BIG', errno: -7, syscall: 'spawn' }) }) as unknown as typeof import('node:child_process').spawn
+  const log = memoryLogger()
+  t.equal(await execDockerd(stub.path, ['--debug'], { env: { ...process.env }, log, spawn: throwing, ...spawnOnly }), 126)
+  t.match(log.lines.join('\n'), new RegExp(`cannot start ${stub.path} \\(${stub.path}\\): E2BIG: spawn E2BIG`))
+  // The real thing: one argument past MAX_ARG_STRLEN, as Node 20 throws it.
+  const real = memoryLogger()
+  t.equal(await execDockerd(stub.path, ['--label=' + 'a'.repeat(140_000)], { env: { ...process.env }, log: real, ...spawnOnly }), 126)
+  t.match(real.lines.join('\n'), /cannot start .*: E2BIG/)
+  t.equal(stub.argv(), null, 'nothing started')
 })

@@ -2,6 +2,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { memoryLogger } from '../../src/log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../../src/model.js'
+import { execRoom } from '../../src/cli/exec-limits.js'
 import { main, type MainDeps } from '../../src/cli/main.js'
 import { OPTIONS, envName } from '../../src/cli/options.js'
 import { applyActions } from '../../src/apply/apply-actions.js'
@@ -481,4 +482,32 @@ t.test('the shim\'s argv bytes (DOCKERD_WRAPPED_RAW_ARGV) reach exec for the use
   t.equal(await main(['--debug', text], env, stale.deps), 0)
   t.same(seen.map((s) => s.raw), [[]], 'a carrier for another argv: no bytes')
   t.equal(stale.log.lines.filter((l) => /DOCKERD_WRAPPED_RAW_ARGV does not match this command line/.test(l)).length, 1, 'one warning')
+})
+
+t.test('bytes not UTF-8 that the exec could not carry (exec-limits.ts): decided before anything is applied, one warning, Node\'s strings', async (t) => {
+  const bytes = Uint8Array.from([...Buffer.from('--label=k='), ...new Uint8Array(60_000).fill(0xff)])
+  const text = Buffer.from(bytes).toString('utf8')
+  const argv = ['/usr/local/bin/dockerd', '--debug', text]
+  const carrier = { DOCKERD_WRAPPED_RAW_ARGV: `- - x${Buffer.from(bytes).toString('hex')}` }
+  const seen: { args: string[], raw: unknown }[] = []
+  const exec: MainDeps['exec'] = async (_cmd, args, o) => { seen.push({ args, raw: o.raw }); f.events.push('exec'); return 0 }
+  // An environment that leaves room for the user's own exec (60,000 bytes), not for the shell's (4 characters a byte).
+  const filler: Record<string, string> = {}
+  for (let left = execRoom() - 200_000, i = 0; left > 0; left -= 100_000, i++) filler[`FILL${i}`] = 'a'.repeat(Math.min(left, 100_000))
+  let f = fakes({ exec })
+  t.equal(await main(argv, { ...carrier, ...filler }, f.deps), 0)
+  t.same(f.events, ['read', 'plan', 'exec'], 'nothing applied')
+  t.same(seen, [{ args: ['--debug', text], raw: [] }], 'nothing appended; Node\'s strings, no bytes to put back')
+  const warned = f.log.lines.filter((l) => /cannot put back/.test(l))
+  t.equal(warned.length, 1, 'one warning')
+  t.match(warned[0], /warn: cannot put back the bytes of your arguments that are not UTF-8: the arguments and environment would be \d+ bytes, past the kernel's \d+ for one exec .*; nothing applied or appended, starting \/usr\/local\/bin\/dockerd with your arguments unchanged, those as Node decoded them/)
+  // Without the filler it fits: planned, applied, the bytes handed to exec.
+  seen.length = 0
+  f = fakes({ exec })
+  t.equal(await main(argv, carrier, f.deps), 0)
+  t.same(f.events, ['read', 'plan', 'apply clamp-mss', 'exec'])
+  t.same(seen.map((s) => s.args), [['--debug', text, '--mtu=1450']])
+  const [handed] = seen[0].raw as { text: string, bytes: Uint8Array }[]
+  t.ok(handed.text === text && Buffer.from(handed.bytes).equals(Buffer.from(bytes)), 'the bytes handed to exec (compared as a Buffer: tap\'s deep compare of 60,000 elements is slow)')
+  t.notMatch(f.log.lines.join('\n'), /cannot put back/)
 })

@@ -13,6 +13,8 @@ import { handovers, WRAPPED_VAR } from '../../src/cli/handover.js'
 import { SWITCH_WORDS_TEXT, switchWord } from '../../src/cli/option-values.js'
 import { OPTIONS } from '../../src/cli/options.js'
 import { BOOLEAN_FLAGS, dockerdFlagNames, shorthandOf } from '../../src/dockerd/flags.js'
+import { MAX_ARG_STRLEN } from '../../src/cli/exec-limits.js'
+import { RAW_ARGV_MAX } from '../../src/cli/raw-argv.js'
 import { buildBundle, expectPlanned, makeTree, PATHS, planFor, REPO, SH, STUB_VERSION, type Tree } from './lib/image-tree.js'
 
 let bundle = ''
@@ -371,6 +373,49 @@ t.test('shim: an argument not UTF-8 too long to hand over starts dockerd without
   t.equal(r.exitCode, 0, { stderr: r.stderr })
   t.same(recordedHex(tree), hex(tree.at(PATHS.dindReal), '--data-root', '/x', Buffer.concat([Buffer.from('--label='), Buffer.alloc(70000, 0xff)])))
   t.match(r.stderr, /^dockerd shim: an argument that is not valid UTF-8 is too long to hand to dockerd-autonet with its bytes; starting \S+ without dockerd-autonet, 1 word\(s\) of ours taken out$/m)
+})
+
+/** A shell word making `--label=a=` and `n` bytes 0xff (the test's own exec passes them as bytes, not as escapes), and those bytes. */
+const ffLabel = (n: number) => ({ word: `"--label=a=$(head -c ${n} /dev/zero | tr '\\0' '\\377')"`, bytes: Buffer.concat([Buffer.from('--label=a='), Buffer.alloc(n, 0xff)]) })
+
+t.test('shim: 33,000 bytes not UTF-8 in one argument, 20,000 in each of two (one sh string of \\ooo each, past MAX_ARG_STRLEN: E2BIG after the clamp) go through the wrapper, planned, every byte back', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  const real = tree.at(PATHS.dindReal)
+  const env = { DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION }
+  const one = ffLabel(33_000)
+  const two = ffLabel(20_000)
+  for (const [what, words, want] of [
+    ['one of 33,000', `--debug ${one.word}`, hex(real, '--data-root', '/x', '--debug', one.bytes)],
+    ['two of 20,000', `${two.word} --debug ${two.word}`, hex(real, '--data-root', '/x', two.bytes, '--debug', two.bytes)],
+  ] as const) {
+    const r = await tree.run(['sh', '-c', `exec "$@" ${words}`, 'sh', ...SH, tree.at(PATHS.dindShim), '--data-root', '/x'], env)
+    t.equal(r.exitCode, 0, `${what}: exits 0`, { stderr: r.stderr.slice(0, 2000) })
+    t.same(recordedHex(tree)?.slice(0, want.length), want, `${what}: the exact bytes`)
+    t.match(r.stderr, /^dockerd-autonet: starting: /m, `${what}: through the wrapper`)
+    t.notMatch(r.stderr, /refused|error|cannot|E2BIG/, `${what}: planned, not stepped aside`)
+  }
+})
+
+t.test('shim: the carrier\'s limit is the kernel\'s for one environment string (RAW_ARGV_MAX): up to it through the wrapper, past it the plain start, every byte kept', async (t) => {
+  const shim = readFileSync(join(REPO, 'image/dockerd-shim.sh'), 'utf8')
+  t.match(shim, `if [ "\${#raw_argv}" -gt ${RAW_ARGV_MAX} ]; then`, 'the shim spells RAW_ARGV_MAX')
+  t.equal(RAW_ARGV_MAX + 'DOCKERD_WRAPPED_RAW_ARGV='.length + 1, MAX_ARG_STRLEN, 'name, =, value and NUL: MAX_ARG_STRLEN')
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  const real = tree.at(PATHS.dindReal)
+  const env = { DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION }
+  // The shim's argv is `real` and one label: its carrier `- x` and two hex digits a byte, an odd length.
+  const fits = (RAW_ARGV_MAX - 3) >> 1
+  for (const [bytes, through] of [[fits, true], [fits + 1, false]] as const) {
+    const label = ffLabel(bytes - '--label=a='.length)
+    const r = await tree.run(['sh', '-c', `exec "$@" ${label.word}`, 'sh', ...SH, tree.at(PATHS.dindShim)], env)
+    t.equal(r.exitCode, 0, { stderr: r.stderr.slice(0, 2000) })
+    t.same(recordedHex(tree)?.slice(0, 2), hex(real, label.bytes), `${bytes} bytes (a carrier of ${3 + 2 * bytes}): the exact bytes`)
+    if (through) t.match(r.stderr, /^dockerd-autonet: starting: /m, `${bytes} bytes: through the wrapper`)
+    else t.match(r.stderr, /^dockerd shim: an argument that is not valid UTF-8 is too long to hand to dockerd-autonet with its bytes; starting \S+ without dockerd-autonet$/m, `${bytes} bytes: the plain start`)
+    t.notMatch(r.stderr, /cannot|E2BIG/)
+  }
 })
 
 t.test('shim at the real binary\'s path without the moved binary: a clear error, no loop', async (t) => {
