@@ -20,7 +20,11 @@ export const RAW_ARGV_MAX = MAX_ARG_STRLEN - RAW_ARGV_VAR.length - 2
 /** One argument that is not UTF-8: the string Node made of it, and its bytes. */
 export interface RawArg {
   text: string
-  bytes: Uint8Array
+  /**
+   * The argument's bytes; null for an argument that is valid UTF-8 yet reads the same as one that
+   * is not (a real U+FFFD in it): it keeps its place in the order, so that it keeps its own text.
+   */
+  bytes: Uint8Array | null
 }
 
 /**
@@ -30,8 +34,8 @@ export interface RawArg {
  * (as Node decodes argv: WHATWG UTF-8, U+FFFD per bad sequence) to its argument exactly: a value
  * left over from another command line must not put other bytes in.
  * @param argv the wrapper's arguments without node and script (`process.argv.slice(2)`)
- * @returns `raw`: the arguments not UTF-8, in argv's order (none when the variable is unset or
- *   does not match); `warning`: why a set variable was not taken, or null. Pure; never throws.
+ * @returns `raw`: the arguments not UTF-8, in argv's order, with those UTF-8 ones that read the
+ *   same (bytes null; none of either when the variable is unset or does not match); `warning`: why a set variable was not taken, or null. Pure; never throws.
  */
 export function readRawArgv(argv: readonly string[], env: Env): { raw: RawArg[], warning: string | null } {
   const value = env[RAW_ARGV_VAR]
@@ -50,12 +54,23 @@ export function readRawArgv(argv: readonly string[], env: Env): { raw: RawArg[],
   if (bad) {
     return { raw: [], warning: `${RAW_ARGV_VAR} does not match this command line (not the dockerd shim's for it): ignored; an argument that is not UTF-8 reaches the program as Node decoded it (U+FFFD)` }
   }
-  return { raw, warning: null }
+  if (raw.length === 0) return { raw, warning: null }
+  // A UTF-8 argument that reads like a raw one (`/x/\uFFFD` written as such, beside `/x/\xff`)
+  // stands in the order too, without bytes: matched first, it keeps its text (trial).
+  const lossy = new Set(raw.map((r) => r.text))
+  const inOrder: RawArg[] = []
+  let next = 0
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] !== '-') inOrder.push(raw[next++])
+    else if (lossy.has(argv[i])) inOrder.push({ text: argv[i], bytes: null })
+  }
+  return { raw: inOrder, warning: null }
 }
 
 /**
  * `args` with the bytes of `raw` put back: each argument equal to the string of the next raw
- * argument still unused (in order) is that one's bytes. The user's words keep their order
+ * argument still unused (in order) is that one's bytes (or stays itself, for a UTF-8 one that
+ * reads the same, bytes null: readRawArgv keeps those in the order). The user's words keep their order
  * through our parsing (ours are only taken out, flags only added), and what we add never equals
  * a lossy string of the user's (a raw one has U+FFFD in it where a byte was not UTF-8). One
  * ambiguity stays: two raw words that read alike, of which ours took one (its value), e.g.
@@ -68,7 +83,7 @@ export function restoreRaw(args: readonly string[], raw: readonly RawArg[]): (st
     const k = raw.findIndex((r, i) => i >= next && r.text === a)
     if (k < 0) return a
     next = k + 1
-    return raw[k].bytes
+    return raw[k].bytes ?? a
   })
 }
 

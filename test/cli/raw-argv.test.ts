@@ -33,6 +33,19 @@ t.test('readRawArgv: the bytes of the arguments that are not UTF-8, when the car
   }
 })
 
+// Trial: `--data-root $'/x/\xef\xbf\xbd' --exec-root $'/x/\xff'` swapped the two directories: the UTF-8
+// one (a real U+FFFD) took the later raw one's bytes.
+t.test('a UTF-8 argument that reads like a raw one keeps its place: each gets its own bytes', async (t) => {
+  const argv = ['/usr/bin/dockerd', '--data-root', '/x/\uFFFD', '--exec-root', '/x/\uFFFD']
+  const carrier = `- - - - x${Buffer.from('/x/\xff', 'latin1').toString('hex')}`
+  const read = readRawArgv(argv, { [RAW_ARGV_VAR]: carrier })
+  t.equal(read.warning, null)
+  t.same(read.raw.map((r) => [r.text, r.bytes && Buffer.from(r.bytes).toString('hex')]), [['/x/\uFFFD', null], ['/x/\uFFFD', '2f782fff']])
+  const out = restoreRaw(argv.slice(1), read.raw)
+  t.same(out.map((a) => typeof a === 'string' ? a : Buffer.from(a).toString('hex')), ['--data-root', '/x/\uFFFD', '--exec-root', '2f782fff'])
+  t.same(readRawArgv(['/x/\uFFFD'], { [RAW_ARGV_VAR]: '-' }).raw, [], 'no raw argument: nothing to keep in order')
+})
+
 t.test('restoreRaw: the user\'s words get their bytes back in order; ours taken out, flags added', async (t) => {
   const a = { text: '--label=a\uFFFD', bytes: b(0x2d, 0x2d, 0x6c, 0x61, 0x62, 0x65, 0x6c, 0x3d, 0x61, 0xff) }
   const probe = { text: '--autonet-probe=\uFFFD', bytes: b(...Buffer.from('--autonet-probe='), 0xfe) }
