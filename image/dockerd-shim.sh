@@ -58,11 +58,8 @@ fi
 # (src/cli/invocation.ts, README "contract"): a dry run starts nothing, a second daemon's bridge
 # never becomes docker0 (the shim cannot make the bridge: exit 2), and our words are taken out
 # (dockerd would refuse them). Read more plainly than the wrapper reads them: see ours_word,
-# value_word, valued and the loop below.
+# value_word and the loop below.
 
-# Our options that take a value (src/cli/options.ts OPTIONS, those with `value`): given as two
-# words, the next one is the value. test/image/chain.test.ts checks this list against OPTIONS.
-valued='exec max-mtu mtu-scope bridge probe dockerd-version'
 # The words a switch takes (src/cli/option-values.ts switchWord, SWITCH_WORDS_TEXT), lower case;
 # chain.test.ts checks them too.
 switch_true='1 t true yes on'
@@ -118,21 +115,18 @@ ours_word() {
 	return 1
 }
 
-# Succeeds when $1 is the value of the word of ours before it ($2: `valued` after one of our
-# valued options, `other` after any other word of ours), as src/cli/invocation.ts takeOurs
-# reads it, more plainly: never a word of ours, nor a flag (`-x`, `--x`: dockerd's, or a
-# mistake dockerd refuses loudly) but `-` and a digit (no shorthand of dockerd's is a digit);
-# after a valued option any other word, after any other one only a word that looks like a
-# value: a switch word, a digit first, or `=` in it (`br-ci=10.99.0.1/24`).
+# Succeeds when $1 is the value of the word of ours before it, as src/cli/invocation.ts takeOurs
+# reads it among dockerd's flags (the shim's words are always dockerd's, which takes no
+# positional word, so any plain word there is our mistake's value), more plainly: never a word
+# of ours, nor a flag (`-x`, `--x`: dockerd's, or a mistake dockerd refuses loudly) but `-` and
+# a digit (no shorthand of dockerd's is a digit); any other word, whichever word of ours it follows.
 value_word() {
 	if ours_word "$1"; then return 1; fi
 	case $1 in
 		-[0-9]*) return 0 ;;
 		-?*) return 1 ;;
 	esac
-	if [ "$2" = valued ]; then return 0; fi
-	case $1 in [0-9]* | *=*) return 0 ;; esac
-	[ -n "$(switch_word "$1")" ]
+	return 0
 }
 
 # What one of our options with its value (`-` for none) means here: a dry run, a bridge.
@@ -189,8 +183,7 @@ start_plain() {
 	# Our words out, the rest kept in order (appended behind the originals, which are shifted
 	# off). A word of ours without `=` takes the next word as its value when value_word says
 	# it is one. A look-alike is not matched to the option it is closest to (the wrapper's edit
-	# distance): only "dryrun"/"dry…" and "bridg" in its name count, and it is read as no
-	# valued option.
+	# distance): only "dryrun"/"dry…" and "bridg" in its name count.
 	n=$#
 	pending=
 	taken=0
@@ -198,29 +191,24 @@ start_plain() {
 		if [ -n "$pending" ]; then
 			p=$pending
 			pending=
-			if value_word "$arg" "${p%%:*}"; then
-				ours_option "${p#*:}" "$arg"
+			if value_word "$arg"; then
+				ours_option "$p" "$arg"
 				taken=$((taken + 1))
 				continue
 			fi
-			ours_option "${p#*:}" -
+			ours_option "$p" -
 		fi
 		if ours_word "$arg"; then
 			taken=$((taken + 1))
 			case $arg in
 				*=*) ours_option "${arg%%=*}" "${arg#*=}" ;;
-				*)
-					pending=other:$arg
-					for v in $valued; do
-						if [ "$arg" = "--autonet-$v" ]; then pending=valued:$arg; fi
-					done
-					;;
+				*) pending=$arg ;;
 			esac
 			continue
 		fi
 		set -- "$@" "$arg"
 	done
-	if [ -n "$pending" ]; then ours_option "${pending#*:}" -; fi
+	if [ -n "$pending" ]; then ours_option "$pending" -; fi
 	shift "$n"
 	# Our variables and their look-alikes (src/cli/options.ts LOOKALIKE_VARIABLE: DOCKER_AUTO_NET_…,
 	# any case, `_` ignored; a blank value is unset): as for a word, only "dryrun" and "bridge" in

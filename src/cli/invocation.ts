@@ -14,8 +14,10 @@
  *    as a YAML list writes it; even `-5`, but not a flag dockerd knows or one of ours), a switch
  *    or a word of ours meant as no option (`--autonet-mtu`) `=VALUE` or a next word that looks
  *    like a value (`--autonet-debug true`, `--autonet-dry-run no`, `--autonet-mtu 1400`: a switch
- *    word, a word starting with a digit or `-` and a digit, a non-flag with `=`; a plain word such
- *    as `sh` stays, it may be the program: takeOurs). They are taken out; dockerd's argv stays
+ *    word, a word starting with a digit or `-` and a digit, a non-flag with `=`), or a plain word
+ *    among dockerd's flags (`--debug --autonet-mtu auto`: dockerd takes no positional word) or,
+ *    where it would be the program, one that names no program (`--autonet-mtu auto --debug`;
+ *    `sh`, found on PATH, stays the program: takeOurs). They are taken out; dockerd's argv stays
  *    exactly as given.
  * 2. A dry run, in any spelling (flag or variable, next to bad options too; a value that is not
  *    clearly false counts, and so does a misspelt name whose closest option is the dry run),
@@ -63,6 +65,7 @@
  *
  * This module is on the start-up path of every dockerd launch: it imports nothing heavy.
  */
+import { resolveCommand } from '../apply/resolve-command.js'
 import { DIND_ENTRYPOINT } from '../dockerd/entrypoint-flags.js'
 import { isTrue, parseDockerdFlags, unknownFlag } from '../dockerd/flags.js'
 import { fileBridgeClash, ownBridgeChoice } from '../dockerd/settings.js'
@@ -132,7 +135,7 @@ const SUBCOMMANDS: Record<string, Mode> = {
  */
 export function readInvocation(argv: readonly string[], env: Env): Invocation {
   // Our flags may come first, before whatever the rest turns out to be.
-  const lead = takeOurs(argv, { leadingOnly: true })
+  const lead = takeOurs(argv, { leadingOnly: true, plainValue: programOrNot(env) })
   const i = argv.length - lead.rest.length
   const first: string | undefined = argv[i]
   const rest = argv.slice(i + 1)
@@ -158,9 +161,9 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     // so that plan steps aside where a start would (point 4), with the same reason.
     // Ours may lead a start's words, before the program, as they may lead a start (`plan --
     // --autonet-debug dockerd --debug`).
-    const leading = takeOurs(words, { leadingOnly: true })
+    const leading = takeOurs(words, { leadingOnly: true, plainValue: programOrNot(env) })
     const at0 = words.length - leading.rest.length
-    const target = mode === 'plan' ? startTarget(words[at0], words.slice(at0 + 1), words.slice(at0)) : null
+    const target = mode === 'plan' ? startTarget(words[at0], words.slice(at0 + 1), words.slice(at0), env) : null
     // A bad option of the subcommand (before `--`, or in the environment) is a usage error; one
     // among the start's words is the start's mistake: plan shows the start stepping aside on it.
     const read = strictOptions([...lead.ours, ...own.ours], env)
@@ -182,7 +185,7 @@ export function readInvocation(argv: readonly string[], env: Env): Invocation {
     if (reason === NOT_UNDERSTOOD) return { ...at, reason: `${reason}: ${problems.join('; ')}`, bridge: started.bridge }
     return { ...at, reason, bridge: aside!.keepsBridge ? started.bridge : null }
   }
-  const target = startTarget(first, rest, argv.slice(i))
+  const target = startTarget(first, rest, argv.slice(i), env)
   const mine = [...lead.ours, ...target.ours]
   const read = readOptionsLenient(mine, env)
   const ours = read.ours
@@ -261,22 +264,29 @@ interface StartTarget {
   why?: string
 }
 
-function startTarget(first: string | undefined, rest: string[], fromFirst: string[]): StartTarget {
+function startTarget(first: string | undefined, rest: string[], fromFirst: string[], env: Env): StartTarget {
   if (first === undefined || first.startsWith('-')) {
-    const t = takeOurs(fromFirst, { leadingOnly: false })
+    const t = takeOurs(fromFirst, { leadingOnly: false, plainValue: AMONG_FLAGS })
     return { program: null, forDockerd: true, args: t.rest, lead: [], ours: t.ours }
   }
   const name = basename(first)
-  const t = takeOurs(rest, { leadingOnly: false })
-  if (name === 'dockerd') return { program: first, forDockerd: true, args: t.rest, lead: [], ours: t.ours }
+  if (name === 'dockerd') {
+    const t = takeOurs(rest, { leadingOnly: false, plainValue: AMONG_FLAGS })
+    return { program: first, forDockerd: true, args: t.rest, lead: [], ours: t.ours }
+  }
   if (name === DIND_ENTRYPOINT) {
     // The entrypoint's own rule, applied to its words as it gets them (ours taken out): no
     // arguments or a flag first -> dockerd with them; `dockerd` first -> that dockerd; anything
-    // else is exec'd by the script ("$@"). Ours before that command are taken out too.
+    // else is exec'd by the script ("$@"). Ours before that command are taken out too. A plain
+    // word after one of ours is its value among dockerd's flags, and where it would be the
+    // command only when it names no program.
+    const asHead = programOrNot(env)
+    const entry: PlainValue = (word, before) => before.length === 0 ? asHead(word, before) : before[0].startsWith('-') || before[0] === 'dockerd'
+    const t = takeOurs(rest, { leadingOnly: false, plainValue: entry })
     const [head] = t.rest
     if (head === undefined || head.startsWith('-')) return { program: first, forDockerd: true, args: t.rest, lead: [], ours: t.ours }
     if (head === 'dockerd') return { program: first, forDockerd: true, args: t.rest.slice(1), lead: ['dockerd'], ours: t.ours }
-    const before = takeOurs(rest, { leadingOnly: true })
+    const before = takeOurs(rest, { leadingOnly: true, plainValue: asHead })
     return { program: first, forDockerd: false, args: before.rest, lead: [], ours: [...before.ours, ...dryRunsIn(before.rest)], why: `not dockerd: ${first} runs ${head}` }
   }
   // Any other program (sh, a script of yours) gets its arguments exactly; ours count only before
@@ -303,12 +313,15 @@ function dryRunsIn(words: readonly string[]): string[] {
  *   dockerd knows or one of ours (leftForOthers): `9000`, `-5`, `jumbo`, even `sh`;
  * - a switch (`--autonet-debug`, or a look-alike meant as one) and a word of ours meant as no
  *   option (`--autonet-mtu`: closestOption found none): only a word that looks like a value
- *   (looksLikeValue: `true`, `no`, `1400`, `-5`, `26.1.5`, `br-ci=10.99.0.1/24`), never a
- *   plain word (`sh`, `dockerd`, `/usr/bin/x`: it may be the program).
+ *   (looksLikeValue: `true`, `no`, `1400`, `-5`, `26.1.5`, `br-ci=10.99.0.1/24`), or a plain
+ *   word (`auto`, `enabled`, `sh`) where `plainValue` says it is no program: always among
+ *   dockerd's flags (dockerd refuses a positional word, so it can only be our mistake's value),
+ *   and where it would become the program only when it names none (programOrNot: `auto`, not on
+ *   PATH, is a value; `sh` stays the program). Without `plainValue`, a plain word stays.
  * `leadingOnly` stops at the first word that is not ours; otherwise ours are taken wherever
  * they stand.
  */
-function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours: string[], rest: string[] } {
+function takeOurs(words: readonly string[], o: { leadingOnly: boolean, plainValue?: PlainValue }): { ours: string[], rest: string[] } {
   const ours: string[] = []
   const rest: string[] = []
   for (let i = 0; i < words.length; i++) {
@@ -321,7 +334,8 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
     const spec = meantOption(w)
     const next = words[i + 1]
     const value = w.includes('=') || next === undefined ? false
-      : spec?.value !== undefined ? !leftForOthers(next) : looksLikeValue(next)
+      : spec?.value !== undefined ? !leftForOthers(next)
+      : looksLikeValue(next) || (isPlainWord(next) && (o.plainValue?.(next, rest) ?? false))
     if (value) {
       ours.push(`${w}=${next}`)
       i++
@@ -330,6 +344,33 @@ function takeOurs(words: readonly string[], o: { leadingOnly: boolean }): { ours
     }
   }
   return { ours, rest }
+}
+
+/**
+ * Whether a plain word after a word of ours (takeOurs) is that word's value; `rest`: the words
+ * not ours before it, in order.
+ */
+type PlainValue = (word: string, rest: readonly string[]) => boolean
+
+/** A word that is neither a flag (dockerd's, ours, or a bad one) nor one of ours: a program, an argument, or a value. */
+function isPlainWord(word: string): boolean {
+  return !word.startsWith('-') && !isOurs(word)
+}
+
+/** Among dockerd's flags a plain word is a positional dockerd refuses: it can only be a value of ours. */
+const AMONG_FLAGS: PlainValue = () => true
+
+/**
+ * Where a plain word would be the program (after our leading options): a value of ours only when
+ * it names no program: not one of our subcommands, not dockerd or the dind entrypoint, and not
+ * found as a shell finds it on `env`'s PATH (resolve-command.ts). Only asked after a word of ours
+ * that takes no value, so the common start reads no file for it.
+ */
+function programOrNot(env: Env): PlainValue {
+  return (word) => {
+    if (Object.hasOwn(SUBCOMMANDS, word) || ['dockerd', DIND_ENTRYPOINT].includes(basename(word))) return false
+    return 'code' in resolveCommand(word, env.PATH, null)
+  }
 }
 
 /**

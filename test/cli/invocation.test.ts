@@ -219,7 +219,17 @@ t.test('a word of ours that is no valued option takes a next word that looks lik
     // Not a value: a plain word may be the program, a flag is dockerd's or ours.
     [['--autonet-mtu', 'sh', '-c', 'x'], { mode: 'exec', program: 'sh', dockerdArgs: ['-c', 'x'] }],
     [['--autonet-mtu', 'dockerd', '--debug'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'] }],
-    [['--autonet-mtu', '/usr/bin/x'], { mode: 'exec', program: '/usr/bin/x', dockerdArgs: [] }],
+    [['--autonet-mtu', '/bin/sh'], { mode: 'exec', program: '/bin/sh', dockerdArgs: [] }],
+    // Trial 2: a plain word that names no program is our mistake's value where it would be the
+    // program (`auto`: exit 127 before), and always among dockerd's flags (a positional dockerd refuses).
+    [['--autonet-mtu', 'auto', '--debug'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'], optionError: /unknown option --autonet-mtu/ }],
+    [['--autonet-mtu', '/usr/bin/no-such-program-here'], { mode: 'exec', program: 'dockerd', dockerdArgs: [] }],
+    [['--debug', '--autonet-mtu', 'sh'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'] }],
+    [['--debug', '--autonet-debug', 'enabled'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'], optionError: /--autonet-debug: "enabled"/ }],
+    [['dockerd', '--autonet-mtu', 'auto', '--debug'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--debug'] }],
+    [['dockerd-entrypoint.sh', '--autonet-mtu', 'auto'], { mode: 'exec', program: 'dockerd-entrypoint.sh', dockerdArgs: [] }],
+    [['dockerd-entrypoint.sh', '--debug', '--autonet-mtu', 'auto'], { mode: 'exec', program: 'dockerd-entrypoint.sh', dockerdArgs: ['--debug'] }],
+    [['dockerd-entrypoint.sh', '--autonet-mtu', 'sh'], { mode: 'exec', program: 'dockerd-entrypoint.sh', dockerdArgs: ['sh'] }],
     [['--autonet-mtu', '--mtu', '1400'], { mode: 'exec', program: 'dockerd', dockerdArgs: ['--mtu', '1400'] }],
     [['--autonet-no-conntrack', '-D'], { mode: 'run', program: 'dockerd', dockerdArgs: ['-D'] }],
   ]
@@ -230,6 +240,7 @@ t.test('a word of ours that is no valued option takes a next word that looks lik
     t.same(r.dockerdArgs, want.dockerdArgs, `${JSON.stringify(argv)}: the program's words exactly`)
     if (r.mode === 'exec') t.match(r.optionError, /^(unknown option|invalid value for) --autonet-/, `${JSON.stringify(argv)}: the mistake is logged`)
   }
+  t.match(readInvocation(['--autonet-debug', 'plan'], {}), { mode: 'plan' }, 'our subcommand after a switch is the subcommand, not its value')
   // The unknown option's message names it alone; its value goes with it.
   t.match(readInvocation(['--autonet-mtu', '1400', '--debug'], {}).optionError, /^unknown option --autonet-mtu \(see dockerd-autonet --help\)$/)
 })

@@ -45,8 +45,9 @@ t.test('a switch of ours written as two words takes a ParseBool word as its valu
     t.equal(readInvocation(['--debug', '--autonet-no-conntrack', word], {}).ours.plan.conntrackCleanup, !value, `--autonet-no-conntrack ${word}`)
     t.equal(readSwitch(word, '--autonet-debug'), value, `=${word} reads the same`)
   }
-  // Any other word stays where it is: dockerd's (it takes none, and will refuse it) or the program.
-  t.match(readInvocation(['--debug', '--autonet-debug', 'stray'], {}), { mode: 'exec', dockerdArgs: ['--debug', 'stray'], ours: { debug: true } })
+  // Any other word: among dockerd's flags (which take no positional) it is the switch's bad
+  // value; where it would be the program, it stays the program when it names one.
+  t.match(readInvocation(['--debug', '--autonet-debug', 'stray'], {}), { mode: 'exec', dockerdArgs: ['--debug'], optionError: /--autonet-debug: "stray"/ })
   t.match(readInvocation(['--autonet-debug', 'sh', '-c', 'x'], {}), { mode: 'exec', program: 'sh', dockerdArgs: ['-c', 'x'] })
   // A look-alike of a switch takes its value the same way: `false` is not left to dockerd.
   const like = fakes()
@@ -66,7 +67,8 @@ t.test('a switch takes as its next word exactly what it takes after `=` (yes, on
   }
   for (const word of ['y', 'n', 'yess', 'enable']) {
     t.throws(() => readSwitch(word, '--autonet-debug'), { message: `invalid value for --autonet-debug: "${word}" (expected 1, t, true, yes, on or 0, f, false, no, off, any case)` })
-    t.match(readInvocation(['--debug', '--autonet-debug', word], {}), { mode: 'exec', dockerdArgs: ['--debug', word] }, `${word} is no switch word, nor looks like a value: it stays`)
+    // Among dockerd's flags a plain word would be a positional dockerd refuses: it is the switch's (bad) value.
+    t.match(readInvocation(['--debug', '--autonet-debug', word], {}), { mode: 'exec', dockerdArgs: ['--debug'], optionError: new RegExp(`--autonet-debug: "${word}"`) }, `${word}: taken out as a bad value, never dockerd's`)
   }
   // No switch word, yet a value by its look (a digit first): the switch's bad value, not dockerd's word.
   t.throws(() => readSwitch('2', '--autonet-debug'), { message: /invalid value for --autonet-debug: "2"/ })

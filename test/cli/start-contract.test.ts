@@ -256,7 +256,8 @@ type Piece = { user: string[] } | { ours: string[], bad?: boolean, dry?: boolean
 
 const userPiece: fc.Arbitrary<Piece> = fc.constantFrom<string[]>(
   ['--debug'], ['-H', 'fd://'], ['--mtu', '1400'], ['--registry-mirror=http://m'], ['-D'], ['--label', 'team=a b'],
-  ['stray'], ['--'], ['--iptables=false'], ['-Hunix:///run/autonet.sock'], ['-p/run/dockerd-autonet.pid'],
+  // A positional after a user flag: right after a word of ours a plain word is that word's value (takeOurs), covered in invocation.test.
+  ['-D', 'stray'], ['--'], ['--iptables=false'], ['-Hunix:///run/autonet.sock'], ['-p/run/dockerd-autonet.pid'],
 ).map((user) => ({ user }))
 
 const oursPiece: fc.Arbitrary<Piece> = fc.constantFrom<Piece>(
