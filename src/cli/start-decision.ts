@@ -35,7 +35,7 @@ export function refusedArgv(argv: readonly string[]): string | null {
  * 2. a flag no dockerd has (flags.ts unknownFlag: pflag "unknown flag: --foo"), or a value pflag
  *    refuses for a boolean or integer flag (flags.ts refusedFlagValue: `--debug=yes`, `--mtu=abc`),
  *    or one moby's validator refuses for a list or option flag (flag-values.ts refusedListValue:
- *    `--label=foo`, `--dns=1.2.3`, `-H bogus://x`);
+ *    `--label=foo`, `--dns=1.2.3`, `-H bogus://x`, `--default-shm-size=abc`, `--host-gateway-ip=bogus`);
  * 3. a daemon.json it cannot read or parse (the reader's `daemon.json:` line); one we did not
  *    read whole (too large, not a regular file, nested deeper than we read, not valid UTF-8 or
  *    UTF-16: dockerd 26 and later refuse that too) counts: its keys are unknown, and any flag of
@@ -44,9 +44,10 @@ export function refusedArgv(argv: readonly string[]): string | null {
  *    directives don't match any configuration option"); then a flag or key the engine version
  *    known lacks (engine-flags.ts flagMissingFromEngine);
  * 5. a daemon.json value Go's encoding/json will not read into its field (config-keys.ts
- *    refusedConfigValue: `"debug": "yes"`, `"bip": 123`, `"labels": "x"`, `"log-opts": {"max-size": 5}`), or one dockerd refuses
+ *    refusedConfigValue: `"debug": "yes"`, `"bip": 123`, `"labels": "x"`, `"log-opts": {"max-size": 5}`,
+ *    `"builder": {"gc": {"enabled": "x"}}`, `"default-shm-size": 64`), or one dockerd refuses
  *    as it would the flag's (flag-values.ts refusedConfigListValue: `"labels": ["foo"]`,
- *    `"dns": ["1.2.3"]`, `"hosts": ["bogus://x"]`, `"registry-mirrors": ["mirror.gcr.io"]`, `"ip": "x"`);
+ *    `"dns": ["1.2.3"]`, `"hosts": ["bogus://x"]`, `"registry-mirrors": ["mirror.gcr.io"]`, `"ip": "x"`, `"default-shm-size": "abc"`);
  * 6. a setting given both in daemon.json and as a flag (moby daemon/config.findConfigurationConflicts:
  *    "the following directives are specified both as a flag and in the configuration file");
  * 7. labels giving one key two values, or generic resources dockerd cannot parse, flags' or file's
@@ -55,7 +56,7 @@ export function refusedArgv(argv: readonly string[]): string | null {
  * 9. a negative download or upload count (settings.ts refusedCount: `--max-concurrent-downloads=-1`,
  *    `"max-download-attempts": -1`);
  * 10. a bridge or log setting dockerd refuses (settings.ts refusedSetting: `-b br0 --bip=…`,
- *    `--log-level=verbose`, `--bip=10.1.0.1` without its prefix length).
+ *    `--log-level=verbose`, `--log-format=xml`, `"default-ipc-mode": "bogus"`, `--bip=10.1.0.1` without its prefix length).
  */
 export function refusedStart(state: MachineState, added: readonly string[] = []): string | null {
   const argv = [...added, ...(state.argv ?? [])]

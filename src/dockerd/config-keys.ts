@@ -131,14 +131,28 @@ type JsonKind = 'boolean' | 'integer' | 'string' | 'array' | 'object'
 /**
  * What Go's encoding/json reads into a Config field: its kind; for a list (`[]string`) the shape
  * of each element and for a map (`map[string]string`) that of each value (`each`); for a struct
- * the shapes of the fields we know (`fields`, by JSON name). `when`: the engines whose Config has
+ * the shapes of the fields we know (`fields`, by JSON name, matched in any ASCII case as Go's
+ * encoding/json does for a field without its exact name). `noNull`: a null is refused too (the
+ * field's own UnmarshalJSON takes only a JSON string). `when`: the engines whose Config has
  * the field, judged from the engine version (an older one ignores what the file holds there);
  * unknown version: not checked.
  */
-interface Shape { kind: JsonKind, each?: Shape, fields?: Record<string, Shape>, when?: (version: string | null | undefined) => boolean | null }
+interface Shape { kind: JsonKind, each?: Shape, fields?: Record<string, Shape>, when?: (version: string | null | undefined) => boolean | null, noNull?: true }
 
 const STRING: Shape = { kind: 'string' }
 const STRINGS: Shape = { kind: 'array', each: STRING }
+const BOOLEAN: Shape = { kind: 'boolean' }
+
+/**
+ * daemon.json "builder" as moby daemon/config builder.go BuilderConfig reads it, the fields every
+ * engine has (20.10 to 28; no JSON names but Entitlements', so Go matches the field names in any
+ * case): GC {Enabled bool (*bool in 28), DefaultKeepStorage string, Policy a list}, Entitlements
+ * {network-host, security-insecure *bool}.
+ */
+const BUILDER: Record<string, Shape> = {
+  gc: { kind: 'object', fields: { enabled: BOOLEAN, defaultkeepstorage: STRING, policy: { kind: 'array' } } },
+  entitlements: { kind: 'object', fields: { 'network-host': BOOLEAN, 'security-insecure': BOOLEAN } },
+}
 
 /**
  * The shape of each daemon.json key whose Go type we are sure of (moby daemon/config Config and
@@ -149,13 +163,15 @@ const STRINGS: Shape = { kind: 'array', each: STRING }
  * "log-opts" map[string]string, "features" map[string]bool, "runtimes" and "default-ulimits"
  * (map of a struct), "default-network-opts" map[string]map[string]string (a field from 24:
  * engine-features.ts supportsDefaultNetworkOpt; 20.10 ignores its values, flattening it for the
- * unknown-key check), "builder" (a struct), "proxies" (a struct of strings, 23 and later; 20.10
+ * unknown-key check), "builder" (a struct: BUILDER), "default-shm-size" (opts.MemBytes, whose
+ * UnmarshalJSON takes a JSON string only, null and numbers refused: `invalid size: "64"`; its text is
+ * flag-values.ts refusedConfigListValue's), "proxies" (a struct of strings, 23 and later; 20.10
  * refuses its keys as unknown), and the strings (string, or net.IP, read from a JSON string).
  * Each checked with a daemon.json holding a value of another kind and the engines' config check
  * (test/dockerd/config-values-oracle.test.ts): "json: cannot unmarshal string into Go struct field
  * Config.debug of type bool", "…number into Go struct field Config.log-opts of type string". A
- * JSON null, anywhere, is accepted (encoding/json leaves the field or element as it was). Keys left
- * out (default-shm-size takes a number or a string, the cluster-* ones) are not checked.
+ * JSON null, anywhere but "default-shm-size", is accepted (encoding/json leaves the field or element
+ * as it was). Keys left out (the cluster-* ones) are not checked.
  */
 const SHAPE_OF_KEY: ReadonlyMap<string, Shape> = new Map<string, Shape>([
   ...[...BOOLEAN_FLAGS].filter((f) => !['help', 'version', 'validate', 'restart', 'disable-legacy-registry'].includes(f)).map((k) => [k, { kind: 'boolean' }] as const),
@@ -167,7 +183,8 @@ const SHAPE_OF_KEY: ReadonlyMap<string, Shape> = new Map<string, Shape>([
   ['features', { kind: 'object', each: { kind: 'boolean' } }],
   ...['runtimes', 'default-ulimits'].map((k) => [k, { kind: 'object', each: { kind: 'object' } }] as const),
   ['default-network-opts', { kind: 'object', each: { kind: 'object', each: STRING, when: supportsDefaultNetworkOpt } }],
-  ['builder', { kind: 'object' }],
+  ['builder', { kind: 'object', fields: BUILDER }],
+  ['default-shm-size', { kind: 'string', noNull: true }],
   ['proxies', { kind: 'object', fields: { 'http-proxy': STRING, 'https-proxy': STRING, 'no-proxy': STRING } }],
   ...['bip', 'bip6', 'bridge', 'fixed-cidr', 'fixed-cidr-v6', 'ip', 'default-gateway', 'default-gateway-v6', 'host-gateway-ip', 'log-level',
     'log-driver', 'log-format', 'data-root', 'exec-root', 'pidfile', 'group', 'storage-driver', 'default-runtime', 'containerd', 'userns-remap',
@@ -194,11 +211,17 @@ export function refusedConfigValue(daemonJson: DaemonJson | null, engineVersion?
   return null
 }
 
+/** The shape of struct field `key` of `fields`, matched in any ASCII case (Go's encoding/json), or undefined. */
+function fieldShape(fields: Record<string, Shape> | undefined, key: string): Shape | undefined {
+  const k = key.replace(/[A-Z]/g, (c) => c.toLowerCase())
+  return fields && Object.hasOwn(fields, k) ? fields[k] : undefined
+}
+
 /** Why `value` (at `path`, e.g. `"log-opts"."max-size"`) does not fit `shape`, or null. */
 function misfit(path: string, value: unknown, shape: Shape, engineVersion: string | null | undefined): string | null {
-  if (value === null || (shape.when && !shape.when(engineVersion))) return null
+  if ((value === null && !shape.noNull) || (shape.when && !shape.when(engineVersion))) return null
   const want = shape.kind
-  const kind = Array.isArray(value) ? 'array' : typeof value
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
   const ok = want === 'integer' ? Number.isInteger(value) && Math.abs(value as number) < 2 ** 63 : kind === want
   if (!ok) {
     const a = (word: string) => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`
@@ -208,7 +231,7 @@ function misfit(path: string, value: unknown, shape: Shape, engineVersion: strin
   const inner: [string, unknown, Shape | undefined][] = Array.isArray(value)
     ? value.map((v, i) => [`${path}[${i}]`, v, shape.each])
     : kind === 'object'
-      ? Object.entries(value as Record<string, unknown>).map(([k, v]) => [`${path}.${JSON.stringify(k)}`, v, shape.each ?? (shape.fields && Object.hasOwn(shape.fields, k) ? shape.fields[k] : undefined)])
+      ? Object.entries(value as Record<string, unknown>).map(([k, v]) => [`${path}.${JSON.stringify(k)}`, v, shape.each ?? fieldShape(shape.fields, k)])
       : []
   for (const [p, v, s] of inner) {
     const why = s ? misfit(p, v, s, engineVersion) : null

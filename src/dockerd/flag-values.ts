@@ -10,8 +10,9 @@
  * ParseDaemonHost, opts/ulimit.go with docker/go-units ParseUlimit, opts/runtime.go
  * (NamedRuntimeOpt), opts/address_pools.go (PoolsOpt), registry ValidateMirror, opts
  * ValidateSingleGenericResource, opts MapMapOpts (--default-network-opt, 24 and later; 20.10
- * refuses the flag whatever its value), and pflag's ip.go for --ip and --default-gateway(-v6) on
- * 26 and later. Where engines differ (an empty --dns, a
+ * refuses the flag whatever its value), pflag's ip.go for --ip and --default-gateway(-v6) on
+ * 26 and later, --host-gateway-ip (opts.IPOpt on 20.10, pflag's ip.go on 26, netip.ParseAddr on
+ * 28) and --default-shm-size (opts.MemBytes: go-units RAMInBytes, v0.4 on 20.10 and 26, v0.5 on 28). Where engines differ (an empty --dns, a
  * path in a --registry-mirror, `-H /path`, a blank around a --default-gateway) nothing is
  * refused: a refusal we miss only costs the fix (dockerd refuses in its own words), a refusal
  * we invent would cost the fix for a start dockerd accepts. Flags not named here
@@ -53,6 +54,10 @@ const RULES: Record<string, (value: string) => string | null> = {
   ip: (v) => notIp(v),
   'default-gateway': (v) => notIp(v),
   'default-gateway-v6': (v) => notIp(v),
+  // 20.10 opts.IPOpt (net.ParseIP, untrimmed, "" refused), 26 pflag ip.go (trimmed, "" accepted), 28 a list of
+  // netip.ParseAddr (untrimmed, zones accepted): refused when no engine reads an address in it.
+  'host-gateway-ip': (v) => v.includes('%') ? null : notIp(v),
+  'default-shm-size': refusedSize,
   'dns-search': (v) => {
     const d = v.replace(/^ +| +$/g, '')
     if (d === '.') return null
@@ -122,7 +127,9 @@ export function refusedListValue(uses: readonly FlagUse[]): string | null {
  * rule (test/dockerd/flag-values-oracle.test.ts runs each engine's config check on files):
  * "labels" and "dns-search" (daemon/config Validate, ValidateLabel and ValidateDNSSearch, 20.10
  * to 28), "dns" (20.10: Validate, ValidateIPAddress; 26 and later: encoding/json into []net.IP),
- * "ip" and "default-gateway(-v6)" (encoding/json into net.IP), "hosts" (26 and later: Validate,
+ * "ip", "default-gateway(-v6)" and "host-gateway-ip" (encoding/json into net.IP: "invalid IP address:
+ * bogus"), "default-shm-size" (opts.MemBytes UnmarshalJSON: go-units RAMInBytes of the string's
+ * text; a non-string, null included, is refusedConfigValue's), "hosts" (26 and later: Validate,
  * ValidateHost; 20.10: ParseHost as it loads its listeners, before it serves), "registry-mirrors"
  * (28: Validate; 20.10 and 26: registry.NewService, ValidateMirror, as the daemon is set up).
  * The file is read without the flag's trimming and splitting (a " 1.2.3.4" or a
@@ -132,7 +139,7 @@ export function refusedListValue(uses: readonly FlagUse[]): string | null {
  */
 const FILE_CHECKED = new Map<string, { flag: string, list: boolean }>([
   ...['label', 'dns', 'dns-search', 'host', 'registry-mirror'].map((flag) => [configKeyOf(flag), { flag, list: true }] as const),
-  ...['ip', 'default-gateway', 'default-gateway-v6'].map((flag) => [flag, { flag, list: false }] as const),
+  ...['ip', 'default-gateway', 'default-gateway-v6', 'host-gateway-ip', 'default-shm-size'].map((flag) => [flag, { flag, list: false }] as const),
 ])
 
 /**
@@ -251,6 +258,38 @@ function refusedUlimit(v: string): string | null {
   if (bad !== undefined) return `strconv.ParseInt: parsing ${JSON.stringify(bad)}: invalid syntax or value out of range`
   const [soft, hard = soft] = parsed as bigint[]
   return hard !== -1n && soft > hard ? `ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}` : null
+}
+
+/**
+ * go-units RAMInBytes's refusal of `v` (opts.MemBytes Set), in its words, or null when either
+ * version dockerd is built with reads it, or when `v` is not ASCII (left to dockerd):
+ * - v0.4 (20.10.24, 26.1.5): `(?i)^(\d+(\.\d+)*) ?([kmgtp])?i?b?$`, then strconv.ParseFloat of the
+ *   number (fails on a second "."): "-1", "-0", "1e3", ".5", "abc", "" refused; "64mi" accepted;
+ * - v0.5 (28.5.2): the number is up to the last digit, "." or " " (a space there is dropped), read by
+ *   ParseFloat ("1e3", "+5", ".5", "1_0" and "inf b" accepted), refused below 0 ("-1"; "-0" is not),
+ *   then a suffix of b, or k/m/g/t/p with an optional b or ib, in any case ("64mi" refused).
+ * v0.5's ParseFloat is judged loosely (a hex float needs its p exponent; range errors count as read), so only values both
+ * versions surely refuse are refused.
+ */
+function refusedSize(v: string): string | null {
+  if (!/^[\x00-\x7f]*$/.test(v)) return null
+  const old = /^(\d+(?:\.\d+)*) ?[kmgtp]?i?b?$/i.exec(v)
+  if (old && !old[1].includes('.', old[1].indexOf('.') + 1)) return null
+  if (readByUnits05(v)) return null
+  return old ? `strconv.ParseFloat: parsing ${JSON.stringify(old[1])}: invalid syntax` : `invalid size: '${v}'`
+}
+
+/** Whether go-units v0.5 parseSize may read `v` (ASCII): false only when it surely refuses it. */
+function readByUnits05(v: string): boolean {
+  const sep = Math.max(...[...'0123456789. '].map((c) => v.lastIndexOf(c)))
+  if (sep < 0) return false
+  const num = v[sep] === ' ' ? v.slice(0, sep) : v.slice(0, sep + 1)
+  const sfx = v.slice(sep + 1).toLowerCase()
+  const decimal = /^([+-]?)((?:[0-9_]+\.?[0-9_]*|\.[0-9_]+))([eE][+-]?[0-9_]+)?$/.exec(num)
+  const float = decimal !== null || /^[+-]?(inf|infinity)$/i.test(num) || /^nan$/i.test(num) || /^[+-]?0[xX][0-9a-fA-F_.]*[pP][+-]?[0-9_]+$/.test(num)
+  // Below 0 is refused: a "-" before a non-zero decimal without an exponent (one could underflow to -0), or -inf.
+  const negative = /^-inf(inity)?$/i.test(num) || (decimal !== null && decimal[1] === '-' && decimal[3] === undefined && /[1-9]/.test(decimal[2]))
+  return float && !negative && /^(b|[kmgtp](b|ib)?)?$/.test(sfx)
 }
 
 /** strconv.ParseInt(s, 10, 64): an optional sign and decimal digits, within int64; else null. */

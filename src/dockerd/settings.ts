@@ -211,6 +211,9 @@ const COUNTS = [['max-concurrent-downloads', 'max concurrent downloads'], ['max-
  *   fatal, panic in any case: 26 and 28 say "invalid logging level: x" (daemon/config Validate,
  *   checked with --validate), 20.10 "unable to parse logging level" (logrus.ParseLevel). "warning"
  *   counts only for an engine known to be 26 or later (`engineVersion`): logrus takes it, 26 does not;
+ * - a log format, default cgroup namespace mode or default IPC mode outside its set (MODES; exact
+ *   case, no blanks): moby daemon/config Validate, merged flags and file (`--log-format=xml`,
+ *   `"default-ipc-mode": "host"`);
  * - a --bip / "bip" Go's net.ParseCIDR refuses (prefix.ts isGoCidr: `--bip=10.1.0.1`, `--bip=x`):
  *   moby daemon initBridgeDriver parses it when it sets up the default bridge and stops on the error.
  * Empty values are dockerd's defaults and pass.
@@ -231,10 +234,30 @@ export function refusedSetting({ flags, daemonJson }: Pick<DockerdSettings, 'fla
   const v = parseEngineVersion(engineVersion)
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', ...(v && v[0] >= 26 ? [] : ['warning'])]
   if (level && !levels.includes(level.value.toLowerCase())) return `${level.text} is not a log level dockerd knows (${levels.slice(0, 7).join(', ')}): dockerd refuses to start ("invalid logging level: ${level.value}")`
+  for (const [key, allowed, words] of MODES) {
+    const mode = given(key)
+    if (mode && !allowed.includes(mode.value)) return `${mode.text} is not one of ${allowed.map((m) => JSON.stringify(m)).join(', ')}: dockerd refuses to start (${words(mode.value)})`
+  }
   const bip = given('bip')
   if (bip && !isGoCidr(bip.value)) return `${bip.text} is not an address with its prefix length (10.1.0.1/24): dockerd refuses to start (Go's net.ParseCIDR fails on it)`
   return null
 }
+
+/**
+ * The settings moby's daemon/config Validate holds to a set, with the values it takes and its
+ * words (26.1's), checked with each engine's config check (test/dockerd/config-values-oracle.test.ts):
+ * "log-format" text or json (26 and later: ValidateLogFormat; 20.10 has no such flag or key and
+ * refuses it whatever its value); "default-cgroupns-mode" host or private (validatePlatformConfig,
+ * verifyDefaultCgroupNsMode, 20.10 to 28); "default-ipc-mode" private or shareable (verifyDefaultIpcMode,
+ * 20.10 to 28: "host", "none" and "container:…" are valid IPC modes, yet no daemon default).
+ */
+const MODES: [string, string[], (v: string) => string][] = [
+  ['log-format', ['text', 'json'], (v) => `invalid log format: ${v}`],
+  ['default-cgroupns-mode', ['host', 'private'], (v) => `default cgroup namespace mode (${v}) is invalid; use "host" or "private"`],
+  ['default-ipc-mode', ['private', 'shareable'], (v) => ['host', 'none'].includes(v) || v.startsWith('container:')
+    ? `IPC mode ${JSON.stringify(v)} is not supported as default value; use "shareable" or "private"`
+    : `default IPC mode setting (${v}) is invalid; use "shareable" or "private"`],
+]
 
 /**
  * An MTU as a user wrote it (flag text, or a daemon.json number or numeric string) as an

@@ -166,12 +166,36 @@ t.test('a bridge or log setting dockerd refuses: -b with --bip, an unknown log l
   await stepsAside(t, '--bip=x', ['--bip=x'], {}, 'your --bip=x is not an address with its prefix length (10.1.0.1/24): dockerd refuses to start (Go\'s net.ParseCIDR fails on it)')
 })
 
+// Trial finding: values every engine (20.10.24, 26.1.5, 28.5.2) refuses, at flag parsing or in its config check; we clamped and appended --mtu.
+t.test('a shm size, host gateway address, log format, cgroup or IPC mode, or builder value dockerd refuses: nothing applied or appended', async (t) => {
+  await stepsAside(t, '--default-shm-size=abc', ['--default-shm-size=abc'], {}, 'your --default-shm-size=abc is refused by dockerd (invalid argument "abc" for "--default-shm-size" flag: invalid size: \'abc\')')
+  await stepsAside(t, '--default-shm-size=-1', ['--default-shm-size=-1'], {}, 'your --default-shm-size=-1 is refused by dockerd (invalid argument "-1" for "--default-shm-size" flag: invalid size: \'-1\')')
+  await stepsAside(t, '--host-gateway-ip=bogus', ['--host-gateway-ip=bogus'], {}, 'your --host-gateway-ip=bogus is refused by dockerd (invalid argument "bogus" for "--host-gateway-ip" flag: failed to parse IP: "bogus")')
+  await stepsAside(t, '--log-format=xml', ['--log-format=xml'], {}, 'your --log-format=xml is not one of "text", "json": dockerd refuses to start (invalid log format: xml)')
+  await stepsAside(t, '--default-cgroupns-mode=bogus', ['--default-cgroupns-mode=bogus'], {},
+    'your --default-cgroupns-mode=bogus is not one of "host", "private": dockerd refuses to start (default cgroup namespace mode (bogus) is invalid; use "host" or "private")')
+  await stepsAside(t, '--default-ipc-mode=bogus', ['--default-ipc-mode=bogus'], {},
+    'your --default-ipc-mode=bogus is not one of "private", "shareable": dockerd refuses to start (default IPC mode setting (bogus) is invalid; use "shareable" or "private")')
+  const rows: [string, string][] = [
+    ['{"default-shm-size": "abc"}', 'daemon.json "default-shm-size": "abc" is refused by dockerd as --default-shm-size=abc would be (invalid size: \'abc\'): it does not start on the file'],
+    ['{"default-shm-size": 64}', 'daemon.json "default-shm-size": 64 is a number, not a string: dockerd refuses the file (Go\'s encoding/json will not read it into its string "default-shm-size")'],
+    ['{"host-gateway-ip": "bogus"}', 'daemon.json "host-gateway-ip": "bogus" is refused by dockerd as --host-gateway-ip=bogus would be (failed to parse IP: "bogus"): it does not start on the file'],
+    ['{"default-ipc-mode": "bogus"}', 'daemon.json "default-ipc-mode": "bogus" is not one of "private", "shareable": dockerd refuses to start (default IPC mode setting (bogus) is invalid; use "shareable" or "private")'],
+    ['{"log-format": "xml"}', 'daemon.json "log-format": "xml" is not one of "text", "json": dockerd refuses to start (invalid log format: xml)'],
+    ['{"default-cgroupns-mode": "bogus"}', 'daemon.json "default-cgroupns-mode": "bogus" is not one of "host", "private": dockerd refuses to start (default cgroup namespace mode (bogus) is invalid; use "host" or "private")'],
+    ['{"builder": {"gc": {"enabled": "x"}}}', 'daemon.json "builder"."gc"."enabled": "x" is a string, not a boolean: dockerd refuses the file (Go\'s encoding/json will not read it into its boolean "builder"."gc"."enabled")'],
+  ]
+  for (const [text, why] of rows) await stepsAside(t, text, ['--debug'], await withFile(t, text), why)
+})
+
 t.test('what dockerd accepts is planned and applied as before', async (t) => {
   const machines: [string[], Partial<MachineState>][] = [
     [['--mtu=0'], {}], [['--mtu=0x578', '-D', '--iptables=false'], {}], [['--debug'], { daemon_json: { mtu: 0, proxies: { 'http-proxy': 'http://p:3128' }, 'log-opts': { 'max-size': '10m' } } }],
     [['--debug'], { daemon_json: { mtu: 1400 } }], [['--debug'], { daemon_json: { mtu: null } }],
     [[], { daemon_json: { debug: null, labels: ['a=b'], bip: '10.1.0.1/24', 'max-concurrent-downloads': 3 } }],
     [['--label=a=b', '--dns=1.1.1.1', '-H', 'fd://', '--default-ulimit=nofile=1024:2048', '--registry-mirror=https://m.example'], {}],
+    [['--default-shm-size=64m', '--host-gateway-ip=1.2.3.4', '--log-format=json', '--default-cgroupns-mode=host', '--default-ipc-mode=shareable'], {}],
+    [['--debug'], { daemon_json: { 'default-shm-size': '64m', builder: { gc: { enabled: true, defaultKeepStorage: '10GB' } } } }],
   ]
   for (const [argv, machine] of machines) {
     const f = fakes(machine)

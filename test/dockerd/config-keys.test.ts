@@ -83,12 +83,19 @@ t.test('refusedConfigValue: a value Go\'s encoding/json will not read into the k
     [{ hosts: 'unix:///x' }, `daemon.json "hosts": "unix:///x" is a string, not an array: ${go('hosts', 'array')}`],
     [{ 'default-network-opts': 'x' }, `daemon.json "default-network-opts": "x" is a string, not an object: ${go('default-network-opts', 'object')}`],
     [{ debug: true, 'log-opts': ['max-size=10m'] }, `daemon.json "log-opts": ["max-size=10m"] is an array, not an object: ${go('log-opts', 'object')}`],
+    // opts.MemBytes UnmarshalJSON takes a JSON string only: every engine refuses `invalid size: "64"`, null too (a number was accepted before)
+    [{ 'default-shm-size': 64 }, `daemon.json "default-shm-size": 64 is a number, not a string: ${go('default-shm-size', 'string')}`],
+    [{ 'default-shm-size': null }, `daemon.json "default-shm-size": null is a null, not a string: ${go('default-shm-size', 'string')}`],
+    // trial: builder's struct fields, matched in any case
+    [{ builder: { gc: { enabled: 'x' } } }, 'daemon.json "builder"."gc"."enabled": "x" is a string, not a boolean: dockerd refuses the file (Go\'s encoding/json will not read it into its boolean "builder"."gc"."enabled")'],
+    [{ builder: { GC: { DefaultKeepStorage: 5 } } }, 'daemon.json "builder"."GC"."DefaultKeepStorage": 5 is a number, not a string: dockerd refuses the file (Go\'s encoding/json will not read it into its string "builder"."GC"."DefaultKeepStorage")'],
   ]
   for (const [file, why] of rows) t.equal(refusedConfigValue(file), why, JSON.stringify(file))
   const accepted = [
     { debug: true, icc: false, 'max-concurrent-downloads': 3, bip: '10.1.0.1/24', labels: ['a=b'], hosts: [], 'log-opts': { 'max-size': '10m' }, 'storage-opts': [] },
     { debug: null, labels: null, 'log-opts': null, bip: null, 'shutdown-timeout': null },
-    { mtu: '1400', 'default-shm-size': 64, version: 'x', proxies: { 'http-proxy': 'x' } },
+    { mtu: '1400', 'default-shm-size': '64m', version: 'x', proxies: { 'http-proxy': 'x' } },
+    { builder: { gc: { enabled: true, defaultKeepStorage: '10GB', policy: [] }, Entitlements: { 'network-host': null }, history: 5 } },
   ]
   for (const file of accepted) t.equal(refusedConfigValue(file), null, JSON.stringify(file))
   t.equal(refusedConfigValue(null), null, 'no file')

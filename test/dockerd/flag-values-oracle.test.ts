@@ -32,7 +32,42 @@ const VALUES: string[] = [
   '--node-generic-resource=bogus', '--node-generic-resource=',
   // 20.10 has no --default-network-opt (unknown flag, whatever the value); 26 and later refuse a value without root-key=key=value
   '--default-network-opt=bridge', '--default-network-opt=bridge=x',
+  // --default-shm-size: go-units RAMInBytes, v0.4 (20.10, 26) and v0.5 (28) (trial: abc and -1 were applied)
+  '--default-shm-size=64m', '--default-shm-size=0', '--default-shm-size=1.5g', '--default-shm-size=64mib', '--default-shm-size=64 m', '--default-shm-size=64 ',
+  '--default-shm-size=1KIB', '--default-shm-size=64mB',
+  '--default-shm-size=abc', '--default-shm-size=-1', '--default-shm-size=-1k', '--default-shm-size=', '--default-shm-size= 64m', '--default-shm-size=64x',
+  '--default-shm-size=0x10', '--default-shm-size=1.2.3', '--default-shm-size=64  m', '--default-shm-size=nan', '--default-shm-size=1k2', '--default-shm-size=-inf',
+  // --host-gateway-ip: net.ParseIP on 20.10, pflag's trimmed IP on 26, netip.ParseAddr on 28 (trial: bogus was applied)
+  '--host-gateway-ip=1.2.3.4', '--host-gateway-ip=::1', '--host-gateway-ip=::ffff:1.2.3.4',
+  '--host-gateway-ip=bogus', '--host-gateway-ip=1.2.3', '--host-gateway-ip=01.2.3.4', '--host-gateway-ip=1.2.3.4,::1',
 ]
+
+/**
+ * Values some engine refuses and another accepts: we refuse none of them (fail open), and the
+ * engines still disagree (at least one accepts it, at least one refuses it).
+ */
+const UNEVEN: string[] = [
+  // go-units v0.4 (20.10, 26) refuses these, v0.5 (28) reads them; "64mi" and "0x1p4" the other way round
+  '--default-shm-size=-0', '--default-shm-size=1e3', '--default-shm-size=+5', '--default-shm-size=.5', '--default-shm-size=inf b', '--default-shm-size=1_0',
+  '--default-shm-size=64mi', '--default-shm-size=0x1p4',
+  // 26 trims and takes "", 28 takes a zone
+  '--host-gateway-ip=', '--host-gateway-ip= 1.2.3.4', '--host-gateway-ip=fe80::1%eth0',
+]
+
+/** Whether `engine` refuses `arg`, and its words. */
+function theirs(dockerd: string, arg: string): { refused: boolean, out: string, error?: Error } {
+  const r = spawnSync(dockerd, ['--version', arg], { encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } })
+  return { refused: r.status !== 0, out: `${r.stdout}${r.stderr}`, error: r.error }
+}
+
+t.test('where the engines disagree we refuse nothing, and they do disagree', async (t) => {
+  const engines = oracleEngines(t, 'the rules')
+  for (const arg of UNEVEN) {
+    t.equal(refusedListValue(parseDockerdFlags([arg])), null, `${arg}: we let it pass`)
+    const verdicts = engines.map((e) => theirs(e.dockerd, arg).refused)
+    t.ok(verdicts.includes(true) && verdicts.includes(false), `${arg}: refused by ${engines.filter((_, i) => verdicts[i]).map((e) => e.label).join(', ') || 'none'} only`)
+  }
+})
 
 t.test('each engine refuses a value exactly when refusedListValue does', async (t) => {
   for (const engine of oracleEngines(t, 'the rules')) {

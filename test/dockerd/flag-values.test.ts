@@ -17,6 +17,14 @@ t.test('the trial examples: refused in dockerd\'s words, naming the flag as writ
   t.equal(refused('--registry-mirror=notaurl'), 'your --registry-mirror=notaurl is refused by dockerd (invalid argument "notaurl" for "--registry-mirror" flag: invalid mirror: unsupported scheme "" in "notaurl")')
 })
 
+t.test('trial: --default-shm-size and --host-gateway-ip values every engine refuses', async (t) => {
+  t.equal(refused('--default-shm-size=abc'), 'your --default-shm-size=abc is refused by dockerd (invalid argument "abc" for "--default-shm-size" flag: invalid size: \'abc\')')
+  t.equal(refused('--default-shm-size=-1'), 'your --default-shm-size=-1 is refused by dockerd (invalid argument "-1" for "--default-shm-size" flag: invalid size: \'-1\')')
+  t.match(refused('--default-shm-size=1.2.3'), /strconv\.ParseFloat: parsing "1\.2\.3": invalid syntax\)$/)
+  t.equal(refused('--host-gateway-ip=bogus'), 'your --host-gateway-ip=bogus is refused by dockerd (invalid argument "bogus" for "--host-gateway-ip" flag: failed to parse IP: "bogus")')
+  for (const v of ['64m', '0', '1.5g', '64 m', '-0', '1e3', '64mi', '64€']) t.equal(refused(`--default-shm-size=${v}`), null, v)
+})
+
 t.test('the first refused value wins; accepted values and other flags pass', async (t) => {
   t.match(refused('--label=a=b', '--dns=1.1.1.1', '--dns-search=-bad', '--label=x'), /^your --dns-search=-bad is refused by dockerd \(.*-bad is not a valid domain\)$/)
   t.equal(refused('--label=a=b', '--label==b', '--dns=1.1.1.1', '--dns=::1', '--dns=1.1.1.1,8.8.8.8', '-H', 'fd://', '-H=unix:///run/d.sock',

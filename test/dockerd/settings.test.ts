@@ -85,6 +85,18 @@ t.test('refusedSetting: -b with --bip, a log level dockerd does not know, a --bi
   for (const argv of [['--bip=10.1.0.1/24'], ['--bip='], ['-b', 'br0'], []]) t.equal(of(argv), null, JSON.stringify(argv))
 })
 
+t.test('refusedSetting: a log format, default cgroup namespace or IPC mode outside its set, flag or file (trial: moby Validate)', async (t) => {
+  const of = (argv: string[], daemonJson: Record<string, unknown> | null = null) => refusedSetting(resolveSettings(argv, daemonJson), null)
+  t.equal(of(['--log-format=xml']), 'your --log-format=xml is not one of "text", "json": dockerd refuses to start (invalid log format: xml)')
+  t.equal(of([], { 'log-format': 'JSON' }), 'daemon.json "log-format": "JSON" is not one of "text", "json": dockerd refuses to start (invalid log format: JSON)')
+  t.equal(of(['--default-cgroupns-mode=bogus']), 'your --default-cgroupns-mode=bogus is not one of "host", "private": dockerd refuses to start (default cgroup namespace mode (bogus) is invalid; use "host" or "private")')
+  t.equal(of(['--default-ipc-mode=bogus']), 'your --default-ipc-mode=bogus is not one of "private", "shareable": dockerd refuses to start (default IPC mode setting (bogus) is invalid; use "shareable" or "private")')
+  t.equal(of([], { 'default-ipc-mode': 'host' }), 'daemon.json "default-ipc-mode": "host" is not one of "private", "shareable": dockerd refuses to start (IPC mode "host" is not supported as default value; use "shareable" or "private")')
+  t.match(of(['--default-ipc-mode=container:x']), /IPC mode "container:x" is not supported as default value/)
+  for (const argv of [['--log-format=text'], ['--log-format=json'], ['--log-format='], ['--default-cgroupns-mode=host'], ['--default-cgroupns-mode=private'],
+    ['--default-ipc-mode=private'], ['--default-ipc-mode=shareable'], ['--default-ipc-mode=']]) t.equal(of(argv), null, JSON.stringify(argv))
+})
+
 t.test('refusedCount: a negative download or upload count, flag or file (trial: moby Validate)', async (t) => {
   const of = (argv: string[], daemonJson: Record<string, unknown> | null = null, version: string | null = null) => refusedCount(resolveSettings(argv, daemonJson), version)
   t.equal(of(['--max-concurrent-downloads=-1']), 'your --max-concurrent-downloads=-1 is negative: dockerd refuses to start ("invalid max concurrent downloads: -1")')
