@@ -164,6 +164,22 @@ set_in_env() {
 	return 1
 }
 
+# What the variable $1 with the value $2 means here, if it is one of ours or a look-alike:
+# sets env_bridge or env_dry to its name.
+env_variable() {
+	sq=$(squash "$1")
+	case $sq in dockerautonet* | dockerdautonet*) ;; *) return 0 ;; esac
+	set_in_env "$2" || return 0
+	case $sq in
+		*bridgemac*) ;;
+		*bridg*) env_bridge=$1 ;;
+	esac
+	case $sq in
+		*dryrun*) if [ "$(switch_word "$2")" != false ]; then env_dry=$1; fi ;;
+	esac
+	return 0
+}
+
 # Words joined for a shell as src/cli/format-plan.ts quoteCommand joins them.
 quote() {
 	case $1 in
@@ -228,17 +244,8 @@ start_plain() {
 	env_bridge=
 	env_dry=
 	for name in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p'); do
-		sq=$(squash "$name")
-		case $sq in dockerautonet* | dockerdautonet*) ;; *) continue ;; esac
 		eval "value=\${$name-}"
-		set_in_env "$value" || continue
-		case $sq in
-			*bridgemac*) ;;
-			*bridg*) env_bridge=$name ;;
-		esac
-		case $sq in
-			*dryrun*) if [ "$(switch_word "$value")" != false ]; then env_dry=$name; fi ;;
-		esac
+		env_variable "$name" "$value"
 	done
 	if [ -n "$bridge" ] || [ -n "$env_bridge" ]; then
 		echo "dockerd shim: $why, and ${bridge:-$env_bridge} asks for a second daemon's bridge, which only dockerd-autonet makes; not starting $real: without its own bridge a second daemon would share docker0 with the first" >&2
