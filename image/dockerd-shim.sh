@@ -158,6 +158,22 @@ set_in_env() {
 	return 1
 }
 
+# What the variable $1 with the value $2 means here, if it is one of ours or a look-alike:
+# sets env_bridge or env_dry to its name.
+env_variable() {
+	sq=$(squash "$1")
+	case $sq in dockerautonet* | dockerdautonet*) ;; *) return 0 ;; esac
+	set_in_env "$2" || return 0
+	case $sq in
+		*bridgemac*) ;;
+		*bridg*) env_bridge=$1 ;;
+	esac
+	case $sq in
+		*dryrun*) if [ "$(switch_word "$2")" != false ]; then env_dry=$1; fi ;;
+	esac
+	return 0
+}
+
 # Words joined for a shell as src/cli/format-plan.ts quoteCommand joins them.
 quote() {
 	case $1 in
@@ -212,21 +228,20 @@ start_plain() {
 	shift "$n"
 	# Our variables and their look-alikes (src/cli/options.ts LOOKALIKE_VARIABLE: DOCKER_AUTO_NET_…,
 	# any case, `_` ignored; a blank value is unset): as for a word, only "dryrun" and "bridge" in
-	# the name count ("bridg", as for a word). Names are taken from `env` and only read when they are shell names.
+	# the name count ("bridg", as for a word). Shell names are taken from `env` and read by eval;
+	# the others this shell cannot hold come from odd_env (read_odd_env).
 	env_bridge=
 	env_dry=
 	for name in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p'); do
-		sq=$(squash "$name")
-		case $sq in dockerautonet* | dockerdautonet*) ;; *) continue ;; esac
 		eval "value=\${$name-}"
-		set_in_env "$value" || continue
-		case $sq in
-			*bridgemac*) ;;
-			*bridg*) env_bridge=$name ;;
-		esac
-		case $sq in
-			*dryrun*) if [ "$(switch_word "$value")" != false ]; then env_dry=$name; fi ;;
-		esac
+		env_variable "$name" "$value"
+	done
+	rest=$odd_env
+	while [ -n "$rest" ]; do
+		line=${rest%%"$nl"*}
+		rest=${rest#"$line"}
+		rest=${rest#"$nl"}
+		env_variable "${line%% *}" "${line#* }"
 	done
 	if [ -n "$bridge" ] || [ -n "$env_bridge" ]; then
 		echo "dockerd shim: $why, and ${bridge:-$env_bridge} asks for a second daemon's bridge, which only dockerd-autonet makes; not starting $real: without its own bridge a second daemon would share docker0 with the first" >&2
@@ -249,9 +264,91 @@ start_plain() {
 	exec "$real" "$@"
 }
 
+# A variable whose name is no shell name ([A-Za-z_][A-Za-z0-9_]*: `DOCKERD_AUTONET_DRY-RUN=1`,
+# which `docker run -e` and Kubernetes accept) is dropped by dash and busybox ash when they exec:
+# dockerd-autonet would never see it. When one is a look-alike of ours (src/cli/options.ts
+# LOOKALIKE_VARIABLE, spelt out below) and not blank, the start is the shim's plain one, whose
+# env scan reads it from odd_env, and the reason names it: a dry run starts nothing, a bridge
+# exits 2, any other steps aside as the wrapper does for a look-alike. Only this process's initial
+# environment still has it: /proc/$$/environ, NUL-separated. On the way to the wrapper one tr
+# reads it (busybox grep stops at a NUL and has no -z): a line that looks like such a name makes
+# read_odd_env read it exactly, since a value may hold a newline and look like one too.
+# Unreadable (no /proc): nothing is found, as before.
+nl='
+'
+odd_env=
+odd_names=
+# Succeeds when $1, the rest of a name after "DOCKER" (any case), makes it a look-alike of ours:
+# DOCKER[-_]*D?[-_]*AUTO[-_]*NET.
+lookalike_rest() {
+	lr=$1
+	lr=${lr#"${lr%%[!_-]*}"}
+	lr=${lr#[Dd]}
+	lr=${lr#"${lr%%[!_-]*}"}
+	case $lr in [Aa][Uu][Tt][Oo]*) lr=${lr#????} ;; *) return 1 ;; esac
+	lr=${lr#"${lr%%[!_-]*}"}
+	case $lr in [Nn][Ee][Tt]*) return 0 ;; esac
+	return 1
+}
+# Lines of `NAME VALUE` for each such variable: NAME with a byte outside `!`..`~` or a `\` as
+# `\xNN`, VALUE trimmed as set_in_env and switch_word trim it, whitespace inside it a space, and
+# `?` for one with a byte outside ASCII (no switch word has one: it is not clearly false).
+read_odd_env() {
+	od -An -v -tu1 "/proc/$$/environ" | awk '
+		function done_entry() {
+			sub(/^ +/, "", val)
+			sub(/ +$/, "", val)
+			if (ours && (bad || val != "")) print name " " (bad ? "?" : val)
+			name = ""; val = ""; inval = 0; ours = 0; odd = 0; bad = 0; n = 0
+		}
+		{
+			for (i = 1; i <= NF; i++) {
+				b = $i + 0
+				if (b == 0) { done_entry(); continue }
+				if (inval) {
+					if (!ours) continue
+					if (b >= 9 && b <= 13) val = val " "
+					else if (b >= 32 && b <= 126) val = val sprintf("%c", b)
+					else bad = 1
+					continue
+				}
+				if (b == 61) { inval = 1; ours = odd && tolower(name) ~ /^docker[-_]*d?[-_]*auto[-_]*net/; continue }
+				n++
+				# [A-Za-z_], and after the first byte [0-9] too.
+				if (!((b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || (n > 1 && b >= 48 && b <= 57))) odd = 1
+				name = name ((b >= 33 && b <= 126 && b != 92) ? sprintf("%c", b) : sprintf("\\x%02x", b))
+			}
+		}
+		END { done_entry() }'
+}
+if environ=$(tr '\0' '\n' 2> /dev/null < "/proc/$$/environ"); then
+	rest=$nl$environ
+	while :; do
+		case $rest in *"$nl"[Dd][Oo][Cc][Kk][Ee][Rr]*) ;; *) break ;; esac
+		rest=${rest#*"$nl"[Dd][Oo][Cc][Kk][Ee][Rr]}
+		name=${rest%%[="$nl"]*}
+		case $name in *[!A-Za-z0-9_]*) ;; *) continue ;; esac
+		if lookalike_rest "$name"; then
+			odd_env=$(read_odd_env 2> /dev/null) || odd_env=
+			break
+		fi
+	done
+	environ=
+	rest=$odd_env
+	while [ -n "$rest" ]; do
+		line=${rest%%"$nl"*}
+		rest=${rest#"$line"}
+		rest=${rest#"$nl"}
+		odd_names="$odd_names${odd_names:+, }${line%% *}"
+	done
+fi
+
 if [ ! -x "$wrapper" ] || ! command -v node > /dev/null 2>&1; then
 	# Same rule as dockerd-autonet's own: our trouble must never keep dockerd down.
 	start_plain "$wrapper or node is missing" "$@"
+fi
+if [ -n "$odd_names" ]; then
+	start_plain "$odd_names: not a shell name, so sh cannot hand it to dockerd-autonet" "$@"
 fi
 
 # Node decodes its arguments as UTF-8 and replaces bytes that are not with U+FFFD: through

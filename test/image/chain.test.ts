@@ -188,6 +188,74 @@ t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothin
   }
 })
 
+t.test('shim: a look-alike variable whose name is no shell name (sh drops it on exec, the wrapper would never see it) takes the plain start: a dry run starts nothing, a bridge exits 2, any other steps aside; other odd names change nothing', async (t) => {
+  const tree = await makeTree('dind', bundle)
+  t.teardown(tree.remove)
+  const real = tree.at(PATHS.dindReal)
+  const base = { DOCKERD_AUTONET_DOCKERD_VERSION: STUB_VERSION }
+  const because = (names: string) => `${names}: not a shell name, so sh cannot hand it to dockerd-autonet`
+  for (const sh of SHELLS) {
+    const run = (env: Record<string, string>, args: string[]) => tree.run([...sh, tree.at(PATHS.dindShim), ...args], { ...base, ...env })
+    const dry: [Record<string, string>, string[], string, string][] = [
+      [{ 'DOCKERD_AUTONET_DRY-RUN': '1' }, ['--data-root', '/x'], 'DOCKERD_AUTONET_DRY-RUN', '--data-root /x'],
+      [{ 'docker-auto-net-dry-run': 'yes' }, ['--autonet-debug', '--debug'], 'docker-auto-net-dry-run', '--debug'],
+      // Not clearly false: its value read exactly, a newline inside it.
+      [{ 'DOCKERD_AUTONET_DRY-RUN': 'no\nyes' }, [], 'DOCKERD_AUTONET_DRY-RUN', ''],
+      // As for a shell name, the look-alike counts next to a clearly false variable.
+      [{ 'DOCKERD_AUTONET.DRY_RUN': 'perhaps', DOCKERD_AUTONET_DRY_RUN: 'false' }, [], 'DOCKERD_AUTONET.DRY_RUN', ''],
+    ]
+    for (const [env, args, names, command] of dry) {
+      const what = `${sh.join(' ')}: ${JSON.stringify(env)}`
+      const r = await run(env, args)
+      t.equal(r.exitCode, 0, `${what}: exits 0`, { stderr: r.stderr })
+      t.equal(tree.recorded(), null, `${what}: a dry run starts nothing`)
+      t.equal(r.stdout, `aside:    ${because(names)} (dockerd shim)\nadds:     nothing\nactions:  none\ncommand:  ${real}${command ? ` ${command}` : ''}`, `${what}: what it would start`)
+    }
+    const bridges: [Record<string, string>, string][] = [
+      [{ 'DOCKERD_AUTONET_BRIDGE-': 'br-x=10.9.0.1/24' }, 'DOCKERD_AUTONET_BRIDGE-'],
+      [{ 'Docker-AutoNet-Bridg': 'br-x' }, 'Docker-AutoNet-Bridg'],
+    ]
+    for (const [env, name] of bridges) {
+      const what = `${sh.join(' ')}: ${JSON.stringify(env)}`
+      const r = await run(env, ['--data-root', '/x'])
+      t.equal(r.exitCode, 2, `${what}: exits 2`, { stderr: r.stderr })
+      t.equal(tree.recorded(), null, `${what}: nothing started, never on docker0`)
+      t.match(r.stderr, `dockerd shim: ${because(name)}, and ${name} asks for a second daemon's bridge, which only dockerd-autonet makes; not starting ${real}`)
+    }
+    const aside: [Record<string, string>, string][] = [
+      [{ 'DOCKERD_AUTONET_MAX-MTU': '1400' }, 'DOCKERD_AUTONET_MAX-MTU'],
+      // A dry run clearly false (its value trimmed, a newline too) is still a look-alike: aside.
+      [{ 'DOCKERD_AUTONET_DRY-RUN': ' Off\n' }, 'DOCKERD_AUTONET_DRY-RUN'],
+      // A byte that is not printable is named by its hex.
+      [{ 'DOCKERD_AUTONET_DEBUG\u00e9': '1' }, 'DOCKERD_AUTONET_DEBUG\\xc3\\xa9'],
+    ]
+    for (const [env, names] of aside) {
+      const what = `${sh.join(' ')}: ${JSON.stringify(env)}`
+      const r = await run(env, ['--autonet-max-mtu', '9000', '--data-root', '/x'])
+      t.equal(r.exitCode, 0, `${what}: exits 0`, { stderr: r.stderr })
+      t.same(tree.recorded(), [real, '--data-root', '/x'], `${what}: the user's words, ours taken out, nothing planned`)
+      t.match(r.stderr, `dockerd shim: ${because(names)}; starting ${real} without dockerd-autonet, 2 word(s) of ours taken out`)
+      t.notMatch(r.stderr, /^dockerd-autonet: /m, `${what}: the wrapper did not run`)
+    }
+    // Not ours, blank, or only in a value: the wrapper plans as ever.
+    const normal: Record<string, string>[] = [{ 'FOO-BAR': '1' }, { 'DOCKER-HOST': 'x' }, { 'AUTONET_DRY-RUN': '1' }, { 'DOCKERD_AUTONET_DRY-RUN': ' \n ' }, { X: 'a\nDOCKERD_AUTONET_DRY-RUN=1' }]
+    for (const env of normal) {
+      const what = `${sh.join(' ')}: ${JSON.stringify(env)}`
+      const r = await run(env, ['--data-root', '/x'])
+      t.equal(r.exitCode, 0, `${what}: exits 0`, { stderr: r.stderr })
+      t.same(tree.recorded()?.slice(0, 3), [real, '--data-root', '/x'], `${what}: started`)
+      t.match(r.stderr, /^dockerd-autonet: starting: /m, `${what}: through the wrapper, planned`)
+      t.notMatch(r.stderr, /dockerd shim:/, `${what}: no word from the shim`)
+    }
+  }
+  // Without the wrapper the plain start reads them too.
+  unlinkSync(tree.at(PATHS.wrapper))
+  const r = await tree.run([...SH, tree.at(PATHS.dindShim), '--data-root', '/x'], { 'DOCKERD_AUTONET_DRY-RUN': '1' })
+  t.equal(r.exitCode, 0, { stderr: r.stderr })
+  t.equal(tree.recorded(), null, 'without the wrapper: a dry run starts nothing')
+  t.match(r.stdout, /^aside: {4}\S+ or node is missing \(dockerd shim\)$/m)
+})
+
 t.test('the shim\'s lists are the wrapper\'s: the switch words (switchWord), dockerd\'s shorthands (flags.ts)', async (t) => {
   const shim = readFileSync(join(REPO, 'image/dockerd-shim.sh'), 'utf8')
   const list = (name: string) => new RegExp(`^${name}='([^']*)'$`, 'm').exec(shim)?.[1].split(' ')
