@@ -327,7 +327,9 @@ if environ=$(tr '\0' '\n' 2> /dev/null < "/proc/$$/environ"); then
 		case $rest in *"$nl"[Dd][Oo][Cc][Kk][Ee][Rr]*) ;; *) break ;; esac
 		rest=${rest#*"$nl"[Dd][Oo][Cc][Kk][Ee][Rr]}
 		name=${rest%%[="$nl"]*}
-		case $name in *[!A-Za-z0-9_]*) ;; *) continue ;; esac
+		# A shell name followed by `=` is no odd one; one ended by a newline may be a name with a
+		# newline in it (or a value's line: read_odd_env tells).
+		case ${rest#"$name"} in =*) case $name in *[!A-Za-z0-9_]*) ;; *) continue ;; esac ;; esac
 		if lookalike_rest "$name"; then
 			odd_env=$(read_odd_env 2> /dev/null) || odd_env=
 			break

@@ -199,6 +199,9 @@ t.test('shim: a look-alike variable whose name is no shell name (sh drops it on 
     const dry: [Record<string, string>, string[], string, string][] = [
       [{ 'DOCKERD_AUTONET_DRY-RUN': '1' }, ['--data-root', '/x'], 'DOCKERD_AUTONET_DRY-RUN', '--data-root /x'],
       [{ 'docker-auto-net-dry-run': 'yes' }, ['--autonet-debug', '--debug'], 'docker-auto-net-dry-run', '--debug'],
+      // Trial 3: a newline in the name split it into a shell name and a line without `=`.
+      [{ 'DOCKERD_AUTONET_DRY_RUN\n': '1' }, ['--debug'], 'DOCKERD_AUTONET_DRY_RUN\\x0a', '--debug'],
+      [{ 'DOCKERD_AUTONET\n_DRY_RUN': '1' }, ['--debug'], 'DOCKERD_AUTONET\\x0a_DRY_RUN', '--debug'],
       // Not clearly false: its value read exactly, a newline inside it.
       [{ 'DOCKERD_AUTONET_DRY-RUN': 'no\nyes' }, [], 'DOCKERD_AUTONET_DRY-RUN', ''],
       // As for a shell name, the look-alike counts next to a clearly false variable.
@@ -214,6 +217,7 @@ t.test('shim: a look-alike variable whose name is no shell name (sh drops it on 
     const bridges: [Record<string, string>, string][] = [
       [{ 'DOCKERD_AUTONET_BRIDGE-': 'br-x=10.9.0.1/24' }, 'DOCKERD_AUTONET_BRIDGE-'],
       [{ 'Docker-AutoNet-Bridg': 'br-x' }, 'Docker-AutoNet-Bridg'],
+      [{ 'DOCKERD_AUTONET_BRIDGE\n': 'br-x=10.9.0.1/24' }, 'DOCKERD_AUTONET_BRIDGE\\x0a'],
     ]
     for (const [env, name] of bridges) {
       const what = `${sh.join(' ')}: ${JSON.stringify(env)}`
