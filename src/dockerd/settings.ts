@@ -215,7 +215,11 @@ const COUNTS = [['max-concurrent-downloads', 'max concurrent downloads'], ['max-
  *   case, no blanks): moby daemon/config Validate, merged flags and file (`--log-format=xml`,
  *   `"default-ipc-mode": "host"`);
  * - a --bip / "bip" Go's net.ParseCIDR refuses (prefix.ts isGoCidr: `--bip=10.1.0.1`, `--bip=x`):
- *   moby daemon initBridgeDriver parses it when it sets up the default bridge and stops on the error.
+ *   moby daemon initBridgeDriver parses it when it sets up the default bridge and stops on the error;
+ * - for an engine known to be 26 or later, a --fixed-cidr-v6 / "fixed-cidr-v6" that is no prefix or
+ *   no IPv6 one (`bogus`, `10.0.0.0/24`): daemon/config Validate ("invalid fixed-cidr-v6", checked
+ *   with --validate on 26.1.5 and 28.5.2, with or without --ipv6); 20.10 has no config check, and
+ *   what its bridge set-up makes of it was not measured, so nothing is refused for it.
  * Empty values are dockerd's defaults and pass.
  */
 export function refusedSetting({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>, engineVersion: string | null | undefined): string | null {
@@ -240,6 +244,11 @@ export function refusedSetting({ flags, daemonJson }: Pick<DockerdSettings, 'fla
   }
   const bip = given('bip')
   if (bip && !isGoCidr(bip.value)) return `${bip.text} is not an address with its prefix length (10.1.0.1/24): dockerd refuses to start (Go's net.ParseCIDR fails on it)`
+  const v6 = given('fixed-cidr-v6')
+  if (v6 && v && v[0] >= 26) {
+    if (!isGoCidr(v6.value)) return `${v6.text} is not a prefix (fd00:1::/64): dockerd ${engineVersion} refuses to start ("invalid fixed-cidr-v6")`
+    if (!v6.value.includes(':')) return `${v6.text} is not an IPv6 prefix: dockerd ${engineVersion} refuses to start ("fixed-cidr-v6 is not an IPv6 subnet")`
+  }
   return null
 }
 

@@ -97,6 +97,16 @@ t.test('refusedSetting: a log format, default cgroup namespace or IPC mode outsi
     ['--default-ipc-mode=private'], ['--default-ipc-mode=shareable'], ['--default-ipc-mode=']]) t.equal(of(argv), null, JSON.stringify(argv))
 })
 
+// Trial 3: --fixed-cidr-v6=bogus got the clamp applied and --mtu appended; 26.1 and 28.5 refuse it.
+t.test('refusedSetting: a --fixed-cidr-v6 that is no IPv6 prefix, for an engine known to be 26 or later', async (t) => {
+  const of = (argv: string[], daemonJson: Record<string, unknown> | null, version: string | null) => refusedSetting(resolveSettings(argv, daemonJson), version)
+  t.equal(of(['--fixed-cidr-v6=bogus'], null, '26.1.5'), 'your --fixed-cidr-v6=bogus is not a prefix (fd00:1::/64): dockerd 26.1.5 refuses to start ("invalid fixed-cidr-v6")')
+  t.equal(of([], { 'fixed-cidr-v6': '10.0.0.0/24' }, '28.5.2'), 'daemon.json "fixed-cidr-v6": "10.0.0.0/24" is not an IPv6 prefix: dockerd 28.5.2 refuses to start ("fixed-cidr-v6 is not an IPv6 subnet")')
+  for (const [argv, version] of [[['--fixed-cidr-v6=fd00::1/64'], '26.1.5'], [['--fixed-cidr-v6='], '28.5.2'], [['--fixed-cidr-v6=bogus'], '20.10.24'], [['--fixed-cidr-v6=bogus'], null]] as [string[], string | null][]) {
+    t.equal(of(argv, null, version), null, `${JSON.stringify(argv)} on ${version}`)
+  }
+})
+
 t.test('refusedCount: a negative download or upload count, flag or file (trial: moby Validate)', async (t) => {
   const of = (argv: string[], daemonJson: Record<string, unknown> | null = null, version: string | null = null) => refusedCount(resolveSettings(argv, daemonJson), version)
   t.equal(of(['--max-concurrent-downloads=-1']), 'your --max-concurrent-downloads=-1 is negative: dockerd refuses to start ("invalid max concurrent downloads: -1")')
