@@ -161,7 +161,9 @@ set_in_env() {
 # What the variable $1 with the value $2 means here, if it is one of ours or a look-alike:
 # sets env_bridge or env_dry to its name.
 env_variable() {
-	sq=$(squash "$1")
+	# Every byte but a letter or digit out, and read_odd_env's \xNN escapes: a name no shell name
+	# (DOCKERD_AUTONET_BRID.GE, a newline inside) reads as the option it spells.
+	sq=$(printf '%s' "$1" | sed 's/\\x[0-9a-f][0-9a-f]//g' | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9')
 	case $sq in dockerautonet* | dockerdautonet*) ;; *) return 0 ;; esac
 	set_in_env "$2" || return 0
 	case $sq in

@@ -202,6 +202,8 @@ t.test('shim: a look-alike variable whose name is no shell name (sh drops it on 
       // Trial 3: a newline in the name split it into a shell name and a line without `=`.
       [{ 'DOCKERD_AUTONET_DRY_RUN\n': '1' }, ['--debug'], 'DOCKERD_AUTONET_DRY_RUN\\x0a', '--debug'],
       [{ 'DOCKERD_AUTONET\n_DRY_RUN': '1' }, ['--debug'], 'DOCKERD_AUTONET\\x0a_DRY_RUN', '--debug'],
+      [{ 'DOCKERD_AUTONET_DRY.RUN': '1' }, ['--debug'], 'DOCKERD_AUTONET_DRY.RUN', '--debug'],
+      [{ 'DOCKERD_AUTONET_DRY RUN': '1' }, ['--debug'], 'DOCKERD_AUTONET_DRY\\x20RUN', '--debug'],
       // Not clearly false: its value read exactly, a newline inside it.
       [{ 'DOCKERD_AUTONET_DRY-RUN': 'no\nyes' }, [], 'DOCKERD_AUTONET_DRY-RUN', ''],
       // As for a shell name, the look-alike counts next to a clearly false variable.
@@ -218,6 +220,9 @@ t.test('shim: a look-alike variable whose name is no shell name (sh drops it on 
       [{ 'DOCKERD_AUTONET_BRIDGE-': 'br-x=10.9.0.1/24' }, 'DOCKERD_AUTONET_BRIDGE-'],
       [{ 'Docker-AutoNet-Bridg': 'br-x' }, 'Docker-AutoNet-Bridg'],
       [{ 'DOCKERD_AUTONET_BRIDGE\n': 'br-x=10.9.0.1/24' }, 'DOCKERD_AUTONET_BRIDGE\\x0a'],
+      // Trial 4: an odd byte inside "bridge" hid it, and the plain start ran dockerd on docker0.
+      [{ 'DOCKERD_AUTONET_BRID.GE': 'br-x=10.9.0.1/24' }, 'DOCKERD_AUTONET_BRID.GE'],
+      [{ 'DOCKERD_AUTONET_BRI\nDGE': 'br-x=10.9.0.1/24' }, 'DOCKERD_AUTONET_BRI\\x0aDGE'],
     ]
     for (const [env, name] of bridges) {
       const what = `${sh.join(' ')}: ${JSON.stringify(env)}`
