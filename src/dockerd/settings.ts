@@ -10,7 +10,7 @@
 import type { DaemonJson } from './config-file.js'
 import { flattenedHolder } from './config-keys.js'
 import { CONTAINER_MTU_MAX, isContainerMtu, LINK_MTU_MIN } from '../net/mtu-limits.js'
-import { isGoCidr } from '../net/prefix.js'
+import { addressToBigInt, formatAddress, isGoCidr, parsePrefix, prefixContains, prefixesOverlap } from '../net/prefix.js'
 import { parseEngineVersion } from './engine-features.js'
 import { type FlagUse, flagValues, goParseInt, isTrue, lastFlagValue, parseDockerdFlags, refusedFlagValue } from './flags.js'
 
@@ -138,6 +138,9 @@ export function fileBridgeClash(daemonJson: DaemonJson | null, name: string): { 
 
 const BRIDGE_CHOICES = ['bridge', 'bip', 'bip6'] as const
 
+/** The link-local prefix a bridge's IPv6 addresses come from (RFC 4291 2.5.6), which fixed-cidr-v6 must not overlap unless it is it. */
+const LINK_LOCAL_64 = parsePrefix('fe80::/64')
+
 /**
  * Why dockerd refuses to start on the MTU it is given, or null (the one statement of that rule;
  * the planner warns with it, start-decision.ts steps aside on it):
@@ -216,10 +219,14 @@ const COUNTS = [['max-concurrent-downloads', 'max concurrent downloads'], ['max-
  *   `"default-ipc-mode": "host"`);
  * - a --bip / "bip" Go's net.ParseCIDR refuses (prefix.ts isGoCidr: `--bip=10.1.0.1`, `--bip=x`):
  *   moby daemon initBridgeDriver parses it when it sets up the default bridge and stops on the error;
- * - for an engine known to be 26 or later, a --fixed-cidr-v6 / "fixed-cidr-v6" that is no prefix or
- *   no IPv6 one (`bogus`, `10.0.0.0/24`): daemon/config Validate ("invalid fixed-cidr-v6", checked
- *   with --validate on 26.1.5 and 28.5.2, with or without --ipv6); 20.10 has no config check, and
- *   what its bridge set-up makes of it was not measured, so nothing is refused for it.
+ * - for an engine known to be 26 or later, a --fixed-cidr-v6 / "fixed-cidr-v6" that is no prefix,
+ *   no IPv6 one (`bogus`, `10.0.0.0/24`, the IPv4-mapped `::ffff:10.2.4.0/24`) or one that
+ *   clashes with fe80::/64 without being it: 26 refuses one whose address lies in it (`fe80::/63`,
+ *   `fe80::/10`, `fe80::/128`), 28 any that overlaps it (`::/0`, `8000::/1` too): daemon/config
+ *   Validate, ValidateFixedCIDRV6 ("invalid fixed-cidr-v6"; each checked with --validate on
+ *   26.1.5 and 28.5.2, with or without --ipv6); 28's multicast refusal is not measured here, and
+ *   20.10 has no config check (what its bridge set-up makes of it was not measured), so neither
+ *   is refused.
  * Empty values are dockerd's defaults and pass.
  */
 export function refusedSetting({ flags, daemonJson }: Pick<DockerdSettings, 'flags' | 'daemonJson'>, engineVersion: string | null | undefined): string | null {
@@ -247,7 +254,15 @@ export function refusedSetting({ flags, daemonJson }: Pick<DockerdSettings, 'fla
   const v6 = given('fixed-cidr-v6')
   if (v6 && v && v[0] >= 26) {
     if (!isGoCidr(v6.value)) return `${v6.text} is not a prefix (fd00:1::/64): dockerd ${engineVersion} refuses to start ("invalid fixed-cidr-v6")`
-    if (!v6.value.includes(':')) return `${v6.text} is not an IPv6 prefix: dockerd ${engineVersion} refuses to start ("fixed-cidr-v6 is not an IPv6 subnet")`
+    const address = addressToBigInt(v6.value.slice(0, v6.value.indexOf('/')))
+    // Go's net.ParseCIDR gives an IPv4-mapped address (::ffff:a.b.c.d) as IPv4: To4() != nil.
+    if (address.family === 4 || address.value >> 32n === 0xffffn) return `${v6.text} is not an IPv6 prefix: dockerd ${engineVersion} refuses to start ("fixed-cidr-v6 is not an IPv6 subnet")`
+    // 26 refuses a prefix whose address lies in fe80::/64, 28 any that overlaps it; fe80::/64 itself is taken.
+    const prefix = parsePrefix(v6.value)
+    const clash = v[0] >= 28 ? prefixesOverlap(prefix, LINK_LOCAL_64) : prefixContains(LINK_LOCAL_64, formatAddress(6, prefix.network))
+    if (clash && prefix.length !== 64) {
+      return `${v6.text} clashes with fe80::/64, the link-local prefix: dockerd ${engineVersion} refuses to start ("clash with the Link-Local prefix 'fe80::/64'")`
+    }
   }
   return null
 }

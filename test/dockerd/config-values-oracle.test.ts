@@ -55,7 +55,8 @@ const CASES: [Record<string, unknown>, string[]][] = [
   [{}, ['--default-cgroupns-mode=host']], [{}, ['--default-ipc-mode=bogus']], [{}, ['--default-ipc-mode=none']], [{}, ['--default-ipc-mode=container:x']],
   [{}, ['--default-ipc-mode=private']], [{}, ['--default-ipc-mode= private']],
   // fixed-cidr-v6 (26 and later: Validate; 20.10 not refused, not measured)
-  [{}, ['--fixed-cidr-v6=bogus']], [{}, ['--fixed-cidr-v6=10.0.0.0/24']], [{}, ['--fixed-cidr-v6=fd00::1/64']], [{ 'fixed-cidr-v6': 'bogus' }, []], [{ 'fixed-cidr-v6': 'fd00:1::/64' }, []],
+  [{}, ['--fixed-cidr-v6=bogus']], [{}, ['--fixed-cidr-v6=10.0.0.0/24']], [{}, ['--fixed-cidr-v6=::ffff:10.2.4.0/24']], [{}, ['--fixed-cidr-v6=fe80::/63']],
+  [{}, ['--fixed-cidr-v6=fe80::/128']], [{}, ['--fixed-cidr-v6=fe80::/64']], [{}, ['--fixed-cidr-v6=::/0']], [{}, ['--fixed-cidr-v6=fe00::/7']], [{}, ['--fixed-cidr-v6=fe80:1234::/80']], [{}, ['--fixed-cidr-v6=fd00::1/64']], [{ 'fixed-cidr-v6': 'bogus' }, []], [{ 'fixed-cidr-v6': 'fd00:1::/64' }, []],
   [{ builder: { gc: { enabled: 'x' } } }, []], [{ builder: { GC: { Enabled: 'x' } } }, []], [{ builder: { gc: { defaultKeepStorage: 5 } } }, []],
   [{ builder: { gc: { policy: 'x' } } }, []], [{ builder: { gc: 'x' } }, []], [{ builder: { entitlements: { 'network-host': 'x' } } }, []],
   [{ builder: { Entitlements: { 'Security-Insecure': 1 } } }, []], [{ builder: { gc: { enabled: null } } }, []],

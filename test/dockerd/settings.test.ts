@@ -102,6 +102,18 @@ t.test('refusedSetting: a --fixed-cidr-v6 that is no IPv6 prefix, for an engine 
   const of = (argv: string[], daemonJson: Record<string, unknown> | null, version: string | null) => refusedSetting(resolveSettings(argv, daemonJson), version)
   t.equal(of(['--fixed-cidr-v6=bogus'], null, '26.1.5'), 'your --fixed-cidr-v6=bogus is not a prefix (fd00:1::/64): dockerd 26.1.5 refuses to start ("invalid fixed-cidr-v6")')
   t.equal(of([], { 'fixed-cidr-v6': '10.0.0.0/24' }, '28.5.2'), 'daemon.json "fixed-cidr-v6": "10.0.0.0/24" is not an IPv6 prefix: dockerd 28.5.2 refuses to start ("fixed-cidr-v6 is not an IPv6 subnet")')
+  // Trial 4: moby's ValidateFixedCIDRV6 (v26.1.5, v28.5.2 source and tests).
+  t.match(of(['--fixed-cidr-v6=::ffff:10.2.4.0/24'], null, '26.1.5'), /is not an IPv6 prefix: dockerd 26\.1\.5 refuses/)
+  t.match(of(['--fixed-cidr-v6=::ffff:a01:203/24'], null, '28.5.2'), /is not an IPv6 prefix/)
+  // --validate: 26.1.5 refuses a prefix whose address lies in fe80::/64, 28.5.2 any that overlaps it.
+  for (const bad of ['fe80::/63', 'fe80::/65', 'fe80::/48', 'fe80::/10', 'fe80::/128']) {
+    t.equal(of([`--fixed-cidr-v6=${bad}`], null, '26.1.5'), `your --fixed-cidr-v6=${bad} clashes with fe80::/64, the link-local prefix: dockerd 26.1.5 refuses to start ("clash with the Link-Local prefix 'fe80::/64'")`, bad)
+  }
+  for (const bad of ['::/0', '8000::/1', 'fe00::/7']) {
+    t.match(of([`--fixed-cidr-v6=${bad}`], null, '28.5.2'), /clashes with fe80::\/64/, `${bad} on 28.5.2`)
+    t.equal(of([`--fixed-cidr-v6=${bad}`], null, '26.1.5'), null, `${bad} on 26.1.5`)
+  }
+  for (const ok of ['fe80::/64', 'fe80::1/64', 'fe80:1234::/80', '2001:db8::/32', 'fd00::/64', '::/1']) t.equal(of([`--fixed-cidr-v6=${ok}`], null, '28.5.2'), null, ok)
   for (const [argv, version] of [[['--fixed-cidr-v6=fd00::1/64'], '26.1.5'], [['--fixed-cidr-v6='], '28.5.2'], [['--fixed-cidr-v6=bogus'], '20.10.24'], [['--fixed-cidr-v6=bogus'], null]] as [string[], string | null][]) {
     t.equal(of(argv, null, version), null, `${JSON.stringify(argv)} on ${version}`)
   }
