@@ -14,6 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { constants as osConstants } from 'node:os'
 import { execRoom } from '../cli/exec-limits.js'
+import { definedEnv } from '../cli/handover.js'
 import { rawRestore, type RawArg } from '../cli/raw-argv.js'
 import type { Logger } from '../log.js'
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, ownScript, resolveCommand } from './resolve-command.js'
@@ -157,10 +158,4 @@ function spawnAndWait(cmd: string, run: { file: string, argv0: string, args: str
     })
     log.debug(`started ${path} as pid ${child.pid}; forwarding ${FORWARDED_SIGNALS.join(' ')}`)
   })
-}
-
-function definedEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v
-  return out
 }

@@ -63,3 +63,10 @@ export function withHandovers(env: Env, count: number | null): Env {
   if (count !== null) out[WRAPPED_VAR] = String(count)
   return out
 }
+
+/** `env` without its unset entries: the strings an exec passes on (execve takes no undefined). */
+export function definedEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v
+  return out
+}

@@ -14,7 +14,7 @@ import { createLogger, type Logger } from '../log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.js'
-import { MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from './handover.js'
+import { definedEnv, MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from './handover.js'
 import { fallbackArgs, fallbackInvocation, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
 import { execRoom, PATH_MAX } from './exec-limits.js'
@@ -341,8 +341,4 @@ function packageVersion(): string {
   // Two levels up from both src/cli (tests) and dist/cli (installed).
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
   return pkg.version
-}
-
-function definedEnv(env: Env): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined))
 }
