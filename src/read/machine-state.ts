@@ -6,11 +6,11 @@
  * as warnings.
  */
 import type { MachineState, PmtuProbe } from '../model.js'
-import type { Family } from '../net/family.js'
 import { readConntrack } from '../tools/conntrack.js'
 import { configFileFromArgv, configFilePath, readDaemonConfig } from '../dockerd/config-file.js'
 import { DOCKERD_VERSION_TIMEOUT_MS, readDockerdVersion } from './dockerd-version.js'
-import { readRouteRuleBatch, readRoutes, readRules } from './routes.js'
+import { readIpBatch, type IpBatch } from './ip-batch.js'
+import { readRoutes, readRules } from './routes.js'
 import { defaultRunner, type Runner } from '../tools/runner.js'
 import { readLinks } from './links.js'
 import { readSandbox, type SandboxRead } from './sandbox.js'
@@ -50,9 +50,11 @@ export interface ReadMachineStateOptions {
 }
 
 /**
- * Reads links (`ip -j -d addr show`, sysfs as the fallback; links.ts), routes and rules of both families (one `ip -j -batch` per family, with
- * a /proc fallback for routes), dockerd's config file, and optionally conntrack entries and
- * dockerd's version, concurrently.
+ * Reads links, the routes of both families and the IPv4 rules from one `ip -batch` process
+ * (ip-batch.ts), the IPv6 rules beside it, dockerd's config file, and optionally conntrack
+ * entries and dockerd's version, concurrently. Without an answer from the batch, each listing
+ * is read on its own, with its fallback: sysfs for links (links.ts), /proc for routes
+ * (routes.ts).
  *
  * Never throws for a machine fact: each one that cannot be read is omitted or null and
  * explained in `read_errors`, one line each, prefixed by the snapshot field concerned
@@ -73,20 +75,23 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
 
   const env = opts.env ?? process.env
   const noSandbox: SandboxRead = { euid: null, rootlesskit: null, sandbox: null, errors: [] }
-  // One `ip -batch` per family; when it gives no answer, each listing on its own, each guarded.
-  const routesAndRules = async (family: Family) => {
-    const batch = await guard(`routes${family}`, () => readRouteRuleBatch(family, run), null)
+  // Two `ip` processes: the batch (links, routes, IPv4 rules) and the IPv6 rules. When the
+  // batch gives no answer, each listing on its own, each guarded, each with its fallback.
+  const listings = async (): Promise<IpBatch> => {
+    // A throw here is a bug of ours, not a machine fact: said under its own name, then each alone.
+    const batch = await guard('ip_batch', () => readIpBatch(run, opts.sysClassNet), null)
     if (batch) return batch
-    const [routes, rules] = await Promise.all([
-      guard(`routes${family}`, () => readRoutes(family, run, opts.procNet), { routes: [], errors: [] }),
-      guard(`rules${family}`, () => readRules(family, run), { rules: null, errors: [] }),
+    const [links, routes4, rules4, routes6] = await Promise.all([
+      guard('links', () => readLinks(run, opts.sysClassNet), { links: [], errors: [] }),
+      guard('routes4', () => readRoutes(4, run, opts.procNet), { routes: [], errors: [] }),
+      guard('rules4', () => readRules(4, run), { rules: null, errors: [] }),
+      guard('routes6', () => readRoutes(6, run, opts.procNet), { routes: [], errors: [] }),
     ])
-    return { routes, rules }
+    return { links, routes4, rules4, routes6 }
   }
-  const [links, four, six, daemon, conntrack, version, where] = await Promise.all([
-    guard('links', () => readLinks(run, opts.sysClassNet), { links: [], errors: [] }),
-    routesAndRules(4),
-    routesAndRules(6),
+  const [{ links, routes4, rules4, routes6 }, rules6, daemon, conntrack, version, where] = await Promise.all([
+    listings(),
+    guard('rules6', () => readRules(6, run), { rules: null, errors: [] }),
     guard('daemon.json', () => readDaemonConfig(configPath, { explicit: explicitConfig }), { config: null, path: configPath, error: null }),
     opts.withConntrack
       ? guard('conntrack', () => readConntrack(run), { entries: null, errors: [] })
@@ -99,8 +104,6 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
     guard('sandbox', () => readSandbox({ proc: opts.proc, env, euid: opts.euid, rootlesskitInfo: opts.rootlesskitInfo }), noSandbox),
   ])
 
-  const { routes: routes4, rules: rules4 } = four
-  const { routes: routes6, rules: rules6 } = six
   const readErrors = [
     ...links.errors,
     ...routes4.errors,

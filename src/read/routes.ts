@@ -1,40 +1,14 @@
 /**
- * The routes and policy rules of the machine: iproute2's JSON when `ip` can give it, else the
- * /proc routing tables (proc-routes.ts), with what that fallback cannot see said in `errors`.
+ * The routes and policy rules of the machine, one listing at a time: iproute2's JSON when `ip`
+ * can give it, else the /proc routing tables (proc-routes.ts), with what that fallback cannot
+ * see said in `errors`. The start path asks ip-batch.ts first, which has all but the IPv6
+ * rules from one process; these readers are what it falls back to.
  */
 import type { Route, Rule } from '../model.js'
 import type { Family } from '../net/family.js'
-import { parseIpRouteJson, parseIpRuleJson, routeListArgs, routeRuleBatch, ruleListArgs } from '../tools/iproute2.js'
+import { parseIpRouteJson, parseIpRuleJson, routeListArgs, ruleListArgs } from '../tools/iproute2.js'
 import { defaultRunner, describeFailure, type Runner } from '../tools/runner.js'
 import { procRouteLimits, readProcRoutes } from './proc-routes.js'
-
-/**
- * The routes and the policy rules of one family from one `ip -batch` process (routeRuleBatch),
- * or null when it did not answer with both listings: then readRoutes and readRules ask for
- * each on its own, with their fallbacks and error lines. Never throws.
- */
-export async function readRouteRuleBatch(family: Family, run: Runner = defaultRunner): Promise<{
-  routes: { routes: Route[], errors: string[] }, rules: { rules: Rule[] | null, errors: string[] }
-} | null> {
-  const batch = routeRuleBatch(family)
-  const r = await run('ip', batch.args, { input: batch.input })
-  if (r.exitCode === 0) {
-    const answers = r.stdout.split('\n').filter((l) => l.trim() !== '')
-    if (answers.length === 2) {
-      try {
-        const routeErrors: string[] = []
-        const ruleErrors: string[] = []
-        const routes = parseIpRouteJson(JSON.parse(answers[0]), family, routeErrors)
-        const rules = parseIpRuleJson(JSON.parse(answers[1]), ruleErrors)
-        return {
-          routes: { routes, errors: routeErrors.map((e) => `routes${family}: ${e}`) },
-          rules: { rules, errors: ruleErrors.map((e) => `rules${family}: ${e}`) },
-        }
-      } catch { /* not the two JSON listings */ }
-    }
-  }
-  return null
-}
 
 /**
  * Every route of one family in every table, via `ip -j -4|-6 route show table all`.

@@ -1,7 +1,8 @@
 /**
  * iproute2, the one place we run `ip` and read its JSON: routes and policy rules
  * (`ip -j -4|-6 route show table all`, `ip -j -4|-6 rule show`), addresses and link kinds
- * (`ip -j -d addr show`), normalised to the snapshot contract (src/model.ts).
+ * (`ip -j -d addr show`), normalised to the snapshot contract (src/model.ts). The start path
+ * asks most of them in one process (MACHINE_BATCH).
  *
  * Key names below were checked against iproute2 6.1 output recorded in a throwaway network
  * namespace (test/fixtures/read/record.sh): route MTU is inside `"metrics": [{"mtu": 1400}]`,
@@ -28,19 +29,32 @@ export function ruleListArgs(family: Family): string[] {
   return ['-j', `-${family}`, 'rule', 'show']
 }
 
+/** The arguments of the one netlink dump the reader takes links, kinds and addresses from. */
+export const LINK_DUMP_ARGS: readonly string[] = ['-j', '-d', 'addr', 'show']
+
 /**
- * Both listings of one family from one `ip` process: `ip -j -4|-6 -batch -` reading the two
- * commands on stdin. Global options (-j, the family) apply to every line of a batch, so the
- * lines are routeListArgs and ruleListArgs without them, and iproute2 prints one JSON array
- * per command, one per line (checked on iproute2 6.1: the same text the two commands print
- * alone). One spawn fewer per family on the start path, about 2.5 ms each of the
- * wrapper's main thread (--cpu-prof: ChildProcess.spawn 12.9 ms for six).
+ * The machine's listings from one `ip` process, `ip -j -d -batch -` with four commands on
+ * stdin: the link dump (LINK_DUMP_ARGS), the routes of each family in every table, and the
+ * IPv4 policy rules. iproute2 prints one JSON array per command, one per line, in this order.
+ *
+ * A batch has one set of global options for every line, so no line can carry `-4` or `-6`:
+ * - links need none (`-4`/`-6` would hide links without an address of that family);
+ * - routes: `table all root 0.0.0.0/0` (`root ::/0`) is every route of that family in every
+ *   table; without the root prefix the listing mixes both families (iproute2 6.1);
+ * - rules: `rule show` without a family is IPv4 (iprule.c: AF_UNSPEC becomes AF_INET), so
+ *   IPv6 rules need a second process (ruleListArgs(6)).
+ * `-d` (the link kinds) also adds default values to routes and rules (`"type": "unicast"`,
+ * `"protocol": "boot"`); parseIpRouteJson and parseIpRuleJson read them as the plain listings'
+ * absent keys, so the Routes and Rules are those of routeListArgs and ruleListArgs (checked on
+ * the recorded namespace, test/read/ip-batch.test.ts).
+ *
+ * Two processes instead of three on the start path (the link dump and one batch per family): each spawn costs the wrapper's main thread
+ * about 2.5 ms (--cpu-prof: ChildProcess.spawn 12.9 ms for six).
  */
-export function routeRuleBatch(family: Family): { args: string[], input: string } {
-  const global = ['-j', `-${family}`]
-  const line = (args: string[]) => args.slice(global.length).join(' ')
-  return { args: [...global, '-batch', '-'], input: `${line(routeListArgs(family))}\n${line(ruleListArgs(family))}\n` }
-}
+export const MACHINE_BATCH = {
+  args: [...LINK_DUMP_ARGS.slice(0, 2), '-batch', '-'],
+  input: `${LINK_DUMP_ARGS.slice(2).join(' ')}\nroute show table all root 0.0.0.0/0\nroute show table all root ::/0\nrule show\n`,
+} as const
 
 /**
  * Converts `ip -j -4|-6 route show table all` output (already JSON.parse'd) to Routes.
@@ -84,6 +98,9 @@ export function parseIpRouteJson(json: unknown, family: Family, errors?: string[
   return routes
 }
 
+/** Rule protocols that plain `ip rule show` does not print (iprule.c: `protocol && protocol != RTPROT_KERNEL`, or -d). */
+const DETAIL_ONLY_RULE_PROTOCOLS = new Set<unknown>(['unspec', 'kernel'])
+
 /**
  * Converts `ip -j -4|-6 rule show` output (already JSON.parse'd) to Rules, in iproute2's order.
  *
@@ -92,7 +109,9 @@ export function parseIpRouteJson(json: unknown, family: Family, errors?: string[
  * the mask is full), `iif`, `oif`, `table`, `suppress_prefixlen` as given; `action` as given
  * (unreachable, blackhole, prohibit), "goto" when a `goto` key is present (target kept in
  * `goto`), "nop" for a `nop` key; no action means lookup. Other keys are passed through, with
- * null-valued flag keys (e.g. `unresolved`) turned into true.
+ * null-valued flag keys (e.g. `unresolved`) turned into true, except `protocol` when it is
+ * "unspec" or "kernel": iproute2 prints those only with `-d` (iprule.c), so they are left out
+ * as the plain listing leaves them out and a rule reads the same with or without `-d`.
  *
  * Entries without a numeric priority are skipped with a note in `errors` (when given).
  * Throws TypeError when `json` is not an array.
@@ -119,7 +138,8 @@ export function parseIpRuleJson(json: unknown, errors?: string[]): Rule[] {
     else if ('nop' in r) rule.action = 'nop'
     if ('goto' in r) rule.goto = r.goto
     for (const [k, v] of Object.entries(r)) {
-      if (!consumed.has(k)) rule[k] = v === null ? true : v
+      if (consumed.has(k) || (k === 'protocol' && DETAIL_ONLY_RULE_PROTOCOLS.has(v))) continue
+      rule[k] = v === null ? true : v
     }
     rules.push(rule)
   })
@@ -161,9 +181,6 @@ export function parseIpLinkKinds(json: unknown): Map<string, string> {
   }
   return out
 }
-
-/** The arguments of the one netlink dump the reader takes links, kinds and addresses from. */
-export const LINK_DUMP_ARGS: readonly string[] = ['-j', '-d', 'addr', 'show']
 
 /** One entry of `ip -j -d addr show`, as far as the reader needs it. */
 export interface IpLink {

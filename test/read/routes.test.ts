@@ -1,7 +1,6 @@
 import t from 'tap'
 import { join } from 'node:path'
-import { readRouteRuleBatch, readRoutes, readRules } from '../../src/read/routes.js'
-import { execFileRunner, type Runner } from '../../src/tools/runner.js'
+import { readRoutes, readRules } from '../../src/read/routes.js'
 import { parseIpRouteJson } from '../../src/tools/iproute2.js'
 import { BUSYBOX_IP_NO_JSON, fixtureJson, fixtureText, ok, replayRunner } from '../helpers/fake-machine.js'
 
@@ -53,51 +52,4 @@ t.test('readRules: parsed, or null with the reason', async (t) => {
   const garbled = await readRules(4, replayRunner({ 'ip -j -4 rule show': ok('{"truncated": ') }))
   t.equal(garbled.rules, null)
   t.match(garbled.errors, [/is not rule JSON/])
-})
-
-
-/** A runner answering the one-process batch of a family, and recording what it was given. */
-function batchRunner(answer: (family: 4 | 6) => { stdout: string, exitCode: number }) {
-  const calls: Array<{ key: string, input?: string }> = []
-  const run: Runner = async (cmd, args, opts) => {
-    calls.push({ key: [cmd, ...args].join(' '), input: opts?.input })
-    const m = /^ip -j -([46]) -batch -$/.exec([cmd, ...args].join(' '))
-    return m ? { stderr: '', ...answer(Number(m[1]) as 4 | 6) } : { stdout: '', stderr: 'ENOENT', exitCode: 127 }
-  }
-  return Object.assign(run, { calls })
-}
-const oneLine = (name: string) => JSON.stringify(fixtureJson(name))
-
-t.test('readRouteRuleBatch: both listings of a family from one ip process, parsed as each alone', async (t) => {
-  for (const family of [4, 6] as const) {
-    const run = batchRunner((f) => ({ stdout: `${oneLine(`ip-route${f}.json`)}\n${oneLine(`ip-rule${f}.json`)}\n`, exitCode: 0 }))
-    const got = await readRouteRuleBatch(family, run)
-    const alone = replayRunner({
-      [`ip -j -${family} route show table all`]: ok(fixtureText(`ip-route${family}.json`)),
-      [`ip -j -${family} rule show`]: ok(fixtureText(`ip-rule${family}.json`)),
-    })
-    t.same(got, { routes: await readRoutes(family, alone), rules: await readRules(family, alone) }, `IPv${family}: the same Routes, Rules and error lines`)
-    t.ok((got?.routes.routes.length ?? 0) > 3 && (got?.rules.rules?.length ?? 0) > 3, `IPv${family}: real listings`)
-    t.same(run.calls, [{ key: `ip -j -${family} -batch -`, input: 'route show table all\nrule show\n' }], 'one process, the two commands on stdin')
-  }
-})
-
-t.test('readRouteRuleBatch: anything but two JSON listings is no answer (null), so each is asked alone', async (t) => {
-  const route = oneLine('ip-route4.json')
-  for (const [what, stdout, exitCode] of [
-    ['ip fails (no -batch, busybox)', '', 1], ['ip missing', '', 127], ['one listing only', route, 0],
-    ['three listings', `${route}\n[]\n[]`, 0], ['not JSON', `${route}\nOption "-j" is unknown`, 0], ['nothing', '', 0],
-  ] as const) {
-    t.equal(await readRouteRuleBatch(4, batchRunner(() => ({ stdout, exitCode }))), null, what)
-  }
-})
-
-t.test('readRouteRuleBatch on this machine\'s real ip gives what the separate commands give', async (t) => {
-  const run = execFileRunner(10_000)
-  for (const family of [4, 6] as const) {
-    const batch = await readRouteRuleBatch(family, run)
-    if (batch === null) { t.fail(`IPv${family}: the real ip gave no batch answer`); continue }
-    t.same(batch, { routes: await readRoutes(family, run), rules: await readRules(family, run) }, `IPv${family}`)
-    t.ok(batch.rules.rules?.some((r) => r.table === 'main'), `IPv${family}: the main table's rule is there`)
-  }
 })
