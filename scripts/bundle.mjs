@@ -7,16 +7,18 @@
 // Two steps, so that the program can start from a V8 code cache (src/launch/code-cache.ts):
 // 1. the program, dist/launch/program.js (what the npm bin runs), as CommonJS text in memory,
 //    import.meta replaced by the parameter the entry passes its own in with;
-// 2. the entry, dist/launch/bundle-entry.js, as ESM into OUTFILE, with the program embedded
-//    as a string and its sha256 (the cache's key, computed here so that nothing hashes at
-//    start). Then one dry run of OUTFILE writes OUTFILE.v8cache beside it.
+// 2. the entry, dist/launch/bundle-entry.js, as ESM into OUTFILE, with the program's sha256
+//    written in (the cache's key, computed here so that nothing hashes at start), and the
+//    program appended as a trailing comment (src/launch/embedded-program.ts says why and how).
+//    Then one dry run of OUTFILE writes OUTFILE.v8cache beside it.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { codeCachePath, PROGRAM_PARAMS } from '../dist/launch/code-cache.js'
+import { embedProgram } from '../dist/launch/embedded-program.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outfile = resolve(process.argv[2] ?? join(root, 'dist/dockerd-autonet.mjs'))
@@ -66,10 +68,15 @@ await build({
   outfile,
   format: 'esm',
   define: {
-    __PROGRAM_SOURCE__: JSON.stringify(programSource),
     __PROGRAM_SHA256__: JSON.stringify(createHash('sha256').update(programSource).digest('hex')),
   },
 })
+// esbuild's output is ASCII (its default charset); embedProgram refuses a program that is not.
+try {
+  appendFileSync(outfile, embedProgram(programSource))
+} catch (err) {
+  throw new Error(`bundle.mjs: ${outfile}: ${err.message}`)
+}
 // The images and the install tree run it as an executable (esbuild keeps the entry's shebang).
 chmodSync(outfile, 0o755)
 
