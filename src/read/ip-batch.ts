@@ -5,9 +5,10 @@
  * cannot share the process (a batch has no per-line family) and are read beside it.
  */
 import type { Link, Route, Rule } from '../model.js'
-import { MACHINE_BATCH, parseIpLinkJson, parseIpRouteJson, parseIpRuleJson } from '../tools/iproute2.js'
+import { MACHINE_BATCH, parseIpLinkJson } from '../tools/iproute2.js'
 import { defaultRunner, type Runner } from '../tools/runner.js'
 import { linksFromDump } from './links.js'
+import { routesFromJson, rulesFromJson } from './routes.js'
 
 /** The four listings of MACHINE_BATCH, each shaped as its own reader (links.ts, routes.ts) returns it. */
 export interface IpBatch {
@@ -33,15 +34,11 @@ export async function readIpBatch(run: Runner = defaultRunner, sysClassNet = '/s
   if (answers.length !== 4) return null
   try {
     const [linkJson, route4Json, route6Json, rule4Json] = answers.map((a) => JSON.parse(a) as unknown)
-    const errors = { routes4: [] as string[], routes6: [] as string[], rules4: [] as string[] }
-    const routes4 = parseIpRouteJson(route4Json, 4, errors.routes4)
-    const routes6 = parseIpRouteJson(route6Json, 6, errors.routes6)
-    const rules4 = parseIpRuleJson(rule4Json, errors.rules4)
     return {
       links: linksFromDump(parseIpLinkJson(linkJson), sysClassNet),
-      routes4: { routes: routes4, errors: errors.routes4.map((e) => `routes4: ${e}`) },
-      routes6: { routes: routes6, errors: errors.routes6.map((e) => `routes6: ${e}`) },
-      rules4: { rules: rules4, errors: errors.rules4.map((e) => `rules4: ${e}`) },
+      routes4: routesFromJson(route4Json, 4),
+      routes6: routesFromJson(route6Json, 6),
+      rules4: rulesFromJson(rule4Json, 4),
     }
   } catch {
     // Not the four JSON arrays: asked one by one, each listing says what is wrong with it.

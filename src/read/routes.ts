@@ -11,6 +11,28 @@ import { defaultRunner, describeFailure, type Runner } from '../tools/runner.js'
 import { procRouteLimits, readProcRoutes } from './proc-routes.js'
 
 /**
+ * Routes of one family from parsed `ip -j` route JSON, shaped as readRoutes returns them:
+ * parse errors prefixed "routes4:"/"routes6:". Shared with ip-batch.ts. Throws what
+ * parseIpRouteJson throws for JSON that is not a route listing.
+ */
+export function routesFromJson(json: unknown, family: Family): { routes: Route[], errors: string[] } {
+  const errors: string[] = []
+  const routes = parseIpRouteJson(json, family, errors)
+  return { routes, errors: errors.map((e) => `routes${family}: ${e}`) }
+}
+
+/**
+ * Rules of one family from parsed `ip -j` rule JSON, shaped as readRules returns them: parse
+ * errors prefixed "rules4:"/"rules6:". Shared with ip-batch.ts. Throws what parseIpRuleJson
+ * throws for JSON that is not a rule listing.
+ */
+export function rulesFromJson(json: unknown, family: Family): { rules: Rule[], errors: string[] } {
+  const errors: string[] = []
+  const rules = parseIpRuleJson(json, errors)
+  return { rules, errors: errors.map((e) => `rules${family}: ${e}`) }
+}
+
+/**
  * Every route of one family in every table, via `ip -j -4|-6 route show table all`.
  * Never throws. When `ip` is missing, fails, or prints no JSON (busybox `ip` has no `-j`),
  * falls back to /proc (`procNet`, default /proc/net; see proc-routes.ts) and says so in
@@ -23,9 +45,7 @@ export async function readRoutes(family: Family, run: Runner = defaultRunner, pr
   let why: string
   if (r.exitCode === 0) {
     try {
-      const errors: string[] = []
-      const routes = parseIpRouteJson(JSON.parse(r.stdout.trim() || '[]'), family, errors)
-      return { routes, errors: errors.map((e) => `${label}: ${e}`) }
+      return routesFromJson(JSON.parse(r.stdout.trim() || '[]'), family)
     } catch (e) {
       why = `output of \`ip ${args.join(' ')}\` is not route JSON (${(e as Error).message})`
     }
@@ -50,9 +70,7 @@ export async function readRules(family: Family, run: Runner = defaultRunner): Pr
   const r = await run('ip', args)
   if (r.exitCode !== 0) return { rules: null, errors: [`${label}: ${describeFailure('ip', args, r)}; policy rules unknown`] }
   try {
-    const errors: string[] = []
-    const rules = parseIpRuleJson(JSON.parse(r.stdout.trim() || '[]'), errors)
-    return { rules, errors: errors.map((e) => `${label}: ${e}`) }
+    return rulesFromJson(JSON.parse(r.stdout.trim() || '[]'), family)
   } catch (e) {
     return { rules: null, errors: [`${label}: output of \`ip ${args.join(' ')}\` is not rule JSON (${(e as Error).message}); policy rules unknown`] }
   }

@@ -48,8 +48,8 @@ export const LINK_DUMP_ARGS: readonly string[] = ['-j', '-d', 'addr', 'show']
  * absent keys, so the Routes and Rules are those of routeListArgs and ruleListArgs (checked on
  * the recorded namespace, test/read/ip-batch.test.ts).
  *
- * Two processes instead of three on the start path (the link dump and one batch per family): each spawn costs the wrapper's main thread
- * about 2.5 ms (--cpu-prof: ChildProcess.spawn 12.9 ms for six).
+ * Two processes instead of three on the start path (the link dump and one batch per family):
+ * each spawn costs the wrapper's main thread about 2.5 ms (--cpu-prof: ChildProcess.spawn 12.9 ms for six).
  */
 export const MACHINE_BATCH = {
   args: [...LINK_DUMP_ARGS.slice(0, 2), '-batch', '-'],
