@@ -45,7 +45,7 @@ t.test('the tarball holds the built program and nothing from the work tree', asy
   t.same(files.filter((f) => f.endsWith('.map') || f.endsWith('.ts') || f.includes('dockerd-autonet.mjs') || f.includes('/gone/')), [],
     'no source maps, no TypeScript, no bundle, no stale build output')
   t.same(files.filter((f) => f.startsWith('dist/launch/')), ['dist/launch/crash.js', 'dist/launch/exit.js', 'dist/launch/program.js'],
-    'of dist/launch/ only what the npm bin runs (the bundle\'s entry and its code cache are the bundle\'s)')
+    'of dist/launch/ only what the npm bin runs (the bundle\'s entry, its embedded program and its code cache are the bundle\'s)')
   const shebang = await execa('tar', ['-xzOf', tarball, 'package/bin/dockerd-autonet.js'])
   t.match(shebang.stdout, /^#!\/usr\/bin\/env node\n/)
 })
