@@ -3,8 +3,8 @@
  * The one-file bundle's entry (scripts/bundle.mjs, step 2): the program (program.ts bundled as
  * CommonJS, step 1) is read back from the comment at the end of this file (embedded-program.ts)
  * and compiled through the V8 code cache beside the bundle (code-cache.ts), then run; after it
- * returns, the cache is written if it was missing or stale, and the process exits with the program's code once stdout and stderr are flushed
- * (exit.ts).
+ * returns, the cache is written if it was missing or stale, and the process exits with the
+ * program's code once stdout and stderr are flushed (exit.ts).
  *
  * Start-up is the point of this file: it imports nothing but node:fs, node:module, node:url,
  * the cache (node:fs, node:vm), embedded-program.ts, crash.ts and exit.ts (no imports); the
