@@ -279,7 +279,7 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
         { readState: (argv) => deps.readState({ ...readOptions(inv, env, { withConntrack: true }), argv }), stdout: deps.stdout })
     }
     if (inv.mode === 'snapshot') {
-      let state = await deps.readState(readOptions(inv, env, { withConntrack: true }))
+      let state = await deps.readState(readOptions(inv, env, { withConntrack: true, wholeMachine: true }))
       if (sub.anonymize) state = (await import('../snapshot/anonymize.js')).anonymizeState(state).state
       deps.stdout(JSON.stringify(state, null, 2) + '\n')
       return 0

@@ -3,14 +3,20 @@
  * dockerd's argv, the probe host, and whether and whom to ask `--version`.
  */
 import { resolveCommand } from '../apply/resolve-command.js'
+import { hasDefaultLikeRoute } from '../plan/egress.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import type { Invocation } from './invocation.js'
 import type { Env } from './options.js'
 
-/** The reader's options for `inv`: dockerd's argv as the user gave it, and the program to ask its version. */
-export function readOptions(inv: Invocation, env: Env, o: { withConntrack: boolean }): ReadMachineStateOptions {
+/**
+ * The reader's options for `inv`: dockerd's argv as the user gave it, and the program to ask its
+ * version. `wholeMachine`: read every fact, also those no plan uses (`snapshot`).
+ */
+export function readOptions(inv: Invocation, env: Env, o: { withConntrack: boolean, wholeMachine?: boolean }): ReadMachineStateOptions {
   return {
     argv: [...inv.dockerdArgs], env, withConntrack: o.withConntrack, probeHost: inv.ours.probe,
+    // What the plan cannot use is left unread, except for a snapshot, which records the machine.
+    ipv6RulesNeeded: o.wholeMachine ? undefined : (routes6) => hasDefaultLikeRoute(6, routes6),
     // Only a dockerd is asked `--version`: an entrypoint script would run for real; the dockerd
     // on PATH answers for it, as that is the one the script starts. A bare name is looked up as
     // the exec looks it up, so that the real dockerd answers, not ourselves installed as dockerd.

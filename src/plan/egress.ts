@@ -67,6 +67,9 @@ export function resolveEgress(
   // Indexed once: each rule then looks at its own table's default-like routes only, so the
   // walk costs O(rules + routes), not O(rules × routes).
   const tables = defaultCandidatesByTable(family, routes)
+  // Without a default-like route no rule can find an egress: said the same way whatever the
+  // rules are, so a reader that left them unread (hasDefaultLikeRoute) plans and explains alike.
+  if (tables.size === 0) return { found: false, family, reason: `no IPv${family} default route for container traffic` }
   const skipped = boundedNotes()
 
   for (let i = 0; i < ordered.length; i++) {
@@ -143,12 +146,28 @@ type Lookup =
 
 type Candidate = { r: Route, p: Prefix }
 
+/**
+ * Whether any table of `routes` holds a route resolveEgress would take or stop at for `family`:
+ * a default-like one (/0, or a /1 half) that is unicast, throw, unreachable, blackhole or
+ * prohibit. Without one, resolveEgress answers "no default route" whatever the policy rules
+ * say, so a reader may leave the rules of that family unread (read/machine-state.ts). Pure.
+ */
+export function hasDefaultLikeRoute(family: Family, routes: Route[]): boolean {
+  return routes.some((r) => candidatePrefix(r, family) !== null)
+}
+
+/** The prefix of `r` when it is a candidate for "any internet address" in its table, else null. */
+function candidatePrefix(r: Route, family: Family): Prefix | null {
+  const p = defaultLike(r, family)
+  return p === null || NON_UNICAST_ROUTES.has(String(r.type ?? 'unicast')) ? null : p
+}
+
 /** The default-like unicast routes (/0, or /1 halves) of each table, in one pass over `routes`. */
 function defaultCandidatesByTable(family: Family, routes: Route[]): Map<string, Candidate[]> {
   const out = new Map<string, Candidate[]>()
   for (const r of routes) {
-    const p = defaultLike(r, family)
-    if (p === null || NON_UNICAST_ROUTES.has(String(r.type ?? 'unicast'))) continue
+    const p = candidatePrefix(r, family)
+    if (p === null) continue
     const table = String(r.table ?? 'main')
     const list = out.get(table)
     if (list) list.push({ r, p })

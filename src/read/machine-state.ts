@@ -5,7 +5,7 @@
  * read is left out (or null) and the reason goes to `read_errors`, which the planner surfaces
  * as warnings.
  */
-import type { MachineState, PmtuProbe } from '../model.js'
+import type { MachineState, PmtuProbe, Route } from '../model.js'
 import { readConntrack } from '../tools/conntrack.js'
 import { configFileFromArgv, configFilePath, readDaemonConfig } from '../dockerd/config-file.js'
 import { DOCKERD_VERSION_TIMEOUT_MS, readDockerdVersion } from './dockerd-version.js'
@@ -47,11 +47,18 @@ export interface ReadMachineStateOptions {
   euid?: number | null
   /** Asks rootlesskit's API (tests replace it); default GET /v1/info on its unix socket. */
   rootlesskitInfo?: (socket: string) => Promise<unknown>
+  /**
+   * When given, the IPv6 policy rules are read after the routes, and only when this says that
+   * routes6 makes them matter (the planner's plan/egress.ts hasDefaultLikeRoute); else rules6 is
+   * omitted, and the start path saves an `ip` process. Default: read beside the routes, always
+   * (a snapshot records every rule).
+   */
+  ipv6RulesNeeded?: (routes6: Route[]) => boolean
 }
 
 /**
  * Reads links, the routes of both families and the IPv4 rules from one `ip -batch` process
- * (ip-batch.ts), the IPv6 rules beside it, dockerd's config file, and optionally conntrack
+ * (ip-batch.ts), the IPv6 rules beside it (or after it, when needed: ipv6RulesNeeded), dockerd's config file, and optionally conntrack
  * entries and dockerd's version, concurrently. Without an answer from the batch, each listing
  * is read on its own, with its fallback: sysfs for links (links.ts), /proc for routes
  * (routes.ts).
@@ -89,9 +96,16 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
     ])
     return { links, routes4, rules4, routes6 }
   }
-  const [{ links, routes4, rules4, routes6 }, rules6, daemon, conntrack, version, where] = await Promise.all([
-    listings(),
-    guard('rules6', () => readRules(6, run), { rules: null, errors: [] }),
+  const readRules6 = () => guard('rules6', () => readRules(6, run), { rules: null, errors: [] })
+  const listingsAndRules6 = async (): Promise<[IpBatch, Awaited<ReturnType<typeof readRules6>>]> => {
+    const needed = opts.ipv6RulesNeeded
+    if (!needed) return Promise.all([listings(), readRules6()])
+    // On an IPv4-only machine (most CI pods) one process fewer.
+    const batch = await listings()
+    return [batch, needed(batch.routes6.routes) ? await readRules6() : { rules: null, errors: [] }]
+  }
+  const [[{ links, routes4, rules4, routes6 }, rules6], daemon, conntrack, version, where] = await Promise.all([
+    listingsAndRules6(),
     guard('daemon.json', () => readDaemonConfig(configPath, { explicit: explicitConfig }), { config: null, path: configPath, error: null }),
     opts.withConntrack
       ? guard('conntrack', () => readConntrack(run), { entries: null, errors: [] })

@@ -70,6 +70,20 @@ t.test('snapshot --anonymize prints the anonymized snapshot; plain snapshot is u
   t.equal(await main(['snapshot', '--anonymise'], {}, h.deps), 2, 'an unknown option is a usage error')
 })
 
+t.test('a snapshot reads every IPv6 rule; plan and a start leave them unread where no route makes them matter', async (t) => {
+  const snap = fakes()
+  await main(['snapshot'], {}, snap.deps)
+  t.equal(snap.reads[0].ipv6RulesNeeded, undefined, 'snapshot: read beside the routes, always')
+  const plan = fakes()
+  await main(['plan', '--json'], {}, plan.deps)
+  const needed = plan.reads[0].ipv6RulesNeeded
+  t.equal(needed?.([route('fe80::/64', 'eth0')]), false, 'plan: not for link-local routes only')
+  t.equal(needed?.([route('default', 'eth0', { gw: 'fe80::1' })]), true, 'plan: asked with an IPv6 default route')
+  const start = fakes({ exec: async () => 0, applyActions: async () => {}, conntrackWatch: async () => null, canRun: async () => null })
+  await main(['--autonet-dockerd-version=28.5.2', '-H', 'fd://'], {}, start.deps)
+  t.equal(start.reads[0].ipv6RulesNeeded?.([]), false, 'a start: the same predicate')
+})
+
 t.test('doctor --help and bad options', async (t) => {
   const f = fakes()
   t.equal(await main(['doctor', '--help'], {}, f.deps), 0)

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Rule } from '../../src/model.js'
-import { resolveEgress } from '../../src/plan/egress.js'
+import { hasDefaultLikeRoute, resolveEgress } from '../../src/plan/egress.js'
 import { link, route } from '../helpers/state.js'
 
 const packet = { src: '172.17.0.2', fwmark: 0, iif: 'docker0' }
@@ -99,4 +99,25 @@ t.test('a table with no default route falls through to the next rule', async (t)
   const r = resolveEgress(4, rules, [route('100.64.0.0/10', 'tailscale0', { table: '52' }), route('default', 'eth0')], [eth0, ts], packet)
   t.ok(r.found)
   if (r.found) t.equal(r.hops[0].dev, 'eth0')
+})
+
+t.test('no default-like route: the same answer whatever the rules, a terminal rule included', async (t) => {
+  // The start path leaves the IPv6 rules unread on such a machine (cli/read-options.ts), so the
+  // reason must not depend on them.
+  const routes = [route('fe80::/64', 'eth0', { metric: 256 }), route('fe80::1/128', 'eth0', { table: 'local', type: 'local' })]
+  const rules: Rule[] = [{ priority: 10, src: 'all', action: 'unreachable' }, { priority: 32766, src: 'all', table: 'main' }]
+  const withRules = resolveEgress(6, rules, routes, [eth0], { ...packet, src: null })
+  t.same(withRules, { found: false, family: 6, reason: 'no IPv6 default route for container traffic' })
+  t.same(resolveEgress(6, undefined, routes, [eth0], { ...packet, src: null }), withRules)
+})
+
+t.test('hasDefaultLikeRoute: the routes resolveEgress would take or stop at', async (t) => {
+  t.equal(hasDefaultLikeRoute(6, []), false)
+  t.equal(hasDefaultLikeRoute(6, [route('fe80::/64', 'eth0'), route('::1/128', 'lo', { table: 'local', type: 'local' })]), false, 'link-local and local routes only')
+  t.equal(hasDefaultLikeRoute(6, [route('::/0', 'lo', { table: 'local', type: 'local' })]), false, 'a local-type /0 is never an egress')
+  t.equal(hasDefaultLikeRoute(6, [route('default', 'eth0', { table: '100' })]), true, 'in any table')
+  t.equal(hasDefaultLikeRoute(6, [route('default', null, { type: 'unreachable' })]), true, 'an unreachable default stops the lookup')
+  t.equal(hasDefaultLikeRoute(6, [route('8000::/1', 'tun0')]), true, 'a /1 half')
+  t.equal(hasDefaultLikeRoute(4, [route('default', 'eth0')]), true)
+  t.equal(hasDefaultLikeRoute(4, [route('10.0.0.0/8', 'eth0')]), false)
 })

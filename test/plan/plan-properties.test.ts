@@ -6,7 +6,8 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { configKeyOf } from '../../src/dockerd/config-keys.js'
-import type { Link, MachineState, PlanOptions, Route } from '../../src/model.js'
+import type { Link, MachineState, PlanOptions, Route, Rule } from '../../src/model.js'
+import { hasDefaultLikeRoute } from '../../src/plan/egress.js'
 import { planFromState } from '../../src/plan/plan.js'
 import { IPV4_MIN_MTU } from '../../src/net/mtu-limits.js'
 
@@ -32,6 +33,15 @@ const routeArb = (family: 4 | 6): fc.Arbitrary<Route> => fc.record({
   table: fc.constantFrom('main', 'local', 100),
   type: fc.constantFrom(undefined, 'unicast', 'blackhole', 'local'),
 }, { requiredKeys: ['dst', 'dev', 'gw', 'metric', 'mtu', 'table'] }) as fc.Arbitrary<Route>
+
+const rule6Arb: fc.Arbitrary<Rule> = fc.record({
+  priority: fc.constantFrom(0, 10, 100, 32766, 32767),
+  src: fc.constantFrom('all', 'fd00::/8', '2001:db8::/64'),
+  table: fc.constantFrom('main', 'local', 'default', '100'),
+  action: fc.constantFrom(undefined, 'unreachable', 'blackhole', 'prohibit', 'nop'),
+  suppress_prefixlen: fc.constantFrom(undefined, 0),
+  not: fc.constantFrom(undefined, true),
+}, { requiredKeys: ['priority', 'src'] }) as fc.Arbitrary<Rule>
 
 const argvArb = fc.array(fc.constantFrom(
   ['--debug'], ['-H', 'fd://'], ['--mtu', '1400'], ['--mtu=0'], ['--mtu', '0x578'], ['--mtu=big'], ['--bridge=br-ci'], ['-b', 'none'],
@@ -100,4 +110,23 @@ t.test(`property: the planner over generated snapshots, argv, daemon.json and op
   }), { seed: SEED, numRuns: RUNS })
   t.comment(`fast-check: ${runs} runs, seed ${SEED}`)
   t.equal(runs, RUNS)
+})
+
+t.test(`property: without an IPv6 default-like route the IPv6 rules do not change the plan (fast-check, ${RUNS} runs, seed ${SEED})`, async (t) => {
+  // What lets the start path leave them unread (cli/read-options.ts: ipv6RulesNeeded).
+  let runs = 0
+  let unrouted = 0
+  fc.assert(fc.property(stateArb, fc.array(rule6Arb, { minLength: 1, maxLength: 4 }), optsArb, (state, rules6, opts) => {
+    runs++
+    if (hasDefaultLikeRoute(6, state.routes6)) return
+    unrouted++
+    const withRules = planFromState({ ...state, rules6 }, opts)
+    const without = planFromState(state, opts)
+    if (JSON.stringify(withRules) !== JSON.stringify(without)) {
+      throw new Error(`rules6 ${JSON.stringify(rules6)} changed the plan:\n${JSON.stringify(without)}\n->\n${JSON.stringify(withRules)}`)
+    }
+  }), { seed: SEED, numRuns: RUNS })
+  t.comment(`fast-check: ${runs} runs, seed ${SEED}, ${unrouted} of them without an IPv6 default-like route`)
+  t.equal(runs, RUNS)
+  t.ok(unrouted > RUNS / 10, `the property was put to the test (${unrouted} runs without an IPv6 default-like route)`)
 })

@@ -98,6 +98,28 @@ t.test('optional parts are only read when asked', async (t) => {
   t.equal(state.daemon_json, null, 'absent config file')
 })
 
+t.test('ipv6RulesNeeded: the IPv6 rules are asked after the routes, only when needed', async (t) => {
+  const dir = t.testdir({ sys: sysfsSpec(sysfsDump(), t.fixture) })
+  const read = async (needed: boolean) => {
+    const run = replayRunner(recordedCommands())
+    const seen: number[] = []
+    const state = await readMachineState({
+      argv: [], sysClassNet: join(dir, 'sys'), run, withVersion: false, daemonConfigPath: join(dir, 'none.json'), env: {},
+      ipv6RulesNeeded: (routes6) => { seen.push(routes6.length); return needed },
+    })
+    return { state, calls: run.calls, seen }
+  }
+  const skipped = await read(false)
+  t.same(skipped.calls, ['ip -j -d -batch -'], 'one ip process: the batch')
+  t.notOk('rules6' in skipped.state, 'rules6 omitted, as the contract allows')
+  t.same(skipped.state.read_errors, [], 'a rule left unread is no read error')
+  t.same(skipped.seen, [skipped.state.routes6.length], 'asked once, with the routes the batch read')
+  t.ok(skipped.seen[0] > 0)
+  const asked = await read(true)
+  t.same(asked.calls, ['ip -j -d -batch -', 'ip -j -6 rule show'], 'after the batch')
+  t.equal(asked.state.rules6?.length, 6)
+})
+
 t.test('a reader that throws (a bug) does not take the snapshot down', async (t) => {
   const dir = t.testdir({ sys: sysfsSpec(sysfsDump(), t.fixture) })
   const run = async (cmd: string, args: string[]) => {
