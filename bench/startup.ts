@@ -117,9 +117,12 @@ export async function startupAndMemory(netns: string, stub: string): Promise<str
     }
   }
   const direct = stats(times.get(ls[0].name)!)
+  // Issue 12's yardstick: a launcher written for Node costs at least Node's start and one spawn.
+  const nodeFloor = stats(times.get(ls.find((l) => l.name.startsWith('minimal Node launcher'))!.name)!)
   const rows = ls.map((l) => {
     const s = stats(times.get(l.name)!)
-    return [l.name, f1(s.min), f1(s.median), f1(s.max), f1(s.median - direct.median), `${f2(s.median / direct.median)}×`]
+    return [l.name, f1(s.min), f1(s.median), f1(s.max), f1(s.median - direct.median), `${f2(s.median / direct.median)}×`,
+      l.node ? `${f2(s.median / nodeFloor.median)}×` : '']
   })
 
   // What the wrapper's own `dockerd --version` probe costs, for reading the figures above.
@@ -180,7 +183,7 @@ export async function startupAndMemory(netns: string, stub: string): Promise<str
       : `(not installed in this run: the stub answers it with a fixed line instead); the wrapper runs that probe concurrently with its other reads.`,
     `${STARTUP_ROUNDS} interleaved rounds after 3 warm-up rounds; milliseconds.`,
     '',
-    table(['launcher', 'min', 'median', 'max', 'added (median)', 'ratio (median)'], rows),
+    table(['launcher', 'min', 'median', 'max', 'added (median)', 'ratio (median)', 'to the Node launcher (median)'], rows),
     '',
     '## 2. Memory left resident once dockerd runs',
     '',
