@@ -42,10 +42,13 @@ export function bridgeStep({ state, opts, settings }: PlanContext): Step {
     ? (created?.name === userBridge && !existing(userBridge) ? null : userBridge)
     : (created && existing(created.name) && out.error === undefined ? created.name : null)
   if (toPin) {
-    const pin = planBridgeMac(toPin, links, opts.pinBridgeMac)
-    if (pin.action) out.actions.push(pin.action)
-    if (pin.warning) out.warnings.push(pin.warning)
-    else out.reasons.push(pin.reason)
+    const pin = planBridgeMac(toPin, links, opts.pinBridgeMac, state.links != null)
+    if ('refused' in pin) out.error ??= pin.refused
+    else {
+      if (pin.action) out.actions.push(pin.action)
+      if (pin.warning) out.warnings.push(pin.warning)
+      else out.reasons.push(pin.reason)
+    }
   }
   return out
 }
@@ -67,13 +70,25 @@ export function requestedBridge(opts: Pick<PlanOptions, 'createBridge'>, setting
   }
 }
 
-/** Pin the MAC of a bridge dockerd did not create, unless it is pinned already or opted out. */
-function planBridgeMac(bridge: string, links: Link[], enabled: boolean): { action?: Action, reason: string, warning?: string } {
+/**
+ * Pin the MAC of a bridge dockerd did not create, unless it is pinned already or opted out.
+ * `linksRead`: the machine's links were read, so a bridge missing from them is missing. A bridge
+ * that is missing or no bridge is `refused`: dockerd's bridge driver will not start on it (moby
+ * libnetwork/drivers/bridge: "bridge device with non default name NAME must be created
+ * manually", "existing interface NAME is not a bridge"), so the start steps aside and nothing
+ * is applied (contract point 4); with the links unread it is only a warning.
+ */
+function planBridgeMac(bridge: string, links: Link[], enabled: boolean, linksRead: boolean):
+  { action?: Action, reason: string, warning?: string } | { refused: string } {
   const link = links.find((l) => l.name === bridge)
   if (!link) {
-    return { reason: '', warning: `bridge "${bridge}" named by --bridge/daemon.json does not exist: dockerd will fail to start; create it or use --autonet-bridge=${bridge}=CIDR` }
+    const missing = `bridge "${bridge}" named by --bridge/daemon.json does not exist`
+    const fix = `create it or use --autonet-bridge=${bridge}=CIDR`
+    return linksRead
+      ? { refused: `${missing}: dockerd refuses to start without it ("bridge device with non default name ${bridge} must be created manually"); ${fix}` }
+      : { reason: '', warning: `bridge "${bridge}" named by --bridge/daemon.json: the links were not read, so it is not known to exist; dockerd fails to start if it does not; ${fix}` }
   }
-  if (link.type !== 'bridge') return { reason: '', warning: `"${bridge}" named by --bridge is a ${link.type} link, not a bridge` }
+  if (link.type !== 'bridge') return { refused: `"${bridge}" named by --bridge/daemon.json is a ${link.type} link, not a bridge: dockerd refuses to start on it ("existing interface ${bridge} is not a bridge")` }
   if (link.addr_assign_type === NET_ADDR_SET) return { reason: `bridge ${bridge}: MAC ${link.mac} already set explicitly (addr_assign_type 3), kept` }
   if (!enabled) return { reason: `bridge ${bridge}: MAC pinning disabled (--autonet-no-bridge-mac); it follows its lowest port's MAC` }
   const ports = bridgePorts(links, bridge)

@@ -15,12 +15,25 @@ t.test("the user's bridge gets a MAC derived from its name", async (t) => {
   t.same(out.flags, [])
 })
 
-t.test('a bridge whose MAC is set already is kept; a missing one is a warning', async (t) => {
+t.test('a bridge whose MAC is set already is kept', async (t) => {
   const set = bridgeStep(contextOf(state({ argv: ['-b', 'br-ci'], links: [br('br-ci', { addr_assign_type: 3 })] })))
   t.same(set.actions, [])
   t.same(set.reasons, ['bridge br-ci: MAC 02:42:00:00:00:01 already set explicitly (addr_assign_type 3), kept'])
-  const missing = bridgeStep(contextOf(state({ daemon_json: { bridge: 'br-x' } })))
-  t.match(missing.warnings, [/^bridge "br-x" named by --bridge\/daemon.json does not exist/])
+  t.equal(set.error, undefined)
+})
+
+t.test('a bridge of the user\'s that is missing or no bridge is an error (dockerd refuses it), with the MAC pin off too; links not read: a warning', async (t) => {
+  for (const pinBridgeMac of [true, false]) {
+    const missing = bridgeStep(contextOf(state({ daemon_json: { bridge: 'br-x' } }), { pinBridgeMac }))
+    t.equal(missing.error, 'bridge "br-x" named by --bridge/daemon.json does not exist: dockerd refuses to start without it ("bridge device with non default name br-x must be created manually"); create it or use --autonet-bridge=br-x=CIDR')
+    t.same(missing.actions, [])
+    const veth = bridgeStep(contextOf(state({ argv: ['--bridge=v1'], links: [...state().links, link('v1', 1500, { type: 'veth' })] }), { pinBridgeMac }))
+    t.equal(veth.error, '"v1" named by --bridge/daemon.json is a veth link, not a bridge: dockerd refuses to start on it ("existing interface v1 is not a bridge")')
+    t.same(veth.actions, [])
+  }
+  const unread = bridgeStep(contextOf(state({ argv: ['-b', 'br-x'], links: undefined })))
+  t.equal(unread.error, undefined, 'not known to be missing')
+  t.match(unread.warnings, [/^bridge "br-x" named by --bridge\/daemon.json: the links were not read, so it is not known to exist/])
 })
 
 t.test('--autonet-bridge creates a missing bridge and passes --bridge', async (t) => {
