@@ -17,8 +17,8 @@ import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.j
 import { definedEnv, MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from './handover.js'
 import { fallbackArgs, fallbackInvocation, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
-import { execRoom, PATH_MAX } from './exec-limits.js'
-import { rawRestore, readRawArgv, type RawArg } from './raw-argv.js'
+import { execBlocked } from './exec-check.js'
+import { readRawArgv, type RawArg } from './raw-argv.js'
 import { readOptions, versionNote } from './read-options.js'
 import { asStarted, steppedAside } from './start-decision.js'
 import { UsageError } from './usage-error.js'
@@ -53,6 +53,8 @@ export interface MainDeps {
    * with the user's arguments.
    */
   readDeadlineMs?: number
+  /** Room for one exec's strings, in bytes (default exec-limits.ts execRoom: from this process's stack limit). */
+  execRoom?(): number
   /** Where plan, snapshot, help, version and --autonet-dry-run print their result. */
   stdout(text: string): void
   /** Where log lines go when no `log` is given. */
@@ -173,32 +175,24 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   // Stepping aside keeps the user's words, and a second daemon's bridge (invocation.ts, point 5).
   const fallback = fallbackArgs(inv, daemonJson)
   const command = (argv: string[]) => [program, ...inv.leadArgs, ...argv]
+  const started = handedOver(inv, env)
+  // Contract point 4: nothing changes on the machine unless dockerd is really going to run.
+  const blocked = plan && !plan.error ? await execBlocked({ program, planned: [...inv.leadArgs, ...plan.args], unchanged: [...inv.leadArgs, ...fallback.args], env: started, raw },
+    deps.canRun, deps.execRoom?.()) : null
   if (inv.ours.dryRun) {
     // Contract point 2: print, never apply, never exec.
     // A plan with an error prints the command with the user's arguments: the fallback's.
-    deps.stdout(plan ? formatPlan(plan, plan.error ? fallback.args : userArgs, [program, ...inv.leadArgs])
+    const shown = plan && blocked ? steppedAside(plan, userArgs, blocked.why) : plan
+    deps.stdout(shown ? formatPlan(shown, shown.error ? fallback.args : userArgs, [program, ...inv.leadArgs])
       : formatAside(failure, command(fallback.args)))
     return 0
   }
   let args = fallback.args
-  const cannot = plan && !plan.error && deps.canRun ? await deps.canRun(program, env) : null
-  if (cannot) {
-    // Contract point 4: nothing changes on the machine unless dockerd is really going to run.
-    log.error(`cannot run ${program} (${cannot}): nothing applied or appended`)
-    plan = null
-  }
-  const started = handedOver(inv, env)
-  // Bytes to put back that the kernel would refuse to carry (exec-limits.ts): dockerd gets
-  // Node's strings, and then nothing of ours either (contract point 4, decided before anything
-  // changes). Measured with the planned arguments, the program's path at its longest.
   let keepRaw = true
-  const tooBig = plan && !plan.error && raw.length > 0
-    ? rawRestore('/bin/sh', program, [...inv.leadArgs, ...plan.args], raw, definedEnv(started), execRoom() - PATH_MAX)?.tooBig ?? null : null
-  if (tooBig) {
-    log.warn(`cannot put back the bytes of your arguments that are not UTF-8: ${tooBig}; nothing applied or appended, ` +
-      `starting ${program} with your arguments unchanged, those as Node decoded them (U+FFFD)`)
+  if (blocked) {
+    log[blocked.level](`${blocked.why}${blocked.then}`)
     plan = null
-    keepRaw = false
+    keepRaw = !blocked.lossy
   }
   if (plan) {
     for (const line of plan.reasons) log.info(line)
@@ -301,7 +295,13 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
       state = await deps.readState(readOptions(inv, env, { withConntrack: inv.ours.plan.conntrackCleanup }))
     }
     // Where a start would step aside after reading (start-decision.ts), plan shows that instead.
-    const plan = await startPlan(sub.state === undefined ? inv : null, inv, state, deps, state.argv ?? [], inv.ours.plan)
+    let plan = await startPlan(sub.state === undefined ? inv : null, inv, state, deps, state.argv ?? [], inv.ours.plan)
+    // `plan -- WORDS` on this machine mirrors a start of WORDS, so also whether its exec could
+    // happen (exec-check.ts). A bare `plan` shows the plan for the dockerd that would start here,
+    // also where none is installed yet; a snapshot's PATH is not this machine's.
+    const blocked = sub.state === undefined && inv.argvGiven && !plan.error ? await execBlocked({ program: command[0], planned: [...inv.leadArgs, ...plan.args],
+      unchanged: [...inv.leadArgs, ...state.argv ?? []], env: handedOver(inv, env), raw: [] }, deps.canRun, deps.execRoom?.()) : null
+    if (blocked) plan = steppedAside(plan, state.argv ?? [], blocked.why)
     print(plan, formatPlan(plan, state.argv ?? [], command))
     return plan.error ? 1 : 0
   } catch (err) {

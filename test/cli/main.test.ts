@@ -2,7 +2,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { memoryLogger } from '../../src/log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../../src/model.js'
-import { execRoom } from '../../src/cli/exec-limits.js'
+import { execRoom, execTooBig, PATH_MAX } from '../../src/cli/exec-limits.js'
 import { main, type MainDeps } from '../../src/cli/main.js'
 import { OPTIONS, envName } from '../../src/cli/options.js'
 import { applyActions } from '../../src/apply/apply-actions.js'
@@ -510,4 +510,69 @@ t.test('bytes not UTF-8 that the exec could not carry (exec-limits.ts): decided 
   const [handed] = seen[0].raw as { text: string, bytes: Uint8Array }[]
   t.ok(handed.text === text && Buffer.from(handed.bytes).equals(Buffer.from(bytes)), 'the bytes handed to exec (compared as a Buffer: tap\'s deep compare of 60,000 elements is slow)')
   t.notMatch(f.log.lines.join('\n'), /cannot put back/)
+})
+
+t.test('an exec our flags would push past the kernel\'s limit (E2BIG) is known before anything is applied: nothing applied or appended (trial 5: the clamp stayed, dockerd never started)', async (t) => {
+  const argv = ['--debug', `--label=k=${'x'.repeat(50_000)}`]
+  const seen: { cmd: string, args: string[], env: Record<string, string | undefined> }[] = []
+  const exec: MainDeps['exec'] = async (cmd, args, o) => { seen.push({ cmd, args, env: o.env }); f.events.push('exec'); return 0 }
+  // What the exec of the user's words alone and of the planned words carries, in the kernel's count.
+  let f = fakes({ exec, execRoom: () => 10 << 20 })
+  t.equal(await main(argv, {}, f.deps), 0)
+  t.same(f.events, ['read', 'plan', 'apply clamp-mss', 'exec'], 'room enough: planned and applied')
+  const env = Object.fromEntries(Object.entries(seen[0].env).filter(([, v]) => v !== undefined)) as Record<string, string>
+  const size = (words: string[]) => Number(/would be (\d+) bytes/.exec(execTooBig(seen[0].cmd, [seen[0].cmd, ...words], env, 0) ?? '')?.[1])
+  const alone = size(argv)
+  t.equal(size(seen[0].args), alone + '--mtu=1450'.length + 1 + 8, 'the planned exec carries --mtu=1450, its NUL and its pointer more')
+  for (const room of [alone, alone + 18]) {
+    seen.length = 0
+    f = fakes({ exec, execRoom: () => room + PATH_MAX })
+    t.equal(await main(argv, {}, f.deps), 0)
+    t.same(f.events, ['read', 'plan', 'exec'], `room ${room}: nothing applied`)
+    t.same(seen.map((x) => x.args), [argv], 'the user\'s words exactly, nothing appended')
+    const warned = f.log.lines.filter((l) => /cannot add our flags/.test(l))
+    t.equal(warned.length, 1, 'one line')
+    t.match(warned[0], new RegExp(`warn: cannot add our flags: the arguments and environment would be ${alone + 19} bytes, past the kernel's ${room} for one exec .*; nothing applied or appended, starting dockerd with your arguments unchanged$`))
+  }
+  seen.length = 0
+  f = fakes({ exec, execRoom: () => alone - 1 + PATH_MAX })
+  t.equal(await main(argv, {}, f.deps), 0)
+  t.same(f.events, ['read', 'plan', 'exec'], 'too big even alone: nothing applied either')
+  t.match(f.log.lines.join('\n'), /your arguments alone do not fit either: the kernel will refuse that exec too/)
+  seen.length = 0
+  f = fakes({ exec, execRoom: () => alone + 19 + PATH_MAX })
+  t.equal(await main(argv, {}, f.deps), 0)
+  t.same(f.events, ['read', 'plan', 'apply clamp-mss', 'exec'], 'exactly the room: planned')
+  t.same(seen.map((x) => x.args), [[...argv, '--mtu=1450']])
+})
+
+t.test('a dry run and `plan -- WORDS` show a program that cannot be run as a start carries it out: stepped aside, nothing applied or appended (trial 5: the dry run showed the clamp and --mtu, the start exited 127)', async (t) => {
+  const canRun: MainDeps['canRun'] = async (cmd) => cmd === '/nonexistent' ? 'not found' : null
+  const dry = fakes({ canRun })
+  t.equal(await main(['--autonet-dry-run', '--autonet-exec=/nonexistent', '--debug'], {}, dry.deps), 0)
+  t.same(dry.events, ['read', 'plan'], 'nothing applied or started')
+  t.match(dry.stdout(), /^error: {4}cannot run \/nonexistent \(not found\): nothing applied or appended$/m)
+  t.match(dry.stdout(), /^command: {2}\/nonexistent --debug$/m, 'the user\'s words only')
+  t.notMatch(dry.stdout(), /clamp-mss/)
+  const plan = fakes({ canRun })
+  t.equal(await main(['plan', '--', '--autonet-exec=/nonexistent', '--debug'], {}, plan.deps), 1, 'plan -- WORDS: exit 1, as for any step-aside')
+  t.match(plan.stdout(), /^error: {4}cannot run \/nonexistent \(not found\): nothing applied or appended$/m)
+  t.match(plan.stdout(), /^command: {2}\/nonexistent --debug$/m)
+  // A bare `plan` shows the plan for the dockerd that would start here, installed or not yet.
+  const bare = fakes({ canRun: async () => 'not found' })
+  t.equal(await main(['plan'], {}, bare.deps), 0)
+  t.match(bare.stdout(), /^command: {2}dockerd --mtu=1450$/m)
+  // A program that can be run: planned as before.
+  const fine = fakes({ canRun })
+  t.equal(await main(['--autonet-dry-run', '--autonet-exec=/usr/bin/dockerd', '--debug'], {}, fine.deps), 0)
+  t.match(fine.stdout(), /^command: {2}\/usr\/bin\/dockerd --debug --mtu=1450$/m)
+})
+
+t.test('a dry run shows an exec past the kernel\'s limit as a start carries it out: stepped aside', async (t) => {
+  const argv = ['--autonet-dry-run', '--debug', `--label=k=${'x'.repeat(5000)}`]
+  const f = fakes({ execRoom: () => 5000 + PATH_MAX })
+  t.equal(await main(argv, {}, f.deps), 0)
+  t.same(f.events, ['read', 'plan'])
+  t.match(f.stdout(), /^error: {4}cannot add our flags: the arguments and environment would be \d+ bytes, past the kernel's 5000 for one exec .*; nothing applied or appended$/m)
+  t.match(f.stdout(), /^command: {2}dockerd --debug --label=k=x+$/m)
 })
