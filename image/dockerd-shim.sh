@@ -159,7 +159,7 @@ set_in_env() {
 }
 
 # What the variable $1 with the value $2 means here, if it is one of ours or a look-alike:
-# sets env_bridge or env_dry to its name.
+# sets env_bridge, env_dry (ours exactly) or env_dry_lookalike to its name.
 env_variable() {
 	# Every byte but a letter or digit out, and read_odd_env's \xNN escapes: a name no shell name
 	# (DOCKERD_AUTONET_BRID.GE, a newline inside) reads as the option it spells.
@@ -171,7 +171,11 @@ env_variable() {
 		*bridg*) env_bridge=$1 ;;
 	esac
 	case $sq in
-		*dryrun*) if [ "$(switch_word "$2")" != false ]; then env_dry=$1; fi ;;
+		*dryrun*)
+			if [ "$(switch_word "$2")" = false ]; then :
+			elif [ "$1" = DOCKERD_AUTONET_DRY_RUN ]; then env_dry=$1
+			else env_dry_lookalike=$1
+			fi ;;
 	esac
 	return 0
 }
@@ -234,6 +238,7 @@ start_plain() {
 	# the others this shell cannot hold come from odd_env (read_odd_env).
 	env_bridge=
 	env_dry=
+	env_dry_lookalike=
 	for name in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p'); do
 		eval "value=\${$name-}"
 		env_variable "$name" "$value"
@@ -249,8 +254,9 @@ start_plain() {
 		echo "dockerd shim: $why, and ${bridge:-$env_bridge} asks for a second daemon's bridge, which only dockerd-autonet makes; not starting $real: without its own bridge a second daemon would share docker0 with the first" >&2
 		exit 2
 	fi
-	# A flag beats the environment, as in the wrapper; a dry-run look-alike does not.
-	if [ -z "$dry_flag" ] && [ -n "$env_dry" ]; then dry=1; fi
+	# A flag beats the environment, as in the wrapper; a dry-run look-alike does not, and no
+	# flag undoes it (src/cli/options.ts readOptionsLenient).
+	if [ -n "$env_dry_lookalike" ] || { [ -z "$dry_flag" ] && [ -n "$env_dry" ]; }; then dry=1; fi
 	if [ -n "$dry" ]; then
 		command=
 		for w in "$real" "$@"; do command="$command${command:+ }$(quote "$w")"; done

@@ -200,6 +200,7 @@ export function readOptionsLenient(flags: readonly string[], env: Env): OptionsR
   const unknown = unknownVariables(env)
   for (const u of unknown) if (u.bridge !== undefined) askBridge(u.bridge, () => u.warning)
   const given = new Set(flags.map((f) => f.slice('--autonet-'.length).split('=')[0]))
+  let lookalikeDryRun = false
   for (const spec of OPTIONS) {
     const raw = env[envName(spec)]
     // A flag beats the environment, so a variable it overrides is not even read.
@@ -212,9 +213,9 @@ export function readOptionsLenient(flags: readonly string[], env: Env): OptionsR
     if (!spec) {
       const near = meantOption(from)?.name ?? null
       const value = eq < 0 ? undefined : flag.slice(eq + 1)
-      // A misspelt dry run is still meant as one: nothing may start on it.
+      // A misspelt dry run is still meant as one: nothing may start on it, whatever else says no.
       const dry = near === 'dry-run' && !isClearlyFalse(value ?? 'true')
-      if (dry) o.dryRun = true
+      if (dry) lookalikeDryRun = true
       // A misspelt bridge still asks for one: a second daemon must not land on docker0 (point 5).
       const meant = near === 'bridge' ? lookalikeBridge(value) : null
       const message = `unknown option ${from} (${near ? `did you mean --autonet-${near}? ` : ''}see dockerd-autonet --help)${dry ? '; taken as a dry run' : ''}${meant?.text ?? ''}`
@@ -229,7 +230,10 @@ export function readOptionsLenient(flags: readonly string[], env: Env): OptionsR
     }
     attempt(spec, eq < 0 ? 'true' : flag.slice(eq + 1), from)
   }
-  if (unknown.some((u) => u.dryRun) && !given.has('dry-run')) o.dryRun = true
+  // Last, so that no exact flag or variable undoes it: which of the two the user meant cannot be
+  // known, and only a dry run taken wrongly is undone by running again (the message says "taken
+  // as a dry run", and so it is).
+  if (lookalikeDryRun || unknown.some((u) => u.dryRun)) o.dryRun = true
   return { ours: o, errors, warnings: unknown.map((u) => u.warning), bridge, bridgeError }
 }
 

@@ -136,6 +136,20 @@ t.test('a misspelt dry run (flag or variable) is still a dry run: nothing starts
   const off = fakes()
   await main(['--debug'], { DOCKERD_AUTONET_DRYRUN: '0' }, off.deps)
   t.equal(off.execs.length, 1, 'a clearly false one is only warned about')
+  // Taken as a dry run, whatever else says no (trial 5: the warning said so, and the stub started).
+  for (const [argv, env] of [[['--autonet-dry-run=false', '--debug'], { DOCKERD_AUTONET_DRYRUN: '1' }], [['--autonet-dryrun', '--autonet-dry-run=false'], {}],
+    [['--autonet-dry-run=false', '--autonet-dryrun'], {}], [['--debug'], { DOCKERD_AUTONET_DRYRUN: '1', DOCKERD_AUTONET_DRY_RUN: 'false' }]] as [string[], Record<string, string>][]) {
+    const f = fakes()
+    t.equal(await main(argv, env, f.deps), 0)
+    t.same(f.execs, [], `${JSON.stringify([argv, env])}: nothing starts`)
+    t.match(f.log.lines.join('\n'), /taken as a dry run/)
+  }
+  // Exact spellings keep their order: a flag beats the variable, the last flag wins.
+  for (const [argv, env] of [[['--autonet-dry-run=false', '--debug'], { DOCKERD_AUTONET_DRY_RUN: '1' }], [['--autonet-dry-run', '--autonet-dry-run=false'], {}]] as [string[], Record<string, string>][]) {
+    const f = fakes()
+    t.equal(await main(argv, env, f.deps), 0)
+    t.equal(f.execs.length, 1, `${JSON.stringify([argv, env])}: starts`)
+  }
 })
 
 t.test('a look-alike of our flags is never passed to dockerd: nothing applied or appended; a dry-run look-alike is a dry run', async (t) => {

@@ -157,6 +157,8 @@ t.test('shim without dockerd-autonet keeps the contract: a dry run starts nothin
       [['--debug'], { DOCKERD_AUTONET_DRYRUN: '1' }, '--debug'],
       [['--debug'], { DOCKER_AUTO_NET_DRY_RUN: 'yes', DOCKERD_AUTONET_DRY_RUN: 'false' }, '--debug'],
       [['--debug'], { dockerd_autonet_dry_run: 'maybe' }, '--debug'],
+      // A dry-run look-alike is taken as one whatever else says no, as in the wrapper (trial 5).
+      [['--autonet-dry-run=false', '--debug'], { DOCKERD_AUTONET_DRYRUN: '1' }, '--debug'],
     ]
     for (const [args, env, command] of dry) {
       const what = `${sh.join(' ')}: ${JSON.stringify(args)} ${JSON.stringify(env)}`
