@@ -20,8 +20,8 @@
  *    `sh`, found on PATH, stays the program: takeOurs). They are taken out; dockerd's argv stays
  *    exactly as given.
  * 2. A dry run, in any spelling (flag or variable, next to bad options too; a value that is not
- *    clearly false counts, and so does a misspelt name whose closest option is the dry run),
- *    execs nothing and applies nothing. It reads the machine as a real
+ *    clearly false counts, and so does a misspelt name whose closest option is the dry run,
+ *    whatever an exact `--autonet-dry-run=false` says), execs nothing and applies nothing. It reads the machine as a real
  *    start would, which may run `dockerd --version` and, with --autonet-probe, ping.
  * 3. A mistake in our options or variables never stops dockerd and never becomes the program
  *    or one of its arguments: it is logged, and the program starts with the user's arguments,
@@ -46,7 +46,10 @@
  *    dry run and `plan`): a flag no dockerd has; a daemon.json unreadable, not read whole (its
  *    keys unknown), with a key no dockerd knows or one a flag of the user's sets too (or one
  *    dockerd-entrypoint.sh adds ahead of them: entrypointFlags, its --host and TLS flags); a value
- *    dockerd refuses (`--debug=yes`, `--mtu=70000`, `"labels": "x"`, `-b` with `--bip`).
+ *    dockerd refuses (`--debug=yes`, `--mtu=70000`, `"labels": "x"`, `-b` with `--bip`); a
+ *    bridge named by `-b` or daemon.json that is missing or no bridge (plan/bridge.ts). So does
+ *    an exec that cannot happen (exec-check.ts: the program cannot be run, or our flags would
+ *    push it past the kernel's limits), decided for the start, the dry run and `plan -- WORDS`.
  *    Started as dockerd with DOCKERD_WRAPPED_BY_AUTONET set (handover.ts: a dockerd-autonet
  *    already planned this dockerd, and started us again), we plan nothing: exec unchanged, a
  *    second daemon's bridge kept (point 5); `plan` reads the same count.
