@@ -217,16 +217,28 @@ function fieldShape(fields: Record<string, Shape> | undefined, key: string): Sha
   return fields && Object.hasOwn(fields, k) ? fields[k] : undefined
 }
 
+/**
+ * Why Go's encoding/json will not read the JSON number `n` into a Go int (64 bits on the engines'
+ * platforms), as the end of a sentence, or null: a fraction, or a number past ±2^63 (json
+ * UnmarshalTypeError "cannot unmarshal number … into Go struct field … of type int"). Past that
+ * range JSON.parse has rounded the number (1e20, Infinity), so `ranged` says so without it.
+ */
+export function goIntProblem(n: number): { fraction: string } | { ranged: string } | null {
+  if (!Number.isFinite(n) || Math.abs(n) >= 2 ** 63) return { ranged: "is past the range of Go's int (64 bits)" }
+  return Number.isInteger(n) ? null : { fraction: 'is not an integer' }
+}
+
 /** Why `value` (at `path`, e.g. `"log-opts"."max-size"`) does not fit `shape`, or null. */
 function misfit(path: string, value: unknown, shape: Shape, engineVersion: string | null | undefined): string | null {
   if ((value === null && !shape.noNull) || (shape.when && !shape.when(engineVersion))) return null
   const want = shape.kind
   const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
-  const ok = want === 'integer' ? Number.isInteger(value) && Math.abs(value as number) < 2 ** 63 : kind === want
-  if (!ok) {
+  const int = want === 'integer' && kind === 'number' ? goIntProblem(value as number) : null
+  if (int || (kind !== want && !(want === 'integer' && kind === 'number'))) {
     const a = (word: string) => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`
-    const is = want === 'integer' && kind === 'number' ? 'is not an integer' : `is ${a(kind)}, not ${a(want)}`
-    return `daemon.json ${path}: ${JSON.stringify(value)} ${is}: dockerd refuses the file (Go's encoding/json will not read it into its ${want} ${path})`
+    const refused = `dockerd refuses the file (Go's encoding/json will not read it into its ${want} ${path})`
+    if (int && 'ranged' in int) return `daemon.json ${path} ${int.ranged}: ${refused}`
+    return `daemon.json ${path}: ${JSON.stringify(value)} ${int ? int.fraction : `is ${a(kind)}, not ${a(want)}`}: ${refused}`
   }
   const inner: [string, unknown, Shape | undefined][] = Array.isArray(value)
     ? value.map((v, i) => [`${path}[${i}]`, v, shape.each])

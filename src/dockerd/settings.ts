@@ -8,7 +8,7 @@
  * Sources: dockerd reference ("Daemon configuration file"), moby cmd/dockerd/config*.go.
  */
 import type { DaemonJson } from './config-file.js'
-import { flattenedHolder } from './config-keys.js'
+import { flattenedHolder, goIntProblem } from './config-keys.js'
 import { CONTAINER_MTU_MAX, isContainerMtu, LINK_MTU_MIN } from '../net/mtu-limits.js'
 import { addressToBigInt, formatAddress, isGoCidr, parsePrefix, prefixContains, prefixesOverlap } from '../net/prefix.js'
 import { parseEngineVersion } from './engine-features.js'
@@ -166,7 +166,9 @@ export function refusedMtu({ flags, daemonJson }: Pick<DockerdSettings, 'flags' 
   const inFile = `daemon.json "mtu": ${JSON.stringify(file)}`
   if (file !== undefined && file !== null) {
     if (typeof file !== 'number') return `${inFile} is ${Array.isArray(file) ? 'an array' : `a ${typeof file}`}, not a number: dockerd refuses the file (Go's encoding/json will not read it into its int "mtu")`
-    if (!Number.isInteger(file) || Math.abs(file) >= 2 ** 63) return `${inFile} is not an integer: dockerd refuses the file (Go's encoding/json will not read it into its int "mtu")`
+    const int = goIntProblem(file)
+    const refused = `dockerd refuses the file (Go's encoding/json will not read it into its int "mtu")`
+    if (int) return 'ranged' in int ? `daemon.json "mtu" ${int.ranged}: ${refused}` : `${inFile} ${int.fraction}: ${refused}`
   }
   const last = uses.length ? uses[uses.length - 1] : null
   const value = last ? goParseInt(last.value) : typeof file === 'number' ? file : null

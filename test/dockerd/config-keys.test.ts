@@ -78,6 +78,7 @@ t.test('refusedConfigValue: a value Go\'s encoding/json will not read into the k
     [{ icc: 1 }, `daemon.json "icc": 1 is a number, not a boolean: ${go('icc', 'boolean')}`],
     [{ 'max-concurrent-downloads': '3' }, `daemon.json "max-concurrent-downloads": "3" is a string, not an integer: ${go('max-concurrent-downloads', 'integer')}`],
     [{ 'shutdown-timeout': 1.5 }, `daemon.json "shutdown-timeout": 1.5 is not an integer: ${go('shutdown-timeout', 'integer')}`],
+    [{ 'shutdown-timeout': 1e20 }, `daemon.json "shutdown-timeout" is past the range of Go's int (64 bits): ${go('shutdown-timeout', 'integer')}`],
     [{ bip: 123 }, `daemon.json "bip": 123 is a number, not a string: ${go('bip', 'string')}`],
     [{ labels: 'x' }, `daemon.json "labels": "x" is a string, not an array: ${go('labels', 'array')}`],
     [{ hosts: 'unix:///x' }, `daemon.json "hosts": "unix:///x" is a string, not an array: ${go('hosts', 'array')}`],

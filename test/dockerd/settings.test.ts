@@ -52,7 +52,10 @@ t.test('refusedMtu: the MTUs dockerd refuses to start on, named with their sourc
   t.equal(of([], { mtu: true }), `daemon.json "mtu": true is a boolean, not a number: ${goJson}`)
   t.equal(of([], { mtu: [1400] }), `daemon.json "mtu": [1400] is an array, not a number: ${goJson}`)
   t.equal(of([], { mtu: 1400.5 }), `daemon.json "mtu": 1400.5 is not an integer: ${goJson}`)
-  t.equal(of([], { mtu: 1e20 }), `daemon.json "mtu": 100000000000000000000 is not an integer: ${goJson}`, 'beyond int64')
+  // Trial 5: "99999999999999999999 ... is not an integer" named a rounded integer as no integer.
+  t.equal(of([], { mtu: 1e20 }), `daemon.json "mtu" is past the range of Go's int (64 bits): ${goJson}`, 'beyond int64, not reprinted as JSON.parse rounded it')
+  t.equal(of([], { mtu: Infinity }), `daemon.json "mtu" is past the range of Go's int (64 bits): ${goJson}`, '1e400')
+  t.equal(of([], { mtu: 2 ** 63 }), `daemon.json "mtu" is past the range of Go's int (64 bits): ${goJson}`)
   const unusable = 'is not a usable MTU (68..65535 bytes): dockerd fails to set it on the bridge and does not start'
   t.equal(of(['--mtu=70000']), `your --mtu=70000 ${unusable}`)
   t.equal(of([], { mtu: 70000 }), `daemon.json "mtu": 70000 ${unusable}`)
