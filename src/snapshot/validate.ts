@@ -9,6 +9,7 @@
  */
 
 import { isUsableMtu, LINK_MTU_MAX, LINK_MTU_MIN } from '../net/mtu-limits.js'
+import { tryParsePrefix } from '../net/prefix.js'
 
 type Obj = Record<string, unknown>
 
@@ -19,10 +20,15 @@ type Obj = Record<string, unknown>
 export function snapshotProblems(value: unknown): string[] {
   const out: string[] = []
   if (!isObject(value)) return [`expected a JSON object (a snapshot), got ${kind(value)}`]
+  // One machine has one link of a name (the kernel's dev_get_by_name): a second would be read
+  // in place of the first, silently.
+  const named = new Map<string, string>()
   list(value, 'links', out, (l, at) => {
     const name = typeof l.name === 'string' && l.name !== '' ? l.name : null
     const where = name ? `${at} (${name})` : at
     if (!name) out.push(`${at}.name: expected a non-empty string, got ${show(l.name)}`)
+    else if (named.has(name)) out.push(`${where}.name: ${named.get(name)} is named ${name} too (a machine has one link of a name)`)
+    else named.set(name, at)
     if (!isMtu(l.mtu)) out.push(`${where}.mtu: ${show(l.mtu)} is not an MTU (an integer from ${LINK_MTU_MIN} to ${LINK_MTU_MAX} bytes)`)
     if (typeof l.up !== 'boolean') out.push(`${where}.up: expected true or false, got ${show(l.up)}`)
     if (!('type' in l)) out.push(`${where}.type: missing (required)`)
@@ -32,6 +38,10 @@ export function snapshotProblems(value: unknown): string[] {
     optional(l, 'master', where, out, (v) => v === null || typeof v === 'string', 'a string or null')
     optional(l, 'addr_assign_type', where, out, (v) => v === null || Number.isInteger(v), 'an integer or null')
     optional(l, 'addrs', where, out, (v) => Array.isArray(v) && v.every((a) => typeof a === 'string'), 'a list of strings')
+    if (Array.isArray(l.addrs)) {
+      const bad = l.addrs.findIndex((a) => typeof a === 'string' && tryParsePrefix(a) === null)
+      if (bad >= 0) out.push(`${where}.addrs[${bad}]: ${show(l.addrs[bad])} is not an address with its prefix length (10.0.0.7/24, 2001:db8::7/64)`)
+    }
   })
   for (const key of ['routes4', 'routes6']) {
     list(value, key, out, (r, at) => {
