@@ -5,7 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs'
 import { envName, OPTIONS } from './options.js'
-import { UsageError } from './usage-error.js'
+import { UsageError, yargsMessage } from './usage-error.js'
 
 const USAGE = `Usage:
   $0 [DOCKERD-FLAGS...]             detect, plan, then exec dockerd with your flags + ours
@@ -105,7 +105,7 @@ export async function parseSubcommandArgs(mode: 'plan' | 'snapshot' | 'doctor', 
   }
   return new Promise((resolve, reject) => {
     parser().parse([mode, ...args], {}, (err, argv) => {
-      if (err) return reject(new UsageError(`${mode}: ${err.message}`))
+      if (err) return reject(new UsageError(`${mode}: ${yargsMessage(err.message, args)}`))
       const extra = argv._.slice(1)
       if (extra.length) return reject(new UsageError(`${mode}: unexpected argument ${String(extra[0])} (dockerd's flags go after --)`))
       // yargs collects a repeated option into a list: which file was meant is not ours to guess.

@@ -16,6 +16,7 @@ import { BUNDLE, MANIFEST, SHIM_SOURCE, STANDARD_PATH } from './layout.js'
 import { InstallError, type InstallMode, type Manifest, parseManifest, planInstall, planUninstall } from './plan-install.js'
 import { ShimError } from './shim.js'
 import { checkShim } from './verify.js'
+import { yargsMessage } from '../cli/usage-error.js'
 
 export interface InstallDeps {
   stdout(text: string): void
@@ -63,7 +64,7 @@ async function parse(verb: 'install' | 'uninstall', argv: readonly string[], env
     return { help: await new Promise<string>((resolve) => { y.help().parse(['--help'], {}, (_e, _a, out) => resolve(out + '\n')) }) }
   }
   const a = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    y.parse([...argv], {}, (err, parsed) => err ? reject(new InstallError(`${verb}: ${err.message}`)) : resolve(parsed as Record<string, unknown>))
+    y.parse([...argv], {}, (err, parsed) => err ? reject(new InstallError(`${verb}: ${yargsMessage(err.message, argv)}`)) : resolve(parsed as Record<string, unknown>))
   })
   const root = (a.root as string | undefined) ?? '/'
   const path = (a.path as string | undefined) ?? (root === '/' ? env.PATH ?? STANDARD_PATH : STANDARD_PATH)

@@ -119,3 +119,10 @@ t.test('runDoctor: reads the machine with the running dockerd\'s argv; table or 
   t.match(out[0], /\nhealthy: exit 0\n$/)
   t.equal(await runDoctor({ json: false }, { ...healthy, readRunning: async () => ({ dockerds: [], errors: [] }) }), 2, 'no dockerd here: could not check')
 })
+
+t.test('a subcommand\'s unknown option is named as typed (trial 5: "plan --json --bogus" said "Unknown argument: bogus")', async (t) => {
+  const { parseSubcommandArgs } = await import('../../src/cli/commands.js')
+  await t.rejects(parseSubcommandArgs('plan', ['--json', '--bogus']), { exitCode: 2, message: 'plan: unknown option --bogus' })
+  await t.rejects(parseSubcommandArgs('doctor', ['--bogus=1', '-x']), { exitCode: 2, message: 'doctor: unknown option --bogus; unknown option -x' })
+  await t.rejects(parseSubcommandArgs('snapshot', ['--anonymise']), { exitCode: 2, message: 'snapshot: unknown option --anonymise' })
+})

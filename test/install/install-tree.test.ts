@@ -76,7 +76,9 @@ t.test('bad input: exit 2, the path named, nothing changed', async (t) => {
     [['--dockerd=/usr/sbin/dockerd'], /^dockerd-autonet: error: \/usr\/sbin\/dockerd is missing, not the dockerd binary$/m],
     [['--path=/opt/bin'], /^dockerd-autonet: error: no dockerd in the image PATH \(\/opt\/bin\): give its path with --dockerd PATH/m],
     [['--mode=sideways'], /^dockerd-autonet: error: install: Invalid values:/m],
-    [['extra'], /^dockerd-autonet: error: install: Unknown argument: extra$/m],
+    [['extra'], /^dockerd-autonet: error: install: unexpected argument extra$/m],
+    // yargs names an unknown option without its dashes ("Unknown argument: bogus"): named as typed.
+    [['--bogus=1'], /^dockerd-autonet: error: install: unknown option --bogus$/m],
     [['--shim=/nonexistent/shim.sh'], /^dockerd-autonet: error: --shim \/nonexistent\/shim\.sh: ENOENT/m],
   ]
   for (const [args, message] of cases) {
