@@ -5,8 +5,9 @@
  * never starts. The start, the dry run and a live `plan` ask the same question here, so what a
  * dry run prints is what a start does.
  *
- * On the start-up path: imports only exec-limits.ts, handover.ts and raw-argv.ts.
+ * On the start-up path: imports only exec-limits.ts, handover.ts, raw-argv.ts and resolve-command.ts.
  */
+import { resolveCommand } from '../apply/resolve-command.js'
 import { execRoom, execTooBig, PATH_MAX } from './exec-limits.js'
 import { definedEnv } from './handover.js'
 import { rawRestore, type RawArg } from './raw-argv.js'
@@ -30,6 +31,12 @@ export interface PlannedExec {
   planned: readonly string[]
   /** The same exec with the user's arguments instead of the planned ones. */
   unchanged: readonly string[]
+  /**
+   * Words a program in between adds on the way to dockerd, counted in both: the flags
+   * dockerd-entrypoint.sh puts ahead of the user's (entrypointFlags) and the `docker-init --
+   * dockerd` it execs them with; none for a dockerd started directly.
+   */
+  between: readonly string[]
   /** The exec's environment, the hand-over count included (handover.ts). */
   env: Readonly<Record<string, string | undefined>>
   /** Arguments that are not UTF-8, whose bytes the exec puts back (raw-argv.ts); none for `plan`. */
@@ -43,8 +50,9 @@ export interface PlannedExec {
  * - with bytes to put back, the shell's exec that carries them (rawRestore) is past the kernel's
  *   limits, then dockerd gets Node's strings (`lossy`);
  * - else the planned exec is past them (exec-limits.ts execTooBig: MAX_ARG_STRLEN per string,
- *   the stack's quarter for all, fs/exec.c), measured with the program's path at its longest
- *   (`room` less PATH_MAX). Whether the user's exec alone fits is said too.
+ *   the stack's quarter for all, fs/exec.c), measured with the program's path as the exec finds
+ *   it (resolve-command.ts; at its longest, PATH_MAX, when not found) and the words a program in
+ *   between adds (`between`). Whether the user's exec alone fits is said too.
  * `room`: bytes for one exec's strings (default execRoom, this process's stack limit).
  */
 export async function execBlocked(e: PlannedExec, canRun: ((cmd: string, env: PlannedExec['env']) => Promise<string | null>) | undefined,
@@ -52,16 +60,19 @@ export async function execBlocked(e: PlannedExec, canRun: ((cmd: string, env: Pl
   const cannot = canRun ? await canRun(e.program, e.env) : null
   if (cannot) return { why: `cannot run ${e.program} (${cannot}): nothing applied or appended`, level: 'error', lossy: false, then: '' }
   const env = definedEnv(e.env)
-  const fits = room - PATH_MAX
-  const restore = e.raw.length > 0 ? rawRestore('/bin/sh', e.program, e.planned, e.raw, env, fits) : null
+  // The file the exec is given, as the exec finds it; not found (a test's stand-in), its path at its longest.
+  const found = resolveCommand(e.program, e.env.PATH)
+  const file = 'path' in found ? found.path : e.program
+  const fits = 'path' in found ? room : room - PATH_MAX
+  const restore = e.raw.length > 0 ? rawRestore('/bin/sh', file, [...e.between, ...e.planned], e.raw, env, fits) : null
   const unchanged = `starting ${e.program} with your arguments unchanged`
   if (restore?.tooBig) {
     return { why: `cannot put back the bytes of your arguments that are not UTF-8: ${restore.tooBig}; nothing applied or appended`,
       level: 'warn', lossy: true, then: `, ${unchanged}, those as Node decoded them (U+FFFD)` }
   }
   // With bytes to put back the shell's exec is the one made, and the one measured.
-  const tooBig = restore ? null : execTooBig(e.program, [e.program, ...e.planned], env, fits)
+  const tooBig = restore ? null : execTooBig(file, [e.program, ...e.between, ...e.planned], env, fits)
   if (!tooBig) return null
-  const alone = execTooBig(e.program, [e.program, ...e.unchanged], env, fits) ? ' (your arguments alone do not fit either: the kernel will refuse that exec too)' : ''
+  const alone = execTooBig(file, [e.program, ...e.between, ...e.unchanged], env, fits) ? ' (your arguments alone do not fit either: the kernel will refuse that exec too)' : ''
   return { why: `cannot add our flags: ${tooBig}; nothing applied or appended`, level: 'warn', lossy: false, then: `, ${unchanged}${alone}` }
 }

@@ -9,12 +9,12 @@
  * reader, planner, appliers, exec and yargs are imported when a mode needs them.
  */
 import { readFileSync } from 'node:fs'
-import { entrypointFlags } from '../dockerd/entrypoint-flags.js'
+import { ENTRYPOINT_EXEC_WORDS, entrypointFlags } from '../dockerd/entrypoint-flags.js'
 import { createLogger, type Logger } from '../log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.js'
-import { definedEnv, MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from './handover.js'
+import { definedEnv, handovers, MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from './handover.js'
 import { fallbackArgs, fallbackInvocation, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
 import { execBlocked } from './exec-check.js'
@@ -173,12 +173,12 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     if (!inv.ours.dryRun) log.error(`${failure}; starting ${program} with your arguments unchanged`)
   }
   // Stepping aside keeps the user's words, and a second daemon's bridge (invocation.ts, point 5).
-  const fallback = fallbackArgs(inv, daemonJson)
+  const fallback = fallbackArgs(inv, daemonJson ?? (plan ? null : await bridgeConfig(inv)))
   const command = (argv: string[]) => [program, ...inv.leadArgs, ...argv]
   const started = handedOver(inv, env)
   // Contract point 4: nothing changes on the machine unless dockerd is really going to run.
-  const blocked = plan && !plan.error ? await execBlocked({ program, planned: [...inv.leadArgs, ...plan.args], unchanged: [...inv.leadArgs, ...fallback.args], env: started, raw },
-    deps.canRun, deps.execRoom?.()) : null
+  const blocked = plan && !plan.error ? await execBlocked({ program, planned: [...inv.leadArgs, ...plan.args], unchanged: [...inv.leadArgs, ...fallback.args],
+    between: entrypointExec(program, inv.leadArgs, env), env: started, raw }, deps.canRun, deps.execRoom?.()) : null
   if (inv.ours.dryRun) {
     // Contract point 2: print, never apply, never exec.
     // A plan with an error prints the command with the user's arguments: the fallback's.
@@ -232,7 +232,7 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
 /** A foreign command or --autonet-disable: exec exactly what was given. */
 async function execUnchanged(inv: Invocation, env: Env, deps: MainDeps, log: Logger): Promise<number> {
   const program = inv.program ?? 'dockerd'
-  const { args, note } = fallbackArgs(inv, null)
+  const { args, note } = fallbackArgs(inv, await bridgeConfig(inv))
   const command = quoteCommand([program, ...args])
   if (inv.ours.dryRun) {
     deps.stdout(formatAside(inv.reason ?? 'pass-through', [program, ...args]))
@@ -253,6 +253,27 @@ async function execUnchanged(inv: Invocation, env: Env, deps: MainDeps, log: Log
 }
 
 /** The environment of the program started: the user's NODE_OPTIONS back, and the hand-over count when it runs dockerd (handover.ts). */
+/**
+ * daemon.json as dockerd will read it, where a second daemon's bridge is asked for and nothing
+ * else read it: its "bridge", "bip" or "bip6" wins over --bridge=NAME (fallbackArgs, contract
+ * point 5), or dockerd refuses a setting given both ways (trial 6: under --autonet-disable, a
+ * hand-over or a bad option). Null when no bridge is asked for, or the file cannot be read (then
+ * --bridge=NAME stays: dockerd uses NAME, or fails on the file itself).
+ */
+async function bridgeConfig(inv: Invocation): Promise<Record<string, unknown> | null> {
+  if (inv.bridge === null) return null
+  const { configFileFromArgv, configFilePath, readDaemonConfig } = await import('../dockerd/config-file.js')
+  const args = [...inv.dockerdArgs]
+  const read = await readDaemonConfig(configFilePath(args), { explicit: configFileFromArgv(args) !== null })
+  return read.error === null ? read.config : null
+}
+
+/** What the dind entrypoint adds on its way to dockerd, when `program` is it (exec-check.ts `between`). */
+function entrypointExec(program: string, lead: readonly string[], env: Env): string[] {
+  const added = entrypointFlags(program, lead, env, process.geteuid?.())
+  return added.length ? [...ENTRYPOINT_EXEC_WORDS, ...added] : []
+}
+
 function handedOver(inv: Invocation, env: Env): Env {
   return withHandovers(env, inv.handover)
 }
@@ -282,7 +303,7 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
     const print = (plan: Plan, human: string) => deps.stdout(sub.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : human)
     if (inv.reason !== undefined) {
       // `plan -- WORDS` where a start would step aside before reading anything (invocation.ts).
-      const argv = [...inv.leadArgs, ...fallbackArgs(inv, null).args]
+      const argv = [...inv.leadArgs, ...fallbackArgs(inv, await bridgeConfig(inv)).args]
       print(steppedAside(null, argv, inv.reason), formatAside(inv.reason, [command[0], ...argv]))
       return 1
     }
@@ -299,8 +320,10 @@ async function subcommand(inv: Invocation, env: Env, deps: MainDeps, log: Logger
     // `plan -- WORDS` on this machine mirrors a start of WORDS, so also whether its exec could
     // happen (exec-check.ts). A bare `plan` shows the plan for the dockerd that would start here,
     // also where none is installed yet; a snapshot's PATH is not this machine's.
+    // The environment as a start hands it on (the hand-over count included).
     const blocked = sub.state === undefined && inv.argvGiven && !plan.error ? await execBlocked({ program: command[0], planned: [...inv.leadArgs, ...plan.args],
-      unchanged: [...inv.leadArgs, ...state.argv ?? []], env: handedOver(inv, env), raw: [] }, deps.canRun, deps.execRoom?.()) : null
+      unchanged: [...inv.leadArgs, ...state.argv ?? []], between: entrypointExec(command[0], inv.leadArgs, env),
+      env: withHandovers(env, inv.handover ?? handovers(env) + 1), raw: [] }, deps.canRun, deps.execRoom?.()) : null
     if (blocked) plan = steppedAside(plan, state.argv ?? [], blocked.why)
     print(plan, formatPlan(plan, state.argv ?? [], command))
     return plan.error ? 1 : 0

@@ -25,6 +25,13 @@
  * Pure; imports nothing (the start-up path).
  */
 
+/**
+ * The words ahead of dockerd's in the exec through which the entrypoint starts it: `docker-init
+ * -- dockerd` (lines 143-232). Counted with entrypointFlags where the size of that exec matters
+ * (cli/exec-check.ts); rootlesskit's own words under dind-rootless are not.
+ */
+export const ENTRYPOINT_EXEC_WORDS: readonly string[] = ['docker-init', '--', 'dockerd']
+
 /** The entrypoint's file name, as the start path recognises it (invocation.ts startTarget). */
 export const DIND_ENTRYPOINT = 'dockerd-entrypoint.sh'
 

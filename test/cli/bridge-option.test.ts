@@ -139,3 +139,30 @@ t.test('--autonet-bridge=docker0=CIDR is refused: docker0 is the first daemon\'s
   t.equal(code, 2)
   t.same(execs, [])
 })
+
+t.test('stepping aside before the machine is read, daemon.json\'s "bridge"/"bip" still wins over --bridge=NAME (trial 6: --autonet-disable, a hand-over and a bad option passed --bridge=NAME next to them; dockerd refuses both)', async (t) => {
+  const dir = t.testdir({ 'bridge.json': '{"bridge": "br-t6"}', 'bip.json': '{"bip": "10.5.0.1/24"}', 'none.json': '{"debug": true}', 'broken.json': '{' })
+  const asks = ['--autonet-bridge=br9=10.99.0.1/24']
+  const ways: [string, string[], Record<string, string>][] = [
+    ['--autonet-disable', ['--autonet-disable'], {}],
+    ['a hand-over', [], { DOCKERD_WRAPPED_BY_AUTONET: '1' }],
+    ['a bad option', ['--autonet-max-mtu=abc'], {}],
+  ]
+  for (const [way, ours, env] of ways) {
+    for (const file of ['bridge.json', 'bip.json']) {
+      const f = startFakes()
+      const config = `--config-file=${dir}/${file}`
+      t.equal(await main([...asks, ...ours, config], env, f.deps), 0)
+      t.same(f.execs, [['dockerd', config]], `${way}, ${file}: the file's choice stands, no --bridge=br9`)
+    }
+    for (const file of ['none.json', 'broken.json']) {
+      const f = startFakes()
+      const config = `--config-file=${dir}/${file}`
+      await main([...asks, ...ours, config], env, f.deps)
+      t.same(f.execs, [['dockerd', config, '--bridge=br9']], `${way}, ${file}: --bridge=br9 kept (no bridge in it, or unreadable)`)
+    }
+    const dry = startFakes()
+    await main(['--autonet-dry-run', ...asks, ...ours, `--config-file=${dir}/bridge.json`], env, dry.deps)
+    t.match(dry.stdout(), new RegExp(`command: {2}dockerd --config-file=${dir}/bridge.json\\n$`), `${way}: the dry run shows the same`)
+  }
+})

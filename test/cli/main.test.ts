@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { memoryLogger } from '../../src/log.js'
@@ -517,8 +519,10 @@ t.test('an exec our flags would push past the kernel\'s limit (E2BIG) is known b
   const seen: { cmd: string, args: string[], env: Record<string, string | undefined> }[] = []
   const exec: MainDeps['exec'] = async (cmd, args, o) => { seen.push({ cmd, args, env: o.env }); f.events.push('exec'); return 0 }
   // What the exec of the user's words alone and of the planned words carries, in the kernel's count.
+  // No such PATH: the program is not found, so its path counts at its longest (PATH_MAX).
+  const envIn = { PATH: '/nonexistent-dir' }
   let f = fakes({ exec, execRoom: () => 10 << 20 })
-  t.equal(await main(argv, {}, f.deps), 0)
+  t.equal(await main(argv, envIn, f.deps), 0)
   t.same(f.events, ['read', 'plan', 'apply clamp-mss', 'exec'], 'room enough: planned and applied')
   const env = Object.fromEntries(Object.entries(seen[0].env).filter(([, v]) => v !== undefined)) as Record<string, string>
   const size = (words: string[]) => Number(/would be (\d+) bytes/.exec(execTooBig(seen[0].cmd, [seen[0].cmd, ...words], env, 0) ?? '')?.[1])
@@ -527,7 +531,7 @@ t.test('an exec our flags would push past the kernel\'s limit (E2BIG) is known b
   for (const room of [alone, alone + 18]) {
     seen.length = 0
     f = fakes({ exec, execRoom: () => room + PATH_MAX })
-    t.equal(await main(argv, {}, f.deps), 0)
+    t.equal(await main(argv, envIn, f.deps), 0)
     t.same(f.events, ['read', 'plan', 'exec'], `room ${room}: nothing applied`)
     t.same(seen.map((x) => x.args), [argv], 'the user\'s words exactly, nothing appended')
     const warned = f.log.lines.filter((l) => /cannot add our flags/.test(l))
@@ -536,14 +540,39 @@ t.test('an exec our flags would push past the kernel\'s limit (E2BIG) is known b
   }
   seen.length = 0
   f = fakes({ exec, execRoom: () => alone - 1 + PATH_MAX })
-  t.equal(await main(argv, {}, f.deps), 0)
+  t.equal(await main(argv, envIn, f.deps), 0)
   t.same(f.events, ['read', 'plan', 'exec'], 'too big even alone: nothing applied either')
   t.match(f.log.lines.join('\n'), /your arguments alone do not fit either: the kernel will refuse that exec too/)
   seen.length = 0
   f = fakes({ exec, execRoom: () => alone + 19 + PATH_MAX })
-  t.equal(await main(argv, {}, f.deps), 0)
+  t.equal(await main(argv, envIn, f.deps), 0)
   t.same(f.events, ['read', 'plan', 'apply clamp-mss', 'exec'], 'exactly the room: planned')
   t.same(seen.map((x) => x.args), [[...argv, '--mtu=1450']])
+  // A program found is measured by the path the exec gets: no margin (trial 6: 4 KiB too early,
+  // and "your arguments alone do not fit either" for an exec that then ran).
+  const dir = t.testdir({ dockerd: '#!/bin/sh\n' })
+  fs.chmodSync(path.join(dir, 'dockerd'), 0o755)
+  const onPath = { PATH: dir }
+  seen.length = 0
+  f = fakes({ exec, execRoom: () => 10 << 20 })
+  await main(argv, onPath, f.deps)
+  const foundEnv = Object.fromEntries(Object.entries(seen[0].env).filter(([, v]) => v !== undefined)) as Record<string, string>
+  const found = (words: string[]) => Number(/would be (\d+) bytes/.exec(execTooBig(path.join(dir, 'dockerd'), ['dockerd', ...words], foundEnv, 0) ?? '')?.[1])
+  const planned = found([...argv, '--mtu=1450'])
+  for (const [room, events] of [[planned, ['read', 'plan', 'apply clamp-mss', 'exec']], [planned - 1, ['read', 'plan', 'exec']]] as const) {
+    seen.length = 0
+    f = fakes({ exec, execRoom: () => room })
+    await main(argv, onPath, f.deps)
+    t.same(f.events, events, `found on PATH, room ${room} for ${planned} bytes`)
+    if (room < planned) t.match(f.log.lines.join('\n'), new RegExp(`past the kernel's ${room} for one exec .*with your arguments unchanged$`, 'm'))
+    t.notMatch(f.log.lines.join('\n'), /alone do not fit/, 'the user\'s words alone fit')
+  }
+  // plan -- WORDS counts the environment a start hands on (its hand-over count): the same answer (trial 6: 37 bytes apart).
+  for (const room of [planned, planned - 1]) {
+    const p = fakes({ exec, execRoom: () => room })
+    const code = await main(['plan', '--', ...argv], onPath, p.deps)
+    t.equal(code, room < planned ? 1 : 0, `plan -- WORDS, room ${room}`)
+  }
 })
 
 t.test('a dry run and `plan -- WORDS` show a program that cannot be run as a start carries it out: stepped aside, nothing applied or appended (trial 5: the dry run showed the clamp and --mtu, the start exited 127)', async (t) => {
@@ -575,4 +604,21 @@ t.test('a dry run shows an exec past the kernel\'s limit as a start carries it o
   t.same(f.events, ['read', 'plan'])
   t.match(f.stdout(), /^error: {4}cannot add our flags: the arguments and environment would be \d+ bytes, past the kernel's 5000 for one exec .*; nothing applied or appended$/m)
   t.match(f.stdout(), /^command: {2}dockerd --debug --label=k=x+$/m)
+})
+
+t.test('through dockerd-entrypoint.sh, the flags it adds on its way to dockerd count in the exec\'s size (trial 6: a long DOCKER_TLS_CERTDIR, E2BIG after the clamp)', async (t) => {
+  const seen: { cmd: string, args: string[], env: Record<string, string | undefined> }[] = []
+  const exec: MainDeps['exec'] = async (cmd, args, o) => { seen.push({ cmd, args, env: o.env }); f.events.push('exec'); return 0 }
+  const env = { PATH: '/nonexistent-dir', DOCKER_TLS_CERTDIR: `/${'c'.repeat(3000)}` }
+  let f = fakes({ exec, execRoom: () => 10 << 20 })
+  t.equal(await main(['dockerd-entrypoint.sh', '--debug'], env, f.deps), 0)
+  t.same(seen[0].args, ['--debug', '--mtu=1450'], 'planned with room enough')
+  const handed = Object.fromEntries(Object.entries(seen[0].env).filter(([, v]) => v !== undefined)) as Record<string, string>
+  const withoutScript = Number(/would be (\d+) bytes/.exec(execTooBig(seen[0].cmd, [seen[0].cmd, ...seen[0].args], handed, 0) ?? '')?.[1])
+  seen.length = 0
+  f = fakes({ exec, execRoom: () => withoutScript + 100 + PATH_MAX })
+  t.equal(await main(['dockerd-entrypoint.sh', '--debug'], env, f.deps), 0)
+  t.same(f.events, ['read', 'plan', 'exec'], 'nothing applied: the script\'s 9,000 bytes of certificate paths do not fit')
+  t.same(seen.map((x) => x.args), [['--debug']])
+  t.match(f.log.lines.join('\n'), /cannot add our flags: the arguments and environment would be \d+ bytes/)
 })
