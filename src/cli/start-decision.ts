@@ -91,8 +91,22 @@ export function refusedStart(state: MachineState, added: readonly string[] = [])
  * adds included (entrypointFlags, from the environment and uid `state` records).
  */
 export function asStarted(plan: Plan, state: MachineState, argv: readonly string[], start: { program: string | null, leadArgs: readonly string[] }): Plan {
-  const refused = refusedStart(state, entrypointFlags(start.program, start.leadArgs, state.env ?? {}, state.euid))
+  const refused = refusedStart(state, entrypointFlags(start.program, start.leadArgs, state.env ?? {}, state.euid)) ?? lossyName(state.argv ?? [])
   return refused ? steppedAside(plan, argv, `${refused}: nothing applied or appended`) : plan
+}
+
+/**
+ * Why the machine cannot be judged for dockerd's `argv`, or null: a bridge (`-b`/`--bridge`) or a
+ * config file (`--config-file`) named with U+FFFD, which Node puts where an argument's bytes are
+ * not UTF-8 (raw-argv.ts). dockerd gets the bytes back, and the link or file they name is not
+ * the one we would look up by Node's string (trial 6: another bridge's MAC pinned, another
+ * daemon.json read). A real U+FFFD in such a name is stepped aside for too, which costs nothing
+ * but the plan.
+ */
+export function lossyName(argv: readonly string[]): string | null {
+  const use = parseDockerdFlags(argv).find((f) => (f.name === 'bridge' || f.name === 'config-file') && f.value.includes('\uFFFD'))
+  if (!use) return null
+  return `${use.text} names ${use.name === 'bridge' ? 'a bridge' : 'a file'} with bytes that are not UTF-8 (Node reads them as U+FFFD), so the ${use.name === 'bridge' ? 'bridge' : 'daemon.json'} dockerd gets cannot be looked up`
 }
 
 /**

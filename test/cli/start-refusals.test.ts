@@ -222,3 +222,26 @@ t.test('a refusal the planner also warns about is logged once, in the step-aside
   t.equal(said.length, 1, `once: ${JSON.stringify(said)}`)
   t.match(said[0], /error: .*nothing applied or appended; starting dockerd with your arguments unchanged/)
 })
+
+t.test('a bridge or config file named with bytes that are not UTF-8 (U+FFFD as Node reads them): not looked up by the wrong name, the start steps aside (trial 6: another bridge\'s MAC was pinned, another daemon.json read)', async (t) => {
+  const cases: [string[], string][] = [
+    [['-b', 'br\uFFFD'], '-b br\uFFFD names a bridge with bytes that are not UTF-8 (Node reads them as U+FFFD), so the bridge dockerd gets cannot be looked up'],
+    [['--config-file=/etc/d\uFFFD.json'], '--config-file=/etc/d\uFFFD.json names a file with bytes that are not UTF-8 (Node reads them as U+FFFD), so the daemon.json dockerd gets cannot be looked up'],
+  ]
+  for (const [argv, why] of cases) {
+    const run = fakes({})
+    t.equal(await main(argv, {}, run.deps), 0)
+    t.same(run.execs, [['dockerd', ...argv]], `${argv[0]}: the user's argv exactly`)
+    t.same(run.events, ['read', 'exec'], `${argv[0]}: nothing applied`)
+    t.match(run.log.lines.join('\n'), `${why}: nothing applied or appended`)
+    const dry = fakes({})
+    await main(['--autonet-dry-run', ...argv], {}, dry.deps)
+    t.same(dry.execs, [])
+    t.match(dry.stdout(), `error:    ${why}: nothing applied or appended`)
+    t.match(dry.stdout(), /actions: none\n/)
+  }
+  // Elsewhere (a label, the data-root) nothing of ours looks it up: planned as before.
+  const label = fakes({})
+  await main(['--label=k=v\uFFFD'], {}, label.deps)
+  t.same(label.execs, [['dockerd', '--label=k=v\uFFFD', '--mtu=1450']])
+})
