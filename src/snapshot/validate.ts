@@ -9,7 +9,7 @@
  */
 
 import { isUsableMtu, LINK_MTU_MAX, LINK_MTU_MIN } from '../net/mtu-limits.js'
-import { tryParsePrefix } from '../net/prefix.js'
+import { isGoCidr } from '../net/prefix.js'
 
 type Obj = Record<string, unknown>
 
@@ -39,7 +39,8 @@ export function snapshotProblems(value: unknown): string[] {
     optional(l, 'addr_assign_type', where, out, (v) => v === null || Number.isInteger(v), 'an integer or null')
     optional(l, 'addrs', where, out, (v) => Array.isArray(v) && v.every((a) => typeof a === 'string'), 'a list of strings')
     if (Array.isArray(l.addrs)) {
-      const bad = l.addrs.findIndex((a) => typeof a === 'string' && tryParsePrefix(a) === null)
+      // As the reader writes them (`local/prefixlen` of `ip -j addr`): Go's CIDR form, strictly.
+      const bad = l.addrs.findIndex((a) => typeof a === 'string' && !isGoCidr(a))
       if (bad >= 0) out.push(`${where}.addrs[${bad}]: ${show(l.addrs[bad])} is not an address with its prefix length (10.0.0.7/24, 2001:db8::7/64)`)
     }
   })

@@ -26,6 +26,9 @@ t.test('each bad field is named with its path', async (t) => {
     [{ ...ok, links: [{ name: 'v0', mtu: 1450, mac: null, type: 'veth', up: true }, { name: 'v0', mtu: 9000, mac: null, type: 'veth', up: true }] }, 'links[1] (v0).name: links[0] is named v0 too (a machine has one link of a name)'],
     [{ ...ok, links: [{ name: 'eth0', mtu: 1450, mac: null, type: 'veth', up: true, addrs: ['10.0.0.7/24', 'not-an-ip/99'] }] }, 'links[0] (eth0).addrs[1]: "not-an-ip/99" is not an address with its prefix length'],
     [{ ...ok, links: [{ name: 'eth0', mtu: 1450, mac: null, type: 'veth', up: true, addrs: ['10.0.0.7/33'] }] }, 'links[0] (eth0).addrs[0]: "10.0.0.7/33" is not an address'],
+    // Trial 6: these passed the first version of the check (a prefix as parsePrefix reads one).
+    ...['10.78.0.2', '10.78.0.2/', '10.78.0.2/+24', '10.78.0.2/0x18', '10.78.0.2/2e1', '10.78.0.2/24.0', '10.78.0.2/24/24', '10.78.0.2/24 ', 'fe80::1%v0/64'].map((a): [unknown, string] =>
+      [{ ...ok, links: [{ name: 'eth0', mtu: 1450, mac: null, type: 'veth', up: true, addrs: [a] }] }, `links[0] (eth0).addrs[0]: ${JSON.stringify(a)} is not an address with its prefix length`]),
     [{ ...ok, routes4: [null] }, 'routes4[0]: expected an object, got null'],
     [{ ...ok, routes4: [{ dev: 'eth0' }] }, 'routes4[0].dst: expected "default" or a prefix, got nothing'],
     [{ ...ok, routes6: [{ dst: 'default', dev: 'eth0', mtu: -1 }] }, 'routes6[0].mtu: expected an MTU (68..65536) or null, got -1'],
