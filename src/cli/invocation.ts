@@ -47,7 +47,8 @@
  *    keys unknown), with a key no dockerd knows or one a flag of the user's sets too (or one
  *    dockerd-entrypoint.sh adds ahead of them: entrypointFlags, its --host and TLS flags); a value
  *    dockerd refuses (`--debug=yes`, `--mtu=70000`, `"labels": "x"`, `-b` with `--bip`); a
- *    bridge named by `-b` or daemon.json that is missing or no bridge (plan/bridge.ts). So does
+ *    bridge named by `-b` or daemon.json that is missing or no bridge (plan/bridge.ts); a bridge
+ *    or config file named with bytes that are not UTF-8 (start-decision.ts lossyName). So does
  *    an exec that cannot happen (exec-check.ts: the program cannot be run, or our flags would
  *    push it past the kernel's limits), decided for the start, the dry run and `plan -- WORDS`.
  *    Started as dockerd with DOCKERD_WRAPPED_BY_AUTONET set (handover.ts: a dockerd-autonet
