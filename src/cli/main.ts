@@ -14,7 +14,7 @@ import { createLogger, type Logger } from '../log.js'
 import type { Action, MachineState, Plan, PlanOptions } from '../model.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import { formatAside, formatPlan, planJson, quoteCommand } from './format-plan.js'
-import { definedEnv, handovers, MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from './handover.js'
+import { handovers, MAX_HANDOVERS, WRAPPED_VAR, withHandovers } from './handover.js'
 import { fallbackArgs, fallbackInvocation, readInvocation, type Invocation } from './invocation.js'
 import { type Env } from './options.js'
 import { execBlocked } from './exec-check.js'
@@ -252,7 +252,6 @@ async function execUnchanged(inv: Invocation, env: Env, deps: MainDeps, log: Log
   return deps.exec(program, args, { env: handedOver(inv, env), log })
 }
 
-/** The environment of the program started: the user's NODE_OPTIONS back, and the hand-over count when it runs dockerd (handover.ts). */
 /**
  * daemon.json as dockerd will read it, where a second daemon's bridge is asked for and nothing
  * else read it: its "bridge", "bip" or "bip6" wins over --bridge=NAME (fallbackArgs, contract
@@ -274,6 +273,7 @@ function entrypointExec(program: string, lead: readonly string[], env: Env): str
   return added.length ? [...ENTRYPOINT_EXEC_WORDS, ...added] : []
 }
 
+/** The environment of the program started: the user's NODE_OPTIONS back, and the hand-over count when it runs dockerd (handover.ts). */
 function handedOver(inv: Invocation, env: Env): Env {
   return withHandovers(env, inv.handover)
 }
