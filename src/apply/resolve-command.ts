@@ -38,6 +38,11 @@ export function ownScript(): string | null {
  *   message naming the command and where we looked
  */
 export function resolveCommand(cmd: string, pathVar: string | undefined, self: string | null = ownScript()): Resolved {
+  const found = findCommand(cmd, pathVar, self)
+  return 'path' in found ? interpreterProblem(found.path) ?? found : found
+}
+
+function findCommand(cmd: string, pathVar: string | undefined, self: string | null): Resolved {
   if (cmd === '') return { code: EXIT_NOT_FOUND, message: 'cannot run an empty command name' }
   if (cmd.includes('/')) {
     const why = notExecutable(cmd)
@@ -64,6 +69,83 @@ export function resolveCommand(cmd: string, pathVar: string | undefined, self: s
   const passed = ours.length ? `; passed over dockerd-autonet's own ${ours.join(', ')}` : ''
   if (nonExecutable) return { code: EXIT_NOT_EXECUTABLE, message: `${cmd}: ${nonExecutable} is not executable${passed}` }
   return { code: EXIT_NOT_FOUND, message: `${cmd}: command not found (PATH=${pathVar ?? ''})${passed}` }
+}
+
+/**
+ * Why execve(2) would refuse the executable file `path` for want of its interpreter, or null: a
+ * `#!` line naming one that is missing or not executable (fs/binfmt_script.c: the name runs to
+ * the first space, tab or newline within BINPRM_BUF_SIZE, 256 bytes, so a CRLF line keeps its
+ * "\r" and names no file; a shell says "bad interpreter", exit 126), or an ELF whose program
+ * interpreter (PT_INTERP, the dynamic loader, fs/binfmt_elf.c) is missing, as for a glibc
+ * binary on a musl image (ENOENT; a shell exits 127). Anything else, or a file we cannot read
+ * or make out, is not judged (null): the exec says what is wrong, as without us.
+ */
+export function interpreterProblem(path: string): { code: number, message: string } | null {
+  const bytes = headBytes(path, ELF_HEAD_BYTES)
+  if (bytes === null) return null
+  if (bytes[0] === 0x23 && bytes[1] === 0x21) {
+    const line = bytes.subarray(2, BINPRM_BUF_SIZE).toString('latin1').replace(/^[ \t]+/, '')
+    const interp = /^[^ \t\n\0]*/.exec(line)![0]
+    if (interp === '' || notExecutable(interp) === null) return null
+    const crlf = interp.endsWith('\r') ? ' (a #! line ending in \\r: CRLF line endings?)' : ''
+    return { code: EXIT_NOT_EXECUTABLE, message: `${path}: bad interpreter ${JSON.stringify(interp)} in its #! line: ${notExecutable(interp) === 'missing' ? 'no such file' : notExecutable(interp)}${crlf}` }
+  }
+  const loader = elfInterpreter(bytes)
+  if (loader === null || notExecutable(loader) !== 'missing') return null
+  return { code: EXIT_NOT_FOUND, message: `${path}: its ELF program interpreter ${loader} does not exist (a binary built for another C library or system?)` }
+}
+
+/** The first bytes the kernel reads of a file to exec (BINPRM_BUF_SIZE, include/linux/binfmts.h). */
+const BINPRM_BUF_SIZE = 256
+/** How much of an ELF is read for its program headers and interpreter: where linkers put them, near the start. */
+const ELF_HEAD_BYTES = 4096
+/** ELF program header type of the interpreter's path (elf.h PT_INTERP). */
+const PT_INTERP = 3
+
+/**
+ * The PT_INTERP path of the ELF whose first bytes are `b` (elf.h: Elf32/Elf64_Ehdr e_phoff,
+ * e_phentsize, e_phnum; Elf32/Elf64_Phdr p_type, p_offset, p_filesz), or null: not an ELF, no
+ * interpreter (a static binary), or headers past the bytes read.
+ */
+function elfInterpreter(b: Buffer): string | null {
+  if (b.length < 52 || b[0] !== 0x7f || b[1] !== 0x45 || b[2] !== 0x4c || b[3] !== 0x46) return null
+  const is64 = b[4] === 2
+  const le = b[5] !== 2
+  const u16 = (o: number) => le ? b.readUInt16LE(o) : b.readUInt16BE(o)
+  const u32 = (o: number) => le ? b.readUInt32LE(o) : b.readUInt32BE(o)
+  const word = (o: number) => is64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(o)
+  if (is64 && b.length < 64) return null
+  const phoff = word(is64 ? 0x20 : 0x1c)
+  const phentsize = u16(is64 ? 0x36 : 0x2a)
+  const phnum = u16(is64 ? 0x38 : 0x2c)
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize
+    if (at + (is64 ? 0x28 : 0x18) > b.length) return null
+    if (u32(at) !== PT_INTERP) continue
+    const offset = word(at + (is64 ? 0x08 : 0x04))
+    const size = word(at + (is64 ? 0x20 : 0x10))
+    if (offset + size > b.length || size === 0) return null
+    return b.subarray(offset, offset + size).toString('latin1').replace(/\0+$/, '')
+  }
+  return null
+}
+
+/** The first `n` bytes of the file at `path` (fewer when it is shorter), or null when it cannot be read. */
+function headBytes(path: string, n: number): Buffer | null {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch {
+    return null
+  }
+  try {
+    const buf = Buffer.alloc(n)
+    return buf.subarray(0, readSync(fd, buf, 0, n, 0))
+  } catch {
+    return null
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** Device and inode of `path` (symlinks followed), or null. */
