@@ -7,6 +7,9 @@ const ok = { links: [{ name: 'eth0', mtu: 1450, mac: null, type: 'veth', up: tru
 t.test('every shared case is a valid snapshot', async (t) => {
   for (const c of loadCases()) t.same(snapshotProblems(c.fixture), [], c.file)
   t.same(snapshotProblems(ok), [])
+  // Trial 7: snapshot wrote br\xff and br\xef\xbf\xbd both as "br\uFFFD", and plan --state refused its own snapshot.
+  const lossy = { name: 'br\uFFFD', mtu: 1500, mac: null, type: 'bridge', up: true }
+  t.same(snapshotProblems({ ...ok, links: [...ok.links, lossy, lossy] }), [], 'two names Node read as U+FFFD may be two links')
   t.same(snapshotProblems({ ...ok, euid: 1000, rootlesskit: { net: null }, sandbox: { kind: 'gvisor', evidence: '/proc/gvisor exists' } }), [], 'the optional where-it-runs fields')
   t.same(snapshotProblems({ ...ok, euid: null, rootlesskit: null, sandbox: null }), [])
 })
