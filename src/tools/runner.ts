@@ -3,7 +3,7 @@
  * that never throws, so each reader decides what a failure means for the fact it wanted.
  * Tests inject a fake runner that replays recorded output.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 
 /** What a finished command left behind. */
 export interface RunResult {
@@ -62,7 +62,13 @@ export function execFileRunner(timeoutMs = 10_000, maxOutputBytes = MAX_OUTPUT_B
   return (cmd, args, opts = {}) => new Promise((resolve) => {
     if (scope?.closed) return resolve({ stdout: '', stderr: `${scope.closed}: not started`, exitCode: EXIT_TIMED_OUT })
     const limit = Math.min(timeoutMs, opts.timeoutMs ?? timeoutMs)
-    const child = spawn(cmd, args, { detached: true, stdio: 'pipe', env: opts.env })
+    let child: ChildProcessWithoutNullStreams
+    try {
+      child = spawn(cmd, args, { detached: true, stdio: 'pipe', env: opts.env })
+    } catch (e) {
+      // Node 20 throws some exec failures (E2BIG) instead of emitting 'error': not started either.
+      return resolve({ stdout: '', stderr: `${cmd}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, exitCode: EXIT_NOT_STARTED })
+    }
     const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] }
     const size = { stdout: 0, stderr: 0 }
     let stopped: { why: 'timeout' } | { why: 'too-large', stream: 'stdout' | 'stderr' } | null = null

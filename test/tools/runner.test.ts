@@ -28,3 +28,9 @@ t.test('output beyond the bound: named as too large, not as "could not be run"',
   t.equal(describeFailure('sh', ['-c', 'x'], r), '`sh -c x` printed more than 1000 bytes (stdout maxBuffer length exceeded); output too large, not read')
   t.same((await small('sh', ['-c', 'head -c 900 /dev/zero'])).exitCode, 0, 'under the bound: read')
 })
+
+t.test('a spawn that throws (Node 20 throws E2BIG past MAX_ARG_STRLEN) is "not started", not a rejection (trial 7: the version probe near the exec limit was "an unexpected error while reading")', async (t) => {
+  const r = await run('sh', ['-c', 'true', 'x'.repeat(200_000)])
+  t.same(r, { stdout: '', stderr: 'sh: E2BIG', exitCode: EXIT_NOT_STARTED })
+  t.match(describeFailure('sh', ['-c'], r), /could not be run \(sh: E2BIG\)/)
+})
