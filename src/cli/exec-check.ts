@@ -9,7 +9,7 @@
  */
 import { resolveCommand } from '../apply/resolve-command.js'
 import { execRoom, execTooBig, PATH_MAX } from './exec-limits.js'
-import { definedEnv } from './handover.js'
+import { definedEnv, WRAPPED_VAR } from './handover.js'
 import { rawRestore, type RawArg } from './raw-argv.js'
 
 /** Why the planned exec cannot happen, as one sentence ending "nothing applied or appended". */
@@ -21,6 +21,11 @@ export interface ExecBlocked {
   lossy: boolean
   /** What the start's line adds after `why` (the words dockerd gets). */
   then: string
+  /**
+   * Only without our hand-over count (DOCKERD_WRAPPED_BY_AUTONET, handover.ts) does the user's
+   * exec fit: it is left out, so that our variable is not what keeps dockerd from starting.
+   */
+  withoutHandover?: boolean
 }
 
 /** What execBlocked needs to know about the exec to come. */
@@ -73,6 +78,12 @@ export async function execBlocked(e: PlannedExec, canRun: ((cmd: string, env: Pl
   // With bytes to put back the shell's exec is the one made, and the one measured.
   const tooBig = restore ? null : execTooBig(file, [e.program, ...e.between, ...e.planned], env, fits)
   if (!tooBig) return null
-  const alone = execTooBig(file, [e.program, ...e.between, ...e.unchanged], env, fits) ? ' (your arguments alone do not fit either: the kernel will refuse that exec too)' : ''
-  return { why: `cannot add our flags: ${tooBig}; nothing applied or appended`, level: 'warn', lossy: false, then: `, ${unchanged}${alone}` }
+  const why = `cannot add our flags: ${tooBig}; nothing applied or appended`
+  const user = [e.program, ...e.between, ...e.unchanged]
+  if (!execTooBig(file, user, env, fits)) return { why, level: 'warn', lossy: false, then: `, ${unchanged}` }
+  const { [WRAPPED_VAR]: _count, ...withoutCount } = env
+  if (_count !== undefined && !execTooBig(file, user, withoutCount, fits)) {
+    return { why, level: 'warn', lossy: false, withoutHandover: true, then: `, ${unchanged} and without ${WRAPPED_VAR}, which is what would not fit (the loop guard is off for this dockerd)` }
+  }
+  return { why, level: 'warn', lossy: false, then: `, ${unchanged} (your arguments alone do not fit either: the kernel will refuse that exec too)` }
 }

@@ -175,7 +175,7 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
   // Stepping aside keeps the user's words, and a second daemon's bridge (invocation.ts, point 5).
   const fallback = fallbackArgs(inv, daemonJson ?? (plan ? null : await bridgeConfig(inv)))
   const command = (argv: string[]) => [program, ...inv.leadArgs, ...argv]
-  const started = handedOver(inv, env)
+  let started = handedOver(inv, env)
   // Contract point 4: nothing changes on the machine unless dockerd is really going to run.
   const blocked = plan && !plan.error ? await execBlocked({ program, planned: [...inv.leadArgs, ...plan.args], unchanged: [...inv.leadArgs, ...fallback.args],
     between: entrypointExec(program, inv.leadArgs, env), env: started, raw }, deps.canRun, deps.execRoom?.()) : null
@@ -193,6 +193,7 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     log[blocked.level](`${blocked.why}${blocked.then}`)
     plan = null
     keepRaw = !blocked.lossy
+    if (blocked.withoutHandover) started = { ...started, [WRAPPED_VAR]: undefined }
   }
   if (plan) {
     for (const line of plan.reasons) log.info(line)

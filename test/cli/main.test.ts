@@ -539,7 +539,8 @@ t.test('an exec our flags would push past the kernel\'s limit (E2BIG) is known b
     t.match(warned[0], new RegExp(`warn: cannot add our flags: the arguments and environment would be ${alone + 19} bytes, past the kernel's ${room} for one exec .*; nothing applied or appended, starting dockerd with your arguments unchanged$`))
   }
   seen.length = 0
-  f = fakes({ exec, execRoom: () => alone - 1 + PATH_MAX })
+  // 100 bytes short: more than our hand-over count takes (37 bytes), so without it too.
+  f = fakes({ exec, execRoom: () => alone - 100 + PATH_MAX })
   t.equal(await main(argv, envIn, f.deps), 0)
   t.same(f.events, ['read', 'plan', 'exec'], 'too big even alone: nothing applied either')
   t.match(f.log.lines.join('\n'), /your arguments alone do not fit either: the kernel will refuse that exec too/)
@@ -621,4 +622,31 @@ t.test('through dockerd-entrypoint.sh, the flags it adds on its way to dockerd c
   t.same(f.events, ['read', 'plan', 'exec'], 'nothing applied: the script\'s 9,000 bytes of certificate paths do not fit')
   t.same(seen.map((x) => x.args), [['--debug']])
   t.match(f.log.lines.join('\n'), /cannot add our flags: the arguments and environment would be \d+ bytes/)
+})
+
+t.test('where only our hand-over count keeps the user\'s exec from fitting, dockerd starts without it (trial 7: exit 126, E2BIG, for an exec that fits without DOCKERD_WRAPPED_BY_AUTONET)', async (t) => {
+  const argv = ['--debug', `--label=k=${'x'.repeat(5000)}`]
+  const seen: { args: string[], env: Record<string, string | undefined> }[] = []
+  const exec: MainDeps['exec'] = async (_cmd, args, o) => { seen.push({ args, env: o.env }); f.events.push('exec'); return 0 }
+  const envIn = { PATH: '/nonexistent-dir' }
+  let f = fakes({ exec, execRoom: () => 10 << 20 })
+  await main(argv, envIn, f.deps)
+  const handed = Object.fromEntries(Object.entries(seen[0].env).filter(([, v]) => v !== undefined)) as Record<string, string>
+  t.equal(handed.DOCKERD_WRAPPED_BY_AUTONET, '1')
+  const size = (env: Record<string, string>) => Number(/would be (\d+) bytes/.exec(execTooBig('dockerd', ['dockerd', ...argv], env, 0) ?? '')?.[1])
+  const { DOCKERD_WRAPPED_BY_AUTONET: _, ...without } = handed
+  const alone = size(without)
+  t.equal(size(handed), alone + 'DOCKERD_WRAPPED_BY_AUTONET=1'.length + 1 + 8, 'the variable, its NUL and its pointer')
+  seen.length = 0
+  f = fakes({ exec, execRoom: () => alone + PATH_MAX })
+  t.equal(await main(argv, envIn, f.deps), 0)
+  t.same(f.events, ['read', 'plan', 'exec'], 'nothing applied')
+  t.same(seen.map((x) => x.args), [argv], 'the user\'s words')
+  t.equal(seen[0].env.DOCKERD_WRAPPED_BY_AUTONET, undefined, 'without the hand-over count')
+  t.match(f.log.lines.join('\n'), /and without DOCKERD_WRAPPED_BY_AUTONET, which is what would not fit \(the loop guard is off for this dockerd\)$/m)
+  seen.length = 0
+  f = fakes({ exec, execRoom: () => alone - 1 + PATH_MAX })
+  await main(argv, envIn, f.deps)
+  t.equal(seen[0].env.DOCKERD_WRAPPED_BY_AUTONET, '1', 'too big without it too: kept, and said')
+  t.match(f.log.lines.join('\n'), /your arguments alone do not fit either/)
 })
