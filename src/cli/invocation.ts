@@ -422,7 +422,7 @@ export function fallbackArgs(inv: Pick<Invocation, 'dockerdArgs' | 'bridge'>, da
   const args = [...inv.dockerdArgs]
   if (inv.bridge === null) return { args, note: null }
   const own = ownBridgeChoice({ flags: parseDockerdFlags(args), daemonJson })
-  if (own?.key === 'bridge') return { args, note: null }
+  if (own?.key === 'bridge') return { args, note: `not passing --bridge=${inv.bridge} (--autonet-bridge): ${own.text} stands` }
   if (own) return { args, note: `not passing --bridge=${inv.bridge} (--autonet-bridge): ${own.text} stands (dockerd refuses -b with --${own.key})` }
   const end = args.indexOf('--')
   args.splice(end < 0 ? args.length : end, 0, `--bridge=${inv.bridge}`)

@@ -154,6 +154,8 @@ t.test('stepping aside before the machine is read, daemon.json\'s "bridge"/"bip"
       const config = `--config-file=${dir}/${file}`
       t.equal(await main([...asks, ...ours, config], env, f.deps), 0)
       t.same(f.execs, [['dockerd', config]], `${way}, ${file}: the file's choice stands, no --bridge=br9`)
+      // Trial 7: for "bridge" no line said so (for "bip" one did).
+      t.match(f.lines().join('\n'), new RegExp(`not passing --bridge=br9 \\(--autonet-bridge\\): daemon\\.json "${file === 'bridge.json' ? 'bridge' : 'bip'}": "[^"]+" stands`), `${way}, ${file}: one line naming both`)
     }
     for (const file of ['none.json', 'broken.json']) {
       const f = startFakes()
