@@ -196,7 +196,9 @@ async function runWithPlan(inv: Invocation, env: Env, deps: MainDeps, log: Logge
     if (blocked.withoutHandover) started = { ...started, [WRAPPED_VAR]: undefined }
   }
   if (plan) {
-    for (const line of plan.reasons) log.info(line)
+    // Reasons are for what is passed and done: stepping aside, none is (trial 7: "--mtu=1450: …"
+    // before the error read as if applied).
+    if (!plan.error) for (const line of plan.reasons) log.info(line)
     // A warning the step-aside's error repeats is said once, in the error.
     for (const line of plan.warnings) if (!plan.error?.startsWith(line)) log.warn(line)
     if (plan.error) {

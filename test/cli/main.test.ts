@@ -650,3 +650,11 @@ t.test('where only our hand-over count keeps the user\'s exec from fitting, dock
   t.equal(seen[0].env.DOCKERD_WRAPPED_BY_AUTONET, '1', 'too big without it too: kept, and said')
   t.match(f.log.lines.join('\n'), /your arguments alone do not fit either/)
 })
+
+t.test('a plan with an error logs no reason lines for flags it does not pass (trial 7)', async (t) => {
+  const f = fakes({ plan: (state: MachineState): Plan => ({ egress: 'eth0', mtu: 1450, args: [...state.argv!, '--mtu=1450'], warnings: [], reasons: ['--mtu=1450: egress eth0'], error: 'cannot do what was asked', actions: [clamp] }) })
+  t.equal(await main(['--debug'], {}, f.deps), 0)
+  t.same(f.execs, [['dockerd', '--debug']])
+  t.notMatch(f.log.lines.join('\n'), /--mtu=1450: egress eth0/)
+  t.match(f.log.lines.join('\n'), /error: cannot do what was asked; starting dockerd with your arguments unchanged/)
+})
