@@ -9,7 +9,7 @@
  */
 
 import { isUsableMtu, LINK_MTU_MAX, LINK_MTU_MIN } from '../net/mtu-limits.js'
-import { isGoCidr } from '../net/prefix.js'
+import { isGoCidr, isGoIp, tryParsePrefix } from '../net/prefix.js'
 
 type Obj = Record<string, unknown>
 
@@ -47,7 +47,9 @@ export function snapshotProblems(value: unknown): string[] {
   })
   for (const key of ['routes4', 'routes6']) {
     list(value, key, out, (r, at) => {
-      if (typeof r.dst !== 'string') out.push(`${at}.dst: expected "default" or a prefix, got ${show(r.dst)}`)
+      // iproute2's forms: "default", a prefix, a bare address for a host route.
+      if (typeof r.dst !== 'string' || (r.dst !== 'default' && tryParsePrefix(r.dst) === null)) out.push(`${at}.dst: expected "default" or a prefix, got ${show(r.dst)}`)
+      optional(r, 'gw', at, out, (v) => v === null || (typeof v === 'string' && isGoIp(v)), 'an address or null')
       if (!('dev' in r)) out.push(`${at}.dev: missing (required; null when unknown)`)
       optional(r, 'dev', at, out, (v) => v === null || typeof v === 'string', 'a string or null')
       optional(r, 'metric', at, out, (v) => v === null || Number.isInteger(v), 'an integer or null')

@@ -7,6 +7,7 @@ const ok = { links: [{ name: 'eth0', mtu: 1450, mac: null, type: 'veth', up: tru
 t.test('every shared case is a valid snapshot', async (t) => {
   for (const c of loadCases()) t.same(snapshotProblems(c.fixture), [], c.file)
   t.same(snapshotProblems(ok), [])
+  t.same(snapshotProblems({ ...ok, routes4: [{ dst: '10.0.0.1', dev: 'eth0', gw: null }, { dst: '10.0.0.0/8', dev: 'eth0', gw: '10.0.0.1' }], routes6: [{ dst: 'default', dev: 'eth0', gw: 'fe80::1' }] }), [], 'a host route, a prefix, gateways of both families')
   // Trial 7: snapshot wrote br\xff and br\xef\xbf\xbd both as "br\uFFFD", and plan --state refused its own snapshot.
   const lossy = { name: 'br\uFFFD', mtu: 1500, mac: null, type: 'bridge', up: true }
   t.same(snapshotProblems({ ...ok, links: [...ok.links, lossy, lossy] }), [], 'two names Node read as U+FFFD may be two links')
@@ -33,6 +34,9 @@ t.test('each bad field is named with its path', async (t) => {
     ...['10.78.0.2', '10.78.0.2/', '10.78.0.2/+24', '10.78.0.2/0x18', '10.78.0.2/2e1', '10.78.0.2/24.0', '10.78.0.2/24/24', '10.78.0.2/24 ', 'fe80::1%v0/64'].map((a): [unknown, string] =>
       [{ ...ok, links: [{ name: 'eth0', mtu: 1450, mac: null, type: 'veth', up: true, addrs: [a] }] }, `links[0] (eth0).addrs[0]: ${JSON.stringify(a)} is not an address with its prefix length`]),
     [{ ...ok, routes4: [null] }, 'routes4[0]: expected an object, got null'],
+    // Trial 7: a misspelt default route vanished silently (mtu: not set); a gateway that is no address passed.
+    [{ ...ok, routes4: [{ dst: 'defualt', dev: 'eth0' }] }, 'routes4[0].dst: expected "default" or a prefix, got "defualt"'],
+    [{ ...ok, routes4: [{ dst: 'default', dev: 'eth0', gw: 'not-an-ip' }] }, 'routes4[0].gw: expected an address or null, got "not-an-ip"'],
     [{ ...ok, routes4: [{ dev: 'eth0' }] }, 'routes4[0].dst: expected "default" or a prefix, got nothing'],
     [{ ...ok, routes6: [{ dst: 'default', dev: 'eth0', mtu: -1 }] }, 'routes6[0].mtu: expected an MTU (68..65536) or null, got -1'],
     [{ ...ok, daemon_json: 'x' }, 'daemon_json: expected an object or null, got string'],
