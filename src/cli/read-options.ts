@@ -6,6 +6,7 @@ import { resolveCommand } from '../apply/resolve-command.js'
 import { hasDefaultLikeRoute } from '../plan/egress.js'
 import type { ReadMachineStateOptions } from '../read/machine-state.js'
 import type { Invocation } from './invocation.js'
+import { definedEnv, withHandovers } from './handover.js'
 import type { Env } from './options.js'
 
 /**
@@ -23,6 +24,8 @@ export function readOptions(inv: Invocation, env: Env, o: { withConntrack: boole
     dockerdCommand: lookedUp(inv.program !== null && /(^|\/)dockerd$/.test(inv.program) ? inv.program : 'dockerd', env),
     // A version given in advance is a fact like any read one; only the probe is skipped.
     withVersion: inv.ours.dockerdVersion === null && !execsOwnProgram(inv), dockerdVersion: inv.ours.dockerdVersion,
+    // As a program we start gets it: the shim's carriers out (README: never passed on).
+    versionEnv: definedEnv(withHandovers(env, null)),
   }
 }
 

@@ -32,8 +32,8 @@ export interface DockerdVersionRead {
  * with whatever it started: runner.ts), or prints none; `problem` says which.
  * `run` is the runner to start it with (default execFile; tests replace it).
  */
-export async function readDockerdVersion(cmd = 'dockerd', timeoutMs = DOCKERD_VERSION_TIMEOUT_MS, run: Runner = defaultRunner): Promise<DockerdVersionRead> {
-  const r = await run(cmd, ['--version'], { timeoutMs })
+export async function readDockerdVersion(cmd = 'dockerd', timeoutMs = DOCKERD_VERSION_TIMEOUT_MS, run: Runner = defaultRunner, env?: NodeJS.ProcessEnv): Promise<DockerdVersionRead> {
+  const r = await run(cmd, ['--version'], { timeoutMs, env })
   if (r.exitCode !== 0) return { version: null, problem: failureReason(r) }
   const version = parseDockerdVersion(r.stdout)
   return version ? { version, problem: null } : { version: null, problem: 'its output names no version' }

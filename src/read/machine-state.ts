@@ -41,6 +41,8 @@ export interface ReadMachineStateOptions {
   probeHost?: string | null
   /** The path-MTU prober (tests replace it); default probePathMtu with `run`. */
   probe?: (host: string) => Promise<PmtuProbe>
+  /** The environment `dockerd --version` runs with (the start's hand-on environment, handover.ts); default this process's. */
+  versionEnv?: Record<string, string>
   /** procfs root for the sandbox markers (src/read/sandbox.ts); default /proc. */
   proc?: string
   /** Effective uid to record; default process.geteuid(). */
@@ -114,7 +116,7 @@ export async function readMachineState(opts: ReadMachineStateOptions): Promise<M
       ? Promise.resolve(opts.dockerdVersion)
       : opts.withVersion === false
       ? Promise.resolve(undefined)
-      : guard('dockerd_version', () => readDockerdVersion(opts.dockerdCommand ?? 'dockerd', DOCKERD_VERSION_TIMEOUT_MS, opts.run), null),
+      : guard('dockerd_version', () => readDockerdVersion(opts.dockerdCommand ?? 'dockerd', DOCKERD_VERSION_TIMEOUT_MS, opts.run, opts.versionEnv), null),
     guard('sandbox', () => readSandbox({ proc: opts.proc, env, euid: opts.euid, rootlesskitInfo: opts.rootlesskitInfo }), noSandbox),
   ])
 

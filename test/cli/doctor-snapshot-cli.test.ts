@@ -126,3 +126,14 @@ t.test('a subcommand\'s unknown option is named as typed (trial 5: "plan --json 
   await t.rejects(parseSubcommandArgs('doctor', ['--bogus=1', '-x']), { exitCode: 2, message: 'doctor: unknown option --bogus; unknown option -x' })
   await t.rejects(parseSubcommandArgs('snapshot', ['--anonymise']), { exitCode: 2, message: 'snapshot: unknown option --anonymise' })
 })
+
+t.test('`dockerd --version` runs with the environment a started program gets: the shim\'s carriers out (trial 7: DOCKERD_WRAPPED_RAW_ARGV reached the probe)', async (t) => {
+  const env = { PATH: '/usr/bin', DOCKERD_WRAPPED_RAW_ARGV: '-', DOCKERD_WRAPPED_NODE_OPTIONS: '', NODE_OPTIONS: '--max-old-space-size=64' }
+  const start = fakes()
+  await main(['--debug'], env, start.deps)
+  const probeEnv = start.reads[0]?.versionEnv
+  t.ok(probeEnv, 'given to the reader')
+  t.equal(probeEnv?.DOCKERD_WRAPPED_RAW_ARGV, undefined, 'the raw-argv carrier is not passed on')
+  t.equal(probeEnv?.PATH, '/usr/bin')
+  t.equal(probeEnv?.NODE_OPTIONS, '', 'the user\'s own NODE_OPTIONS back, as the shim found them')
+})

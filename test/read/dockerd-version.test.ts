@@ -78,3 +78,13 @@ t.test('readDockerdVersion with an injected runner', async (t) => {
   t.same(await readDockerdVersion('dockerd', 2000, run), { version: '20.10.24', problem: null })
   t.same(run.calls, ['dockerd --version'])
 })
+
+t.test('the probe runs with the environment it is given (the start hands on its own: handover.ts), a real program seeing it', async (t) => {
+  const dir = t.testdir({})
+  const stub = join(dir, 'dockerd')
+  writeFileSync(stub, '#!/bin/sh\necho "Docker version ${PROBE_MAJOR:-1}.0.0, build x"\n')
+  chmodSync(stub, 0o755)
+  t.same(await readDockerdVersion(stub, 2000, execFileRunner(), { PATH: '/usr/bin:/bin', PROBE_MAJOR: '26' }), { version: '26.0.0', problem: null })
+  const st = await readMachineState({ argv: [], run: execFileRunner(), dockerdCommand: stub, versionEnv: { PATH: '/usr/bin:/bin', PROBE_MAJOR: '28' }, sysClassNet: dir, procNet: dir, proc: dir })
+  t.equal(st.dockerd_version, '28.0.0')
+})
