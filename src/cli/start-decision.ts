@@ -106,7 +106,7 @@ export function asStarted(plan: Plan, state: MachineState, argv: readonly string
 export function lossyName(argv: readonly string[]): string | null {
   const use = parseDockerdFlags(argv).find((f) => (f.name === 'bridge' || f.name === 'config-file') && f.value.includes('\uFFFD'))
   if (!use) return null
-  return `${use.text} names ${use.name === 'bridge' ? 'a bridge' : 'a file'} with bytes that are not UTF-8 (Node reads them as U+FFFD), so the ${use.name === 'bridge' ? 'bridge' : 'daemon.json'} dockerd gets cannot be looked up`
+  return `${use.text} names ${use.name === 'bridge' ? 'a bridge' : 'a file'} with U+FFFD, which Node reads for bytes that are not UTF-8, so the ${use.name === 'bridge' ? 'bridge' : 'daemon.json'} dockerd gets cannot be looked up`
 }
 
 /**

@@ -225,8 +225,8 @@ t.test('a refusal the planner also warns about is logged once, in the step-aside
 
 t.test('a bridge or config file named with bytes that are not UTF-8 (U+FFFD as Node reads them): not looked up by the wrong name, the start steps aside (trial 6: another bridge\'s MAC was pinned, another daemon.json read)', async (t) => {
   const cases: [string[], string][] = [
-    [['-b', 'br\uFFFD'], '-b br\uFFFD names a bridge with bytes that are not UTF-8 (Node reads them as U+FFFD), so the bridge dockerd gets cannot be looked up'],
-    [['--config-file=/etc/d\uFFFD.json'], '--config-file=/etc/d\uFFFD.json names a file with bytes that are not UTF-8 (Node reads them as U+FFFD), so the daemon.json dockerd gets cannot be looked up'],
+    [['-b', 'br\uFFFD'], '-b br\uFFFD names a bridge with U+FFFD, which Node reads for bytes that are not UTF-8, so the bridge dockerd gets cannot be looked up'],
+    [['--config-file=/etc/d\uFFFD.json'], '--config-file=/etc/d\uFFFD.json names a file with U+FFFD, which Node reads for bytes that are not UTF-8, so the daemon.json dockerd gets cannot be looked up'],
   ]
   for (const [argv, why] of cases) {
     const run = fakes({})
