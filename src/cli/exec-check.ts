@@ -51,7 +51,7 @@ export interface PlannedExec {
 /**
  * Why the exec `e` cannot happen as planned, or null when it can.
  * - `canRun(program, env)` (resolve-command.ts, through main's deps) says the program cannot be
- *   run: not found, not executable, a directory;
+ *   run: not found, not executable, a directory, its #! interpreter or ELF loader missing;
  * - with bytes to put back, the shell's exec that carries them (rawRestore) is past the kernel's
  *   limits, then dockerd gets Node's strings (`lossy`);
  * - else the planned exec is past them (exec-limits.ts execTooBig: MAX_ARG_STRLEN per string,
