@@ -77,22 +77,58 @@ function findCommand(cmd: string, pathVar: string | undefined, self: string | nu
  * the first space, tab or newline within BINPRM_BUF_SIZE, 256 bytes, so a CRLF line keeps its
  * "\r" and names no file; a shell says "bad interpreter", exit 126), or an ELF whose program
  * interpreter (PT_INTERP, the dynamic loader, fs/binfmt_elf.c) is missing, as for a glibc
- * binary on a musl image (ENOENT; a shell exits 127). Anything else, or a file we cannot read
- * or make out, is not judged (null): the exec says what is wrong, as without us.
+ * binary on a musl image (ENOENT; a shell exits 127), or an ELF for another CPU (ENOEXEC: an
+ * amd64 image on an arm64 node; 126). A `#!` interpreter that is a script is followed as the
+ * kernel follows it. Anything else, or a file we cannot read or make out, is not judged (null):
+ * the exec says what is wrong, as without us.
  */
-export function interpreterProblem(path: string): { code: number, message: string } | null {
+export function interpreterProblem(path: string, depth = 0): { code: number, message: string } | null {
   const bytes = headBytes(path, ELF_HEAD_BYTES)
   if (bytes === null) return null
   if (bytes[0] === 0x23 && bytes[1] === 0x21) {
     const line = bytes.subarray(2, BINPRM_BUF_SIZE).toString('latin1').replace(/^[ \t]+/, '')
     const interp = /^[^ \t\n\0]*/.exec(line)![0]
-    if (interp === '' || notExecutable(interp) === null) return null
+    if (interp === '') return null
+    const why = notExecutable(interp)
+    if (why === null) {
+      // An interpreter that is a script itself, as the kernel follows it (BINPRM_MAX_RECURSION, 4 levels).
+      const inner = depth < BINPRM_MAX_RECURSION ? interpreterProblem(interp, depth + 1) : null
+      return inner && { code: inner.code, message: `${path}: its #! interpreter cannot be run: ${inner.message}` }
+    }
     const crlf = interp.endsWith('\r') ? ' (a #! line ending in \\r: CRLF line endings?)' : ''
-    return { code: EXIT_NOT_EXECUTABLE, message: `${path}: bad interpreter ${JSON.stringify(interp)} in its #! line: ${notExecutable(interp) === 'missing' ? 'no such file' : notExecutable(interp)}${crlf}` }
+    return { code: EXIT_NOT_EXECUTABLE, message: `${path}: bad interpreter ${JSON.stringify(interp)} in its #! line: ${why === 'missing' ? 'no such file' : why}${crlf}` }
+  }
+  const machine = elfMachine(bytes)
+  if (machine !== null && !runsHere(machine)) {
+    // The kernel answers ENOEXEC, and the exec falls back to /bin/sh reading the binary as a script.
+    return { code: EXIT_NOT_EXECUTABLE, message: `${path}: an ELF for another CPU (e_machine ${machine}, this machine is ${process.arch}): exec format error` }
   }
   const loader = elfInterpreter(bytes)
   if (loader === null || notExecutable(loader) !== 'missing') return null
   return { code: EXIT_NOT_FOUND, message: `${path}: its ELF program interpreter ${loader} does not exist (a binary built for another C library or system?)` }
+}
+
+/** How many interpreters deep the kernel follows `#!` (fs/exec.c, BINPRM_MAX_RECURSION 4). */
+const BINPRM_MAX_RECURSION = 4
+
+/**
+ * ELF e_machine values (elf.h: EM_386 3, EM_ARM 40, EM_X86_64 62, EM_AARCH64 183, EM_PPC64 21,
+ * EM_S390 22, EM_RISCV 243) this machine's CPU runs, by Node's process.arch; the 32-bit sibling
+ * of a 64-bit CPU counts (compat mode), and an arch not listed judges nothing.
+ */
+const RUNS_ON: Partial<Record<string, readonly number[]>> = {
+  x64: [62, 3], ia32: [3], arm64: [183, 40], arm: [40], ppc64: [21], s390x: [22], riscv64: [243],
+}
+
+function runsHere(machine: number): boolean {
+  const here = RUNS_ON[process.arch]
+  return here === undefined || here.includes(machine)
+}
+
+/** The e_machine of the ELF whose first bytes are `b` (elf.h Elf32/Elf64_Ehdr, at byte 18), or null when it is no ELF. */
+function elfMachine(b: Buffer): number | null {
+  if (b.length < 20 || b[0] !== 0x7f || b[1] !== 0x45 || b[2] !== 0x4c || b[3] !== 0x46) return null
+  return b[5] === 2 ? b.readUInt16BE(18) : b.readUInt16LE(18)
 }
 
 /** The first bytes the kernel reads of a file to exec (BINPRM_BUF_SIZE, include/linux/binfmts.h). */

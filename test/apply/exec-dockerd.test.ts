@@ -233,4 +233,18 @@ t.test('resolveCommand: an executable whose interpreter is missing cannot be run
   t.same(resolveCommand(process.execPath, undefined), { path: process.execPath }, 'this node: its loader is there')
   if (loader) t.same(resolveCommand(join(dir, 'elf'), undefined), { code: 127, message: `${join(dir, 'elf')}: its ELF program interpreter ${loader.slice(0, -1)}~ does not exist (a binary built for another C library or system?)` })
   else t.pass('this node is static: no loader to patch')
+  // Trial 8: an ELF for another CPU (ENOEXEC, then /bin/sh read it as a script: exit 2 after the clamp).
+  const other = Buffer.from(elf.subarray(0, 4096))
+  const foreign = process.arch === 'arm64' ? 62 : 183
+  other.writeUInt16LE(foreign, 18)
+  writeFileSync(join(dir, 'foreign'), other)
+  chmodSync(join(dir, 'foreign'), 0o755)
+  t.same(resolveCommand(join(dir, 'foreign'), undefined), { code: 126, message: `${join(dir, 'foreign')}: an ELF for another CPU (e_machine ${foreign}, this machine is ${process.arch}): exec format error` })
+  // Trial 8: a #! interpreter that is itself a script with a bad #! line, followed as the kernel does.
+  writeFileSync(join(dir, 'nested'), `#!${join(dir, 'crlf')}\n`)
+  chmodSync(join(dir, 'nested'), 0o755)
+  t.same(resolveCommand(join(dir, 'nested'), undefined), { code: 126, message: `${join(dir, 'nested')}: its #! interpreter cannot be run: ${join(dir, 'crlf')}: bad interpreter "/bin/sh\\r" in its #! line: no such file (a #! line ending in \\r: CRLF line endings?)` })
+  writeFileSync(join(dir, 'loop'), `#!${join(dir, 'loop')}\n`)
+  chmodSync(join(dir, 'loop'), 0o755)
+  t.same(resolveCommand(join(dir, 'loop'), undefined), { path: join(dir, 'loop') }, 'a #! loop: followed 4 levels, then left to the exec (ELOOP)')
 })
